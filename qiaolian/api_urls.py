@@ -1,0 +1,11 @@
+"""One API root: each app contributes its router's registrations here."""
+from rest_framework.routers import DefaultRouter
+
+from orgs.api.urls import router as orgs_router
+
+router = DefaultRouter()
+for app_router in (orgs_router,):
+    router.registry.extend(app_router.registry)
+
+app_name = "api"
+urlpatterns = router.urls

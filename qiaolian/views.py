@@ -1,0 +1,80 @@
+"""Project-level pages: the home page and the health check."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from functools import lru_cache
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+
+
+@login_required
+def home(request):
+    """The landing page after login. Until the dashboard lands, the region browser at the user's scope."""
+    return redirect("orgs:region-browser")
+
+
+@lru_cache(maxsize=1)
+def cjk_font_family() -> str | None:
+    """The first CJK font fontconfig knows (what WeasyPrint will use for Chinese), or None."""
+    if not shutil.which("fc-list"):
+        return None
+    try:
+        output = subprocess.run(
+            ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    families = sorted({line.split(",")[0].strip() for line in output.splitlines() if line.strip()})
+    return families[0] if families else None
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return {"ok": True, "vendor": connection.vendor}
+    except Exception as error:  # noqa: BLE001 - a health check reports, it does not raise
+        return {"ok": False, "vendor": connection.vendor, "error": str(error)}
+
+
+def _check_cache() -> dict:
+    try:
+        cache.set("healthz", "ok", 10)
+        ok = cache.get("healthz") == "ok"
+        return {"ok": ok, "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+    except Exception as error:  # noqa: BLE001
+        return {"ok": False, "error": str(error)}
+
+
+def _check_broker() -> dict:
+    if not settings.REDIS_URL:
+        return {"ok": True, "mode": "eager"}
+    try:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+        return {"ok": True, "mode": "redis"}
+    except Exception as error:  # noqa: BLE001
+        return {"ok": False, "mode": "redis", "error": str(error)}
+
+
+@never_cache
+def healthz(request):
+    """JSON health: database, cache, broker, the CJK font for PDFs, version. 503 when a service is down."""
+    font = cjk_font_family()
+    checks = {
+        "database": _check_database(),
+        "cache": _check_cache(),
+        "broker": _check_broker(),
+        "cjk_font": {"ok": font is not None, "family": font},
+    }
+    healthy = all(checks[name]["ok"] for name in ("database", "cache", "broker"))
+    body = {"status": "ok" if healthy else "degraded", "version": settings.VERSION, **checks}
+    return JsonResponse(body, status=200 if healthy else 503, json_dumps_params={"ensure_ascii": False})
