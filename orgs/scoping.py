@@ -125,21 +125,39 @@ def subtree_q(ranges: tuple[SubtreeRange, ...], prefix: str) -> Q | None:
     )
 
 
+def ancestors_q(ranges: tuple[SubtreeRange, ...], prefix: str) -> Q | None:
+    """A Q matching rows whose region (through `prefix`) is an ancestor of any of the ranges' regions."""
+    if not ranges:
+        return None
+    p = f"{prefix}__" if prefix else ""
+    return reduce(
+        or_,
+        (Q(**{f"{p}tree_id": r.tree_id, f"{p}lft__lt": r.lft, f"{p}rght__gt": r.rght}) for r in ranges),
+    )
+
+
 class ScopedQuerySet(models.QuerySet):
-    """Mixin for querysets of region-bound rows. Subclasses set `region_field` ("" for Region itself)."""
+    """Mixin for querysets of region-bound rows. Subclasses set `region_field` ("" for Region itself).
+
+    `visible_includes_ancestors`: rows bound to a region above the user's scope are visible too
+    (a province-wide census campaign is visible to a county official); editing never reaches up.
+    """
 
     region_field: str = "region"
+    visible_includes_ancestors: bool = False
 
-    def _scoped(self, ranges: tuple[SubtreeRange, ...], is_admin: bool):
+    def _scoped(self, ranges: tuple[SubtreeRange, ...], is_admin: bool, *, upwards: bool = False):
         if is_admin:
             return self
         q = subtree_q(ranges, self.region_field)
+        if q is not None and upwards:
+            q |= ancestors_q(ranges, self.region_field)
         return self.filter(q) if q is not None else self.none()
 
     def visible_to(self, user):
         """Rows the user may read: inside the subtrees of their memberships."""
         scope = user_scope(user)
-        return self._scoped(scope.visible, scope.is_admin)
+        return self._scoped(scope.visible, scope.is_admin, upwards=self.visible_includes_ancestors)
 
     def editable_by(self, user):
         """Rows the user may change: inside the subtrees of their writing memberships."""

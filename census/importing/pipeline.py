@@ -1,0 +1,425 @@
+"""The census import pipeline: read → normalise → validate every row → preview or commit.
+
+Set-based throughout: the importer's regions and units are loaded once into dictionaries, existing
+people are matched by keyed hash in chunks, and writes are bulk inserts/updates in one transaction.
+Nothing is written unless the whole file is valid or the user chose to import the valid rows only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgs.models import Region, RegionLevel
+from orgs.scoping import user_scope
+
+from ..crypto import encryptor
+from ..identifiers import (
+    IdentifierError,
+    mask_resident_id,
+    resident_id_birth_date,
+    resident_id_gender,
+    validate_phone,
+    validate_resident_id,
+)
+from ..models import Campaign, Person, PersonEvent, PersonEventKind, Unit
+from ..signals import census_changed
+from .columns import CATEGORY_WORDS, COLUMN_BY_KEY, FALSE_WORDS, FLAG_KEYS, GENDER_WORDS, TRUE_WORDS, map_headers
+from .reading import open_census_file
+from .values import ValueProblem, cell_as_identifier, clean_text, parse_date
+
+CHUNK = 5000
+MAX_STORED_ERRORS = 500
+UNKNOWN_REGION = "\x00unknown-region"
+# Fields an import sets on a person; compared to decide updated / unchanged.
+DATA_FIELDS = (
+    "name", "gender", "birth_date", "category", "region_id", "unit_id", "country", "phone", *FLAG_KEYS, "notes",
+)
+
+
+@dataclass(frozen=True)
+class CellError:
+    """One reason a row cannot be imported: sheet row, column header, the value as given, why."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+
+    def __str__(self) -> str:
+        return _("第 %(row)d 行【%(column)s】“%(value)s”：%(reason)s") % self.as_dict()
+
+
+@dataclass
+class ImportOutcome:
+    """Counts and errors of one run; `written` tells whether anything was stored."""
+
+    rows: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    errors: list[CellError] = field(default_factory=list)
+    ignored_headers: list[str] = field(default_factory=list)
+    invalid_rows: dict[int, list[object]] = field(default_factory=dict)
+    header: list[object] = field(default_factory=list)
+    written: bool = False
+    touched_region_ids: set[int] = field(default_factory=set)
+    touched_unit_ids: set[int] = field(default_factory=set)
+
+    def summary(self) -> str:
+        return (
+            f"rows={self.rows} new={self.new} updated={self.updated} "
+            f"unchanged={self.unchanged} invalid={self.invalid}"
+        )
+
+    def errors_by_row(self) -> dict[int, list[CellError]]:
+        grouped: dict[int, list[CellError]] = defaultdict(list)
+        for error in self.errors:
+            grouped[error.row].append(error)
+        return grouped
+
+
+@dataclass
+class _Valid:
+    row: int
+    id_number: str
+    id_hash: str
+    values: dict
+
+
+class ImportScope:
+    """What the importer may import into, loaded once: editable regions by code and by full name,
+    visible units by name, and the MPTT ranges to place existing people."""
+
+    def __init__(self, user):
+        self.user = user
+        scope = user_scope(user)
+        regions = Region.objects.editable_by(user).values_list("id", "code", "full_name", "name")
+        self.region_by_code: dict[str, int] = {}
+        self.region_by_name: dict[str, int] = {}
+        for region_id, code, full_name, _name in regions.iterator(chunk_size=10000):
+            self.region_by_code[code] = region_id
+            self.region_by_name[full_name] = region_id
+        self.units_by_name: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for unit_id, name, region_id in Unit.objects.editable_by(user).values_list("id", "name", "region_id").iterator(chunk_size=10000):
+            self.units_by_name[name].append((unit_id, region_id))
+        self.scope = scope
+
+    def region_id(self, text: str) -> int | None:
+        return self.region_by_code.get(text) or self.region_by_name.get(text.replace(" ", ""))
+
+
+def _county_names_of(region_ids: set[int]) -> dict[int, str]:
+    """The county (or the nearest level above a village) a region belongs to, by region id: two queries."""
+    if not region_ids:
+        return {}
+    places = list(Region.objects.filter(pk__in=region_ids).values_list("id", "tree_id", "lft", "rght", "level", "full_name"))
+    counties = list(
+        Region.objects.filter(level=RegionLevel.COUNTY, tree_id__in={p[1] for p in places}).values_list("tree_id", "lft", "rght", "full_name")
+    )
+    named: dict[int, str] = {}
+    for region_id, tree_id, lft, rght, level, full_name in places:
+        match = next((c[3] for c in counties if c[0] == tree_id and c[1] <= lft and rght <= c[2]), None)
+        named[region_id] = match or full_name
+    return named
+
+
+def _flag(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    raise ValueProblem(_("应填“是”或“否”"))
+
+
+def _validate_row(row_number: int, cells: list[object], positions: dict[str, int], scope: ImportScope, today: dt.date):
+    """Normalises one row; returns (values, id_number, errors)."""
+    errors: list[CellError] = []
+    values: dict = {}
+
+    def cell(key: str) -> object:
+        index = positions.get(key)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    def fail(key: str, raw: object, reason: str) -> None:
+        errors.append(CellError(row_number, COLUMN_BY_KEY[key].header, clean_text(raw), str(reason)))
+
+    for key in ("name", "category", "region"):
+        if not clean_text(cell(key)):
+            fail(key, "", _("必填项为空"))
+
+    name = clean_text(cell("name"))
+    if len(name) > 64:
+        fail("name", name, _("姓名过长（最多 64 个字）"))
+    values["name"] = name
+
+    id_number = ""
+    raw_id = cell("id_number")
+    try:
+        id_text = cell_as_identifier(raw_id)
+        if not id_text:
+            fail("id_number", "", _("必填项为空"))
+        else:
+            id_number = validate_resident_id(id_text, today=today)
+    except (ValueProblem, IdentifierError) as error:
+        fail("id_number", raw_id, str(error))
+
+    gender_text = clean_text(cell("gender")).lower()
+    gender = GENDER_WORDS.get(gender_text) if gender_text else None
+    if gender_text and gender is None:
+        fail("gender", gender_text, _("应填“男”或“女”"))
+    if id_number:
+        implied = resident_id_gender(id_number)
+        if gender and gender != implied:
+            fail("gender", gender_text, _("与身份证号码中的性别不一致"))
+        gender = gender or implied
+    values["gender"] = gender
+
+    birth = None
+    raw_birth = cell("birth_date")
+    try:
+        birth = parse_date(raw_birth)
+    except ValueProblem as error:
+        fail("birth_date", raw_birth, str(error))
+    if id_number:
+        implied_birth = resident_id_birth_date(id_number)
+        if birth and birth != implied_birth:
+            fail("birth_date", raw_birth, _("与身份证号码中的出生日期 %(date)s 不一致") % {"date": implied_birth.isoformat()})
+        birth = birth or implied_birth
+    elif birth and birth > today:
+        fail("birth_date", raw_birth, _("出生日期晚于今天"))
+    values["birth_date"] = birth
+
+    category_text = clean_text(cell("category"))
+    if category_text:
+        category = CATEGORY_WORDS.get(category_text.replace(" ", ""))
+        if category is None:
+            fail("category", category_text, _("未知类别（可填：归侨、侨眷、华侨、外籍华人、留学人员、留学人员眷属）"))
+        values["category"] = category
+
+    region_text = clean_text(cell("region"))
+    if region_text:
+        region_id = scope.region_id(region_text)
+        if region_id is None:
+            fail("region", region_text, UNKNOWN_REGION)  # explained once for the whole file, after the loop
+        values["region_id"] = region_id
+
+    unit_text = clean_text(cell("unit"))
+    values["unit_id"] = None
+    if unit_text:
+        candidates = scope.units_by_name.get(unit_text, [])
+        if not candidates:
+            fail("unit", unit_text, _("单位不存在或不在您的管辖范围内，请先在单位名录中登记"))
+        elif len(candidates) > 1:
+            fail("unit", unit_text, _("有 %(n)d 个同名单位，请在单位名录中区分名称") % {"n": len(candidates)})
+        else:
+            values["unit_id"] = candidates[0][0]
+
+    values["country"] = clean_text(cell("country"))[:64]
+    raw_phone = cell("phone")
+    try:
+        values["phone"] = validate_phone(clean_text(raw_phone))[:24]
+    except IdentifierError as error:
+        fail("phone", raw_phone, str(error))
+    for key in FLAG_KEYS:
+        raw = cell(key)
+        try:
+            values[key] = _flag(clean_text(raw))
+        except ValueProblem as error:
+            fail(key, raw, str(error))
+    values["notes"] = clean_text(cell("notes"))[:2000]
+    return values, id_number, errors
+
+
+def run_census_import(
+    path: Path,
+    original_name: str,
+    *,
+    user,
+    campaign: Campaign,
+    commit: bool,
+    valid_only: bool = False,
+    today: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+    note: str = "",
+) -> ImportOutcome:
+    """Checks a census file and, when `commit`, stores it (all-or-nothing unless `valid_only`)."""
+    today = today or timezone.localdate()
+    sheet = open_census_file(Path(path), original_name)
+    positions, ignored = map_headers(sheet.header)
+    outcome = ImportOutcome(ignored_headers=ignored, header=list(sheet.header))
+    scope = ImportScope(user)
+    encrypt, keyed_hash = encryptor()
+
+    valid: list[_Valid] = []
+    first_row_of: dict[str, int] = {}
+    for row_number, cells in sheet.rows:
+        if all(clean_text(c) == "" for c in cells):
+            continue
+        outcome.rows += 1
+        values, id_number, errors = _validate_row(row_number, list(cells), positions, scope, today)
+        if id_number:
+            if id_number in first_row_of:
+                errors.append(
+                    CellError(row_number, COLUMN_BY_KEY["id_number"].header, mask_resident_id(id_number),
+                              _("与第 %(row)d 行身份证号码重复") % {"row": first_row_of[id_number]})
+                )
+            else:
+                first_row_of[id_number] = row_number
+        if errors:
+            outcome.errors.extend(errors)
+            outcome.invalid_rows[row_number] = list(cells)
+            continue
+        valid.append(_Valid(row_number, id_number, keyed_hash(id_number), values))
+        if progress and outcome.rows % CHUNK == 0:
+            progress(outcome.rows)
+
+    _explain_unknown_regions(outcome.errors)
+    existing = _existing_by_hash([v.id_hash for v in valid])
+    foreign_region_ids = {
+        e["region_id"] for e in existing.values() if not _editable(scope, e)
+    }
+    county_of = _county_names_of(foreign_region_ids)
+    new_rows: list[_Valid] = []
+    changed_rows: list[tuple[_Valid, dict, dict]] = []
+    unchanged_ids: list[int] = []
+    for item in valid:
+        current = existing.get(item.id_hash)
+        if current is None:
+            new_rows.append(item)
+            continue
+        if not _editable(scope, current):
+            outcome.errors.append(
+                CellError(item.row, COLUMN_BY_KEY["id_number"].header, mask_resident_id(item.id_number),
+                          _("此人已在%(county)s登记，请联系该县办理迁移") % {"county": county_of.get(current["region_id"], "")})
+            )
+            outcome.invalid_rows[item.row] = []
+            continue
+        difference = {k: item.values[k] for k in DATA_FIELDS if current[k] != item.values[k]}
+        if difference:
+            changed_rows.append((item, current, difference))
+        else:
+            unchanged_ids.append(current["id"])
+
+    outcome.invalid = len(outcome.invalid_rows)
+    outcome.new, outcome.updated, outcome.unchanged = len(new_rows), len(changed_rows), len(unchanged_ids)
+    outcome.errors.sort(key=lambda e: e.row)
+    _fill_invalid_cells(outcome, path, original_name)
+
+    if not commit or (outcome.invalid and not valid_only):
+        return outcome
+    if not campaign.is_open:
+        raise ValueError(_("调查“%(name)s”已结束，不能再导入") % {"name": campaign.name})
+    _write(outcome, new_rows, changed_rows, unchanged_ids, user=user, campaign=campaign, encrypt=encrypt, note=note)
+    return outcome
+
+
+def _explain_unknown_regions(errors: list[CellError]) -> None:
+    """Says for each unknown region whether it does not exist or lies outside the scope: one query."""
+    unknown = {e.value for e in errors if e.reason == UNKNOWN_REGION}
+    if not unknown:
+        return
+    texts = {t.replace(" ", "") for t in unknown}
+    existing = set(Region.objects.filter(code__in=texts).values_list("code", flat=True)) | set(
+        Region.objects.filter(full_name__in=texts).values_list("full_name", flat=True)
+    )
+    outside, missing = _("区划不在您的管辖范围内"), _("区划不存在（请填区划代码或全称）")
+    for index, error in enumerate(errors):
+        if error.reason == UNKNOWN_REGION:
+            reason = outside if error.value.replace(" ", "") in existing else missing
+            errors[index] = CellError(error.row, error.column, error.value, reason)
+
+
+def _editable(scope: ImportScope, person: dict) -> bool:
+    if scope.scope.is_admin:
+        return True
+    return any(r.contains(person["region__tree_id"], person["region__lft"], person["region__rght"]) for r in scope.scope.editable)
+
+
+def _existing_by_hash(hashes: list[str]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    fields = ("id", "id_number_hash", "region__tree_id", "region__lft", "region__rght", *DATA_FIELDS)
+    for start in range(0, len(hashes), CHUNK):
+        for person in Person.objects.filter(id_number_hash__in=hashes[start : start + CHUNK]).values(*fields):
+            found[person["id_number_hash"]] = person
+    return found
+
+
+def _fill_invalid_cells(outcome: ImportOutcome, path: Path, original_name: str) -> None:
+    """Rows refused only after matching (registered elsewhere) have no cells kept yet: re-read them."""
+    missing = {row for row, cells in outcome.invalid_rows.items() if not cells}
+    if not missing:
+        return
+    for row_number, cells in open_census_file(Path(path), original_name).rows:
+        if row_number in missing:
+            outcome.invalid_rows[row_number] = list(cells)
+
+
+@transaction.atomic
+def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, encrypt, note) -> None:
+    now = timezone.now()
+    actor_id = user.pk if user is not None else None
+    people = [
+        Person(
+            **item.values,
+            id_number_encrypted=encrypt(item.id_number),
+            id_number_hash=item.id_hash,
+            id_number_masked=mask_resident_id(item.id_number),
+            verified_campaign=campaign,
+        )
+        for item in new_rows
+    ]
+    created = Person.objects.bulk_create(people, batch_size=2000)
+    events = [
+        PersonEvent(person_id=p.pk, kind=PersonEventKind.IMPORTED, actor_id=actor_id, to_region_id=p.region_id, note=note)
+        for p in created
+    ]
+    updates = []
+    for item, current, difference in changed_rows:
+        person = Person(pk=current["id"], verified_campaign=campaign, updated_at=now, **item.values)
+        updates.append(person)
+        changes = {k: [_plain(current[k]), _plain(v)] for k, v in difference.items()}
+        moved = "region_id" in difference
+        events.append(
+            PersonEvent(
+                person_id=current["id"],
+                kind=PersonEventKind.TRANSFERRED if moved else PersonEventKind.IMPORTED,
+                actor_id=actor_id,
+                from_region_id=current["region_id"] if moved else None,
+                to_region_id=item.values["region_id"] if moved else None,
+                changes=changes,
+                note=note,
+            )
+        )
+        outcome.touched_region_ids.add(current["region_id"])
+        if current["unit_id"]:
+            outcome.touched_unit_ids.add(current["unit_id"])
+    Person.objects.bulk_update(updates, [*DATA_FIELDS, "verified_campaign", "updated_at"], batch_size=1000)
+    for start in range(0, len(unchanged_ids), CHUNK):
+        Person.objects.filter(pk__in=unchanged_ids[start : start + CHUNK]).update(verified_campaign=campaign)
+    PersonEvent.objects.bulk_create(events, batch_size=2000)
+    for item in [*new_rows, *(c[0] for c in changed_rows)]:
+        outcome.touched_region_ids.add(item.values["region_id"])
+        if item.values["unit_id"]:
+            outcome.touched_unit_ids.add(item.values["unit_id"])
+    outcome.written = True
+    regions, units = frozenset(outcome.touched_region_ids), frozenset(outcome.touched_unit_ids)
+    transaction.on_commit(lambda: census_changed.send(sender=Person, region_ids=regions, unit_ids=units, campaign=campaign))
+    from ..headcounts import headcounts_refresh
+
+    headcounts_refresh(campaign=campaign, region_ids=regions, unit_ids=units)
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, dt.date) else value

@@ -1,0 +1,90 @@
+"""Workbooks the import hands out: the blank template (with drop-downs) and the error report.
+Every text cell goes through the project's one formula escaper; no cell is ever a formula."""
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from orgs.exports import escape_cell
+
+from .columns import PERSON_COLUMNS, TEMPLATE_CATEGORIES
+from .values import clean_text
+
+HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+ERROR_FONT = Font(color="B71C1C")
+
+
+def write_cell(sheet, row: int, column: int, value):
+    """Writes one cell as data: escaped text, and explicitly not a formula."""
+    value = escape_cell(value)
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _header(sheet, headers: list[str], widths: list[int]) -> None:
+    for index, (text, width) in enumerate(zip(headers, widths), start=1):
+        cell = write_cell(sheet, 1, index, text)
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+
+
+def census_template_workbook(max_rows: int = 5000) -> bytes:
+    """The blank census template: Chinese headers, text-formatted ID/phone columns, drop-down lists."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "侨情登记"
+    _header(sheet, [c.header for c in PERSON_COLUMNS], [c.width for c in PERSON_COLUMNS])
+    letters = {c.key: get_column_letter(i) for i, c in enumerate(PERSON_COLUMNS, start=1)}
+    lists = {
+        "category": ",".join(TEMPLATE_CATEGORIES),
+        "gender": "男,女",
+        **{key: "是,否" for key in ("is_needy", "is_left_behind_child", "is_empty_nest_elderly", "is_high_level_talent", "is_new_overseas")},
+    }
+    for key, choices in lists.items():
+        validation = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=key != "category")
+        validation.error = "请从下拉列表中选择"
+        validation.errorTitle = "无效的值"
+        validation.showErrorMessage = True
+        sheet.add_data_validation(validation)
+        validation.add(f"{letters[key]}2:{letters[key]}{max_rows + 1}")
+    for key in ("id_number", "phone", "region"):
+        for row in range(2, 202):
+            sheet[f"{letters[key]}{row}"].number_format = "@"
+    notes = book.create_sheet("填写说明")
+    _header(notes, ["列", "必填", "说明"], [16, 8, 80])
+    for row, column in enumerate(PERSON_COLUMNS, start=2):
+        write_cell(notes, row, 1, column.header)
+        write_cell(notes, row, 2, "是" if column.required else "")
+        synonyms = f"（也可写作：{'、'.join(column.synonyms)}）" if column.synonyms else ""
+        write_cell(notes, row, 3, f"{column.help}{synonyms}")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def error_report_workbook(header: list[object], invalid_rows: dict[int, list[object]], errors_by_row: dict) -> bytes:
+    """The refused rows as uploaded, with their sheet row number and the reasons in a last column."""
+    book = Workbook(write_only=False)
+    sheet = book.active
+    sheet.title = "错误报告"
+    headers = ["原行号", *[clean_text(h) for h in header], "错误原因"]
+    _header(sheet, headers, [8, *([14] * len(header)), 60])
+    for out_row, row_number in enumerate(sorted(invalid_rows), start=2):
+        write_cell(sheet, out_row, 1, row_number)
+        for index, value in enumerate(invalid_rows[row_number], start=2):
+            write_cell(sheet, out_row, index, value)
+        reasons = "；".join(f"【{e.column}】{e.reason}" for e in errors_by_row.get(row_number, []))
+        write_cell(sheet, out_row, len(headers), reasons).font = ERROR_FONT
+    sheet.auto_filter.ref = sheet.dimensions
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,56 @@
+"""python manage.py import_census FILE --campaign YEAR --user USERNAME [--dry-run] [--valid-only]"""
+import time
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from census.importing.reading import FileRejected
+from census.models import ImportStatus
+from census.selectors import campaign_for_import
+from census.services.imports import census_import_run, census_import_upload
+
+
+class Command(BaseCommand):
+    help = "Imports a census spreadsheet (.xlsx or .csv) through the same pipeline as the upload page."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--campaign", type=int, required=True, help="the campaign year, e.g. 2026")
+        parser.add_argument("--user", required=True, help="the importing user: their scope applies")
+        parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+        parser.add_argument("--valid-only", action="store_true", help="import the valid rows, skip the invalid ones")
+        parser.add_argument("--max-errors", type=int, default=20)
+
+    def handle(self, *args, file, campaign, user, dry_run, valid_only, max_errors, **options):
+        try:
+            importer = get_user_model().objects.get(username=user)
+        except get_user_model().DoesNotExist:
+            raise CommandError(_("用户 %(user)s 不存在") % {"user": user}) from None
+        round_ = campaign_for_import(importer, campaign)
+        if round_ is None:
+            raise CommandError(_("%(user)s 可见的 %(year)d 年侨情调查不存在") % {"user": user, "year": campaign})
+        path = Path(file)
+        if not path.exists():
+            raise CommandError(_("文件不存在：%(file)s") % {"file": file})
+        started = time.perf_counter()
+        try:
+            with path.open("rb") as handle:
+                record = census_import_upload(user=importer, uploaded_file=File(handle, name=path.name), campaign=round_)
+        except (FileRejected, ValueError) as error:
+            raise CommandError(str(error)) from error
+        record = census_import_run(record=record, commit=not dry_run, valid_only=valid_only)
+        if record.status == ImportStatus.FAILED:
+            raise CommandError(record.message)
+        self.stdout.write(
+            f"rows={record.rows} new={record.new} updated={record.updated} unchanged={record.unchanged} invalid={record.invalid}"
+        )
+        for error in record.errors[:max_errors]:
+            self.stdout.write(_("第 %(row)d 行【%(column)s】“%(value)s”：%(reason)s") % error)
+        if record.invalid > max_errors:
+            self.stdout.write(_("……共 %(n)d 行无效，完整错误报告见导入记录 #%(id)d") % {"n": record.invalid, "id": record.pk})
+        self.stderr.write(f"import=#{record.pk} status={record.status} seconds={time.perf_counter() - started:.2f}")
+        if record.status == ImportStatus.REJECTED:
+            raise SystemExit(1)

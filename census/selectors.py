@@ -1,0 +1,52 @@
+"""Reads of the census used by pages, the API, the import and (later) the coverage rules."""
+from __future__ import annotations
+
+from django.db.models import Count, Q, Sum
+
+from orgs.models import Region
+
+from .models import Campaign, Category, Headcount, Person
+
+
+def open_campaigns_covering(regions: list[Region]) -> list[Campaign]:
+    """Open campaigns whose region is one of these regions or an ancestor of one: one query."""
+    if not regions:
+        return []
+    q = Q()
+    for region in regions:
+        q |= Q(region__tree_id=region.tree_id, region__lft__lte=region.lft, region__rght__gte=region.rght)
+    return list(Campaign.objects.filter(q, is_open=True).select_related("region"))
+
+
+def campaign_for_import(user, year: int) -> Campaign | None:
+    """The open campaign of `year` that the user sees and that covers the most specific region."""
+    return (
+        Campaign.objects.visible_to(user)
+        .filter(year=year)
+        .select_related("region")
+        .order_by("-region__depth", "-pk")
+        .first()
+    )
+
+
+def headcounts_by_category(*, region: Region, campaign: Campaign | None = None) -> dict[str, dict[str, int]]:
+    """{"own": {category: n}, "subtree": {category: n}} for a region: the people residing in the
+    region itself, and in its whole subtree (each person counted once, at their residence). The live
+    registry when no campaign is given, else that campaign's snapshot. Two aggregate queries."""
+    own = {c: 0 for c in Category.values}
+    subtree = {c: 0 for c in Category.values}
+    if campaign is None:
+        rows = Person.objects.within(region).values("region_id", "category").order_by().annotate(n=Count("pk"))
+    else:
+        rows = (
+            Headcount.objects.filter(campaign=campaign, unit__isnull=True)
+            .within(region)
+            .values("region_id", "category")
+            .order_by()
+            .annotate(n=Sum("count"))
+        )
+    for row in rows:
+        subtree[row["category"]] += row["n"]
+        if row["region_id"] == region.pk:
+            own[row["category"]] += row["n"]
+    return {"own": own, "subtree": subtree}

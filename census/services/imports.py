@@ -1,0 +1,125 @@
+"""Census imports as a user sees them: upload → preview (nothing written) → commit (all-or-nothing,
+or the valid rows only). Large files run as a Celery job that reports progress on the record."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgs.audit import AuditEvent, audit_event
+from orgs.scoping import user_scope
+
+from ..importing.columns import HeaderError
+from ..importing.pipeline import MAX_STORED_ERRORS, ImportOutcome, run_census_import
+from ..importing.reading import FileRejected, check_size
+from ..importing.workbooks import error_report_workbook
+from ..models import Campaign, CensusImport, ImportStatus
+
+
+def _import_region(user, campaign: Campaign):
+    scope = user_scope(user)
+    if scope.is_admin:
+        return campaign.region
+    if not scope.editable:
+        raise PermissionDenied(_("只读角色不能导入数据"))
+    from orgs.models import Region
+
+    return Region.objects.get(pk=scope.editable[0].region_id)
+
+
+@transaction.atomic
+def census_import_upload(*, user, uploaded_file, campaign: Campaign) -> CensusImport:
+    """Keeps the uploaded file with a new import record (nothing is read into the registry yet)."""
+    check_size(uploaded_file.size)
+    if not Campaign.objects.visible_to(user).filter(pk=campaign.pk).exists():
+        raise PermissionDenied
+    if not campaign.is_open:
+        raise ValidationError(_("调查“%(name)s”已结束，不能再导入") % {"name": campaign.name})
+    record = CensusImport(
+        user=user, campaign=campaign, region=_import_region(user, campaign), original_name=Path(uploaded_file.name).name[:255]
+    )
+    record.file.save(Path(uploaded_file.name).name, uploaded_file, save=False)
+    record.save()
+    return record
+
+
+def _store_outcome(record: CensusImport, outcome: ImportOutcome) -> None:
+    record.rows, record.new, record.updated = outcome.rows, outcome.new, outcome.updated
+    record.unchanged, record.invalid = outcome.unchanged, outcome.invalid
+    record.errors = [e.as_dict() for e in outcome.errors[:MAX_STORED_ERRORS]]
+    if outcome.ignored_headers:
+        record.message = _("已忽略无法识别的列：%(cols)s") % {"cols": "、".join(outcome.ignored_headers)}
+    if outcome.invalid_rows:
+        report = error_report_workbook(outcome.header, outcome.invalid_rows, outcome.errors_by_row())
+        record.error_report.save(f"errors-{record.pk}.xlsx", ContentFile(report), save=False)
+
+
+def census_import_is_large(record: CensusImport) -> bool:
+    return record.file.size > settings.CENSUS_ASYNC_BYTES
+
+
+def census_import_run(*, record: CensusImport, commit: bool, valid_only: bool = False) -> CensusImport:
+    """Runs the pipeline for a record (preview or commit) and stores counts, errors and the report.
+    A file refused as a whole marks the record failed with the reason; nothing is written then."""
+    record.status = ImportStatus.RUNNING
+    record.progress = 0
+    record.save(update_fields=["status", "progress"])
+
+    expected_rows = record.rows  # known after the preview; the preview itself reports rows read
+
+    def progress(rows_done: int) -> None:
+        if expected_rows:
+            CensusImport.objects.filter(pk=record.pk).update(progress=min(99, int(100 * rows_done / expected_rows)))
+        else:
+            CensusImport.objects.filter(pk=record.pk).update(rows=rows_done)
+
+    try:
+        outcome = run_census_import(
+            Path(record.file.path), record.original_name, user=record.user, campaign=record.campaign,
+            commit=commit, valid_only=valid_only, progress=progress, note=_("导入 #%(id)d") % {"id": record.pk},
+        )
+    except (FileRejected, HeaderError, ValueError) as error:
+        record.status, record.message, record.finished_at = ImportStatus.FAILED, str(error), timezone.now()
+        record.save()
+        return record
+    _store_outcome(record, outcome)
+    record.valid_only = valid_only
+    record.progress = 100
+    if not commit:
+        record.status = ImportStatus.PREVIEWED
+    elif outcome.written:
+        record.status = ImportStatus.COMMITTED
+        record.finished_at = timezone.now()
+        audit_event(
+            event=AuditEvent.IMPORT, model=record, actor=record.user,
+            description=_("导入侨情数据 %(file)s：%(summary)s") % {"file": record.original_name, "summary": outcome.summary()},
+            data={"rows": outcome.rows, "new": outcome.new, "updated": outcome.updated, "invalid": outcome.invalid},
+        )
+    else:
+        record.status = ImportStatus.REJECTED
+        record.finished_at = timezone.now()
+        record.message = _("文件有 %(n)d 行无效，未写入任何数据") % {"n": outcome.invalid}
+    record.save()
+    return record
+
+
+def census_import_request(*, record: CensusImport, user, commit: bool, valid_only: bool = False) -> CensusImport:
+    """Starts a preview or commit: inline for small files, as a Celery job for large ones."""
+    own_record = record.user_id == user.pk or user_scope(user).is_admin
+    if not own_record or not CensusImport.objects.editable_by(user).filter(pk=record.pk).exists():
+        raise PermissionDenied
+    if commit and record.status not in (ImportStatus.PREVIEWED,):
+        raise ValidationError(_("请先预览，再确认导入"))
+    if not census_import_is_large(record):
+        return census_import_run(record=record, commit=commit, valid_only=valid_only)
+    from ..jobs import census_import_job
+
+    CensusImport.objects.filter(pk=record.pk).update(status=ImportStatus.QUEUED, progress=0)
+    transaction.on_commit(lambda: census_import_job.delay(record.pk, commit, valid_only))
+    record.refresh_from_db()
+    return record

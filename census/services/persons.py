@@ -1,0 +1,210 @@
+"""Person writes: register, change, transfer, reveal. One ID is one record across the registry."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from orgs.audit import AuditEvent, audit_event
+from orgs.models import Region, RegionLevel
+
+from ..crypto import decrypt_text, encrypt_text, lookup_hash
+from ..identifiers import (
+    IdentifierError,
+    mask_resident_id,
+    resident_id_birth_date,
+    resident_id_gender,
+    validate_phone,
+    validate_resident_id,
+)
+from ..models import FLAG_FIELDS, Campaign, Person, PersonEvent, PersonEventKind, Unit
+from ..signals import census_changed
+
+EDITABLE_FIELDS = ("name", "gender", "birth_date", "category", "region", "unit", "country", "phone", *FLAG_FIELDS, "notes")
+
+
+def county_of(region: Region) -> Region:
+    """The county a region lies in (itself when it is one or above)."""
+    if region.level in (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY):
+        return region
+    return region.get_ancestors().filter(level=RegionLevel.COUNTY).first() or region
+
+
+def person_find_by_id_number(id_number: str) -> Person | None:
+    """The registered person with this resident ID (any scope), or None. For checks, not for display."""
+    return Person.objects.select_related("region").filter(id_number_hash=lookup_hash(id_number)).first()
+
+
+def _check_unique(id_number: str, *, exclude_pk: int | None = None) -> None:
+    other = person_find_by_id_number(id_number)
+    if other is not None and other.pk != exclude_pk:
+        raise ValidationError(
+            {"id_number": _("此身份证号码已在%(county)s登记，请联系该县办理迁移") % {"county": county_of(other.region).full_name}}
+        )
+
+
+def _check_places(*, region: Region, unit: Unit | None, editor) -> None:
+    if not Region.objects.editable_by(editor).filter(pk=region.pk).exists():
+        raise ValidationError({"region": _("居住地“%(region)s”不在您的管辖范围内") % {"region": region.full_name}})
+    if unit is not None and not Unit.objects.editable_by(editor).filter(pk=unit.pk).exists():
+        raise ValidationError({"unit": _("单位“%(unit)s”不在您的管辖范围内") % {"unit": unit.name}})
+
+
+def _normalise(id_number: str, gender: str | None, birth_date: dt.date | None, phone: str) -> tuple[str, str, dt.date, str]:
+    errors = {}
+    try:
+        number = validate_resident_id(id_number)
+    except IdentifierError as error:
+        raise ValidationError({"id_number": str(error)}) from None
+    implied_gender, implied_birth = resident_id_gender(number), resident_id_birth_date(number)
+    if gender and gender != implied_gender:
+        errors["gender"] = _("与身份证号码中的性别不一致")
+    if birth_date and birth_date != implied_birth:
+        errors["birth_date"] = _("与身份证号码中的出生日期 %(date)s 不一致") % {"date": implied_birth.isoformat()}
+    try:
+        phone = validate_phone(phone)
+    except IdentifierError as error:
+        errors["phone"] = str(error)
+    if errors:
+        raise ValidationError(errors)
+    return number, implied_gender, implied_birth, phone
+
+
+def _changed(region_ids: set[int], unit_ids: set[int], campaign: Campaign | None = None) -> None:
+    from ..headcounts import headcounts_refresh
+    from ..selectors import open_campaigns_covering
+
+    regions = Region.objects.filter(pk__in=region_ids)
+    campaigns = [campaign] if campaign else open_campaigns_covering(list(regions))
+    for round_ in campaigns:
+        headcounts_refresh(campaign=round_, region_ids=region_ids, unit_ids=unit_ids)
+    transaction.on_commit(
+        lambda: census_changed.send(sender=Person, region_ids=frozenset(region_ids), unit_ids=frozenset(unit_ids), campaign=campaign)
+    )
+
+
+@transaction.atomic
+def person_create(
+    *,
+    editor,
+    name: str,
+    id_number: str,
+    category: str,
+    region: Region,
+    gender: str | None = None,
+    birth_date: dt.date | None = None,
+    unit: Unit | None = None,
+    country: str = "",
+    phone: str = "",
+    notes: str = "",
+    verified_campaign: Campaign | None = None,
+    **flags: bool,
+) -> Person:
+    """Registers a person in the editor's scope; refuses an ID already registered anywhere."""
+    number, gender, birth_date, phone = _normalise(id_number, gender, birth_date, phone)
+    _check_places(region=region, unit=unit, editor=editor)
+    _check_unique(number)
+    person = Person(
+        name=name.strip(), gender=gender, birth_date=birth_date, category=category, region=region, unit=unit,
+        country=country.strip(), phone=phone, notes=notes, verified_campaign=verified_campaign,
+        id_number_encrypted=encrypt_text(number), id_number_hash=lookup_hash(number), id_number_masked=mask_resident_id(number),
+        **{k: bool(v) for k, v in flags.items() if k in FLAG_FIELDS},
+    )
+    person.full_clean(exclude=["id_number_encrypted", "id_number_hash", "id_number_masked"])
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:  # a concurrent registration of the same ID won the race
+        _check_unique(number)
+        raise
+    PersonEvent.objects.create(person=person, kind=PersonEventKind.CREATED, actor=editor, to_region=region)
+    _changed({region.pk}, {unit.pk} if unit else set())
+    return person
+
+
+@transaction.atomic
+def person_update(*, person: Person, editor, id_number: str | None = None, **changes) -> Person:
+    """Changes a person's data (a change of residence region is recorded as a transfer)."""
+    locked = Person.objects.editable_by(editor).select_for_update().filter(pk=person.pk).first()
+    if locked is None:
+        raise PermissionDenied
+    before = {f: getattr(locked, f if f not in ("region", "unit") else f"{f}_id") for f in EDITABLE_FIELDS}
+    number = None
+    if id_number:
+        number, gender, birth, phone = _normalise(id_number, changes.get("gender"), changes.get("birth_date"), changes.get("phone", locked.phone))
+        _check_unique(number, exclude_pk=locked.pk)
+        changes.update(gender=gender, birth_date=birth, phone=phone)
+    elif "phone" in changes:
+        try:
+            changes["phone"] = validate_phone(changes["phone"])
+        except IdentifierError as error:
+            raise ValidationError({"phone": str(error)}) from None
+    region = changes.get("region", locked.region)
+    unit = changes.get("unit", locked.unit)
+    _check_places(region=region, unit=unit, editor=editor)
+    for key, value in changes.items():
+        if key in EDITABLE_FIELDS:
+            setattr(locked, key, value)
+    if number:
+        locked.id_number_encrypted = encrypt_text(number)
+        locked.id_number_hash = lookup_hash(number)
+        locked.id_number_masked = mask_resident_id(number)
+    locked.full_clean(exclude=["id_number_encrypted", "id_number_hash", "id_number_masked"])
+    locked.save()
+    after = {f: getattr(locked, f if f not in ("region", "unit") else f"{f}_id") for f in EDITABLE_FIELDS}
+    diff = {k: [_plain(before[k]), _plain(after[k])] for k in EDITABLE_FIELDS if before[k] != after[k]}
+    if number:
+        diff["id_number"] = ["******", locked.id_number_masked]
+    moved = before["region"] != after["region"]
+    if diff:
+        PersonEvent.objects.create(
+            person=locked,
+            kind=PersonEventKind.TRANSFERRED if moved else PersonEventKind.UPDATED,
+            actor=editor,
+            from_region_id=before["region"] if moved else None,
+            to_region_id=after["region"] if moved else None,
+            changes=diff,
+        )
+        _changed({before["region"], after["region"]}, {u for u in (before["unit"], after["unit"]) if u})
+    return locked
+
+
+@transaction.atomic
+def person_transfer(*, person: Person, editor, to_region: Region, note: str = "") -> Person:
+    """Moves a person to another region (迁移), keeping the history. The editor must hold both ends;
+    a county hands a person over to another through a user whose scope covers both (city staff)."""
+    if not Person.objects.editable_by(editor).filter(pk=person.pk).exists():
+        raise PermissionDenied
+    if not Region.objects.editable_by(editor).filter(pk=to_region.pk).exists():
+        raise ValidationError({"to_region": _("迁入地“%(region)s”不在您的管辖范围内") % {"region": to_region.full_name}})
+    if to_region.pk == person.region_id:
+        raise ValidationError({"to_region": _("迁入地与现居住地相同")})
+    from_region_id = person.region_id
+    unit_id = person.unit_id
+    Person.objects.filter(pk=person.pk).update(region=to_region, unit=None)
+    PersonEvent.objects.create(
+        person=person, kind=PersonEventKind.TRANSFERRED, actor=editor, from_region_id=from_region_id,
+        to_region=to_region, note=note, changes={"region": [from_region_id, to_region.pk], "unit": [unit_id, None]},
+    )
+    _changed({from_region_id, to_region.pk}, {unit_id} if unit_id else set())
+    person.refresh_from_db()
+    return person
+
+
+def person_reveal(*, person: Person, viewer, request=None) -> dict[str, str]:
+    """The full ID number and phone, for a user with the permission; written to the audit trail."""
+    if not viewer.has_perm("census.reveal_id_number"):
+        raise PermissionDenied(_("您没有查看完整身份证号码的权限"))
+    if not Person.objects.visible_to(viewer).filter(pk=person.pk).exists():
+        raise PermissionDenied
+    audit_event(
+        event=AuditEvent.REVEAL, model=person, actor=viewer, request=request,
+        description=_("查看完整身份证号码：%(person)s") % {"person": person},
+    )
+    return {"id_number": decrypt_text(person.id_number_encrypted), "phone": person.phone}
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
