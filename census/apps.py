@@ -6,3 +6,18 @@ class CensusConfig(AppConfig):
     name = "census"
     verbose_name = _("侨情调查")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from orgs.panels import register_region_panel
+
+        from . import receivers  # noqa: F401  (connects the coverage re-evaluation)
+        from .models import Campaign, Person, Policy
+        from .views_coverage import region_coverage_panel
+
+        register_region_panel(region_coverage_panel)  # 覆盖情况 on the region page
+
+        auditlog.register(Person, exclude_fields=["id_number_encrypted", "id_number_hash"])
+        auditlog.register(Campaign)
+        auditlog.register(Policy)

@@ -2,7 +2,9 @@
 
 The key comes from the environment (RESIDENT_ID_KEY, a Fernet key; several comma-separated keys
 rotate: the first encrypts, all decrypt). The lookup hash is an HMAC-SHA256 under a key derived from
-the same secret, so equal IDs find each other without the ID being stored in the clear.
+the LAST key of the list, so that rotation (a new key put first) leaves every stored hash valid; the
+last key is retired only together with re-hashing. Equal IDs find each other without the ID being
+stored in the clear.
 """
 from __future__ import annotations
 
@@ -44,13 +46,13 @@ def decrypt_text(token: str) -> str:
 
 def lookup_hash(normalized: str) -> str:
     """The keyed hash by which a normalised ID is found (64 hex characters)."""
-    return hmac.new(_hash_key(_secrets()[0]), normalized.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_hash_key(_secrets()[-1]), normalized.encode(), hashlib.sha256).hexdigest()
 
 
 def encryptor():
     """(encrypt, hash) callables bound to the current keys, for bulk loops."""
     secrets = tuple(_secrets())
-    cipher, key = _cipher(secrets), _hash_key(secrets[0])
+    cipher, key = _cipher(secrets), _hash_key(secrets[-1])
     return (
         lambda plain: cipher.encrypt(plain.encode()).decode(),
         lambda normalized: hmac.new(key, normalized.encode(), hashlib.sha256).hexdigest(),

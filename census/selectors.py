@@ -50,3 +50,30 @@ def headcounts_by_category(*, region: Region, campaign: Campaign | None = None) 
         if row["region_id"] == region.pk:
             own[row["category"]] += row["n"]
     return {"own": own, "subtree": subtree}
+
+
+def coverage_rollup(region: Region | None) -> dict[str, dict[str, int]]:
+    """Per level (county, township, village, unit): required / satisfied / under way / missing /
+    recommended in the region's subtree, from the stored rollups (the whole country when None)."""
+    from .models import CoverageRollup, PlaceLevel
+
+    empty = {"required": 0, "satisfied": 0, "under_way": 0, "missing": 0, "recommended": 0}
+    result = {level: dict(empty) for level in PlaceLevel.values}
+    if region is not None:
+        rows = CoverageRollup.objects.filter(region=region).values("level", *empty)
+    else:
+        rows = (
+            CoverageRollup.objects.filter(region__parent__isnull=True)
+            .values("level")
+            .annotate(**{k: Sum(k) for k in empty})
+            .values("level", *empty)
+        )
+    for row in rows:
+        result[row["level"]] = {k: row[k] or 0 for k in empty}
+    return result
+
+
+def import_files_downloadable_by(record, user) -> bool:
+    """An import's files (the upload, the error report) hold full resident IDs: only the uploader
+    and holders of census.reveal_id_number may download them (the caller checks scope first)."""
+    return record.user_id == user.pk or user.has_perm("census.reveal_id_number")

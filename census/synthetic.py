@@ -12,16 +12,17 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from orgs.models import Region, RegionLevel
+from orgs.bulk import analyze, copy_insert
+from orgs.identifiers import mask_resident_id, resident_id_check_char
+from orgs.models import Region, RegionLevel, Unit, UnitKind
 from orgs.services.regions import regions_import
 
 from .crypto import encryptor
 from .headcounts import headcounts_rebuild
-from .identifiers import mask_resident_id, resident_id_check_char
-from .models import Campaign, Category, Headcount, Person, Unit, UnitKind
+from .models import Campaign, Category, Headcount, Person
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉梅文斌辉鹏宇浩然子涵欣怡梓轩雨桐思远嘉怡晨曦俊杰佳琪海燕春林永福德胜家豪丽华淑珍国强金凤玉兰晓东"
@@ -106,13 +107,14 @@ def generate_regions(scale: Scale, rng: random.Random) -> tuple[int, int]:
             series = rng.choice(("0", "1", "1", "2"))
             suffix = {"0": "街道", "1": "镇", "2": "乡"}[series]
             township_code = f"{county.code}{series}{t + 30:02d}"
-            if township_code in existing:
-                continue
-            rows.append({"code": township_code, "name": _place_name(rng) + suffix, "level": "township", "parent_code": county.code})
+            drawn = [{"code": township_code, "name": _place_name(rng) + suffix, "level": "township", "parent_code": county.code}]
             for v in range(scale.villages_per_township):
                 urban = series == "0" or rng.random() < 0.2
                 village_code = f"{township_code}{'0' if urban else '2'}{v + 1:02d}"
-                rows.append({"code": village_code, "name": _place_name(rng) + ("社区" if urban else "村"), "level": "village", "parent_code": township_code})
+                drawn.append({"code": village_code, "name": _place_name(rng) + ("社区" if urban else "村"), "level": "village", "parent_code": township_code})
+            # Drawn in full before skipping what exists: a re-run consumes the generator identically
+            # and so produces the same places (and units, people) instead of new ones.
+            rows += [r for r in drawn if r["code"] not in existing]
     result = regions_import(rows, ["code", "name", "level", "parent_code"])
     townships = sum(1 for r in rows if r["level"] == "township")
     return townships, result.created - townships
@@ -145,7 +147,7 @@ def _places_by_county(counties: list[Region]) -> dict[int, list[int]]:
         return by_county
     tree_ids = {c.tree_id for c in counties}
     ranges = sorted((c.tree_id, c.lft, c.rght, c.pk) for c in counties)
-    below = Region.objects.filter(tree_id__in=tree_ids, level__in=[RegionLevel.VILLAGE, RegionLevel.TOWNSHIP]).values_list("pk", "tree_id", "lft", "level")
+    below = Region.objects.filter(tree_id__in=tree_ids, level__in=[RegionLevel.VILLAGE, RegionLevel.TOWNSHIP]).order_by("tree_id", "lft").values_list("pk", "tree_id", "lft", "level")
     townships: dict[int, list[int]] = {c.pk: [] for c in counties}
     keys = [(r[0], r[1]) for r in ranges]
     for pk, tree_id, lft, level in below.iterator(chunk_size=20000):
@@ -226,17 +228,7 @@ def generate_people(scale: Scale, rng: random.Random, campaign: Campaign, batch:
 
 
 def _write_people(columns: tuple[str, ...], rows: list[tuple], now) -> int:
-    if connection.vendor == "postgresql":
-        table = Person._meta.db_table
-        names = ", ".join([*columns, "notes", "created_at", "updated_at"])
-        with connection.cursor() as cursor:
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row((*row, "", now, now))
-        return len(rows)
-    objects = [Person(**dict(zip(columns, row))) for row in rows]
-    Person.objects.bulk_create(objects, batch_size=2000)
-    return len(objects)
+    return copy_insert(Person, (*columns, "notes", "created_at", "updated_at"), ((*row, "", now, now) for row in rows))
 
 
 @transaction.atomic
@@ -259,6 +251,7 @@ def generate_census(scale_name: str, seed: int) -> GenerationReport:
         report.people = generate_people(scale, rng, campaign)
     headcounts_rebuild(campaign=campaign)
     _previous_round(campaign, rng)
+    analyze(Region, Unit, Person, Headcount)
     report.seconds = (timezone.now() - started).total_seconds()
     return report
 

@@ -14,8 +14,10 @@ class OrgsConfig(AppConfig):
         from django.contrib.auth import get_user_model
 
         from . import audit  # noqa: F401  (connects the login/logout signal receivers)
-        from .models import Membership, Region
+        from .models import Membership, Organization, Region, Unit
 
         auditlog.register(Region, exclude_fields=["lft", "rght", "tree_id", "depth", "full_name"])
         auditlog.register(Membership)
+        auditlog.register(Unit)
+        auditlog.register(Organization, m2m_fields={"covered_regions"})
         auditlog.register(get_user_model(), exclude_fields=["password", "last_login"])

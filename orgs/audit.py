@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import (
+    user_logged_in,
+    user_logged_out,
+    user_login_failed,
+)
 from django.contrib.contenttypes.models import ContentType
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
@@ -31,9 +35,11 @@ def audit_event(
 ) -> LogEntry:
     """Writes one audit entry for an event about `model` (a model class or instance)."""
     actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    # On a model class, `pk` is the property itself: only an instance has a key to record.
+    instance_pk = None if isinstance(model, type) else model.pk
     return LogEntry.objects.create(
         content_type=ContentType.objects.get_for_model(model),
-        object_pk=str(object_pk or getattr(model, "pk", "") or ""),
+        object_pk=str(object_pk or instance_pk or ""),
         object_repr=description[:2000],
         action=LogEntry.Action.ACCESS,
         actor=actor,

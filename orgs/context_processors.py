@@ -1,8 +1,8 @@
 """Template context: the signed-in user's scope, for the header and navigation."""
 from django.utils.functional import SimpleLazyObject
 
-from .selectors import scope_regions_for
 from .scoping import user_scope
+from .selectors import scope_regions_for
 
 
 def scope(request):

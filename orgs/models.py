@@ -9,6 +9,7 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
+from .identifiers import IdentifierError, validate_uscc
 from .scoping import ScopedQuerySet
 
 
@@ -196,7 +197,8 @@ def region_row_errors(*, code: str, level: str, parent_level: str | None) -> lis
     if level not in LEVEL_RANK:
         errors.append(("level", _("未知级别“%(value)s”") % {"value": level}))
         return errors
-    if not code.isdigit() or len(code) not in CODE_LENGTHS[RegionLevel(level)]:
+    # isascii: str.isdigit() also accepts full-width and other Unicode digits ("５３０４２３").
+    if not (code.isascii() and code.isdigit()) or len(code) not in CODE_LENGTHS[RegionLevel(level)]:
         errors.append(
             (
                 "code",
@@ -271,3 +273,148 @@ class Membership(models.Model):
     def clean(self) -> None:
         if self.role != Role.ADMIN and not self.region_id:
             raise ValidationError({"region": _("除系统管理员外，角色必须指定辖区")})
+
+
+class UnitKind(models.TextChoices):
+    """单位类别."""
+
+    ORGAN = "organ", _("机关")
+    SCHOOL = "school", _("学校")
+    UNIVERSITY = "university", _("高校")
+    RESEARCH = "research", _("科研院所")
+    ENTERPRISE = "enterprise", _("企业")
+    PUBLIC_INSTITUTION = "public_institution", _("事业单位")
+    PARK = "park", _("园区")
+    MARKET = "market", _("市场")
+    BUILDING = "building", _("楼宇")
+    NON_PUBLIC_ECONOMY = "non_public_economy", _("非公有制经济组织")
+    SOCIAL_ORGANIZATION = "social_organization", _("社会组织")
+
+
+# 两新组织: new economic and social organizations (Jiangxi measure 10).
+TWO_NEW_KINDS = frozenset({UnitKind.NON_PUBLIC_ECONOMY, UnitKind.SOCIAL_ORGANIZATION})
+
+
+class UnitQuerySet(ScopedQuerySet):
+    region_field = "region"
+
+
+class Unit(models.Model):
+    """单位: a work unit (机关、学校、企业、园区 …) located in a region; may found its own federation."""
+
+    name = models.CharField(_("单位名称"), max_length=128)
+    kind = models.CharField(_("单位类别"), max_length=24, choices=UnitKind.choices)
+    region = models.ForeignKey(Region, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="units")
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, default="")
+    is_two_new = models.BooleanField(_("两新组织"), default=False, help_text=_("新经济组织和新社会组织"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="unit_unique_name_in_region"),
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~models.Q(credit_code=""), name="unit_unique_credit_code"
+            ),
+        ]
+        indexes = [models.Index(fields=["name"], name="unit_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.credit_code:
+            try:
+                self.credit_code = validate_uscc(self.credit_code)
+            except IdentifierError as error:
+                raise ValidationError({"credit_code": str(error)}) from None
+
+
+class OrganizationKind(models.TextChoices):
+    """侨联组织类别."""
+
+    COUNTY = "county", _("县级侨联")
+    TOWNSHIP = "township", _("乡镇(街道)侨联")
+    VILLAGE = "village", _("村(社区)侨联")
+    ORGAN = "organ", _("机关侨联")
+    UNIVERSITY = "university", _("高校侨联")
+    ENTERPRISE = "enterprise", _("企业侨联")
+    BRANCH = "branch", _("侨联分会")
+    GROUP = "group", _("侨联小组")
+    WORKSTATION = "workstation", _("侨联工作站")
+    JOINT = "joint", _("跨区域联合侨联")
+    ASSOCIATION = "association", _("涉侨社团")
+
+
+class OrganizationStatus(models.TextChoices):
+    """The founding procedure (Yuxi plan 三(一)), then active or dissolved."""
+
+    PLANNED = "planned", _("计划成立")
+    DRAFTING = "drafting", _("制定方案")
+    CONSULTING = "consulting", _("征求上级侨联意见")
+    APPROVED = "approved", _("同级党组织批准")
+    CONGRESS = "congress", _("召开代表大会选举")
+    FILED = "filed", _("报上级侨联备案")
+    ACTIVE = "active", _("已成立")
+    DISSOLVED = "dissolved", _("已撤销")
+
+
+FOUNDING_STATUSES = frozenset(
+    {
+        OrganizationStatus.PLANNED,
+        OrganizationStatus.DRAFTING,
+        OrganizationStatus.CONSULTING,
+        OrganizationStatus.APPROVED,
+        OrganizationStatus.CONGRESS,
+        OrganizationStatus.FILED,
+    }
+)
+
+
+class OrganizationQuerySet(ScopedQuerySet):
+    region_field = "region"
+
+
+class Organization(models.Model):
+    """侨联组织: a federation organization serving a region, or a unit located in one.
+    A 跨区域联合侨联 also serves the regions in `covered_regions`."""
+
+    name = models.CharField(_("名称"), max_length=128)
+    kind = models.CharField(_("类别"), max_length=16, choices=OrganizationKind.choices)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=OrganizationStatus.choices, default=OrganizationStatus.PLANNED, db_index=True
+    )
+    region = models.ForeignKey(Region, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="organizations")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("所在单位"), on_delete=models.PROTECT, null=True, blank=True, related_name="organizations"
+    )
+    covered_regions = models.ManyToManyField(
+        Region, verbose_name=_("联合覆盖的区划"), blank=True, related_name="joint_organizations"
+    )
+    superior = models.ForeignKey(
+        "self", verbose_name=_("上级组织"), on_delete=models.PROTECT, null=True, blank=True, related_name="subordinates"
+    )
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("侨联组织")
+        verbose_name_plural = _("侨联组织")
+        indexes = [models.Index(fields=["region", "status"], name="organization_region_status_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        unit_kinds = {OrganizationKind.ORGAN, OrganizationKind.UNIVERSITY, OrganizationKind.ENTERPRISE}
+        if self.kind in unit_kinds and not self.unit_id:
+            raise ValidationError({"unit": _("%(kind)s必须指定所在单位") % {"kind": self.get_kind_display()}})
+        if self.unit_id and self.region_id and self.unit.region_id != self.region_id:
+            raise ValidationError({"region": _("所在区划应与单位所在区划一致")})

@@ -22,21 +22,27 @@ def region_by_code(code: str) -> Region | None:
     return Region.objects.filter(code=code).first()
 
 
+DESCENDANT_COUNT_LEVELS = (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
+
+
+def _descendant_count(**filters):
+    """A correlated subquery: how many descendants of the outer region match `filters`."""
+    descendants = (
+        Region.objects.filter(tree_id=OuterRef("tree_id"), lft__gt=OuterRef("lft"), rght__lt=OuterRef("rght"), **filters)
+        .order_by()
+        .values("tree_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(descendants, output_field=IntegerField()), 0)
+
+
 def with_descendant_counts(regions):
     """Annotates each region with its number of descendants per level (`n_city`, `n_county`,
-    `n_township`, `n_village`) from MPTT ranges: still one query, whatever the number of rows."""
-    annotations = {}
-    for level in (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
-        descendants = (
-            Region.objects.filter(
-                tree_id=OuterRef("tree_id"), lft__gt=OuterRef("lft"), rght__lt=OuterRef("rght"), level=level
-            )
-            .order_by()
-            .values("tree_id")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        annotations[f"n_{level}"] = Coalesce(Subquery(descendants, output_field=IntegerField()), 0)
+    `n_township`, `n_village`) and of key-area descendants (`n_key_area`, 重点侨务地区) from MPTT
+    ranges: still one query, whatever the number of rows."""
+    annotations = {f"n_{level}": _descendant_count(level=level) for level in DESCENDANT_COUNT_LEVELS}
+    annotations["n_key_area"] = _descendant_count(is_key_area=True)
     return regions.annotate(**annotations).order_by("tree_id", "lft")
 
 
@@ -60,6 +66,34 @@ def region_search(user, query: str, *, limit: int = 50):
         .filter(Q(name__contains=query) | Q(code__startswith=query))
         .order_by("tree_id", "lft")[:limit]
     )
+
+
+def subtree_counts(region: Region, user) -> dict[str, int]:
+    """Descendants of `region` the user may see, per level (`n_city` … `n_village`) and key areas
+    (`n_key_area`): one aggregate query."""
+    counts = {f"n_{level}": Count("pk", filter=Q(level=level)) for level in DESCENDANT_COUNT_LEVELS}
+    counts["n_key_area"] = Count("pk", filter=Q(is_key_area=True))
+    return (
+        Region.objects.visible_to(user)
+        .within(region)
+        .exclude(pk=region.pk)
+        .order_by()
+        .aggregate(**counts)
+    )
+
+
+def breadcrumb_trail(region: Region, user) -> list[Region]:
+    """All ancestors of `region`, top down, each marked `is_visible` (may the user open it?).
+
+    Ancestor names are no secret (they are in `region.path`); only the visible ones become links.
+    One query; visibility is decided in memory from the user's scope."""
+    if not region.parent_id:
+        return []
+    scope = user_scope(user)
+    ancestors = list(region.get_ancestors())
+    for ancestor in ancestors:
+        ancestor.is_visible = scope.sees_region(ancestor)
+    return ancestors
 
 
 def visible_ancestors(region: Region, user) -> list[Region]:

@@ -4,43 +4,100 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.decorators import login_required
+from django.views.decorators.http import require_safe
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from .audit import audit_export
 from .exports import escape_cell
-from .models import Region
+from .models import LEVEL_RANK, Region, RegionLevel
+from .panels import render_region_panels
 from .scoping import get_visible_or_404
-from .selectors import children_with_counts, region_search, scope_roots_with_counts, visible_ancestors
+from .selectors import (
+    DESCENDANT_COUNT_LEVELS,
+    breadcrumb_trail,
+    children_with_counts,
+    region_search,
+    scope_roots_with_counts,
+    subtree_counts,
+)
 
 EXPORT_COLUMNS = ("code", "name", "level", "parent_code", "longitude", "latitude", "kind", "is_key_area")
+SEARCH_LIMIT = 50
 
 
+def _count_columns(region: Region | None) -> list[dict]:
+    """The per-level count columns worth showing under `region`: levels below its children's level."""
+    child_rank = LEVEL_RANK[RegionLevel(region.level)] + 1 if region is not None else LEVEL_RANK[RegionLevel.PROVINCE]
+    return [
+        {"key": f"n_{level}", "label": RegionLevel(level).label}
+        for level in DESCENDANT_COUNT_LEVELS
+        if LEVEL_RANK[level] > child_rank
+    ]
+
+
+def _rows_with_counts(children, columns: list[dict]) -> list[dict]:
+    """Table rows: each child with its counts in column order (templates cannot index by a variable key)."""
+    return [{"region": child, "counts": [getattr(child, c["key"]) for c in columns]} for child in children]
+
+
+@require_safe
 @login_required
 def region_browser(request):
     """Start of the browser: the user's scope regions (straight into it when there is one), or search results."""
     query = request.GET.get("q", "").strip()
     if query:
-        return render(request, "orgs/region_search.html", {"query": query, "results": region_search(request.user, query)})
-    roots = scope_roots_with_counts(request.user)
+        results = list(region_search(request.user, query, limit=SEARCH_LIMIT))
+        context = {"query": query, "results": results, "limit": SEARCH_LIMIT, "truncated": len(results) >= SEARCH_LIMIT}
+        return render(request, "orgs/region_search.html", context)
+    roots = list(scope_roots_with_counts(request.user))
     if len(roots) == 1:
         return redirect("orgs:region-detail", code=roots[0].code)
-    return render(request, "orgs/region_detail.html", {"region": None, "ancestors": [], "children": roots})
-
-
-@login_required
-def region_detail(request, code: str):
-    """One region: breadcrumbs, its facts, its children with descendant counts per level."""
-    region = get_visible_or_404(Region.objects, request.user, code=code)
+    columns = _count_columns(None)
     context = {
-        "region": region,
-        "ancestors": visible_ancestors(region, request.user),
-        "children": children_with_counts(region, request.user),
+        "region": None,
+        "trail": [],
+        "children": roots,
+        "count_columns": columns,
+        "rows": _rows_with_counts(roots, columns),
+        # Scope roots never nest, so their counts add up without double counting.
+        "summary": [
+            {"label": RegionLevel(level).label, "value": sum(getattr(root, f"n_{level}") for root in roots)}
+            for level in DESCENDANT_COUNT_LEVELS
+        ],
+        "n_key_area": sum(root.n_key_area + root.is_key_area for root in roots),
     }
     return render(request, "orgs/region_detail.html", context)
 
 
+@require_safe
+@login_required
+def region_detail(request, code: str):
+    """One region: breadcrumbs, its facts, the panels other apps registered (orgs.panels), its children
+    with descendant counts per level."""
+    region = get_visible_or_404(Region.objects, request.user, code=code)
+    children = list(children_with_counts(region, request.user))
+    columns = _count_columns(region)
+    counts = subtree_counts(region, request.user)
+    context = {
+        "region": region,
+        "trail": breadcrumb_trail(region, request.user),
+        "children": children,
+        "count_columns": columns,
+        "rows": _rows_with_counts(children, columns),
+        "summary": [
+            {"label": RegionLevel(level).label, "value": counts[f"n_{level}"]}
+            for level in DESCENDANT_COUNT_LEVELS
+            if LEVEL_RANK[level] > LEVEL_RANK[RegionLevel(region.level)]
+        ],
+        "n_key_area": counts["n_key_area"],
+        "panels": render_region_panels(request, region),
+    }
+    return render(request, "orgs/region_detail.html", context)
+
+
+@require_safe
 @login_required
 def region_export(request, code: str):
     """The visible subtree of a region as CSV in the import format (round-trips through import_regions)."""

@@ -1,10 +1,11 @@
 """One API root: each app contributes its router's registrations here."""
 from rest_framework.routers import DefaultRouter
 
+from census.api.urls import router as census_router
 from orgs.api.urls import router as orgs_router
 
 router = DefaultRouter()
-for app_router in (orgs_router,):
+for app_router in (orgs_router, census_router):
     router.registry.extend(app_router.registry)
 
 app_name = "api"

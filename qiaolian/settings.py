@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "orgs",
     "census",
     "tasks",
+    "qiaolian",  # the project package: commands that compose the apps (load_demo, benchmark)
 ]
 
 MIDDLEWARE = [
@@ -166,6 +167,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at every start when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -189,8 +191,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="qiaolian@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an unauthenticated call gets 401 with a WWW-Authenticate header, not 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
@@ -210,7 +213,11 @@ SPECTACULAR_SETTINGS = {
     # Served from drf-spectacular-sidecar: the machines that run this have no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
+    # Two choice sets share the field name "level": name their enums instead of hashing them.
+    "ENUM_NAME_OVERRIDES": {
+        "RegionLevelEnum": "orgs.models.RegionLevel",
+        "PlaceLevelEnum": "census.models.PlaceLevel",
+    },
 }
 
 # django-auditlog: who changed what, before -> after.
@@ -243,3 +250,4 @@ CENSUS_XLSX_MAX_ENTRIES = env.int("CENSUS_XLSX_MAX_ENTRIES", default=2000)
 CENSUS_ASYNC_BYTES = env.int("CENSUS_ASYNC_BYTES", default=512 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+

@@ -12,8 +12,10 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 
+@require_safe
 @login_required
 def home(request):
     """The landing page after login. Until the dashboard lands, the region browser at the user's scope."""
@@ -66,6 +68,7 @@ def _check_broker() -> dict:
 
 
 @never_cache
+@require_safe
 def healthz(request):
     """JSON health: database, cache, broker, the CJK font for PDFs, version. 503 when a service is down."""
     font = cjk_font_family()

@@ -16,11 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgs.models import Region, RegionLevel
-from orgs.scoping import user_scope
-
-from ..crypto import encryptor
-from ..identifiers import (
+from orgs.bulk import analyze, copy_insert, values_update
+from orgs.identifiers import (
     IdentifierError,
     mask_resident_id,
     resident_id_birth_date,
@@ -28,9 +25,22 @@ from ..identifiers import (
     validate_phone,
     validate_resident_id,
 )
-from ..models import Campaign, Person, PersonEvent, PersonEventKind, Unit
+from orgs.models import Region, RegionLevel, Unit
+from orgs.scoping import user_scope
+
+from ..crypto import encryptor
+from ..models import Campaign, Person, PersonEvent, PersonEventKind
+from ..services.persons import history_changes
 from ..signals import census_changed
-from .columns import CATEGORY_WORDS, COLUMN_BY_KEY, FALSE_WORDS, FLAG_KEYS, GENDER_WORDS, TRUE_WORDS, map_headers
+from .columns import (
+    CATEGORY_WORDS,
+    COLUMN_BY_KEY,
+    FALSE_WORDS,
+    FLAG_KEYS,
+    GENDER_WORDS,
+    TRUE_WORDS,
+    map_headers,
+)
 from .reading import open_census_file
 from .values import ValueProblem, cell_as_identifier, clean_text, parse_date
 
@@ -134,6 +144,16 @@ def _county_names_of(region_ids: set[int]) -> dict[int, str]:
     return named
 
 
+def _blank(cells) -> bool:
+    """An empty row (skipped, not counted). Cheap: most rows are decided by their first cell."""
+    for cell in cells:
+        if cell is None or cell == "":
+            continue
+        if cell.__class__ is not str or clean_text(cell):
+            return False
+    return True
+
+
 def _flag(text: str) -> bool:
     lowered = text.lower()
     if lowered in TRUE_WORDS:
@@ -143,7 +163,7 @@ def _flag(text: str) -> bool:
     raise ValueProblem(_("应填“是”或“否”"))
 
 
-def _validate_row(row_number: int, cells: list[object], positions: dict[str, int], scope: ImportScope, today: dt.date):
+def validate_row(row_number: int, cells: list[object], positions: dict[str, int], scope: ImportScope, today: dt.date):
     """Normalises one row; returns (values, id_number, errors)."""
     errors: list[CellError] = []
     values: dict = {}
@@ -265,10 +285,10 @@ def run_census_import(
     valid: list[_Valid] = []
     first_row_of: dict[str, int] = {}
     for row_number, cells in sheet.rows:
-        if all(clean_text(c) == "" for c in cells):
+        if _blank(cells):
             continue
         outcome.rows += 1
-        values, id_number, errors = _validate_row(row_number, list(cells), positions, scope, today)
+        values, id_number, errors = validate_row(row_number, list(cells), positions, scope, today)
         if id_number:
             if id_number in first_row_of:
                 errors.append(
@@ -285,7 +305,7 @@ def run_census_import(
         if progress and outcome.rows % CHUNK == 0:
             progress(outcome.rows)
 
-    _explain_unknown_regions(outcome.errors)
+    explain_unknown_regions(outcome.errors)
     existing = _existing_by_hash([v.id_hash for v in valid])
     foreign_region_ids = {
         e["region_id"] for e in existing.values() if not _editable(scope, e)
@@ -319,13 +339,15 @@ def run_census_import(
 
     if not commit or (outcome.invalid and not valid_only):
         return outcome
+    if outcome.invalid and not (new_rows or changed_rows or unchanged_ids):
+        return outcome  # "valid rows only", but none is valid: nothing to write
     if not campaign.is_open:
         raise ValueError(_("调查“%(name)s”已结束，不能再导入") % {"name": campaign.name})
     _write(outcome, new_rows, changed_rows, unchanged_ids, user=user, campaign=campaign, encrypt=encrypt, note=note)
     return outcome
 
 
-def _explain_unknown_regions(errors: list[CellError]) -> None:
+def explain_unknown_regions(errors: list[CellError]) -> None:
     """Says for each unknown region whether it does not exist or lies outside the scope: one query."""
     unknown = {e.value for e in errors if e.reason == UNKNOWN_REGION}
     if not unknown:
@@ -370,50 +392,47 @@ def _fill_invalid_cells(outcome: ImportOutcome, path: Path, original_name: str) 
 def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, encrypt, note) -> None:
     now = timezone.now()
     actor_id = user.pk if user is not None else None
-    people = [
-        Person(
-            **item.values,
-            id_number_encrypted=encrypt(item.id_number),
-            id_number_hash=item.id_hash,
-            id_number_masked=mask_resident_id(item.id_number),
-            verified_campaign=campaign,
-        )
-        for item in new_rows
-    ]
-    created = Person.objects.bulk_create(people, batch_size=2000)
-    events = [
-        PersonEvent(person_id=p.pk, kind=PersonEventKind.IMPORTED, actor_id=actor_id, to_region_id=p.region_id, note=note)
-        for p in created
-    ]
+    person_columns = (*DATA_FIELDS, "id_number_encrypted", "id_number_hash", "id_number_masked", "verified_campaign_id", "created_at", "updated_at")
+    copy_insert(
+        Person,
+        person_columns,
+        (
+            (*(item.values[k] for k in DATA_FIELDS), encrypt(item.id_number), item.id_hash,
+             mask_resident_id(item.id_number), campaign.pk, now, now)
+            for item in new_rows
+        ),
+    )
+    event_columns = ("person_id", "kind", "at", "actor_id", "from_region_id", "to_region_id", "changes", "note")
+    events: list[tuple] = []
+    hashes = [item.id_hash for item in new_rows]
+    for start in range(0, len(hashes), CHUNK):
+        created = Person.objects.filter(id_number_hash__in=hashes[start : start + CHUNK]).values_list("pk", "region_id")
+        events += [(pk, PersonEventKind.IMPORTED, now, actor_id, None, region_id, {}, note) for pk, region_id in created]
     updates = []
     for item, current, difference in changed_rows:
-        person = Person(pk=current["id"], verified_campaign=campaign, updated_at=now, **item.values)
-        updates.append(person)
-        changes = {k: [_plain(current[k]), _plain(v)] for k, v in difference.items()}
+        updates.append((current["id"], *(item.values[k] for k in DATA_FIELDS), campaign.pk, now))
+        changes = history_changes(current, {**current, **difference}, difference)
         moved = "region_id" in difference
         events.append(
-            PersonEvent(
-                person_id=current["id"],
-                kind=PersonEventKind.TRANSFERRED if moved else PersonEventKind.IMPORTED,
-                actor_id=actor_id,
-                from_region_id=current["region_id"] if moved else None,
-                to_region_id=item.values["region_id"] if moved else None,
-                changes=changes,
-                note=note,
+            (
+                current["id"], PersonEventKind.TRANSFERRED if moved else PersonEventKind.IMPORTED, now, actor_id,
+                current["region_id"] if moved else None, item.values["region_id"] if moved else None, changes, note,
             )
         )
         outcome.touched_region_ids.add(current["region_id"])
         if current["unit_id"]:
             outcome.touched_unit_ids.add(current["unit_id"])
-    Person.objects.bulk_update(updates, [*DATA_FIELDS, "verified_campaign", "updated_at"], batch_size=1000)
+    values_update(Person, (*DATA_FIELDS, "verified_campaign_id", "updated_at"), updates)
     for start in range(0, len(unchanged_ids), CHUNK):
         Person.objects.filter(pk__in=unchanged_ids[start : start + CHUNK]).update(verified_campaign=campaign)
-    PersonEvent.objects.bulk_create(events, batch_size=2000)
+    copy_insert(PersonEvent, event_columns, events)
     for item in [*new_rows, *(c[0] for c in changed_rows)]:
         outcome.touched_region_ids.add(item.values["region_id"])
         if item.values["unit_id"]:
             outcome.touched_unit_ids.add(item.values["unit_id"])
     outcome.written = True
+    if len(new_rows) > 10_000:
+        analyze(Person, PersonEvent)
     regions, units = frozenset(outcome.touched_region_ids), frozenset(outcome.touched_unit_ids)
     transaction.on_commit(lambda: census_changed.send(sender=Person, region_ids=regions, unit_ids=units, campaign=campaign))
     from ..headcounts import headcounts_refresh
@@ -421,5 +440,3 @@ def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, en
     headcounts_refresh(campaign=campaign, region_ids=regions, unit_ids=units)
 
 
-def _plain(value):
-    return value.isoformat() if isinstance(value, dt.date) else value

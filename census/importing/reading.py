@@ -92,6 +92,15 @@ def _decode(raw: bytes) -> tuple[str, str]:
         raise FileRejected(_("无法识别 CSV 文件的编码：请使用 UTF-8 或 GBK")) from None
 
 
+def _csv_problem(error: csv.Error, line: int) -> FileRejected:
+    """A CSV the parser gives up on (a cell over the field limit: usually a quote never closed)."""
+    if "field larger than field limit" in str(error):
+        reason = _("单元格超过 %(n)d 个字符（常见原因：引号未闭合）") % {"n": csv.field_size_limit()}
+    else:
+        reason = str(error)
+    return FileRejected(_("CSV 文件格式错误（第 %(line)d 行）：%(reason)s") % {"line": line, "reason": reason})
+
+
 def _csv_rows(text: str) -> SheetRows:
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
@@ -100,10 +109,15 @@ def _csv_rows(text: str) -> SheetRows:
         header = next(reader)
     except StopIteration:
         raise FileRejected(_("文件没有表头行")) from None
+    except csv.Error as error:
+        raise _csv_problem(error, reader.line_num) from None
 
     def rows() -> Iterator[tuple[int, list[object]]]:
-        for number, row in enumerate(reader, start=2):
-            yield number, row
+        try:
+            for number, row in enumerate(reader, start=2):
+                yield number, row
+        except csv.Error as error:
+            raise _csv_problem(error, reader.line_num) from None
 
     return SheetRows(header=header, rows=rows(), kind="csv")
 

@@ -6,9 +6,11 @@ import re
 
 from django.utils.translation import gettext as _
 
-from ..identifiers import to_half_width
+from orgs.identifiers import HALF_WIDTH_TABLE
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# A time of day after a date ("2001-01-05 00:00:00", "2001/1/5 0:00", "2001-01-05T00:00"): dropped.
+_TIME_OF_DAY = re.compile(r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
@@ -20,14 +22,25 @@ class ValueProblem(ValueError):
     """A cell value that cannot be used; the message says why, in the user's language."""
 
 
+# One translate() pass: full-width → half-width, no-break space → space, and control characters
+# (not text anyone typed; refused by PostgreSQL (NUL) and by .xlsx writers) dropped.
+_CLEAN_TABLE = {**HALF_WIDTH_TABLE, 0xA0: 0x20, **{c: None for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}}
+_RUNS_OF_SPACE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
+
+
 def clean_text(value: object) -> str:
-    """Trimmed, half-width text; None and empty cells become ""."""
+    """Trimmed, half-width text without control characters, inner white space folded to one
+    space; None and empty cells become "". Called for every cell of an import: kept cheap."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = to_half_width(str(value)).replace("\u00a0", " ").strip()
-    return re.sub(r"\s+", " ", text)
+    if value.__class__ is not str:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        value = str(value)
+    text = value.translate(_CLEAN_TABLE).strip()
+    if _RUNS_OF_SPACE.search(text):
+        text = re.sub(r"\s+", " ", text)
+    return text
 
 
 def parse_date(value: object) -> dt.date | None:
@@ -40,12 +53,11 @@ def parse_date(value: object) -> dt.date | None:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _from_serial(float(value))
-    text = clean_text(value).replace(" ", "")
+    text = _TIME_OF_DAY.sub("", clean_text(value)).replace(" ", "")
     if not text:
         return None
     if re.fullmatch(r"\d{5}(\.0+)?", text):
         return _from_serial(float(text))
-    text = re.sub(r"(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2})?$", r"\1", text)
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -20,7 +21,10 @@ ERROR_FONT = Font(color="B71C1C")
 
 
 def write_cell(sheet, row: int, column: int, value):
-    """Writes one cell as data: escaped text, and explicitly not a formula."""
+    """Writes one cell as data: escaped text, and explicitly not a formula. Control characters (which
+    an .xlsx cannot hold) are dropped first, so that what remains is what the escaper judges."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     value = escape_cell(value)
     cell = sheet.cell(row=row, column=column, value=value)
     if isinstance(value, str):

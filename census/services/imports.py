@@ -119,7 +119,17 @@ def census_import_request(*, record: CensusImport, user, commit: bool, valid_onl
         return census_import_run(record=record, commit=commit, valid_only=valid_only)
     from ..jobs import census_import_job
 
+    previous_status = record.status
     CensusImport.objects.filter(pk=record.pk).update(status=ImportStatus.QUEUED, progress=0)
-    transaction.on_commit(lambda: census_import_job.delay(record.pk, commit, valid_only))
+
+    def enqueue() -> None:
+        try:
+            census_import_job.delay(record.pk, commit, valid_only)
+        except Exception:  # noqa: BLE001 - the broker is down: the page must still answer
+            CensusImport.objects.filter(pk=record.pk).update(
+                status=previous_status, message=_("后台任务服务暂时不可用，文件已保存，请稍后再试")
+            )
+
+    transaction.on_commit(enqueue)
     record.refresh_from_db()
     return record

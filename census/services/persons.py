@@ -5,21 +5,23 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs.audit import AuditEvent, audit_event
-from orgs.models import Region, RegionLevel
-
-from ..crypto import decrypt_text, encrypt_text, lookup_hash
-from ..identifiers import (
+from orgs.identifiers import (
     IdentifierError,
+    mask_phone,
     mask_resident_id,
     resident_id_birth_date,
     resident_id_gender,
     validate_phone,
     validate_resident_id,
 )
-from ..models import FLAG_FIELDS, Campaign, Person, PersonEvent, PersonEventKind, Unit
+from orgs.models import Region, RegionLevel, Unit
+
+from ..crypto import decrypt_text, encrypt_text, lookup_hash
+from ..models import FLAG_FIELDS, Campaign, Person, PersonEvent, PersonEventKind
 from ..signals import census_changed
 
 EDITABLE_FIELDS = ("name", "gender", "birth_date", "category", "region", "unit", "country", "phone", *FLAG_FIELDS, "notes")
@@ -127,7 +129,7 @@ def person_create(
 @transaction.atomic
 def person_update(*, person: Person, editor, id_number: str | None = None, **changes) -> Person:
     """Changes a person's data (a change of residence region is recorded as a transfer)."""
-    locked = Person.objects.editable_by(editor).select_for_update().filter(pk=person.pk).first()
+    locked = Person.objects.editable_by(editor).select_for_update(of=("self",)).filter(pk=person.pk).first()
     if locked is None:
         raise PermissionDenied
     before = {f: getattr(locked, f if f not in ("region", "unit") else f"{f}_id") for f in EDITABLE_FIELDS}
@@ -135,6 +137,11 @@ def person_update(*, person: Person, editor, id_number: str | None = None, **cha
     if id_number:
         number, gender, birth, phone = _normalise(id_number, changes.get("gender"), changes.get("birth_date"), changes.get("phone", locked.phone))
         _check_unique(number, exclude_pk=locked.pk)
+        changes.update(gender=gender, birth_date=birth, phone=phone)
+    elif changes.get("gender") or changes.get("birth_date"):
+        # Gender and birth date are facts of the ID: checked against the stored one.
+        stored = decrypt_text(locked.id_number_encrypted)
+        _, gender, birth, phone = _normalise(stored, changes.get("gender"), changes.get("birth_date"), changes.get("phone", locked.phone))
         changes.update(gender=gender, birth_date=birth, phone=phone)
     elif "phone" in changes:
         try:
@@ -154,7 +161,7 @@ def person_update(*, person: Person, editor, id_number: str | None = None, **cha
     locked.full_clean(exclude=["id_number_encrypted", "id_number_hash", "id_number_masked"])
     locked.save()
     after = {f: getattr(locked, f if f not in ("region", "unit") else f"{f}_id") for f in EDITABLE_FIELDS}
-    diff = {k: [_plain(before[k]), _plain(after[k])] for k in EDITABLE_FIELDS if before[k] != after[k]}
+    diff = history_changes(before, after, EDITABLE_FIELDS)
     if number:
         diff["id_number"] = ["******", locked.id_number_masked]
     moved = before["region"] != after["region"]
@@ -175,15 +182,17 @@ def person_update(*, person: Person, editor, id_number: str | None = None, **cha
 def person_transfer(*, person: Person, editor, to_region: Region, note: str = "") -> Person:
     """Moves a person to another region (迁移), keeping the history. The editor must hold both ends;
     a county hands a person over to another through a user whose scope covers both (city staff)."""
-    if not Person.objects.editable_by(editor).filter(pk=person.pk).exists():
+    # The stored row, locked: the history records where the person really was, not a stale copy.
+    current = Person.objects.editable_by(editor).select_for_update(of=("self",)).filter(pk=person.pk).values("region_id", "unit_id").first()
+    if current is None:
         raise PermissionDenied
     if not Region.objects.editable_by(editor).filter(pk=to_region.pk).exists():
         raise ValidationError({"to_region": _("迁入地“%(region)s”不在您的管辖范围内") % {"region": to_region.full_name}})
-    if to_region.pk == person.region_id:
+    if to_region.pk == current["region_id"]:
         raise ValidationError({"to_region": _("迁入地与现居住地相同")})
-    from_region_id = person.region_id
-    unit_id = person.unit_id
-    Person.objects.filter(pk=person.pk).update(region=to_region, unit=None)
+    from_region_id = current["region_id"]
+    unit_id = current["unit_id"]
+    Person.objects.filter(pk=person.pk).update(region=to_region, unit=None, updated_at=timezone.now())
     PersonEvent.objects.create(
         person=person, kind=PersonEventKind.TRANSFERRED, actor=editor, from_region_id=from_region_id,
         to_region=to_region, note=note, changes={"region": [from_region_id, to_region.pk], "unit": [unit_id, None]},
@@ -208,3 +217,17 @@ def person_reveal(*, person: Person, viewer, request=None) -> dict[str, str]:
 
 def _plain(value):
     return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def history_changes(before: dict, after: dict, fields) -> dict[str, list]:
+    """before → after of the fields that changed, as stored in a person's history: dates as text,
+    phones masked (the history is read by more people than may see a full number)."""
+    changes = {}
+    for key in fields:
+        if before[key] == after[key]:
+            continue
+        old, new = _plain(before[key]), _plain(after[key])
+        if key == "phone":
+            old, new = mask_phone(old or ""), mask_phone(new or "")
+        changes[key] = [old, new]
+    return changes

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from ..filters import RegionFilter
@@ -20,16 +21,17 @@ class RegionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses=RegionSerializer(many=True))
     @action(detail=True)
-    def children(self, request, code=None):
-        """The visible children of a region."""
-        region = self.get_object()
-        children = self.get_queryset().filter(parent=region)
+    def children(self, request, code=None, **kwargs):  # kwargs: the format suffix (.json)
+        """The visible children of a region (the list filters apply to the children, not to the region)."""
+        region = get_object_or_404(self.get_queryset(), code=code)
+        self.check_object_permissions(request, region)
+        children = self.filter_queryset(self.get_queryset().filter(parent=region))  # the documented filters apply
         page = self.paginate_queryset(children)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(responses=RegionSerializer(many=True))
-    @action(detail=True)
-    def ancestors(self, request, code=None):
+    @action(detail=True, pagination_class=None, filter_backends=[])  # a short path: never paged, not filtered
+    def ancestors(self, request, code=None, **kwargs):
         """The visible ancestors of a region, top down."""
         region = self.get_object()
         ancestors = region.get_ancestors().visible_to(request.user).select_related("parent")

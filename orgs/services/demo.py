@@ -88,3 +88,23 @@ def demo_users_create(password: str | None = None) -> list[DemoLogin]:
             user=user, role=login.role, region=regions.get(login.region_code) if login.region_code else None
         )
     return list(DEMO_LOGINS)
+
+
+# The Yuxi plan names six counties without a county federation; the other three have one.
+YUXI_COUNTIES_WITH_FEDERATION = (("530402", "红塔区侨联"), ("530426", "峨山县侨联"), ("530428", "元江县侨联"))
+
+
+@transaction.atomic
+def demo_organizations_create() -> int:
+    """The county federations that already existed when the Yuxi plan was issued (idempotent)."""
+    from ..models import Organization, OrganizationKind, OrganizationStatus
+
+    created = 0
+    for code, name in YUXI_COUNTIES_WITH_FEDERATION:
+        region = Region.objects.get(code=code)
+        _, was_created = Organization.objects.get_or_create(
+            region=region, kind=OrganizationKind.COUNTY,
+            defaults={"name": name, "status": OrganizationStatus.ACTIVE},
+        )
+        created += was_created
+    return created

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -11,7 +12,14 @@ from typing import Iterable
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import LEVEL_RANK, Region, RegionLevel, infer_region_kind, region_row_errors
+from ..models import (
+    LEVEL_RANK,
+    Region,
+    RegionKind,
+    RegionLevel,
+    infer_region_kind,
+    region_row_errors,
+)
 from ..tree import TreeNode, layout_forest
 
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
@@ -20,6 +28,7 @@ TREE_FIELDS = ("tree_id", "lft", "rght", "depth", "full_name")
 DATA_FIELDS = ("name", "level", "kind", "parent_id", "longitude", "latitude", "is_key_area")
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "t"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "否", "f"}
+NAME_MAX_LENGTH = Region._meta.get_field("name").max_length
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,8 @@ def _parse_coordinate(value: str, low: int, high: int, name: str, line: int, err
     try:
         number = Decimal(value)
     except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():  # "NaN" parses, and then cannot be compared
         errors.append(RowError(line, name, value, _("不是数字")))
         return None
     if not (low <= number <= high):
@@ -118,6 +129,8 @@ def _parse_rows(rows: list[dict[str, str]], header: list[str]) -> tuple[list[_Ro
         code, name, level = row.get("code", ""), row.get("name", ""), row.get("level", "")
         if not name:
             row_errors.append(RowError(line, "name", name, _("名称不能为空")))
+        elif len(name) > NAME_MAX_LENGTH:
+            row_errors.append(RowError(line, "name", name, _("名称超过 %(n)d 个字") % {"n": NAME_MAX_LENGTH}))
         if code in first_seen:
             row_errors.append(
                 RowError(line, "code", code, _("区划代码重复，已在第 %(line)d 行出现") % {"line": first_seen[code]})
@@ -140,6 +153,8 @@ def _parse_rows(rows: list[dict[str, str]], header: list[str]) -> tuple[list[_Ro
             else:
                 row_errors.append(RowError(line, "is_key_area", key_text, _("应为 是/否 或 1/0")))
         kind = row.get("kind", "")
+        if kind and kind not in RegionKind.values:
+            row_errors.append(RowError(line, "kind", kind, _("未知类别")))
         if row_errors:
             errors.extend(row_errors)
             bad_lines.add(line)
@@ -167,18 +182,30 @@ def regions_import(
         for r in Region.objects.values("id", "code", *DATA_FIELDS, *TREE_FIELDS)
     }
     code_by_id = {r["id"]: code for code, r in existing.items()}
+    children_by_code: dict[str, list[dict]] = {}
+    for r in existing.values():
+        if r["parent_id"] is not None:
+            children_by_code.setdefault(code_by_id[r["parent_id"]], []).append(r)
 
-    # Resolve parents from the top level down so a child of an invalid row is itself invalid.
+    def rank(level: str) -> int:
+        return LEVEL_RANK[RegionLevel(level)]
+
+    # Resolve parents from the top level down so a child of an invalid row is itself invalid. A parent
+    # that is also a row of the file is judged by its level in the file, not the one stored.
+    in_file = {row.code: row for row in parsed}
     valid: dict[str, _Row] = {}
-    for row in sorted(parsed, key=lambda r: (LEVEL_RANK[RegionLevel(r.level)], r.line)):
-        if not row.parent_code:
-            parent_level = None
-        elif row.parent_code in valid:
-            parent_level = valid[row.parent_code].level
+    for row in sorted(parsed, key=lambda r: (rank(r.level), r.line)):
+        parent_level = None
+        if row.parent_code in in_file:
+            parent_level = in_file[row.parent_code].level
+            if rank(parent_level) < rank(row.level) and row.parent_code not in valid:
+                errors.append(RowError(row.line, "parent_code", row.parent_code, _("上级区划所在行无效")))
+                bad_lines.add(row.line)
+                continue
         elif row.parent_code in existing:
             parent_level = existing[row.parent_code]["level"]
-        else:
-            errors.append(RowError(row.line, "parent_code", row.parent_code, _("上级区划代码不存在或该行无效")))
+        elif row.parent_code:
+            errors.append(RowError(row.line, "parent_code", row.parent_code, _("上级区划代码不存在")))
             bad_lines.add(row.line)
             continue
         problems = [m for f, m in region_row_errors(code=row.code, level=row.level, parent_level=parent_level) if f == "parent"]
@@ -186,26 +213,38 @@ def regions_import(
             errors.append(RowError(row.line, "parent_code", row.parent_code, str(problems[0])))
             bad_lines.add(row.line)
             continue
+        # Lowering a stored region's level must not leave a stored child at or above it.
+        blocking = [c["code"] for c in children_by_code.get(row.code, ()) if rank(c["level"]) <= rank(row.level)]
+        if blocking:
+            errors.append(
+                RowError(
+                    row.line, "level", row.level,
+                    _("下级区划 %(codes)s 的级别不低于%(level)s，请先移走或调整这些下级区划")
+                    % {"codes": "、".join(sorted(blocking)[:5]), "level": RegionLevel(row.level).label},
+                )
+            )
+            bad_lines.add(row.line)
+            continue
         valid[row.code] = row
 
     result = RegionImportResult(invalid=len(bad_lines), errors=sorted(errors, key=lambda e: (e.row, e.field)))
-    if bad_lines and not skip_invalid:
+    if bad_lines and (not skip_invalid or not valid):
         return result
 
     # Upsert: new rows are created level by level so each knows its parent's id.
     to_create: list[Region] = []
     changed: dict[str, dict] = {}
     for row in valid.values():
-        kind = row.kind or infer_region_kind(row.name, row.level)
         current = existing.get(row.code)
-        wanted = {
-            "name": row.name,
-            "level": row.level,
-            "kind": kind,
-            "parent_code": row.parent_code or None,
-            "longitude": row.longitude,
-            "latitude": row.latitude,
-        }
+        # A column the file does not have leaves the stored value alone.
+        wanted = {"name": row.name, "level": row.level, "parent_code": row.parent_code or None}
+        for column in ("longitude", "latitude"):
+            if column in header:
+                wanted[column] = getattr(row, column)
+        if row.kind:
+            wanted["kind"] = row.kind
+        elif current is None or current["name"] != row.name or current["level"] != row.level:
+            wanted["kind"] = infer_region_kind(row.name, row.level)
         if row.is_key_area is not None:
             wanted["is_key_area"] = row.is_key_area
         if current is None:
@@ -243,7 +282,6 @@ def regions_import(
             nodes[code].name = difference["name"]
     for row in to_create:
         nodes[row.code] = TreeNode(row.code, row.parent_code or None, row.code, row.name)
-    before = {code: (n.tree_id, n.lft, n.rght, n.depth, n.full_name) for code, n in nodes.items()}
     layout_forest(list(nodes.values()))
 
     id_by_code = {code: r["id"] for code, r in existing.items()}
@@ -273,26 +311,21 @@ def regions_import(
         for created in Region.objects.bulk_create(batch, batch_size=2000):
             id_by_code[created.code] = created.pk
 
-    to_update: list[Region] = []
+    changes: dict[int, dict[str, object]] = {}
     for code, current in existing.items():
         node = nodes[code]
-        difference = changed.get(code, {})
-        moved = before[code] != (node.tree_id, node.lft, node.rght, node.depth, node.full_name)
-        if not difference and not moved:
-            continue
-        region = Region(pk=current["id"], code=code)
-        for name in DATA_FIELDS:
-            key = "parent_code" if name == "parent_id" else name
+        values: dict[str, object] = {}
+        for key, value in changed.get(code, {}).items():
             if key == "parent_code":
-                parent_code = difference.get("parent_code", code_by_id.get(current["parent_id"]))
-                region.parent_id = id_by_code[parent_code] if parent_code else None
+                values["parent_id"] = id_by_code[value] if value else None
             else:
-                setattr(region, name, difference.get(key, current[name]))
-        region.tree_id, region.lft, region.rght, region.depth, region.full_name = (
-            node.tree_id, node.lft, node.rght, node.depth, node.full_name,
-        )
-        to_update.append(region)
-    Region.objects.bulk_update(to_update, [*DATA_FIELDS, *TREE_FIELDS], batch_size=500)
+                values[key] = value
+        for name in TREE_FIELDS:
+            if getattr(node, name) != current[name]:
+                values[name] = getattr(node, name)
+        if values:
+            changes[current["id"]] = values
+    _write_changes(changes)
     result.written = True
     return result
 
@@ -307,12 +340,37 @@ def regions_refresh_tree() -> int:
     """Recomputes MPTT fields and full names of every region; writes only what changed. Returns that count."""
     current = list(Region.objects.values_list("id", "parent_id", "code", "name", *TREE_FIELDS))
     nodes = [TreeNode(*row) for row in current]
-    before = {row[0]: row[4:] for row in current}
+    before = {row[0]: dict(zip(TREE_FIELDS, row[4:])) for row in current}
     layout_forest(nodes)
-    stale = [
-        Region(pk=n.key, tree_id=n.tree_id, lft=n.lft, rght=n.rght, depth=n.depth, full_name=n.full_name)
-        for n in nodes
-        if before[n.key] != (n.tree_id, n.lft, n.rght, n.depth, n.full_name)
-    ]
-    Region.objects.bulk_update(stale, list(TREE_FIELDS), batch_size=500)
-    return len(stale)
+    changes: dict[int, dict[str, object]] = {}
+    for node in nodes:
+        values = {name: getattr(node, name) for name in TREE_FIELDS if getattr(node, name) != before[node.key][name]}
+        if values:
+            changes[node.key] = values
+    _write_changes(changes)
+    return len(changes)
+
+
+def _write_changes(changes: dict[int, dict[str, object]], batch_size: int = 500) -> None:
+    """Writes only the changed fields of each region (pk -> {field: value}).
+
+    Rows are grouped by the fields that changed, so that a shift of lft/rght does not rewrite names; a
+    single field many rows share a value of (tree_id, when a new province renumbers the trees) becomes one
+    UPDATE per value instead of a CASE over every row, which Django builds slowly.
+    """
+    by_fields: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for pk, values in changes.items():
+        by_fields[tuple(sorted(values))].append(pk)
+    for fields, pks in by_fields.items():
+        if len(fields) == 1:
+            (name,) = fields
+            by_value: dict[object, list[int]] = defaultdict(list)
+            for pk in pks:
+                by_value[changes[pk][name]].append(pk)
+            if len(by_value) * 4 <= len(pks):
+                for value, group in by_value.items():
+                    for start in range(0, len(group), batch_size):
+                        Region.objects.filter(pk__in=group[start : start + batch_size]).update(**{name: value})
+                continue
+        regions = [Region(pk=pk, **{name: changes[pk][name] for name in fields}) for pk in pks]
+        Region.objects.bulk_update(regions, list(fields), batch_size=batch_size)

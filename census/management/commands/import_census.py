@@ -3,6 +3,7 @@ import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -41,6 +42,8 @@ class Command(BaseCommand):
                 record = census_import_upload(user=importer, uploaded_file=File(handle, name=path.name), campaign=round_)
         except (FileRejected, ValueError) as error:
             raise CommandError(str(error)) from error
+        except (PermissionDenied, ValidationError) as error:  # a read-only user; a closed campaign
+            raise CommandError(" ".join(getattr(error, "messages", None) or [str(error) or _("没有导入权限")])) from error
         record = census_import_run(record=record, commit=not dry_run, valid_only=valid_only)
         if record.status == ImportStatus.FAILED:
             raise CommandError(record.message)
@@ -52,5 +55,6 @@ class Command(BaseCommand):
         if record.invalid > max_errors:
             self.stdout.write(_("……共 %(n)d 行无效，完整错误报告见导入记录 #%(id)d") % {"n": record.invalid, "id": record.pk})
         self.stderr.write(f"import=#{record.pk} status={record.status} seconds={time.perf_counter() - started:.2f}")
-        if record.status == ImportStatus.REJECTED:
+        # Invalid rows and nothing written: refused (all-or-nothing), nothing valid, or only a dry run.
+        if record.invalid and record.status != ImportStatus.COMMITTED:
             raise SystemExit(1)

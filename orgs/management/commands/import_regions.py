@@ -37,5 +37,7 @@ class Command(BaseCommand):
                 description=_("导入行政区划：%(summary)s") % {"summary": result.summary()},
                 data={"file": str(file), **{k: getattr(result, k) for k in ("created", "updated", "unchanged", "invalid")}},
             )
+        elif result.invalid and skip_invalid:
+            raise CommandError(_("文件有 %(n)d 行无效，没有有效行，未写入任何数据") % {"n": result.invalid})
         elif result.invalid:
             raise CommandError(_("文件有 %(n)d 行无效，未写入任何数据（可用 --skip-invalid 只导入有效行）") % {"n": result.invalid})

@@ -22,15 +22,16 @@ EARLIEST_BIRTH = dt.date(1880, 1, 1)
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-USCC_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+USCC_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_FULL_WIDTH[0x3000] = 0x20  # ideographic space
+HALF_WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+HALF_WIDTH_TABLE[0x3000] = 0x20  # ideographic space
 
 
 def to_half_width(text: str) -> str:
     """Full-width letters, digits and punctuation (ＡＢＣ１２３，) become their ASCII forms."""
-    return text.translate(_FULL_WIDTH)
+    return text.translate(HALF_WIDTH_TABLE)
 
 
 class IdentifierError(ValueError):
@@ -56,7 +57,8 @@ def validate_resident_id(raw: str, *, today: dt.date | None = None) -> str:
     number = normalize_resident_id(raw)
     if len(number) != 18:
         raise IdentifierError(_("身份证号码应为 18 位，实为 %(len_number)s 位") % {"len_number": len(number)})
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    # ASCII only: str.isdigit() also accepts other scripts' digits (٣, ²) that int() reads or refuses.
+    if not ID_SHAPE.fullmatch(number):
         raise IdentifierError(_("身份证号码前 17 位应为数字，末位为数字或 X"))
     if number[:2] not in PROVINCE_PREFIXES:
         raise IdentifierError(_("身份证号码的地区码 %(number_6)s 不存在") % {"number_6": number[:6]})
@@ -104,7 +106,7 @@ def normalize_phone(raw: str) -> str:
 
 def validate_phone(raw: str) -> str:
     phone = normalize_phone(raw)
-    if phone and not re.fullmatch(r"\+?\d{5,20}", phone):
+    if phone and not re.fullmatch(r"\+?[0-9]{5,20}", phone):
         raise IdentifierError(_("联系电话“%(raw)s”格式不正确") % {"raw": raw})
     return phone
 

@@ -1,0 +1,82 @@
+# qiaolian 侨联组织建设管理系统
+#
+#   make run    the application on http://127.0.0.1:8000 (SQLite, jobs in-process, demo data and logins)
+#   make test   the test suite (PYTEST_ARGS="-k scope -x" to pass arguments to pytest)
+#
+# Without DATABASE_URL the database is ./db.sqlite3; without REDIS_URL Celery runs jobs eagerly,
+# in-process. Set both (in the environment or in ./.env) to use PostgreSQL and Redis instead.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.11 (pyproject.toml says >=3.11,<3.12).
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+# Touched after a successful install: pip runs again only when pyproject.toml is newer.
+STAMP := $(VENV)/.installed
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install run migrate demo test messages bench worker beat clean distclean
+
+help:
+	@echo "make run        migrate, load the demo data, print the demo logins, serve http://$(HOST):$(PORT)"
+	@echo "make test       run the tests (PYTEST_ARGS=... passed to pytest)"
+	@echo "make install    create $(VENV) and install the project with its test dependencies"
+	@echo "make migrate    apply database migrations"
+	@echo "make demo       load the demo regions and users (idempotent) and print the logins"
+	@echo "make messages   maintainers: refresh locale/en .po and compile .mo (needs GNU gettext)"
+	@echo "make bench      run the benchmarks against PostgreSQL, write docs/benchmarks.md (BENCH_ARGS=...)"
+	@echo "make worker     a Celery worker (needs REDIS_URL)"
+	@echo "make beat       the Celery beat scheduler (needs REDIS_URL; run exactly one)"
+	@echo "make clean      remove caches and build output (keeps $(VENV) and db.sqlite3)"
+	@echo "make distclean  clean, and remove $(VENV), db.sqlite3 and var/"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --progress-bar off -e ".[test]"
+	touch $@
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+# .mo files are committed: running the app never needs gettext.
+run: demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=staticfiles --ignore=var
+
+bench: $(STAMP)
+	$(PY) manage.py benchmark $(BENCH_ARGS)
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A qiaolian worker -l info
+
+beat: $(STAMP)
+	@mkdir -p var
+	$(VENV)/bin/celery -A qiaolian beat -l info --schedule var/celerybeat-schedule
+
+clean:
+	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	rm -rf .pytest_cache .hypothesis staticfiles tests/artifacts build *.egg-info
+
+distclean: clean
+	rm -rf $(VENV) var db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -1,0 +1,271 @@
+"""Census pages: the person registry (list, detail, register, edit, transfer, export) and imports
+(upload, preview, commit, progress, error report, template). Thin: forms validate, services write."""
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from orgs.audit import audit_export
+from orgs.exports import escape_cell
+from orgs.scoping import get_editable_or_404, get_visible_or_404, user_scope
+
+from .filters import PersonFilter
+from .forms import ImportUploadForm, PersonForm, TransferForm
+from .importing.columns import PERSON_COLUMNS
+from .importing.reading import FileRejected
+from .importing.workbooks import census_template_workbook
+from .models import FLAG_FIELDS, CensusImport, ImportStatus, Person
+from .selectors import import_files_downloadable_by
+from .services.imports import census_import_request, census_import_upload
+from .services.persons import (
+    person_create,
+    person_reveal,
+    person_transfer,
+    person_update,
+)
+
+
+def _require_writer(request) -> None:
+    if not user_scope(request.user).can_write:
+        raise PermissionDenied(_("只读角色不能修改数据"))
+
+
+def _editable_or_403(queryset, request, pk: int):
+    """The row to change: outside the user's scope a 404; in it but read-only (leadership) a 403."""
+    get_visible_or_404(queryset, request.user, pk=pk)
+    try:
+        return queryset.editable_by(request.user).get(pk=pk)
+    except queryset.model.DoesNotExist:
+        raise PermissionDenied(_("只读角色不能修改数据")) from None
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+    else:
+        form.add_error(None, error.messages)
+
+
+@require_safe
+@login_required
+def person_list(request):
+    """The registry in the user's scope, filtered (django-filter) and paginated."""
+    people = Person.objects.visible_to(request.user).select_related("region", "unit").order_by("region__code", "name", "pk")
+    person_filter = PersonFilter(request.GET or None, queryset=people, request=request)
+    page = Paginator(person_filter.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "census/person_list.html",
+        {"filter": person_filter, "page": page, "query": query.urlencode(), "can_write": user_scope(request.user).can_write},
+    )
+
+
+@require_safe
+@login_required
+def person_export(request):
+    """The filtered registry as CSV: IDs and phones masked, formulas escaped, the export audited."""
+    people = Person.objects.visible_to(request.user).select_related("region", "unit").order_by("region__code", "name", "pk")
+    rows = PersonFilter(request.GET or None, queryset=people, request=request).qs
+    audit_export(user=request.user, queryset=rows, file_format="csv", request=request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="persons-{timezone.localdate():%Y%m%d}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([c.header for c in PERSON_COLUMNS])
+    yes, no = _("是"), _("否")
+    for p in rows.iterator(chunk_size=2000):
+        writer.writerow(
+            escape_cell(v)
+            for v in (
+                p.name, p.get_gender_display(), p.birth_date.isoformat(), p.id_number_masked, p.get_category_display(),
+                p.region.code, p.unit.name if p.unit_id else "", p.country, p.phone_masked,
+                *[yes if getattr(p, f) else no for f in FLAG_FIELDS], p.notes,
+            )
+        )
+    return response
+
+
+@require_safe
+@login_required
+def person_detail(request, pk: int):
+    person = get_visible_or_404(Person.objects.select_related("region", "unit", "verified_campaign"), request.user, pk=pk)
+    events = person.events.select_related("actor", "from_region", "to_region")[:100]
+    can_edit = Person.objects.editable_by(request.user).filter(pk=pk).exists()
+    return render(
+        request,
+        "census/person_detail.html",
+        {
+            "person": person,
+            "events": events,
+            "can_edit": can_edit,
+            "can_reveal": request.user.has_perm("census.reveal_id_number"),
+            "transfer_form": TransferForm(user=request.user) if can_edit else None,
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def person_create_view(request):
+    _require_writer(request)
+    form = PersonForm(request.POST or None, user=request.user, creating=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = person_create(editor=request.user, **{k: v for k, v in data.items() if v not in (None, "") or k in FLAG_FIELDS})
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("已登记：%(person)s") % {"person": person})
+            return redirect("census:person-detail", pk=person.pk)
+    return render(request, "census/person_form.html", {"form": form, "creating": True})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def person_edit(request, pk: int):
+    person = _editable_or_403(Person.objects.select_related("region", "unit"), request, pk)
+    form = PersonForm(request.POST or None, user=request.user, creating=False, initial=PersonForm.initial_for(person))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        id_number = data.pop("id_number") or None
+        if not data.get("gender"):
+            data.pop("gender")
+        if not data.get("birth_date"):
+            data.pop("birth_date")
+        try:
+            person_update(person=person, editor=request.user, id_number=id_number, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("census:person-detail", pk=person.pk)
+    return render(request, "census/person_form.html", {"form": form, "creating": False, "person": person})
+
+
+@login_required
+@require_POST
+def person_transfer_view(request, pk: int):
+    person = get_editable_or_404(Person.objects.all(), request.user, pk=pk)
+    form = TransferForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            person_transfer(person=person, editor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, _("已迁移至 %(region)s") % {"region": form.cleaned_data["to_region"].full_name})
+    else:
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("census:person-detail", pk=person.pk)
+
+
+@login_required
+@require_POST
+def person_reveal_view(request, pk: int):
+    """The full ID and phone, as JSON, for users with the permission (audited by the service)."""
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
+    return JsonResponse(person_reveal(person=person, viewer=request.user, request=request))
+
+
+@require_safe
+@login_required
+def import_list(request):
+    imports = CensusImport.objects.visible_to(request.user).select_related("user", "campaign", "region")[:100]
+    form = ImportUploadForm(user=request.user) if user_scope(request.user).can_write else None
+    return render(request, "census/import_list.html", {"imports": imports, "form": form})
+
+
+@login_required
+@require_POST
+def import_upload(request):
+    _require_writer(request)
+    form = ImportUploadForm(request.POST, request.FILES, user=request.user)
+    if not form.is_valid():
+        imports = CensusImport.objects.visible_to(request.user).select_related("user", "campaign", "region")[:100]
+        return render(request, "census/import_list.html", {"imports": imports, "form": form}, status=400)
+    try:
+        record = census_import_upload(user=request.user, uploaded_file=form.cleaned_data["file"], campaign=form.cleaned_data["campaign"])
+    except (FileRejected, ValidationError) as error:
+        form.add_error("file", error.messages if isinstance(error, ValidationError) else str(error))
+        imports = CensusImport.objects.visible_to(request.user).select_related("user", "campaign", "region")[:100]
+        return render(request, "census/import_list.html", {"imports": imports, "form": form}, status=400)
+    census_import_request(record=record, user=request.user, commit=False)
+    return redirect("census:import-detail", pk=record.pk)
+
+
+@require_safe
+@login_required
+def import_detail(request, pk: int):
+    record = get_visible_or_404(CensusImport.objects.select_related("user", "campaign", "region"), request.user, pk=pk)
+    can_commit = (
+        record.status == ImportStatus.PREVIEWED
+        and record.user_id == request.user.pk
+        and CensusImport.objects.editable_by(request.user).filter(pk=pk).exists()
+    )
+    return render(request, "census/import_detail.html", {"record": record, "can_commit": can_commit, "running": record.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)})
+
+
+@require_safe
+@login_required
+def import_status(request, pk: int):
+    """Progress for the page's poller."""
+    record = get_visible_or_404(CensusImport.objects.all(), request.user, pk=pk)
+    return JsonResponse({"status": record.status, "status_display": record.get_status_display(), "progress": record.progress, "rows": record.rows})
+
+
+@login_required
+@require_POST
+def import_commit(request, pk: int):
+    record = get_editable_or_404(CensusImport.objects.select_related("user", "campaign"), request.user, pk=pk)
+    valid_only = request.POST.get("mode") == "valid_only"
+    try:
+        census_import_request(record=record, user=request.user, commit=True, valid_only=valid_only)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    return redirect("census:import-detail", pk=record.pk)
+
+
+@require_safe
+@login_required
+def import_error_report(request, pk: int):
+    record = get_visible_or_404(CensusImport.objects.all(), request.user, pk=pk)
+    if not record.error_report:
+        raise Http404
+    if not import_files_downloadable_by(record, request.user):
+        raise PermissionDenied(_("导入文件含完整身份证号码，只有导入人或有查看权限的用户可以下载"))
+    audit_export(user=request.user, queryset=CensusImport.objects.filter(pk=pk), file_format="xlsx", request=request)
+    return FileResponse(record.error_report.open("rb"), as_attachment=True, filename=f"错误报告-{record.pk}.xlsx")
+
+
+@require_safe
+@login_required
+def import_file(request, pk: int):
+    """The file as uploaded (kept with the import record)."""
+    record = get_visible_or_404(CensusImport.objects.all(), request.user, pk=pk)
+    if not import_files_downloadable_by(record, request.user):
+        raise PermissionDenied(_("导入文件含完整身份证号码，只有导入人或有查看权限的用户可以下载"))
+    audit_export(user=request.user, queryset=CensusImport.objects.filter(pk=pk), file_format="original", request=request)
+    return FileResponse(record.file.open("rb"), as_attachment=True, filename=record.original_name)
+
+
+@require_safe
+@login_required
+def import_template(request):
+    response = HttpResponse(
+        census_template_workbook(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E4%BE%A8%E6%83%85%E7%99%BB%E8%AE%B0%E6%A8%A1%E6%9D%BF.xlsx"
+    return response

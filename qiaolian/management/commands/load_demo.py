@@ -1,0 +1,34 @@
+"""python manage.py load_demo: the demo data of every app (idempotent), then the demo logins."""
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from census.coverage import evaluate_coverage
+from census.services.policies import policies_load
+from census.synthetic import generate_census
+from orgs.models import Region
+from orgs.services.demo import demo_organizations_create, demo_regions_load, demo_users_create
+
+
+class Command(BaseCommand):
+    help = "Loads the demo data (regions, key areas, census of 玉溪市, users) and prints one login per role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic census")
+
+    def handle(self, *args, seed, **options):
+        national, key_areas = demo_regions_load()
+        self.stdout.write(f"regions: {national.summary()}")
+        self.stdout.write(f"key areas: {key_areas.summary()}")
+        census = generate_census("demo", seed)
+        self.stdout.write(
+            f"census: townships={census.townships} villages={census.villages} units={census.units} people={census.people}"
+        )
+        self.stdout.write(f"policies: {policies_load()}")
+        self.stdout.write(f"organizations: {demo_organizations_create()}")
+        coverage = evaluate_coverage(Region.objects.get(code="530000"))
+        self.stdout.write(f"coverage: places={coverage.places}")
+        logins = demo_users_create()
+        self.stdout.write("")
+        self.stdout.write("演示账号 / demo logins (password: %s)" % settings.DEMO_PASSWORD)
+        for login in logins:
+            self.stdout.write(f"  {login.username:<18} {login.description}")

