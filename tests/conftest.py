@@ -7,6 +7,8 @@ end would empty the tables for the tests after it).
 """
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
@@ -18,7 +20,11 @@ from orgs.services.demo import demo_regions_load, demo_users_create
 from .factories import MembershipFactory, UserFactory
 
 # The demo password hashed by PBKDF2 costs ~0.3 s per user; tests only need hashing to work.
-TEST_SETTINGS = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+# Uploads made by tests (census imports, error reports) go to a temporary folder, not var/media.
+TEST_SETTINGS = override_settings(
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    MEDIA_ROOT=tempfile.mkdtemp(prefix="qiaolian-test-media-"),
+)
 
 DEMO_USERNAMES = ("admin", "yunnan_staff", "yuxi_staff", "tonghai_official", "huaning_official", "yuxi_leader")
 ORGS_PERMISSIONS = [
