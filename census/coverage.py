@@ -114,9 +114,20 @@ class Place:
     tree: tuple[int, int]
 
 
+# Up to this many regions, rows are matched by region id against the subtree's ids (index lookups);
+# above it by joining the region table on its MPTT range (one scan beats many lookups).
+SMALL_SUBTREE = 3000
+
+
 def _scope_filter(root: Region | None, prefix: str) -> Q:
     if root is None:
         return Q()
+    if prefix and (root.rght - root.lft) // 2 + 1 <= SMALL_SUBTREE:
+        # The planner misjudges how many regions a range holds; a literal id list it cannot misjudge.
+        if getattr(root, "_subtree_ids", None) is None:
+            subtree = subtree_q((SubtreeRange(root.pk, root.tree_id, root.lft, root.rght),), "")
+            root._subtree_ids = list(Region.objects.filter(subtree).values_list("pk", flat=True))
+        return Q(**{f"{prefix}__in": root._subtree_ids})
     return subtree_q((SubtreeRange(root.pk, root.tree_id, root.lft, root.rght),), prefix)
 
 
