@@ -34,7 +34,8 @@ def cjk_font_family() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     families = sorted({line.split(",")[0].strip() for line in output.splitlines() if line.strip()})
-    return families[0] if families else None
+    simplified = [f for f in families if " SC" in f or f.endswith("SC")]
+    return (simplified or families or [None])[0]
 
 
 def _check_database() -> dict:
