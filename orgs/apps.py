@@ -14,10 +14,29 @@ class OrgsConfig(AppConfig):
         from django.contrib.auth import get_user_model
 
         from . import audit  # noqa: F401  (connects the login/logout signal receivers)
-        from .models import Membership, Organization, Region, Unit
+        from . import organization_panels  # noqa: F401  (registers the region page's 侨联组织 panel)
+        from .models import (
+            Activity,
+            AffiliatedAssociation,
+            AlumniLink,
+            CadreContact,
+            Home,
+            HomeDesignation,
+            LeadershipMember,
+            Membership,
+            Organization,
+            OverseasAssociation,
+            Region,
+            Unit,
+            WechatGroup,
+        )
 
         auditlog.register(Region, exclude_fields=["lft", "rght", "tree_id", "depth", "full_name"])
         auditlog.register(Membership)
         auditlog.register(Unit)
         auditlog.register(Organization, m2m_fields={"covered_regions"})
+        # The founding steps (FoundingStep) and 五有 assessments (HomeAssessment) are their own history.
+        for model in (LeadershipMember, CadreContact, Home, HomeDesignation, WechatGroup, AffiliatedAssociation,
+                      OverseasAssociation, AlumniLink, Activity):
+            auditlog.register(model)
         auditlog.register(get_user_model(), exclude_fields=["password", "last_login"])

@@ -87,7 +87,29 @@ def demo_users_create(password: str | None = None) -> list[DemoLogin]:
         Membership.objects.get_or_create(
             user=user, role=login.role, region=regions.get(login.region_code) if login.region_code else None
         )
+    demo_step_actors_fill()
     return list(DEMO_LOGINS)
+
+
+def demo_step_actors_fill() -> int:
+    """The demo's founding steps recorded before the demo users existed get their actors: 通海县's own
+    steps tonghai_official, every other step yuxi_staff (玉溪市 staff act for the superior and, in the
+    counties without a demo login, for the county)."""
+    from ..founding import BY_ACTION, SUPERIOR
+    from ..models import FoundingStep
+
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=["tonghai_official", "yuxi_staff"])}
+    if len(users) < 2:
+        return 0
+    filled = []
+    for step in FoundingStep.objects.filter(actor__isnull=True, note="演示数据").select_related("organization__region"):
+        transition = BY_ACTION.get(step.action)
+        superior_side = transition is not None and transition.side == SUPERIOR
+        in_tonghai = step.organization.region.code.startswith("530423")
+        step.actor = users["tonghai_official" if in_tonghai and not superior_side else "yuxi_staff"]
+        filled.append(step)
+    FoundingStep.objects.bulk_update(filled, ["actor"])
+    return len(filled)
 
 
 # The Yuxi plan names six counties without a county federation; the other three have one.
@@ -107,4 +129,113 @@ def demo_organizations_create() -> int:
             defaults={"name": name, "status": OrganizationStatus.ACTIVE},
         )
         created += was_created
+    created += demo_grassroots_create()
+    return created
+
+
+# Grassroots federations of the demo, at various steps of the founding procedure (key areas of the Yuxi
+# plan; no county federation, so that the county rollups stay those of the plan). (county code, name,
+# organization name, kind, steps taken, superior county federation's name or "")
+DEMO_GRASSROOTS = (
+    ("530426", "双江街道", "双江街道侨联", "township", "confirm_filing", "峨山县侨联"),
+    ("530428", "澧江街道", "澧江街道侨联", "township", "confirm_filing", "元江县侨联"),
+    ("530402", "金州社区", "金州社区侨联", "village", "hold_congress", "红塔区侨联"),
+    ("530423", "河西镇", "河西镇侨联", "township", "submit_consultation", ""),
+    ("530423", "纳古镇", "纳古镇侨联", "township", "start_drafting", ""),
+)
+DEMO_STEP_PLAN = (
+    # action, from, to, date (actors: see demo_step_actors_fill)
+    ("create", "", "planned", "2021-03-01"),
+    ("start_drafting", "planned", "drafting", "2021-03-15"),
+    ("submit_consultation", "drafting", "consulting", "2021-04-20"),
+    ("agree_consultation", "consulting", "consulting", "2021-05-10"),
+    ("record_approval", "consulting", "approved", "2021-06-01"),
+    ("hold_congress", "approved", "congress", "2021-07-18"),
+    ("submit_filing", "congress", "filed", "2021-07-25"),
+    ("confirm_filing", "filed", "active", "2021-08-10"),
+)
+
+
+def demo_grassroots_create() -> int:
+    """Grassroots federations at various steps, the active ones with leaders, a 侨胞之家 assessed on 五有,
+    activities and networks (idempotent: parts are added only to organizations created now)."""
+    import datetime as dt
+
+    from ..models import (
+        Activity,
+        ActivityDuty,
+        AffiliatedAssociation,
+        AssociationKind,
+        DesignationKind,
+        FoundingStep,
+        Home,
+        HomeAssessment,
+        HomeDesignation,
+        HomeStanding,
+        LeadershipMember,
+        Organization,
+        OverseasAssociation,
+        WechatGroup,
+    )
+
+    created = 0
+    for county_code, place, name, kind, last_action, superior_name in DEMO_GRASSROOTS:
+        region = Region.objects.filter(parent__code=county_code, name=place).first()
+        if region is None or Organization.objects.filter(region=region, kind=kind).exists():
+            continue
+        superior = Organization.objects.filter(name=superior_name).first() if superior_name else None
+        plan = DEMO_STEP_PLAN[: [s[0] for s in DEMO_STEP_PLAN].index(last_action) + 1]
+        status = plan[-1][2]
+        organization = Organization.objects.create(
+            name=name, kind=kind, region=region, superior=superior, status=status,
+            founded_on=dt.date(2021, 7, 18) if status == "active" else None,
+            responsible_leader=f"{place}党委副书记", daily_affairs_cadre=f"{place}统战委员",
+            budget_funded=status == "active",
+        )
+        FoundingStep.objects.bulk_create(
+            FoundingStep(organization=organization, action=action, from_status=old, to_status=new,
+                         date=dt.date.fromisoformat(day), note="演示数据")
+            for action, old, new, day in plan
+        )
+        created += 1
+        if status != "active":
+            continue
+        LeadershipMember.objects.bulk_create([
+            LeadershipMember(organization=organization, name="李华侨", position="chair", employment="part_time",
+                             is_returned_or_relative=True, term_start=dt.date(2021, 7, 18), term_end=dt.date(2026, 7, 17)),
+            LeadershipMember(organization=organization, name="王侨眷", position="vice_chair", employment="part_time",
+                             is_returned_or_relative=True, term_start=dt.date(2021, 7, 18), term_end=dt.date(2026, 7, 17)),
+            LeadershipMember(organization=organization, name="张干部", position="secretary_general", employment="full_time",
+                             is_returned_or_relative=False, term_start=dt.date(2021, 7, 18), term_end=dt.date(2026, 7, 17)),
+        ])
+        WechatGroup.objects.bulk_create([
+            WechatGroup(organization=organization, kind="overseas", name=f"{place}海外乡亲联谊群", member_count=186),
+            WechatGroup(organization=organization, kind="service", name=f"{place}侨界服务群", member_count=243),
+        ])
+        AffiliatedAssociation.objects.create(organization=organization, kind=AssociationKind.CHAMBER, name=f"{place}侨商会")
+        OverseasAssociation.objects.create(organization=organization, country="泰国", name="泰国云南会馆", since=dt.date(2022, 1, 5))
+        Activity.objects.bulk_create([
+            Activity(organization=organization, duty=ActivityDuty.WELFARE, title="春节走访慰问侨界困难群众",
+                     held_on=dt.date(2026, 1, 25), participants=18, visits_left_behind_children=True,
+                     visits_empty_nest_elderly=True),
+            Activity(organization=organization, duty=ActivityDuty.LIAISON, title="海外乡亲中秋联谊会",
+                     held_on=dt.date(2025, 9, 20), participants=120),
+        ])
+        full = place == "双江街道"
+        home = Home.objects.create(organization=organization, name=f"{place}侨胞之家", address=f"{region.path}",
+                                   area_sqm=120, opened_on=dt.date(2021, 10, 1))
+        HomeAssessment.objects.create(
+            home=home, assessed_on=dt.date(2026, 3, 1),
+            has_organization=True, organization_evidence="2021年7月召开代表大会选举产生领导机构",
+            has_team=True, team_evidence="主席、副主席、秘书长 3 人，委员 9 人",
+            has_funding=full, funding_evidence="经费列入街道财政预算" if full else "",
+            has_venue=True, venue_evidence="街道党群服务中心 120 平方米",
+            has_activities=True, activities_evidence="近一年开展活动 2 次",
+        )
+        home.standing = HomeStanding.FULL if full else HomeStanding.PARTIAL
+        home.save(update_fields=["standing"])
+        if full:
+            HomeDesignation.objects.create(home=home, kind=DesignationKind.DEMONSTRATION, awarded_on=dt.date(2026, 5, 1),
+                                           awarded_by="玉溪市侨联")
+    demo_step_actors_fill()
     return created

@@ -193,3 +193,155 @@ register(
         own_status=(200, 302, 404),
     ),
 )
+
+
+# ---- organizations: pages, API, admin import/export (issue 5). A part added to an organization (a
+# step, a leader, an activity) is a change of that organization: the writes are declared as changes. ----------------------------------------------
+
+import datetime as _dt  # noqa: E402
+
+from django.core.files.base import ContentFile  # noqa: E402
+from django.utils import timezone as _tz  # noqa: E402
+
+from orgs.models import (  # noqa: E402
+    Activity,
+    FoundingStep,
+    Home,
+    HomeAssessment,
+    HomeDesignation,
+    HomeStanding,
+    LeadershipMember,
+    Organization,
+    OrganizationKind,
+)
+
+from .census import ORGANIZATION, import_export_cases  # noqa: E402
+
+
+def _today() -> str:
+    return _tz.localdate().isoformat()
+
+
+def _make_federation(region):
+    """A 侨联分会 with a 侨胞之家, planned a week ago (so that a step dated today is valid)."""
+    org = Organization.objects.create(name=f"{region.name[:2]}矩阵分会", kind=OrganizationKind.BRANCH, region=region)
+    FoundingStep.objects.create(organization=org, action="create", to_status=org.status, date=_tz.localdate() - _dt.timedelta(days=7))
+    # 五有达标 (as if assessed), so that a designation may be recorded
+    Home.objects.create(organization=org, name=f"{region.name[:2]}矩阵之家", standing=HomeStanding.FULL)
+    return org
+
+
+def _federation_rows():
+    return [
+        list(Organization.objects.order_by("pk").values_list("pk", "name", "status", "region_id", "credit_code")),
+        list(FoundingStep.objects.order_by("pk").values_list("pk", "organization_id", "action")),
+        list(Home.objects.order_by("pk").values_list("pk", "organization_id", "name", "standing")),
+        list(HomeAssessment.objects.order_by("pk").values_list("pk", "home_id")),
+        list(HomeDesignation.objects.order_by("pk").values_list("pk", "home_id", "kind")),
+        list(LeadershipMember.objects.order_by("pk").values_list("pk", "organization_id", "name")),
+        list(Activity.objects.order_by("pk").values_list("pk", "organization_id", "title")),
+    ]
+
+
+FEDERATION = Placed("federation", make=_make_federation, markers=lambda o: (o.name,), rows=_federation_rows)
+
+
+def _make_step(region):
+    org = Organization.objects.create(name=f"{region.name[:2]}步骤侨联", kind=OrganizationKind.GROUP, region=region)
+    step = FoundingStep(organization=org, action="create", to_status=org.status, date=_tz.localdate())
+    step.document.save("plan.pdf", ContentFile(f"%PDF-1.4 {region.name[:2]}矩阵步骤".encode()), save=False)
+    step.save()
+    return step
+
+
+STEP = Placed(
+    "founding-step", make=_make_step, markers=lambda s: (f"{s.organization.region.name[:2]}矩阵步骤",),
+    rows=lambda: list(FoundingStep.objects.order_by("pk").values_list("pk", "organization_id", "action")),
+)
+by_org_pk = lambda obj: {"pk": obj.pk}  # noqa: E731
+
+
+def _create_body(world, obj, region):
+    return {"name": f"{region.name[:2]}新建小组", "kind": OrganizationKind.GROUP, "region": region.code, "planned_on": _today()}
+
+
+def _edit_body(world, obj, region):
+    return {"name": obj.name + "改", "credit_code": "", "budget_amount": ""}
+
+
+def _step_body(world, obj, region):
+    return {"action": "start_drafting", "date": _today(), "note": "矩阵"}
+
+
+def _leader_body(world, obj, region):
+    return {"name": "矩阵主席", "position": "chair", "employment": "part_time", "term_start": _today()}
+
+
+def _activity_body(world, obj, region):
+    return {"duty": "liaison", "title": "矩阵联谊", "held_on": _today(), "participants": 12}
+
+
+def _home_body(world, obj, region):
+    return {"name": obj.name + "之家改", "address": "矩阵路 1 号"}
+
+
+def _designate_body(world, obj, region):
+    return {"kind": "demonstration", "awarded_on": _today(), "awarded_by": "矩阵"}
+
+
+def _assess_body(world, obj, region):
+    return {"assessed_on": _today(), "has_organization": "on", "organization_evidence": "已成立"}
+
+
+register(
+    RouteCase("organizations:list", WEB, FEDERATION, reads=(
+        Probe(),
+        Probe(data=lambda world, obj: {"q": "矩阵"}, name="q"),
+        Probe(data=lambda world, obj: {"region": world.foreign_region.code}, shows_own=False, name="foreign-region"),
+        Probe(data=lambda world, obj: {"kind": "branch", "home_standing": "full"}, name="kind-standing"),
+    )),
+    RouteCase("organizations:create", WEB, FEDERATION, methods=("GET", "HEAD", "OPTIONS"), reads=(Probe(shows_own=False),),
+              writes=(Write("POST", _create_body, action="create", moves=True),), leader_reads=False),
+    RouteCase("organizations:detail", WEB, FEDERATION, kwargs=by_org_pk),
+    RouteCase("organizations:edit", WEB, FEDERATION, kwargs=by_org_pk, writes=(Write("POST", _edit_body),), leader_reads=False),
+    RouteCase("organizations:step", WEB, FEDERATION, kwargs=by_org_pk, methods=(), reads=(),
+              writes=(Write("POST", _step_body),)),
+    RouteCase("organizations:leader-create", WEB, FEDERATION, kwargs=by_org_pk, methods=(), reads=(),
+              writes=(Write("POST", _leader_body),)),
+    RouteCase("organizations:activity-create", WEB, FEDERATION, kwargs=by_org_pk, methods=(), reads=(),
+              writes=(Write("POST", _activity_body),)),
+    RouteCase("organizations:home-save", WEB, FEDERATION, kwargs=by_org_pk, methods=(), reads=(),
+              writes=(Write("POST", _home_body),)),
+    RouteCase("organizations:home-assess", WEB, FEDERATION, kwargs=by_org_pk, methods=(), reads=(),
+              writes=(Write("POST", _assess_body),)),
+    RouteCase("organizations:home-designate", WEB, FEDERATION, kwargs=by_org_pk, methods=(), reads=(),
+              writes=(Write("POST", _designate_body),)),
+    RouteCase("organizations:step-document", WEB, STEP, kwargs=by_org_pk),
+)
+
+
+def _api_create_body(world, obj, region):
+    return {"name": f"{region.name[:2]}接口小组", "kind": OrganizationKind.GROUP, "region": region.code, "planned_on": _today()}
+
+
+register(
+    RouteCase("api:organization-list", API, FEDERATION, reads=(
+        Probe(),
+        Probe(data=lambda world, obj: {"kind": "branch"}, name="kind"),
+        Probe(data=lambda world, obj: {"region": world.foreign_region.code}, shows_own=False, name="foreign-region"),
+        Probe(data=lambda world, obj: {"home_standing": "full", "status": "planned"}, name="standing"),
+    ), writes=(Write("POST", _api_create_body, action="create", moves=True, json=True),)),
+    RouteCase("api:organization-detail", API, FEDERATION, kwargs=by_org_pk, writes=(
+        Write("PATCH", lambda world, obj, region: {"name": obj.name + "改"}, json=True, name="patch"),
+        Write("PUT", lambda world, obj, region: {"name": obj.name + "换"}, json=True, name="put"),
+    )),
+    RouteCase("api:organization-steps", API, FEDERATION, kwargs=by_org_pk, reads=(Probe(shows_own=False),),
+              writes=(Write("POST", _step_body, json=True),)),
+    RouteCase("api:organization-leaders", API, FEDERATION, kwargs=by_org_pk, reads=(Probe(shows_own=False),),
+              writes=(Write("POST", lambda world, obj, region: {**_leader_body(world, obj, region), "is_returned_or_relative": True},
+                            json=True),)),
+    RouteCase("api:organization-activities", API, FEDERATION, kwargs=by_org_pk, reads=(Probe(shows_own=False),),
+              writes=(Write("POST", _activity_body, json=True),)),
+)
+
+register(*import_export_cases(ORGANIZATION, "orgs.organization", Organization))

@@ -1,0 +1,124 @@
+"""Organizations API: `/api/organizations/` (filters kind, status, region subtree, home_standing, q), one
+organization with its parts, and the nested founding steps (`GET/POST /api/organizations/{id}/steps/`),
+leaders and activities. Status changes only by posting a step."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from ..filters import OrganizationFilter
+from ..models import Organization
+from ..services.homes import activity_create, leader_add
+from ..services.organizations import organization_create, organization_transition, organization_update
+from .base import ScopedViewSetMixin
+from .organization_serializers import (
+    ActivitySerializer,
+    FoundingStepSerializer,
+    LeaderSerializer,
+    OrganizationDetailSerializer,
+    OrganizationSerializer,
+    TransitionSerializer,
+)
+
+
+def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(
+            {("non_field_errors" if field == "__all__" else field): messages for field, messages in error.message_dict.items()}
+        )
+    return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+class OrganizationViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, viewsets.GenericViewSet,
+):
+    """侨联组织 in the caller's scope. Created in `planned`; the status moves only by `POST …/steps/`."""
+
+    queryset = (
+        Organization.objects.select_related("region", "home")
+        .prefetch_related("covered_regions")
+        .order_by("region__tree_id", "region__lft", "kind", "name", "pk")
+    )
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilter
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return OrganizationDetailSerializer
+        return super().get_serializer_class()
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(
+                "leaders", "wechat_groups", "affiliated_associations", "overseas_associations", "alumni_links",
+                "home__assessments", "home__designations",
+            )
+        return queryset
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        try:
+            serializer.instance = organization_create(actor=self.request.user, **data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+    def perform_update(self, serializer):
+        try:
+            serializer.instance = organization_update(
+                organization=serializer.instance, actor=self.request.user, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+    @extend_schema(request=TransitionSerializer, responses={200: FoundingStepSerializer(many=True), 201: FoundingStepSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def steps(self, request, pk=None, **kwargs):
+        """The founding steps recorded (GET), or one more step (POST: action, date, note, document)."""
+        organization = self.get_object()
+        if request.method == "GET":
+            steps = organization.steps.select_related("actor").order_by("date", "pk")
+            return Response(FoundingStepSerializer(steps, many=True).data)
+        payload = TransitionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            step = organization_transition(organization=organization, actor=request.user, **payload.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(FoundingStepSerializer(step).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=LeaderSerializer, responses={200: LeaderSerializer(many=True), 201: LeaderSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def leaders(self, request, pk=None, **kwargs):
+        """The leading body (GET), or one more member (POST)."""
+        organization = self.get_object()
+        if request.method == "GET":
+            return Response(LeaderSerializer(organization.leaders.all(), many=True).data)
+        payload = LeaderSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            member = leader_add(organization=organization, actor=request.user, **payload.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(LeaderSerializer(member).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ActivitySerializer, responses={200: ActivitySerializer(many=True), 201: ActivitySerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def activities(self, request, pk=None, **kwargs):
+        """The activities logged (GET), or one more (POST)."""
+        organization = self.get_object()
+        if request.method == "GET":
+            return Response(ActivitySerializer(organization.activities.order_by("-held_on", "-pk"), many=True).data)
+        payload = ActivitySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            activity = activity_create(organization=organization, actor=request.user, **payload.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,99 @@
+"""Reads of organizations used by the pages, the API and the region panel: scoped lists, the detail
+with its parts, the procedure timeline."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+
+from .founding import PROCEDURE, action_label
+from .models import (
+    Activity,
+    FoundingStep,
+    HomeAssessment,
+    Organization,
+    OrganizationStatus,
+)
+
+
+def organizations_visible(user):
+    """The organizations the user may see, with what a list row shows (one query)."""
+    return (
+        Organization.objects.visible_to(user)
+        .select_related("region", "unit", "superior", "home")
+        .order_by("region__tree_id", "region__lft", "kind", "name")
+    )
+
+
+def organization_for_detail(user, pk: int) -> Organization:
+    """One visible organization with its parts prefetched (a fixed number of queries); 404 otherwise."""
+    from .scoping import get_visible_or_404
+
+    queryset = Organization.objects.select_related("region", "region__parent", "unit", "superior", "superior__region").prefetch_related(
+        Prefetch("steps", queryset=FoundingStep.objects.select_related("actor").order_by("date", "pk")),
+        "leaders", "cadre_contacts__cadre", "wechat_groups", "affiliated_associations", "overseas_associations",
+        "alumni_links__university_federation", "covered_regions",
+        Prefetch("activities", queryset=Activity.objects.order_by("-held_on", "-pk")),
+    )
+    return get_visible_or_404(queryset, user, pk=pk)
+
+
+def home_with_history(organization: Organization):
+    """The organization's 侨胞之家 with its assessments (newest first) and designations, or None."""
+    from .models import Home
+
+    return (
+        Home.objects.filter(organization=organization)
+        .prefetch_related(
+            Prefetch("assessments", queryset=HomeAssessment.objects.select_related("assessor").order_by("-assessed_on", "-pk")),
+            "designations",
+        )
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    status: str
+    label: str
+    state: str  # "done" | "current" | "ahead"
+    steps: tuple  # the steps recorded into this status (and answers recorded while in it)
+
+
+def procedure_timeline(organization: Organization, steps: list[FoundingStep]) -> list[TimelineEntry]:
+    """The seven statuses of the procedure, each done / current / ahead, with the steps recorded into it."""
+    by_status: dict[str, list[FoundingStep]] = {}
+    for step in steps:
+        by_status.setdefault(step.to_status, []).append(step)
+    current = organization.status
+    reached = PROCEDURE.index(current) if current in PROCEDURE else len(PROCEDURE)
+    entries = []
+    for index, status in enumerate(PROCEDURE):
+        state = "done" if index < reached else "current" if index == reached else "ahead"
+        if current == OrganizationStatus.DISSOLVED:
+            state = "done" if status in by_status else "ahead"
+        entries.append(TimelineEntry(status, OrganizationStatus(status).label, state, tuple(by_status.get(status, ()))))
+    if current == OrganizationStatus.DISSOLVED:
+        entries.append(TimelineEntry(current, OrganizationStatus(current).label, "current", tuple(by_status.get(current, ()))))
+    return entries
+
+
+def organizations_of_region(user, region):
+    """The visible organizations serving a region (its own, not its subtree), for the region panel."""
+    return list(
+        Organization.objects.visible_to(user)
+        .filter(Q(region=region) | Q(covered_regions=region))
+        .select_related("unit", "home")
+        .distinct()
+        .order_by("kind", "name")
+    )
+
+
+def status_counts(queryset) -> dict[str, int]:
+    return dict(queryset.order_by().values_list("status").annotate(n=Count("pk")))
+
+
+__all__ = [
+    "organizations_visible", "organization_for_detail", "home_with_history", "procedure_timeline",
+    "organizations_of_region", "status_counts", "action_label",
+]

@@ -1,0 +1,100 @@
+"""Organizations API: filters, nested steps, refusals, the OpenAPI schema."""
+from __future__ import annotations
+
+import pytest
+
+from orgs.models import Home, HomeStanding, Organization, OrganizationKind, OrganizationStatus as S
+
+from ..factories import RegionFactory, region
+from .factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+LIST = "/api/organizations/"
+
+
+def steps_url(org):
+    return f"{LIST}{org.pk}/steps/"
+
+
+def test_schema_has_the_organizations_and_their_nested_resources(api_client_for, admin_user):
+    schema = api_client_for(admin_user).get("/api/schema/", {"format": "json"}).json()
+    for path in ("/api/organizations/", "/api/organizations/{id}/", "/api/organizations/{id}/steps/",
+                 "/api/organizations/{id}/leaders/", "/api/organizations/{id}/activities/"):
+        assert path in schema["paths"], path
+    params = {p["name"] for p in schema["paths"]["/api/organizations/"]["get"]["parameters"]}
+    assert {"kind", "status", "region", "home_standing"} <= params
+
+
+def test_filters(api_client_for, yuxi_staff, django_assert_max_num_queries):
+    town = RegionFactory(parent=region("530423"))
+    a = OrganizationFactory(region=town, kind=OrganizationKind.GROUP, status=S.ACTIVE, name="甲小组")
+    b = OrganizationFactory(region=region("530424"), kind=OrganizationKind.BRANCH, name="乙分会")
+    Home.objects.create(organization=a, name="甲之家", standing=HomeStanding.FULL)
+    for n in range(10):  # enough rows that a query per row would show
+        OrganizationFactory(region=town, name=f"丙小组{n}")
+    client = api_client_for(yuxi_staff)
+
+    def names(**params):
+        with django_assert_max_num_queries(11):
+            response = client.get(LIST, params)
+        assert response.status_code == 200, response.content
+        return {row["name"] for row in response.json()["results"]}
+
+    assert names(region="530423") >= {"甲小组"} and "乙分会" not in names(region="530423")
+    assert "乙分会" in names(kind="branch") and "甲小组" not in names(kind="branch")
+    assert "甲小组" in names(status="active") and "乙分会" not in names(status="active")
+    assert names(home_standing="full") == {"甲小组"}  # nothing else has a home
+    assert "乙分会" in names(home_standing="not_assessed")
+
+
+def test_walk_through_the_api(api_client_for, tonghai_official, yuxi_staff, day):
+    tonghai, yuxi = api_client_for(tonghai_official), api_client_for(yuxi_staff)
+    created = tonghai.post(LIST, {"name": "通海县侨联", "kind": "county", "region": "530423", "planned_on": day(10).isoformat()}, format="json")
+    assert created.status_code == 201, created.content
+    org = Organization.objects.get(pk=created.json()["id"])
+    assert created.json()["status"] == "planned"
+    for client, action, ago in ((tonghai, "start_drafting", 9), (tonghai, "submit_consultation", 8),
+                                (yuxi, "agree_consultation", 7), (tonghai, "record_approval", 6),
+                                (tonghai, "hold_congress", 5), (tonghai, "submit_filing", 4), (yuxi, "confirm_filing", 3)):
+        response = client.post(steps_url(org), {"action": action, "date": day(ago).isoformat()}, format="json")
+        assert response.status_code == 201, (action, response.content)
+    detail = tonghai.get(f"{LIST}{org.pk}/").json()
+    assert detail["status"] == "active" and detail["next_steps"] == []
+    assert [s["action"] for s in tonghai.get(steps_url(org)).json()][-1] == "confirm_filing"
+
+
+def test_refusals(api_client_for, tonghai_official, yuxi_leader, day):
+    org = OrganizationFactory(region=region("530423"), kind=OrganizationKind.BRANCH)
+    foreign = OrganizationFactory(region=region("530424"), kind=OrganizationKind.BRANCH)
+    tonghai = api_client_for(tonghai_official)
+    response = tonghai.post(steps_url(org), {"action": "confirm_filing", "date": day(1).isoformat()}, format="json")
+    assert response.status_code == 400 and "不能办理" in response.json()["action"][0]
+    response = tonghai.post(steps_url(org), {"action": "start_drafting", "date": day(-3).isoformat()}, format="json")
+    assert response.status_code == 400 and "不能是将来的日期" in response.json()["date"][0]
+    assert tonghai.post(steps_url(foreign), {"action": "start_drafting", "date": day(1).isoformat()}, format="json").status_code == 404
+    leader = api_client_for(yuxi_leader)
+    assert leader.post(steps_url(org), {"action": "start_drafting", "date": day(1).isoformat()}, format="json").status_code == 403
+    # the status is read-only: a PATCH changes the name, never the status
+    response = tonghai.patch(f"{LIST}{org.pk}/", {"name": "新名", "status": "active"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "planned"
+    response = tonghai.patch(f"{LIST}{org.pk}/", {"credit_code": "91350100M000100Y4X"}, format="json")
+    assert response.status_code == 400 and "校验位" in response.json()["credit_code"][0]
+    response = tonghai.post(LIST, {"name": "某机关侨联", "kind": "organ", "region": "530423"}, format="json")
+    assert response.status_code == 400 and "机关侨联必须指定所在单位" in response.json()["unit"][0]
+    org.refresh_from_db()
+    assert (org.status, org.name) == (S.PLANNED, "新名")
+
+
+def test_an_activity_with_an_attachment_through_the_api(api_client_for, tonghai_official, day):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    org = OrganizationFactory(region=region("530423"), kind=OrganizationKind.BRANCH)
+    client = api_client_for(tonghai_official)
+    url = f"{LIST}{org.pk}/activities/"
+    bad = SimpleUploadedFile("照片.jpg", b"not a jpeg at all")
+    response = client.post(url, {"duty": "culture", "title": "演出", "held_on": day(2).isoformat(), "attachment": bad}, format="multipart")
+    assert response.status_code == 400 and "内容与扩展名" in response.json()["attachment"][0]
+    good = SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20)
+    response = client.post(url, {"duty": "culture", "title": "演出", "held_on": day(2).isoformat(), "attachment": good}, format="multipart")
+    assert response.status_code == 201 and response.json()["has_attachment"] is True
+    assert client.get(url).json()[0]["title"] == "演出"
