@@ -203,6 +203,7 @@ class CensusImport(models.Model):
     errors = models.JSONField(_("错误（前 500 条）"), default=list, blank=True)
     message = models.TextField(_("说明"), blank=True, default="")
     error_report = models.FileField(_("错误报告"), upload_to="census/errors/%Y/%m/", blank=True)
+    checksum = models.CharField(_("文件校验值（SHA-256）"), max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 

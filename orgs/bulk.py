@@ -12,7 +12,9 @@ from django.db import connection, models
 
 
 def _plain(value):
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False) if value else ("{}" if isinstance(value, dict) else "[]")
+    return value
 
 
 def _field_by_column(model, column: str):
@@ -27,7 +29,8 @@ def copy_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         table = connection.ops.quote_name(model._meta.db_table)
         names = ", ".join(connection.ops.quote_name(c) for c in columns)
         json_columns = [i for i, c in enumerate(columns) if isinstance(_field_by_column(model, c), models.JSONField)]
-        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        # Django's error wrapper: a failed COPY raises django.db.IntegrityError etc., as execute() would.
+        with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 if json_columns:
                     row = list(row)
@@ -50,6 +53,35 @@ def analyze(*models_: type[models.Model]) -> None:
     with connection.cursor() as cursor:
         for model in models_:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def analyze_if_grown(model: type[models.Model], added: int, *, share: float = 0.2) -> bool:
+    """ANALYZE after a bulk load that grew the table by more than `share` of what the planner thinks it
+    holds (PostgreSQL only). Smaller loads are left to autovacuum: re-sampling a million-row table on
+    every import costs seconds and changes no plan."""
+    if connection.vendor != "postgresql" or not added:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
+        found = cursor.fetchone()
+    known = max(found[0], 0) if found else 0
+    if added <= share * known:
+        return False
+    analyze(model)
+    return True
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
+    """`count` primary keys taken from the table's sequence in one query (PostgreSQL), so that rows
+    bulk-inserted with them need no look-up afterwards; None elsewhere (insert, then look up)."""
+    if connection.vendor != "postgresql":
+        return None
+    if not count:
+        return []
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def values_update(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple], *, batch_size: int = 2000) -> int:

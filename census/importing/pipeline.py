@@ -1,22 +1,27 @@
 """The census import pipeline: read → normalise → validate every row → preview or commit.
 
-Set-based throughout: the importer's regions and units are loaded once into dictionaries, existing
-people are matched by keyed hash in chunks, and writes are bulk inserts/updates in one transaction.
-Nothing is written unless the whole file is valid or the user chose to import the valid rows only.
+Set-based throughout: the importer's regions and units are loaded once into dictionaries, rows are
+checked column by column (columnar.py; rows it doubts go through `validate_row` for their exact errors),
+existing people are matched by keyed hash in chunks, and writes are bulk inserts/updates in one
+transaction. Nothing is written unless the whole file is valid or the user chose to import the valid
+rows only. A preview keeps its findings beside the upload (checked.py) and the commit of that preview
+starts from them: only what depends on the registry at commit time is checked again.
 """
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgs.bulk import analyze, copy_insert, values_update
+from orgs.bulk import analyze_if_grown, copy_insert, reserve_ids, values_update
 from orgs.identifiers import (
     IdentifierError,
     mask_resident_id,
@@ -32,6 +37,8 @@ from ..crypto import encryptor
 from ..models import Campaign, Person, PersonEvent, PersonEventKind
 from ..services.persons import history_changes
 from ..signals import census_changed
+from .checked import Checked, checked_load, checked_save, scope_fingerprint
+from .columnar import fast_rows
 from .columns import (
     CATEGORY_WORDS,
     COLUMN_BY_KEY,
@@ -149,7 +156,13 @@ def _blank(cells) -> bool:
     for cell in cells:
         if cell is None or cell == "":
             continue
-        if cell.__class__ is not str or clean_text(cell):
+        if cell.__class__ is not str:
+            return False
+        first = cell[0]
+        # A visible first character (not white space, not a control character clean_text drops) decides.
+        if first > " " and first != "\x7f" and not first.isspace():
+            return False
+        if clean_text(cell):
             return False
     return True
 
@@ -273,40 +286,81 @@ def run_census_import(
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
     note: str = "",
+    keep: Path | None = None,
+    checksum: str = "",
 ) -> ImportOutcome:
-    """Checks a census file and, when `commit`, stores it (all-or-nothing unless `valid_only`)."""
+    """Checks a census file and, when `commit`, stores it (all-or-nothing unless `valid_only`).
+
+    With `keep` (a path beside the upload) and the upload's `checksum`, a preview keeps what it found
+    there and a commit starts from it instead of validating every row again, provided the file, the
+    day, the importer, the campaign and the importer's scope are still those of the preview."""
+    with _collector_paused():
+        return _run(
+            path, original_name, user=user, campaign=campaign, commit=commit, valid_only=valid_only, today=today,
+            progress=progress, note=note, keep=keep, checksum=checksum,
+        )
+
+
+@contextmanager
+def _collector_paused():
+    """Pauses Python's cyclic garbage collector: building a hundred thousand rows of small objects (which
+    form no cycles) otherwise triggers full collections that walk them again and again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(path, original_name, *, user, campaign, commit, valid_only, today, progress, note, keep, checksum) -> ImportOutcome:
     today = today or timezone.localdate()
-    sheet = open_census_file(Path(path), original_name)
-    positions, ignored = map_headers(sheet.header)
-    outcome = ImportOutcome(ignored_headers=ignored, header=list(sheet.header))
     scope = ImportScope(user)
     encrypt, keyed_hash = encryptor()
+    fingerprint = scope_fingerprint(scope) if keep is not None and checksum else ""
+    binding = {"checksum": checksum, "today": today, "user_id": getattr(user, "pk", None), "campaign_id": campaign.pk, "scope": fingerprint}
 
-    valid: list[_Valid] = []
-    first_row_of: dict[str, int] = {}
-    for row_number, cells in sheet.rows:
-        if _blank(cells):
-            continue
-        outcome.rows += 1
-        values, id_number, errors = validate_row(row_number, list(cells), positions, scope, today)
-        if id_number:
-            if id_number in first_row_of:
-                errors.append(
-                    CellError(row_number, COLUMN_BY_KEY["id_number"].header, mask_resident_id(id_number),
-                              _("与第 %(row)d 行身份证号码重复") % {"row": first_row_of[id_number]})
-                )
-            else:
-                first_row_of[id_number] = row_number
-        if errors:
-            outcome.errors.extend(errors)
-            outcome.invalid_rows[row_number] = list(cells)
-            continue
-        valid.append(_Valid(row_number, id_number, keyed_hash(id_number), values))
-        if progress and outcome.rows % CHUNK == 0:
+    found = checked_load(keep, DATA_FIELDS) if commit and fingerprint else None
+    known: set[str] | None = None  # with the preview's findings: the IDs registered at preview time
+    if found is not None and found.matches(**binding):
+        outcome = ImportOutcome(ignored_headers=list(found.ignored_headers), header=list(found.header), rows=found.rows)
+        outcome.errors = [CellError(*e) for e in found.errors]
+        outcome.invalid_rows = dict(found.invalid_rows)
+        columns = found.valid
+        valid = [
+            _Valid(row, id_number, id_hash, dict(zip(DATA_FIELDS, values)))
+            for row, id_number, id_hash, *values in zip(
+                columns["row"], columns["id_number"], columns["id_hash"], *(columns[k] for k in DATA_FIELDS)
+            )
+        ]
+        known = set(found.known)
+        if progress:
             progress(outcome.rows)
+    else:
+        outcome, valid = _validate_file(path, original_name, scope=scope, today=today, keyed_hash=keyed_hash, progress=progress)
+    findings = (list(outcome.errors), dict(outcome.invalid_rows))  # before matching: what the file alone says
 
-    explain_unknown_regions(outcome.errors)
-    existing = _existing_by_hash([v.id_hash for v in valid])
+    # What depends on the registry now: people already registered (here: update; elsewhere: refused).
+    # Starting from a preview, only the people registered then are looked up again; anyone registered
+    # since then under one of the "new" IDs makes the insert fail on the unique ID hash (see below).
+    existing = _existing_by_hash([v.id_hash for v in valid if known is None or v.id_hash in known])
+    if not commit and fingerprint:
+        errors, invalid_rows = findings
+        _keep_findings(
+            keep,
+            Checked(
+                **binding, rows=outcome.rows, ignored_headers=outcome.ignored_headers, header=outcome.header,
+                valid={
+                    "row": [v.row for v in valid], "id_number": [v.id_number for v in valid], "id_hash": [v.id_hash for v in valid],
+                    **{k: [v.values[k] for v in valid] for k in DATA_FIELDS},
+                },
+                errors=[(e.row, e.column, e.value, e.reason) for e in errors],
+                invalid_rows=invalid_rows,
+                known=sorted(existing),
+            ),
+            DATA_FIELDS,
+        )
     foreign_region_ids = {
         e["region_id"] for e in existing.values() if not _editable(scope, e)
     }
@@ -343,8 +397,67 @@ def run_census_import(
         return outcome  # "valid rows only", but none is valid: nothing to write
     if not campaign.is_open:
         raise ValueError(_("调查“%(name)s”已结束，不能再导入") % {"name": campaign.name})
-    _write(outcome, new_rows, changed_rows, unchanged_ids, user=user, campaign=campaign, encrypt=encrypt, note=note)
+    try:
+        _write(outcome, new_rows, changed_rows, unchanged_ids, user=user, campaign=campaign, encrypt=encrypt, note=note)
+    except IntegrityError:
+        if known is None:
+            raise
+        # Someone registered one of the "new" people after the preview (the write was rolled back as a
+        # whole): check the file again against the registry as it is now.
+        return run_census_import(
+            path, original_name, user=user, campaign=campaign, commit=True, valid_only=valid_only, today=today,
+            progress=progress, note=note,
+        )
     return outcome
+
+
+def _keep_findings(path: Path, checked: Checked, fields: tuple[str, ...]) -> None:
+    """Keeps the preview's findings; if they cannot be written the commit simply validates again."""
+    try:
+        checked_save(path, checked, fields)
+    except OSError:
+        Path(path).unlink(missing_ok=True)
+
+
+def _validate_file(path: Path, original_name: str, *, scope: ImportScope, today: dt.date, keyed_hash, progress) -> tuple[ImportOutcome, list[_Valid]]:
+    """Reads and validates every row: the column-wise fast path decides the plainly valid rows, the
+    others go through `validate_row` for their exact errors. Errors of rows refused for a reason
+    found only in the registry (registered elsewhere) are added later by the caller."""
+    sheet = open_census_file(Path(path), original_name)
+    positions, ignored = map_headers(sheet.header)
+    outcome = ImportOutcome(ignored_headers=ignored, header=list(sheet.header))
+    read: list[tuple[int, list[object]]] = []
+    for row_number, cells in sheet.rows:
+        if _blank(cells):
+            continue
+        read.append((row_number, cells))
+        if progress and len(read) % CHUNK == 0:
+            progress(len(read))
+    outcome.rows = len(read)
+    quick, _ids = fast_rows([cells for _, cells in read], positions, scope, today)
+
+    valid: list[_Valid] = []
+    first_row_of: dict[str, int] = {}
+    for (row_number, cells), plain in zip(read, quick):
+        if plain is None:
+            values, id_number, errors = validate_row(row_number, list(cells), positions, scope, today)
+        else:
+            (id_number, values), errors = plain, []
+        if id_number:
+            if id_number in first_row_of:
+                errors.append(
+                    CellError(row_number, COLUMN_BY_KEY["id_number"].header, mask_resident_id(id_number),
+                              _("与第 %(row)d 行身份证号码重复") % {"row": first_row_of[id_number]})
+                )
+            else:
+                first_row_of[id_number] = row_number
+        if errors:
+            outcome.errors.extend(errors)
+            outcome.invalid_rows[row_number] = list(cells)
+            continue
+        valid.append(_Valid(row_number, id_number, keyed_hash(id_number), values))
+    explain_unknown_regions(outcome.errors)
+    return outcome, valid
 
 
 def explain_unknown_regions(errors: list[CellError]) -> None:
@@ -370,12 +483,37 @@ def _editable(scope: ImportScope, person: dict) -> bool:
 
 
 def _existing_by_hash(hashes: list[str]) -> dict[str, dict]:
+    """The registered people with these ID hashes, with their region's tree position (looked up once
+    per distinct region, not joined per person)."""
     found: dict[str, dict] = {}
-    fields = ("id", "id_number_hash", "region__tree_id", "region__lft", "region__rght", *DATA_FIELDS)
-    for start in range(0, len(hashes), CHUNK):
-        for person in Person.objects.filter(id_number_hash__in=hashes[start : start + CHUNK]).values(*fields):
-            found[person["id_number_hash"]] = person
+    fields = ("id", "id_number_hash", *DATA_FIELDS)
+    if connection.vendor == "postgresql":  # one array parameter per chunk instead of 20,000 placeholders
+        quote = connection.ops.quote_name
+        sql = (
+            f"SELECT {', '.join(quote(Person._meta.get_field(f).column) if f != 'id' else quote('id') for f in fields)} "
+            f"FROM {quote(Person._meta.db_table)} WHERE {quote('id_number_hash')} = ANY(%s::varchar[])"
+        )
+        with connection.cursor() as cursor:
+            for chunk in _chunks(hashes, CHUNK * 4):
+                cursor.execute(sql, [chunk])
+                for values in cursor.fetchall():
+                    found[values[1]] = dict(zip(fields, values))
+    else:
+        for chunk in _chunks(hashes, CHUNK * 4):
+            for person in Person.objects.filter(id_number_hash__in=chunk).values(*fields):
+                found[person["id_number_hash"]] = person
+    region_ids = {person["region_id"] for person in found.values()}
+    places = {}
+    for chunk in _chunks(sorted(region_ids)):
+        places.update({r[0]: r[1:] for r in Region.objects.filter(pk__in=chunk).values_list("id", "tree_id", "lft", "rght")})
+    for person in found.values():
+        person["region__tree_id"], person["region__lft"], person["region__rght"] = places[person["region_id"]]
     return found
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _fill_invalid_cells(outcome: ImportOutcome, path: Path, original_name: str) -> None:
@@ -393,21 +531,24 @@ def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, en
     now = timezone.now()
     actor_id = user.pk if user is not None else None
     person_columns = (*DATA_FIELDS, "id_number_encrypted", "id_number_hash", "id_number_masked", "verified_campaign_id", "created_at", "updated_at")
-    copy_insert(
-        Person,
-        person_columns,
-        (
-            (*(item.values[k] for k in DATA_FIELDS), encrypt(item.id_number), item.id_hash,
-             mask_resident_id(item.id_number), campaign.pk, now, now)
-            for item in new_rows
-        ),
-    )
     event_columns = ("person_id", "kind", "at", "actor_id", "from_region_id", "to_region_id", "changes", "note")
+    imported = PersonEventKind.IMPORTED.value
+    pks = reserve_ids(Person, len(new_rows))  # PostgreSQL: ids up front, no look-up after the insert
+    rows = (
+        (*(item.values[k] for k in DATA_FIELDS), encrypt(item.id_number), item.id_hash,
+         mask_resident_id(item.id_number), campaign.pk, now, now)
+        for item in new_rows
+    )
     events: list[tuple] = []
-    hashes = [item.id_hash for item in new_rows]
-    for start in range(0, len(hashes), CHUNK):
-        created = Person.objects.filter(id_number_hash__in=hashes[start : start + CHUNK]).values_list("pk", "region_id")
-        events += [(pk, PersonEventKind.IMPORTED, now, actor_id, None, region_id, {}, note) for pk, region_id in created]
+    if pks is not None:
+        copy_insert(Person, ("id", *person_columns), ((pk, *values) for pk, values in zip(pks, rows)))
+        events += [(pk, imported, now, actor_id, None, item.values["region_id"], {}, note) for pk, item in zip(pks, new_rows)]
+    else:
+        copy_insert(Person, person_columns, rows)
+        hashes = [item.id_hash for item in new_rows]
+        for start in range(0, len(hashes), CHUNK):
+            created = Person.objects.filter(id_number_hash__in=hashes[start : start + CHUNK]).values_list("pk", "region_id")
+            events += [(pk, imported, now, actor_id, None, region_id, {}, note) for pk, region_id in created]
     updates = []
     for item, current, difference in changed_rows:
         updates.append((current["id"], *(item.values[k] for k in DATA_FIELDS), campaign.pk, now))
@@ -431,8 +572,8 @@ def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, en
         if item.values["unit_id"]:
             outcome.touched_unit_ids.add(item.values["unit_id"])
     outcome.written = True
-    if len(new_rows) > 10_000:
-        analyze(Person, PersonEvent)
+    analyze_if_grown(Person, len(new_rows))
+    analyze_if_grown(PersonEvent, len(events))
     regions, units = frozenset(outcome.touched_region_ids), frozenset(outcome.touched_unit_ids)
     transaction.on_commit(lambda: census_changed.send(sender=Person, region_ids=regions, unit_ids=units, campaign=campaign))
     from ..headcounts import headcounts_refresh

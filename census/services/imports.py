@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from orgs.audit import AuditEvent, audit_event
 from orgs.scoping import user_scope
 
+from ..importing.checked import checked_discard, checked_path, file_checksum
 from ..importing.columns import HeaderError
 from ..importing.pipeline import MAX_STORED_ERRORS, ImportOutcome, run_census_import
 from ..importing.reading import FileRejected, check_size
@@ -44,6 +45,7 @@ def census_import_upload(*, user, uploaded_file, campaign: Campaign) -> CensusIm
         user=user, campaign=campaign, region=_import_region(user, campaign), original_name=Path(uploaded_file.name).name[:255]
     )
     record.file.save(Path(uploaded_file.name).name, uploaded_file, save=False)
+    record.checksum = file_checksum(Path(record.file.path))
     record.save()
     return record
 
@@ -57,6 +59,12 @@ def _store_outcome(record: CensusImport, outcome: ImportOutcome) -> None:
     if outcome.invalid_rows:
         report = error_report_workbook(outcome.header, outcome.invalid_rows, outcome.errors_by_row())
         record.error_report.save(f"errors-{record.pk}.xlsx", ContentFile(report), save=False)
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, OSError):  # the stored upload is gone or unreadable
+        return _("无法读取已上传的文件，请重新上传")
+    return str(error)
 
 
 def census_import_is_large(record: CensusImport) -> bool:
@@ -78,15 +86,25 @@ def census_import_run(*, record: CensusImport, commit: bool, valid_only: bool = 
         else:
             CensusImport.objects.filter(pk=record.pk).update(rows=rows_done)
 
+    path = Path(record.file.path)
+    keep = checked_path(path)
     try:
+        checksum = file_checksum(path)
+        if record.checksum and checksum != record.checksum:
+            raise FileRejected(_("文件在上传后被改动（校验值不符），未写入任何数据：请重新上传"))
         outcome = run_census_import(
-            Path(record.file.path), record.original_name, user=record.user, campaign=record.campaign,
+            path, record.original_name, user=record.user, campaign=record.campaign,
             commit=commit, valid_only=valid_only, progress=progress, note=_("导入 #%(id)d") % {"id": record.pk},
+            keep=keep, checksum=checksum,
         )
-    except (FileRejected, HeaderError, ValueError) as error:
-        record.status, record.message, record.finished_at = ImportStatus.FAILED, str(error), timezone.now()
+    except (FileRejected, HeaderError, ValueError, OSError) as error:
+        if commit:
+            checked_discard(keep)
+        record.status, record.message, record.finished_at = ImportStatus.FAILED, _message(error), timezone.now()
         record.save()
         return record
+    if commit:
+        checked_discard(keep)  # the preview's findings are spent (and hold resident IDs)
     _store_outcome(record, outcome)
     record.valid_only = valid_only
     record.progress = 100
@@ -108,14 +126,17 @@ def census_import_run(*, record: CensusImport, commit: bool, valid_only: bool = 
     return record
 
 
-def census_import_request(*, record: CensusImport, user, commit: bool, valid_only: bool = False) -> CensusImport:
-    """Starts a preview or commit: inline for small files, as a Celery job for large ones."""
+def census_import_request(
+    *, record: CensusImport, user, commit: bool, valid_only: bool = False, inline: bool = False
+) -> CensusImport:
+    """Starts a preview or commit: inline for small files (or when `inline`, as the command line
+    does), as a Celery job for large ones."""
     own_record = record.user_id == user.pk or user_scope(user).is_admin
     if not own_record or not CensusImport.objects.editable_by(user).filter(pk=record.pk).exists():
         raise PermissionDenied
     if commit and record.status not in (ImportStatus.PREVIEWED,):
         raise ValidationError(_("请先预览，再确认导入"))
-    if not census_import_is_large(record):
+    if inline or not census_import_is_large(record):
         return census_import_run(record=record, commit=commit, valid_only=valid_only)
     from ..jobs import census_import_job
 

@@ -189,3 +189,45 @@ def test_a_huaning_campaign_is_invisible_to_tonghai(tonghai_official, good_file)
     Campaign.objects.create(year=2027, name="2027年度华宁县侨情调查", region=Region.objects.get(code="530424"))
     with pytest.raises(CommandError, match="2027 年侨情调查不存在"):
         run(good_file, "--campaign", 2027, "--user", "tonghai_official")
+
+
+def run_with_stderr(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_census", *[str(a) for a in args], stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_dry_run_is_committed_from_its_preview(tonghai_official, campaign, good_file, tmp_path, monkeypatch):
+    _out, err = run_with_stderr(good_file, "--campaign", 2026, "--user", "tonghai_official", "--dry-run")
+    number = int(re.search(r"import=#(\d+) status=previewed", err).group(1))
+    assert counts() == (0, 0)
+
+    from census.importing import pipeline
+
+    monkeypatch.setattr(pipeline, "_validate_file", lambda *a, **k: pytest.fail("the file was validated again"))
+    out, err = run_with_stderr(good_file, "--campaign", 2026, "--user", "tonghai_official", "--from-preview", number)
+
+    assert out.splitlines()[0] == "rows=3 new=3 updated=0 unchanged=0 invalid=0"
+    assert f"import=#{number} status=committed" in err
+    assert counts() == (3, 3) and CensusImport.objects.count() == 1
+
+    # spent: the record is no longer a preview
+    with pytest.raises(CommandError, match=f"导入记录 #{number} 的状态是“已导入”，只能确认已预览的导入"):
+        run(good_file, "--campaign", 2026, "--user", "tonghai_official", "--from-preview", number)
+
+
+@pytest.mark.django_db
+def test_from_preview_refuses_another_file_another_user_and_dry_run(tonghai_official, huaning_official, campaign, good_file, tmp_path):
+    _out, err = run_with_stderr(good_file, "--campaign", 2026, "--user", "tonghai_official", "--dry-run")
+    number = int(re.search(r"import=#(\d+)", err).group(1))
+    other = files.write_csv(tmp_path / "other.csv", SHORT_HEADERS, [row(姓名="某", 身份证号码=files.ids("530423", 1, seed=103)[0], 类别="侨眷", 居住地区划代码="530423101")])
+
+    with pytest.raises(CommandError, match=f"文件 other.csv 与导入记录 #{number} 预览的文件不同"):
+        run(other, "--campaign", 2026, "--user", "tonghai_official", "--from-preview", number)
+    with pytest.raises(CommandError, match=f"导入记录 #{number} 不存在或不属于 huaning_official"):
+        run(good_file, "--campaign", 2026, "--user", "huaning_official", "--from-preview", number)
+    with pytest.raises(CommandError, match="不能与 --dry-run 同时使用"):
+        run(good_file, "--campaign", 2026, "--user", "tonghai_official", "--from-preview", number, "--dry-run")
+    assert counts() == (0, 0)
+    assert CensusImport.objects.get(pk=number).status == ImportStatus.PREVIEWED

@@ -1,4 +1,8 @@
-"""python manage.py import_census FILE --campaign YEAR --user USERNAME [--dry-run] [--valid-only]"""
+"""python manage.py import_census FILE --campaign YEAR --user USERNAME [--dry-run] [--valid-only] [--from-preview ID]
+
+A dry run keeps its findings with the import record (#ID, printed as `import=#ID`); committing with
+`--from-preview ID` then stores what that preview checked (the same file, verified by checksum) without
+validating every row again, as the upload page's "confirm" button does."""
 import time
 from pathlib import Path
 
@@ -8,10 +12,11 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from census.importing.checked import file_checksum
 from census.importing.reading import FileRejected
-from census.models import ImportStatus
+from census.models import CensusImport, ImportStatus
 from census.selectors import campaign_for_import
-from census.services.imports import census_import_run, census_import_upload
+from census.services.imports import census_import_request, census_import_run, census_import_upload
 
 
 class Command(BaseCommand):
@@ -24,8 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
         parser.add_argument("--valid-only", action="store_true", help="import the valid rows, skip the invalid ones")
         parser.add_argument("--max-errors", type=int, default=20)
+        parser.add_argument(
+            "--from-preview", type=int, metavar="ID", help="commit import #ID previewed before with --dry-run (FILE must be that file)"
+        )
 
-    def handle(self, *args, file, campaign, user, dry_run, valid_only, max_errors, **options):
+    def handle(self, *args, file, campaign, user, dry_run, valid_only, max_errors, from_preview, **options):
         try:
             importer = get_user_model().objects.get(username=user)
         except get_user_model().DoesNotExist:
@@ -37,14 +45,23 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(_("文件不存在：%(file)s") % {"file": file})
         started = time.perf_counter()
-        try:
-            with path.open("rb") as handle:
-                record = census_import_upload(user=importer, uploaded_file=File(handle, name=path.name), campaign=round_)
-        except (FileRejected, ValueError) as error:
-            raise CommandError(str(error)) from error
-        except (PermissionDenied, ValidationError) as error:  # a read-only user; a closed campaign
-            raise CommandError(" ".join(getattr(error, "messages", None) or [str(error) or _("没有导入权限")])) from error
-        record = census_import_run(record=record, commit=not dry_run, valid_only=valid_only)
+        if from_preview is not None:
+            if dry_run:
+                raise CommandError(_("--from-preview 用于确认导入，不能与 --dry-run 同时使用"))
+            record = self._previewed(from_preview, importer, round_, path)
+            try:
+                record = census_import_request(record=record, user=importer, commit=True, valid_only=valid_only, inline=True)
+            except (PermissionDenied, ValidationError) as error:
+                raise CommandError(" ".join(getattr(error, "messages", None) or [str(error) or _("没有导入权限")])) from error
+        else:
+            try:
+                with path.open("rb") as handle:
+                    record = census_import_upload(user=importer, uploaded_file=File(handle, name=path.name), campaign=round_)
+            except (FileRejected, ValueError) as error:
+                raise CommandError(str(error)) from error
+            except (PermissionDenied, ValidationError) as error:  # a read-only user; a closed campaign
+                raise CommandError(" ".join(getattr(error, "messages", None) or [str(error) or _("没有导入权限")])) from error
+            record = census_import_run(record=record, commit=not dry_run, valid_only=valid_only)
         if record.status == ImportStatus.FAILED:
             raise CommandError(record.message)
         self.stdout.write(
@@ -58,3 +75,15 @@ class Command(BaseCommand):
         # Invalid rows and nothing written: refused (all-or-nothing), nothing valid, or only a dry run.
         if record.invalid and record.status != ImportStatus.COMMITTED:
             raise SystemExit(1)
+
+    @staticmethod
+    def _previewed(pk: int, importer, campaign, path: Path) -> CensusImport:
+        """The importer's previewed record #pk of this campaign, for exactly this file."""
+        record = CensusImport.objects.editable_by(importer).filter(pk=pk, user=importer, campaign=campaign).first()
+        if record is None:
+            raise CommandError(_("导入记录 #%(id)d 不存在或不属于 %(user)s") % {"id": pk, "user": importer.username})
+        if record.status != ImportStatus.PREVIEWED:
+            raise CommandError(_("导入记录 #%(id)d 的状态是“%(status)s”，只能确认已预览的导入") % {"id": pk, "status": record.get_status_display()})
+        if file_checksum(path) != record.checksum:
+            raise CommandError(_("文件 %(file)s 与导入记录 #%(id)d 预览的文件不同") % {"file": path.name, "id": pk})
+        return record

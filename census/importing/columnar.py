@@ -1,0 +1,233 @@
+"""Column-wise validation of census rows: the fast path of the import.
+
+Each column is checked as a whole (one regular expression over the joined column decides whether any
+cell needs cleaning; values that repeat — categories, regions, units, dates, flags — are judged once
+through a dictionary). A row every column accepts gets its values straight from the columns; a row
+any column doubts is handed to `validate_row`, the one reference implementation, which gives the
+exact errors. So the fast path only ever decides "plainly valid", never an error message, and its
+values equal what `validate_row` would have produced for the row.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from operator import itemgetter, mul
+
+from orgs.identifiers import (
+    EARLIEST_BIRTH,
+    ID_CHECK_CHARS,
+    ID_WEIGHTS,
+    PROVINCE_PREFIXES,
+    IdentifierError,
+    validate_phone,
+)
+
+from .columns import CATEGORY_WORDS, FALSE_WORDS, FLAG_KEYS, GENDER_WORDS, TRUE_WORDS
+from .values import ValueProblem, clean_text, parse_date
+
+SEPARATOR = "\uffff"  # a Unicode non-character: joins a column's cells for one-pass checks
+# Anything `clean_text` would change: control characters, no-break and ideographic spaces, full-width
+# forms, runs of white space, white space at the start or end of a cell.
+_UNCLEAN = re.compile(r"[\x00-\x1f\x7f\xa0\u3000\uff01-\uff5e]|\s\s|(?:^|\uffff)\s|\s(?:\uffff|$)")
+_ID = re.compile(r"[0-9]{17}[0-9X]")
+_PHONE = re.compile(r"\+?[0-9]{5,20}")
+_NAME_LIMIT = 64
+
+
+def _raw_column(rows: list[list[object]], index: int | None, shortest: int) -> list[object]:
+    if index is None:
+        return [None] * len(rows)
+    if index < shortest:
+        return list(map(itemgetter(index), rows))
+    return [cells[index] if index < len(cells) else None for cells in rows]
+
+
+def clean_column(raw: list[object]) -> list[str]:
+    """`clean_text` of every cell; a column of plain text that is already clean is returned as is."""
+    try:
+        joined = SEPARATOR.join(raw)  # TypeError unless every cell is text
+    except TypeError:
+        return [clean_text(value) for value in raw]
+    if joined.count(SEPARATOR) == len(raw) - 1 and not _UNCLEAN.search(joined):
+        return raw  # type: ignore[return-value]
+    return [clean_text(value) for value in raw]
+
+
+class _Memo(dict):
+    """value → judgement, computed once per distinct value (None: the row takes the slow path)."""
+
+    def __init__(self, judge: Callable[[object], object]):
+        super().__init__()
+        self.judge = judge
+
+    def __missing__(self, key):
+        value = self[key] = self.judge(key)
+        return value
+
+
+def _birth_of_digits(today: dt.date) -> _Memo:
+    def judge(digits: str):
+        try:
+            birth = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+        except ValueError:
+            return None
+        return birth if EARLIEST_BIRTH <= birth <= today else None
+
+    return _Memo(judge)
+
+
+def _weighted(weights: tuple[int, ...]) -> _Memo:
+    return _Memo(lambda digits: sum(map(mul, map(int, digits), weights)))
+
+
+def _parse_date_or_none(key):
+    kind, value = key
+    if kind not in (str, dt.date, dt.datetime):
+        return False  # not judged here
+    try:
+        return parse_date(value)
+    except ValueProblem:
+        return False
+
+
+def _doubtful(values: list, bad: set[int], is_bad: Callable[[object], bool]) -> None:
+    for index, value in enumerate(values):
+        if is_bad(value):
+            bad.add(index)
+
+
+_PLACEHOLDER_ID = "110000190001010000"
+_GENDER_OF_DIGIT = {str(d): "M" if d % 2 else "F" for d in range(10)}
+
+
+def fast_rows(
+    rows: list[list[object]],
+    positions: dict[str, int],
+    scope,
+    today: dt.date,
+) -> tuple[list[tuple[str, dict] | None], list[str]]:
+    """For each row: (id_number, values) when the row is plainly valid, else None (validate it the
+    slow way). Values are exactly those `validate_row` returns for a valid row. Written as passes
+    over whole columns (comprehensions, map over dictionaries) rather than a loop over rows."""
+    n = len(rows)
+    if not n:
+        return [], []
+    shortest = min(map(len, rows))
+    bad: set[int] = set()
+
+    def raw(key: str) -> list[object]:
+        return _raw_column(rows, positions.get(key), shortest)
+
+    def cleaned(key: str) -> list[str]:
+        return [""] * n if positions.get(key) is None else clean_column(raw(key))
+
+    # name: required, at most 64 characters
+    names = cleaned("name")
+    if not (min(map(len, names)) and max(map(len, names)) <= _NAME_LIMIT):
+        _doubtful(names, bad, lambda name: not name or len(name) > _NAME_LIMIT)
+
+    # resident ID: text cells of the plain 18-character shape; digits judged through memos
+    raw_ids = raw("id_number")
+    ids = clean_column(raw_ids)
+    safe_ids = ids  # a doubtful row's ID is replaced (in a copy) so that the passes below can slice every ID
+    if not all(value.__class__ is str for value in raw_ids) or not all(map(_ID.fullmatch, ids)):
+        safe_ids = list(ids)
+        for index, (value, number) in enumerate(zip(raw_ids, ids)):
+            if value.__class__ is not str or not _ID.fullmatch(number):
+                bad.add(index)
+                safe_ids[index] = _PLACEHOLDER_ID
+    mids = [number[6:14] for number in safe_ids]
+    birth_of = _birth_of_digits(today)
+    implied_births = list(map(birth_of.__getitem__, mids))
+    head, middle, tail = _weighted(ID_WEIGHTS[:6]), _weighted(ID_WEIGHTS[6:14]), _weighted(ID_WEIGHTS[14:17])
+    checks = [
+        ID_CHECK_CHARS[(a + b + c) % 11]
+        for a, b, c in zip(
+            map(head.__getitem__, [number[:6] for number in safe_ids]),
+            map(middle.__getitem__, mids),
+            map(tail.__getitem__, [number[14:17] for number in safe_ids]),
+        )
+    ]
+    for index, (number, check, birth) in enumerate(zip(safe_ids, checks, implied_births)):
+        if number[17] != check or birth is None or number[:2] not in PROVINCE_PREFIXES:
+            bad.add(index)
+    genders = list(map(_GENDER_OF_DIGIT.__getitem__, [number[16] for number in safe_ids]))
+
+    # gender: blank, or 男/女 (…) agreeing with the ID
+    given_genders = cleaned("gender")
+    gender_memo = _Memo(lambda text: GENDER_WORDS.get(text.lower()) if text else "")
+    judged = list(map(gender_memo.__getitem__, given_genders))
+    if any(judged):
+        for index, (given, implied) in enumerate(zip(judged, genders)):
+            if given is None or (given and given != implied):
+                bad.add(index)
+
+    # birth date: blank, or a date agreeing with the ID ("1980-05-06" with the ID's digits: plainly so)
+    births_given = raw("birth_date")
+    expected = [f"{m[:4]}-{m[4:6]}-{m[6:]}" for m in mids]
+    date_memo = _Memo(_parse_date_or_none)
+    for index, value in enumerate(births_given):
+        if value == expected[index] or value is None or value == "":
+            continue
+        try:
+            given = date_memo[(value.__class__, value)]
+        except TypeError:  # unhashable: not judged here
+            given = False
+        if given is False or (given is not None and given != implied_births[index]):
+            bad.add(index)
+
+    # category and region: required, known words / regions in scope
+    category_memo = _Memo(lambda text: CATEGORY_WORDS.get(text.replace(" ", "")) if text else None)
+    category_values = list(map(category_memo.__getitem__, cleaned("category")))
+    region_memo = _Memo(lambda text: scope.region_id(text) if text else None)
+    region_values = list(map(region_memo.__getitem__, cleaned("region")))
+    for column in (category_values, region_values):
+        if None in column:
+            _doubtful(column, bad, lambda value: value is None)
+
+    # unit: blank, or exactly one unit of that name in scope
+    def unit_judge(text: str):
+        if not text:
+            return 0
+        candidates = scope.units_by_name.get(text, [])
+        return candidates[0][0] if len(candidates) == 1 else None
+
+    unit_memo = _Memo(unit_judge)
+    unit_values = list(map(unit_memo.__getitem__, cleaned("unit")))
+    if None in unit_values:
+        _doubtful(unit_values, bad, lambda value: value is None)
+    unit_values = [unit or None for unit in unit_values]
+
+    countries = [country[:64] for country in cleaned("country")]
+
+    # phone: blank or digits (with a leading +) as typed; anything else through validate_phone
+    phones = cleaned("phone")
+    if not all(map(_PHONE.fullmatch, filter(None, phones))):
+        phones = list(phones)
+        for index, phone in enumerate(phones):
+            if phone and not _PHONE.fullmatch(phone):
+                try:
+                    phones[index] = validate_phone(phone)
+                except IdentifierError:
+                    bad.add(index)
+    phones = [phone[:24] for phone in phones]
+
+    flag_memo = _Memo(lambda text: True if text.lower() in TRUE_WORDS else False if text.lower() in FALSE_WORDS else None)
+    flags: list[list[bool]] = []
+    for key in FLAG_KEYS:
+        column = list(map(flag_memo.__getitem__, cleaned(key)))
+        if None in column:
+            _doubtful(column, bad, lambda value: value is None)
+        flags.append(column)
+
+    notes = [note[:2000] for note in cleaned("notes")]
+
+    keys = ("name", "gender", "birth_date", "category", "region_id", "unit_id", "country", "phone", *FLAG_KEYS, "notes")
+    columns = (names, genders, implied_births, category_values, region_values, unit_values, countries, phones, *flags, notes)
+    results: list[tuple[str, dict] | None] = [
+        (number, dict(zip(keys, values))) for number, values in zip(ids, zip(*columns))
+    ]
+    for index in bad:
+        results[index] = None
+    return results, ids
