@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "orgs.context_processors.scope",
+                "tasks.context_processors.inbox",
             ],
         },
     },
@@ -106,7 +108,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "qiaolian"}}
 
 # Celery: eager in-process without Redis (embedded default), real workers with it.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -119,7 +121,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 900
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Report builds go to their own queue, served by docker-compose's `report-worker` (recycled after each report).
+CELERY_TASK_ROUTES = {"tasks.build_report": {"queue": "reports"}}
+# One beat process runs these (docker-compose's `beat`); times are Asia/Shanghai (CELERY_TIMEZONE).
+CELERY_BEAT_SCHEDULE: dict = {
+    "daily-reminders": {"task": "tasks.send_reminders", "schedule": crontab(hour=8, minute=0)},
+    "outbox-relay": {"task": "tasks.relay_outbox", "schedule": 60.0},
+    "monthly-reports": {"task": "tasks.send_monthly_reports", "schedule": crontab(day_of_month=1, hour=7, minute=0)},
+    "report-cleanup": {"task": "tasks.delete_expired_reports", "schedule": crontab(hour=3, minute=30)},
+}
 
 # Sessions live in the database: a Redis outage must not log anyone out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -217,6 +227,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RegionLevelEnum": "orgs.models.RegionLevel",
         "PlaceLevelEnum": "census.models.PlaceLevel",
+        "UnitKindEnum": "orgs.models.UnitKind",
+        "OrganizationKindEnum": "orgs.models.OrganizationKind",
+        "OrganizationStatusEnum": "orgs.models.OrganizationStatus",
+        "ImportStatusEnum": "census.models.ImportStatus",
+        "TaskStatusEnum": "tasks.models.plans.TaskStatus",
+        "ReportStatusEnum": "tasks.models.reports.ReportStatus",
+        "ReportFormatEnum": "tasks.models.reports.ReportFormat",
     },
 }
 

@@ -11,10 +11,14 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/<str:code>/", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("orgs.auth_urls")),
     path("regions/", include("orgs.urls")),
     path("census/", include("census.urls")),
+    path("organizations/", include("orgs.organization_urls")),
+    path("tasks/", include("tasks.urls")),
+    path("reports/", include("tasks.report_urls")),
     path("api/", include("qiaolian.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -6,3 +6,6 @@ class TasksConfig(AppConfig):
     name = "tasks"
     verbose_name = _("计划与任务")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401

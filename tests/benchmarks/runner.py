@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "benchmarks.md"
 PYTHON = sys.executable
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-BENCH_DB = "qiaolian_bench"
+BENCH_DB = os.environ.get("BENCH_DB_NAME", "qiaolian_bench")
 
 
 @dataclass
@@ -71,8 +71,18 @@ def machine() -> str:
     return f"{platform.python_implementation()} {platform.python_version()}, {cores} cores, PostgreSQL 15 on 127.0.0.1"
 
 
-def bench_regions_and_census(env: dict[str, str], *, rows: int, compare_rows: int, people_scale: str) -> str:
-    today = dt.date.today().isoformat()
+@dataclass
+class Dataset:
+    """The shared dataset: national regions, the demo (regions, users, organizations, policies) and a
+    synthetic census at `people_scale`, with what preparing it measured."""
+
+    people_scale: str
+    regions: Measured
+    regions_again: Measured
+    generated: Measured
+
+
+def prepare_dataset(env: dict[str, str], *, people_scale: str) -> Dataset:
     run("migrate", "--noinput", "-v0", env=env)
     regions = run("import_regions", "fixtures/regions_county.csv", env=env)
     again = run("import_regions", "fixtures/regions_county.csv", env=env)
@@ -80,6 +90,12 @@ def bench_regions_and_census(env: dict[str, str], *, rows: int, compare_rows: in
         "from census.services.policies import policies_load; demo_regions_load(); demo_users_create(); "
         "demo_organizations_create(); policies_load()", env=env)
     generated = run("generate_census", "--scale", people_scale, "--seed", "1", env=env)
+    return Dataset(people_scale, regions, again, generated)
+
+
+def bench_regions_and_census(env: dict[str, str], dataset: Dataset, *, rows: int, compare_rows: int) -> str:
+    today = dt.date.today().isoformat()
+    regions, again, generated, people_scale = dataset.regions, dataset.regions_again, dataset.generated, dataset.people_scale
     coverage = run("benchmark_coverage", "--region", "530000", env=env)
     tmp = Path(tempfile.mkdtemp(prefix="qiaolian-bench-"))
     xlsx, csv_file, small = tmp / f"census-{rows}.xlsx", tmp / f"census-{rows}.csv", tmp / f"census-{compare_rows}.csv"
@@ -88,8 +104,11 @@ def bench_regions_and_census(env: dict[str, str], *, rows: int, compare_rows: in
     run("generate_census", "--sheet", str(compare_rows), "--region", "530423", "--out", str(small), "--format", "csv", "--seed", "13", env=env)
 
     def import_twice(path: Path) -> tuple[Measured, Measured]:
-        preview = run("import_census", str(path), "--campaign", str(dt.date.today().year), "--user", "tonghai_official", "--dry-run", env=env)
-        commit = run("import_census", str(path), "--campaign", str(dt.date.today().year), "--user", "tonghai_official", env=env)
+        """Preview (a dry run), then the commit of that preview, as the upload page's two steps."""
+        args = ("import_census", str(path), "--campaign", str(dt.date.today().year), "--user", "tonghai_official")
+        preview = run(*args, "--dry-run", env=env)
+        record = re.search(r"import=#(\d+)", preview.stdout).group(1)
+        commit = run(*args, "--from-preview", record, env=env)
         return preview, commit
 
     x_preview, x_commit = import_twice(xlsx)
@@ -150,7 +169,7 @@ def main(argv: list[str]) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(prog="manage.py benchmark")
-    parser.add_argument("--only", default="census", help="groups to run (comma separated): census")
+    parser.add_argument("--only", default="census,tasks,reports", help="groups to run (comma separated): census, tasks, reports")
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the import benchmark files")
     parser.add_argument("--compare-rows", type=int, default=5_000, help="rows of the side-by-side file")
     parser.add_argument("--people-scale", default="province", help="generate_census scale")
@@ -164,7 +183,35 @@ def main(argv: list[str]) -> None:
         "AXES_ENABLED": "false",
     }
     groups = set(options.only.split(","))
-    if "census" in groups:
-        body = bench_regions_and_census(env, rows=options.rows, compare_rows=options.compare_rows, people_scale=options.people_scale)
-        write_section("census", "## Regions, census import and coverage (issues 2, 3 and 4)\n\n" + body)
-        print(body)
+    unknown = groups - set(GROUPS)
+    if unknown:
+        raise SystemExit(f"unknown benchmark groups: {', '.join(sorted(unknown))} (known: {', '.join(GROUPS)})")
+    dataset = prepare_dataset(env, people_scale=options.people_scale)
+    for name, (title, bench) in GROUPS.items():
+        if name in groups:
+            body = bench(env, dataset, options)
+            write_section(name, f"## {title}\n\n" + body)
+            print(body)
+
+
+def _census_group(env: dict[str, str], dataset: Dataset, options) -> str:
+    return bench_regions_and_census(env, dataset, rows=options.rows, compare_rows=options.compare_rows)
+
+
+def _group(module: str):
+    """A group defined in its own module of this package: `bench(env, dataset, options) -> str`."""
+
+    def bench(env, dataset, options):
+        from importlib import import_module
+
+        return import_module(f"tests.benchmarks.{module}").bench(env, dataset, options)
+
+    return bench
+
+
+# name → (section title in docs/benchmarks.md, function). Each group's module owns its figures.
+GROUPS = {
+    "census": ("Regions, census import and coverage (issues 2, 3 and 4)", _census_group),
+    "tasks": ("Plans, tasks and reminders (issue 6)", _group("tasks_bench")),
+    "reports": ("Dashboard and progress reports (issue 7)", _group("reports_bench")),
+}

@@ -14,6 +14,7 @@ def child_names(page) -> list[str]:
 
 def test_city_staff_drills_down_to_county(page, login, screenshot):
     login(page, "yuxi_staff")
+    page.goto("/regions/")  # the region browser lands on the user's scope
     page.wait_for_url("**/regions/530400/")
     assert page.locator("h1").inner_text().startswith("玉溪市")
     assert "通海县" in child_names(page)
@@ -37,6 +38,7 @@ def test_city_staff_drills_down_to_county(page, login, screenshot):
 
 def test_province_staff_lands_on_province(page, login, screenshot):
     login(page, "yunnan_staff")
+    page.goto("/regions/")  # the region browser lands on the user's scope
     page.wait_for_url("**/regions/530000/")
     assert page.locator("h1").inner_text().startswith("云南省")
     children = child_names(page)
@@ -46,6 +48,7 @@ def test_province_staff_lands_on_province(page, login, screenshot):
 
 def test_admin_sees_all_provinces(page, login, screenshot):
     login(page, "admin")
+    page.goto("/regions/")  # the region browser lands on the user's scope
     page.wait_for_url("**/regions/")
     children = child_names(page)
     assert len(children) == 34
@@ -56,6 +59,7 @@ def test_admin_sees_all_provinces(page, login, screenshot):
 
 def test_search_stays_within_scope(page, login, screenshot):
     login(page, "yuxi_staff")
+    page.goto("/regions/")
     page.get_by_label("搜索行政区划").fill("通海")
     page.get_by_role("button", name="搜索").click()
     results = page.get_by_test_id("search-results")
@@ -71,6 +75,7 @@ def test_search_stays_within_scope(page, login, screenshot):
 
 def test_export_downloads_the_subtree_as_csv(page, login, tmp_path):
     login(page, "tonghai_official")
+    page.goto("/regions/")  # the region browser lands on the user's scope
     page.wait_for_url("**/regions/530423/")
     with page.expect_download() as download_info:
         page.get_by_test_id("export-link").click()

@@ -28,6 +28,15 @@ class Command(BaseCommand):
         coverage = evaluate_coverage(Region.objects.get(code="530000"))
         self.stdout.write(f"coverage: places={coverage.places}")
         logins = demo_users_create()
+        from django.test.utils import override_settings
+
+        from tasks.services.demo import demo_plans_load
+
+        # The plans' new tasks notify their responsible persons (inbox, kept); their e-mails are not printed.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            plans = demo_plans_load()
+        for result in plans:
+            self.stdout.write(f"plan: {result.plan.title} milestones={result.milestones} tasks={result.tasks}")
         self.stdout.write("")
         self.stdout.write("演示账号 / demo logins (password: %s)" % settings.DEMO_PASSWORD)
         for login in logins:

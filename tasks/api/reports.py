@@ -1,0 +1,86 @@
+"""API of the dashboard (`/api/dashboard/?region=CODE`: the headline figures) and of report jobs
+(`/api/reports/`: request, list, status, download). Requesting a report is reading: leadership may."""
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from orgs.models import Region
+
+from ..dashboard import dashboard_data, dashboard_region
+from ..models import ReportFormat, ReportJob, ReportStatus
+from ..reports.services import MIME_TYPES, report_job_request
+
+
+class DashboardViewSet(viewsets.ViewSet):
+    """首页指标: the dashboard's headline figures of a region of the caller's scope (cached)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("region", str, description="区划代码；缺省为本人辖区")], responses={200: dict})
+    def list(self, request):
+        region = dashboard_region(request.user, request.query_params.get("region") or None)
+        return Response(dashboard_data(region, as_of=timezone.localdate()).headline())
+
+
+class ReportJobSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    region_name = serializers.CharField(source="region.full_name", read_only=True)
+    as_of = serializers.DateField(required=False)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportJob
+        fields = ["id", "region", "region_name", "format", "as_of", "status", "error", "size", "created_at",
+                  "finished_at", "expires_at", "download_url"]
+        read_only_fields = ["status", "error", "size", "created_at", "finished_at", "expires_at"]
+
+    def get_download_url(self, job) -> str | None:
+        if job.status != ReportStatus.DONE:
+            return None
+        return self.context["request"].build_absolute_uri(f"/api/reports/{job.pk}/download/")
+
+    def validate_as_of(self, as_of):
+        if as_of and as_of > timezone.localdate():
+            raise serializers.ValidationError(_("统计截止日期 %(d)s 晚于今天") % {"d": as_of.isoformat()})
+        return as_of
+
+    def validate_region(self, region):
+        if not Region.objects.visible_to(self.context["request"].user).filter(pk=region.pk).exists():
+            raise Http404
+        return region
+
+
+class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """进度报告: request (POST region, format, as_of), list, status, download. Scoped by the report's region."""
+
+    serializer_class = ReportJobSerializer
+    queryset = ReportJob.objects.select_related("region")
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = report_job_request(
+            user=self.request.user, region=data["region"], fmt=data.get("format", ReportFormat.PDF),
+            as_of=data.get("as_of") or timezone.localdate(),
+        )
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None, format=None):  # noqa: A002 - DRF passes the format suffix
+        job = self.get_object()
+        if job.status != ReportStatus.DONE or not job.file:
+            raise Http404
+        try:
+            handle = job.file.open("rb")
+        except FileNotFoundError:  # deleted from the storage behind the row's back
+            raise Http404 from None
+        return FileResponse(handle, as_attachment=True, filename=job.filename, content_type=MIME_TYPES[job.format])

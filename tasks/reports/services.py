@@ -1,0 +1,153 @@
+"""Writes of report jobs: request (scope-checked), build (records the reason of a failure on the job),
+monthly requests for leadership, and deletion after the retention period."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgs.models import Membership, Region, Role
+from orgs.scoping import user_scope
+
+from ..models import ReportFormat, ReportJob, ReportStatus
+from .data import report_data
+
+logger = logging.getLogger(__name__)
+
+MIME_TYPES = {
+    ReportFormat.PDF: "application/pdf",
+    ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def report_render(region: Region | None, *, fmt: str, as_of: dt.date) -> bytes:
+    """One report built synchronously: the same data, rendered as PDF or Excel."""
+    data = report_data(region, as_of=as_of)
+    if fmt == ReportFormat.PDF:
+        from .pdf import report_pdf
+
+        return report_pdf(data)
+    if fmt == ReportFormat.XLSX:
+        from .xlsx import report_xlsx
+
+        return report_xlsx(data)
+    raise ValueError(_("未知的报告格式：%(fmt)s") % {"fmt": fmt})
+
+
+def _enqueue(job_id: int) -> None:
+    from ..report_jobs import build_report
+
+    try:
+        build_report.delay(job_id)
+    except Exception:  # noqa: BLE001 - the broker being down must not fail the request; the job stays queued
+        logger.exception("report job %s could not be queued", job_id)
+
+
+@transaction.atomic
+def report_job_request(*, user, region: Region, fmt: str, as_of: dt.date | None = None, email_to: str = "") -> ReportJob:
+    """Queues a report of `region` for `user` (reading: leadership may request). A region outside the
+    user's scope is as missing as one that does not exist."""
+    if user is not None and not user_scope(user).sees_region(region):
+        raise Http404
+    if fmt not in ReportFormat.values:
+        raise ValueError(_("未知的报告格式：%(fmt)s") % {"fmt": fmt})
+    job = ReportJob.objects.create(
+        region=region, format=fmt, as_of=as_of or timezone.localdate(), requested_by=user, email_to=email_to
+    )
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def report_job_build(*, job_id: int) -> ReportJob:
+    """Builds a queued job's file. A failure is recorded on the job (status failed, the reason)."""
+    job = ReportJob.objects.select_related("region").get(pk=job_id)
+    if job.status in (ReportStatus.DONE, ReportStatus.FAILED):
+        return job  # a redelivered message (acks_late): already decided
+    if job.status == ReportStatus.RUNNING:
+        # Delivered again after the worker died building it (acks_late): fail instead of dying again.
+        return _fail(job, _("生成过程中工作进程中断（可能内存不足），请缩小范围后重试"))
+    # Claim the job: of two workers handed the same message (acks_late redelivery while the first still runs),
+    # only the one whose conditional update changes the row builds it.
+    claimed = ReportJob.objects.filter(pk=job.pk, status=ReportStatus.QUEUED).update(
+        status=ReportStatus.RUNNING, started_at=timezone.now(), error="")
+    if not claimed:
+        job.refresh_from_db()
+        return job
+    try:
+        content = report_render(job.region, fmt=job.format, as_of=job.as_of)
+    except Exception as error:  # noqa: BLE001 - recorded on the job, shown on the page
+        logger.exception("report job %s failed", job.pk)
+        return _fail(job, str(error) or error.__class__.__name__)
+    job.file.save(f"report-{job.pk}.{job.format}", ContentFile(content), save=False)
+    job.status, job.size, job.finished_at = ReportStatus.DONE, len(content), timezone.now()
+    job.save(update_fields=["file", "status", "size", "finished_at"])
+    if job.email_to:
+        try:
+            _send(job, content)
+        except Exception as error:  # noqa: BLE001 - the report is built; the failed mail is recorded on the job
+            logger.exception("report job %s: mail to %s failed", job.pk, job.email_to)
+            job.error = _("报告已生成，但发送邮件至 %(to)s 失败：%(reason)s") % {"to": job.email_to, "reason": error}
+            job.save(update_fields=["error"])
+    return job
+
+
+def _fail(job: ReportJob, reason: str) -> ReportJob:
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=ReportStatus.FAILED, error=_("报告生成失败：%(reason)s") % {"reason": reason}, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job
+
+
+def _send(job: ReportJob, content: bytes) -> None:
+    message = EmailMessage(
+        subject=_("【侨联组织建设】%(name)s月度工作进度报告（截至 %(date)s）") % {"name": job.region.name, "date": job.as_of.isoformat()},
+        body=_("附件为%(name)s基层侨联组织建设工作进度报告，请查阅。本邮件由系统自动发送。") % {"name": job.region.full_name},
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[job.email_to],
+    )
+    message.attach(job.filename, content, MIME_TYPES[job.format])
+    message.send()
+
+
+def monthly_reports_request(*, as_of: dt.date | None = None) -> list[ReportJob]:
+    """One PDF report per leadership membership (their region), e-mailed to them when built. Idempotent per
+    day: a repeated run (beat retry, redelivery after a lost worker) requests and mails nothing twice."""
+    as_of = as_of or timezone.localdate()
+    jobs = []
+    memberships = Membership.objects.filter(role=Role.LEADERSHIP, region__isnull=False, user__is_active=True).select_related("user", "region")
+    for membership in memberships:
+        if not membership.user.email:
+            continue
+        if ReportJob.objects.filter(requested_by=membership.user, region=membership.region, as_of=as_of,
+                                    email_to=membership.user.email).exists():
+            continue
+        jobs.append(report_job_request(user=membership.user, region=membership.region, fmt=ReportFormat.PDF,
+                                       as_of=as_of, email_to=membership.user.email))
+    return jobs
+
+
+# A job still queued or running this long after it was requested was lost (broker or worker down).
+STALE_AFTER = dt.timedelta(hours=6)
+
+
+def report_jobs_delete_expired(*, now: dt.datetime | None = None) -> int:
+    """Deletes jobs past their retention date, with their files; marks jobs lost for hours as failed."""
+    now = now or timezone.now()
+    ReportJob.objects.filter(status__in=(ReportStatus.QUEUED, ReportStatus.RUNNING), created_at__lt=now - STALE_AFTER).update(
+        status=ReportStatus.FAILED, error=_("报告生成失败：%(reason)s") % {"reason": _("长时间未完成（任务队列或工作进程中断）")},
+        finished_at=now,
+    )
+    expired = list(ReportJob.objects.expired(now))
+    for job in expired:
+        if job.file:
+            job.file.delete(save=False)
+    ReportJob.objects.filter(pk__in=[j.pk for j in expired]).delete()
+    return len(expired)

@@ -1,0 +1,153 @@
+"""The progress report as an Excel workbook (openpyxl): one sheet per section with a Chinese name, the
+header row frozen and filtered, number and percentage formats, column widths from the contents, and a
+chart on the summary sheet. Every text written is formula-escaped (`orgs.exports.escape_cell`)."""
+from __future__ import annotations
+
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from orgs.exports import escape_cell
+
+from .data import ReportData
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="EEEEEE")
+PERCENT = "0.0%"
+INTEGER = "#,##0"
+DATE = "yyyy-mm-dd"
+MAX_WIDTH = 60
+
+
+def _width(value) -> int:
+    text = str(value) if value is not None else ""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _fraction(pct: float | None):
+    return None if pct is None else round(pct / 100, 4)
+
+
+def _sheet(wb: Workbook, title: str, headers: list[str], rows, formats: dict[int, str] | None = None, *, first: bool = False):
+    """A sheet with a frozen, filtered header row; `formats` maps a column index (0-based) to a number format."""
+    ws = wb.active if first else wb.create_sheet()
+    ws.title = title
+    ws.append(headers)
+    widths = [_width(h) + 2 for h in headers]
+    formats = formats or {}
+    count = 0
+    for row in rows:
+        ws.append([escape_cell(v) for v in row])
+        count += 1
+        for i, v in enumerate(row):
+            if i < len(widths) and count <= 2000:  # widths from the first rows are enough
+                widths[i] = max(widths[i], _width(v) + 2)
+    for cell in ws[1]:
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for index, fmt in formats.items():
+        for (cell,) in ws.iter_rows(min_row=2, max_row=count + 1, min_col=index + 1, max_col=index + 1):
+            cell.number_format = fmt
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(max(w, 8), MAX_WIDTH)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
+    return ws
+
+
+def report_workbook(data: ReportData) -> Workbook:
+    wb = Workbook()
+    levels = list(data.levels.values())
+    level_names = [c.label for c in levels]
+
+    # ---- 概况: per level, then the other figures; the report's facts to the right; a chart below ----------------
+    summary = _sheet(
+        wb, _("概况"), [_("层级"), _("应建"), _("已建"), _("筹建中"), _("未建"), _("覆盖率")],
+        [[c.federation_label, c.required, c.satisfied, c.under_way, c.missing, _fraction(c.percent)] for c in levels]
+        + [
+            [_("应建未建合计"), None, None, data.gaps_under_way, data.gaps_missing, None],
+            [_("逾期任务（项）"), data.overdue_count, None, None, None, None],
+            [_("登记侨务工作对象（人）"), data.people_total, None, None, None, None],
+            [_("侨胞之家（个）"), data.homes_total, None, None, None, None],
+        ],
+        {1: INTEGER, 2: INTEGER, 3: INTEGER, 4: INTEGER, 5: PERCENT}, first=True,
+    )
+    facts = [
+        (_("报告"), _("%(name)s基层侨联组织建设工作进度报告") % {"name": data.region.full_name}),
+        (_("报告范围"), data.region.full_name),
+        (_("统计截止"), data.as_of),
+        (_("发布单位"), data.issuer),
+        (_("生成时间"), timezone.localtime().replace(tzinfo=None)),
+    ]
+    for offset, (label, value) in enumerate(facts, start=1):
+        summary.cell(row=offset, column=8, value=label).font = HEADER_FONT
+        cell = summary.cell(row=offset, column=9, value=escape_cell(value))
+        if offset == 3:
+            cell.number_format = DATE
+        elif offset == 5:
+            cell.number_format = "yyyy-mm-dd hh:mm"
+    summary.column_dimensions["H"].width = 12
+    summary.column_dimensions["I"].width = min(max(_width(facts[0][1]) + 2, 20), MAX_WIDTH)
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = _("各层级建会覆盖情况")
+    chart.y_axis.title = _("个数")
+    chart.add_data(Reference(summary, min_col=3, max_col=5, min_row=1, max_row=1 + len(levels)), titles_from_data=True)
+    chart.set_categories(Reference(summary, min_col=1, min_row=2, max_row=1 + len(levels)))
+    chart.height, chart.width = 8, 16
+    summary.add_chart(chart, "A12")
+
+    # ---- 各地情况 ----------------------------------------------------------------------------------------------
+    headers = [_("区划代码"), _("区划")]
+    for name in level_names:
+        headers += [f"{name}{_('应建')}", f"{name}{_('已建')}", f"{name}{_('筹建中')}", f"{name}{_('未建')}"]
+    headers += [_("合计应建"), _("合计已建"), _("合计筹建中"), _("合计未建"), _("覆盖率")]
+    numbers = 4 * len(levels) + 4
+    _sheet(
+        wb, _("各地情况"), headers,
+        ([a.region.code, a.region.name,
+          *[v for c in a.levels.values() for v in (c.required, c.satisfied, c.under_way, c.missing)],
+          a.required, a.satisfied, a.under_way, a.missing, _fraction(a.percent)] for a in data.areas),
+        {**{i: INTEGER for i in range(2, 2 + numbers)}, 2 + numbers: PERCENT},
+    )
+    _sheet(
+        wb, _("时间节点"), [_("时间节点"), _("实施方案"), _("完成时限"), _("任务数"), _("已完成"), _("进度"), _("剩余天数（负数为逾期）")],
+        ([m.name, m.plan, m.deadline, m.tasks_total, m.tasks_done, _fraction(m.percent), m.days_left] for m in data.milestones),
+        {2: DATE, 3: INTEGER, 4: INTEGER, 5: PERCENT, 6: "0"},
+    )
+    _sheet(
+        wb, _("应建未建"), [_("层级"), _("地方/单位"), _("区划代码"), _("状态"), _("计入人数"), _("理由")],
+        ([g.level_label, g.place, g.region_code, g.status_label, g.headcount, g.reason] for g in data.gaps),
+        {4: INTEGER},
+    )
+    _sheet(
+        wb, _("逾期任务"), [_("任务"), _("所在区划"), _("时间节点"), _("责任单位"), _("责任人"), _("完成时限"), _("逾期天数")],
+        ([t.title, t.region, t.milestone, t.responsible_unit, t.responsible_people, t.deadline, t.days_late] for t in data.overdue_tasks),
+        {5: DATE, 6: "0"},
+    )
+    _sheet(
+        wb, _("侨胞之家"), [_("侨胞之家"), _("侨联组织"), _("所在区划"), _("五有情况")],
+        ([h.name, h.organization, h.region, h.standing_label] for h in data.homes),
+    )
+    rounds = data.census_rounds
+    _sheet(
+        wb, _("侨情统计"), [_("类别"), _("登记人数"), *[f"{r.year}{_('年调查')}" for r in rounds]],
+        [[data.category_labels[c], n, *[r.by_category.get(c, 0) for r in rounds]] for c, n in data.people_by_category.items()]
+        + [[_("合计"), data.people_total, *[r.total for r in rounds]]],
+        {i: INTEGER for i in range(1, 2 + len(rounds))},
+    )
+    return wb
+
+
+def report_xlsx(data: ReportData) -> bytes:
+    """The report as .xlsx bytes."""
+    buffer = io.BytesIO()
+    report_workbook(data).save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,148 @@
+"""Scope-matrix cases of plans and tasks: the board, my tasks, the timeline (and its gap-task button), task
+detail (progress reports are writes), the inbox, and the API of plans, milestones, tasks and notifications.
+
+Each placed object gets its own plan scoped to its county, so a county official sees only their own; the
+notifications of the inbox are addressed to the county official of the region."""
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth import get_user_model
+
+from tasks.models import Digest, Milestone, Notification, OutboxMessage, Plan, Task
+
+from .registry import API, FOREIGN_REGION, OWN_REGION, WEB, Placed, Probe, RouteCase, Write, admin_only_cases, register
+
+User = get_user_model()
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+COUNTY_OFFICIALS = {OWN_REGION: "tonghai_official", FOREIGN_REGION: "huaning_official"}
+
+
+def _short(region) -> str:
+    return region.name[:2]
+
+
+def _plan(region) -> Plan:
+    plan, _ = Plan.objects.get_or_create(key=f"matrix-{region.code}", defaults={"title": f"{_short(region)}矩阵方案", "scope_region": region})
+    return plan
+
+
+def _milestone(region) -> Milestone:
+    plan = _plan(region)
+    milestone, _ = Milestone.objects.get_or_create(plan=plan, key="matrix", defaults={
+        "name": f"{_short(region)}矩阵节点", "deadline": datetime.date(2030, 12, 31), "gap_levels": ["village"]})
+    return milestone
+
+
+def _task(region) -> Task:
+    milestone = _milestone(region)
+    task = Task.objects.create(plan=milestone.plan, milestone=milestone, title=f"{_short(region)}矩阵任务", region=region,
+                               deadline=datetime.date(2030, 6, 30), responsible_unit=f"{_short(region)}统战部")
+    task.responsible_users.set([User.objects.get(username=COUNTY_OFFICIALS[region.code])])
+    return task
+
+
+PLAN = Placed("plan", make=_plan, markers=lambda p: (p.title,), rows=lambda: list(Plan.objects.values_list()))
+MILESTONE = Placed("milestone", make=_milestone, markers=lambda m: (m.name,),
+                   rows=lambda: list(Task.objects.values_list()) + list(Milestone.objects.values_list()))
+TASK = Placed("task", make=_task, markers=lambda t: (t.title,),
+              rows=lambda: list(Task.objects.values_list()) + list(Task.updates.rel.related_model.objects.values_list()))
+NOTIFICATION = Placed(
+    "notification",
+    make=lambda region: Notification.objects.create(user=User.objects.get(username=COUNTY_OFFICIALS[region.code]),
+                                                    title=f"{_short(region)}矩阵消息"),
+    markers=lambda n: (n.title,), rows=lambda: list(Notification.objects.values_list()),
+)
+by_pk = lambda obj: {"pk": obj.pk}  # noqa: E731
+
+
+def task_form(world, obj, region):
+    """A new task of the region's own plan, placed in `region`, with its county official responsible."""
+    return {"plan": _plan(region).pk, "title": f"{_short(region)}新建矩阵任务", "region": region.code,
+            "deadline": "2030-05-01", "responsible_unit": "统战部", "responsible_users": [_official(region).pk],
+            "contacts": "张三 13800000000", "milestone": "", "description": ""}
+
+register(
+    RouteCase("tasks:board", WEB, TASK, methods=("GET", "HEAD"),
+              reads=(Probe(), Probe(data=lambda world, obj: {"q": "矩阵"}, name="q"),
+                     Probe(data=lambda world, obj: {"county": FOREIGN_REGION}, shows_own=False, name="foreign-county"))),
+    RouteCase("tasks:create", WEB, TASK, methods=("GET", "HEAD"), reads=(Probe(shows_own=False),), leader_reads=False,
+              writes=(Write("POST", task_form, action="create", moves=True),)),
+    RouteCase("tasks:mine", WEB, TASK, methods=("GET", "HEAD"), reads=(Probe(leader_sees_both=False),)),
+    RouteCase("tasks:timeline", WEB, MILESTONE, methods=("GET", "HEAD")),
+    RouteCase(
+        "tasks:milestone-gap-tasks", WEB, MILESTONE, kwargs=by_pk, methods=(), reads=(),
+        writes=(Write("POST", action="change", control=False),),
+    ),
+    RouteCase(
+        "tasks:detail", WEB, TASK, kwargs=by_pk, methods=("GET", "HEAD"),
+        writes=(Write("POST", lambda world, obj, region: {"action": "update", "note": "矩阵进展"}, action="change"),),
+    ),
+    RouteCase("tasks:inbox", WEB, NOTIFICATION, methods=("GET", "HEAD", "POST"), reads=(Probe(leader_sees_both=False),)),
+    RouteCase("api:plan-list", API, PLAN, methods=READ_METHODS),
+    RouteCase("api:plan-detail", API, PLAN, kwargs=by_pk, methods=READ_METHODS),
+    RouteCase("api:milestone-list", API, MILESTONE, methods=READ_METHODS),
+    RouteCase("api:milestone-detail", API, MILESTONE, kwargs=by_pk, methods=READ_METHODS),
+    RouteCase("api:task-list", API, TASK, methods=READ_METHODS,
+              reads=(Probe(), Probe(data=lambda world, obj: {"region": FOREIGN_REGION}, shows_own=False, name="foreign-region"),
+                     Probe(data=lambda world, obj: {"overdue": "false", "status": "todo"}, name="filters"))),
+    RouteCase("api:task-detail", API, TASK, kwargs=by_pk, methods=READ_METHODS),
+    RouteCase("api:notification-list", API, NOTIFICATION, methods=READ_METHODS, reads=(Probe(leader_sees_both=False),)),
+)
+
+
+def _official(region):
+    return User.objects.get(username=COUNTY_OFFICIALS[region.code])
+
+
+DIGEST = Placed(
+    "digest", make=lambda region: Digest.objects.create(user=_official(region), day=datetime.date(2030, 1, 1), items=[]),
+    markers=lambda d: (d.user.username,), rows=lambda: list(Digest.objects.values_list()),
+)
+OUTBOX = Placed(
+    "outboxmessage",
+    make=lambda region: OutboxMessage.objects.create(key=f"matrix:{region.code}", recipient=_official(region),
+                                                     to_address=f"m{region.code}@example.org", subject=f"{_short(region)}矩阵邮件", body="-"),
+    markers=lambda m: (m.subject,), rows=lambda: list(OutboxMessage.objects.values_list()),
+)
+
+# The Django admin of plans and tasks is for administrators: the scoped staff users of the matrix hold no tasks
+# permissions (their admins are scoped all the same, through ScopedAdminMixin).
+register(
+    *admin_only_cases(PLAN, "tasks.plan"),
+    *admin_only_cases(MILESTONE, "tasks.milestone"),
+    *admin_only_cases(TASK, "tasks.task"),
+    *admin_only_cases(NOTIFICATION, "tasks.notification"),
+    *admin_only_cases(DIGEST, "tasks.digest"),
+    *admin_only_cases(OUTBOX, "tasks.outboxmessage"),
+)
+
+
+# Files of tasks (evidence, progress attachments) are served only through scoped views: the file holds the
+# object's marker, so the own county's download proves it is served and the foreign one that it is not.
+def _evidence_task(region) -> Task:
+    from django.core.files.base import ContentFile
+
+    task = _task(region)
+    task.evidence_file.save(f"matrix-{region.code}.pdf", ContentFile(f"%PDF-1.4 {_short(region)}矩阵佐证".encode()), save=True)
+    return task
+
+
+def _attachment_update(region):
+    from django.core.files.base import ContentFile
+
+    from tasks.models import TaskUpdate
+
+    update = TaskUpdate(task=_task(region), note="-")
+    update.attachment.save(f"matrix-{region.code}.pdf", ContentFile(f"%PDF-1.4 {_short(region)}矩阵附件".encode()), save=True)
+    return update
+
+
+EVIDENCE = Placed("taskevidence", make=_evidence_task, markers=lambda t: (f"{_short(t.region)}矩阵佐证",),
+                  rows=lambda: list(Task.objects.values_list()))
+ATTACHMENT = Placed("taskattachment", make=_attachment_update, markers=lambda u: (f"{_short(u.task.region)}矩阵附件",),
+                    rows=lambda: list(Task.updates.rel.related_model.objects.values_list()))
+register(
+    RouteCase("tasks:evidence", WEB, EVIDENCE, kwargs=by_pk, methods=("GET", "HEAD")),
+    RouteCase("tasks:update-attachment", WEB, ATTACHMENT, kwargs=by_pk, methods=("GET", "HEAD")),
+)
