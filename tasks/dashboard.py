@@ -4,6 +4,7 @@ from each figure to the list behind it."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -24,10 +25,12 @@ DATA_SHAPE = 1
 
 
 def dashboard_version() -> int:
+    """The current version. A lost version key (cache flushed, or the key evicted while figures stayed)
+    restarts from the clock in microseconds, never from a number that older cached figures may carry."""
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, None)
-        version = cache.get(VERSION_KEY) or 1
+        cache.add(VERSION_KEY, time.time_ns() // 1000, None)
+        version = cache.get(VERSION_KEY) or time.time_ns() // 1000
     return version
 
 
@@ -36,7 +39,7 @@ def dashboard_invalidate(**_kwargs) -> None:
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
-        cache.set(VERSION_KEY, 2, None)
+        cache.add(VERSION_KEY, time.time_ns() // 1000, None)
 
 
 def dashboard_data(region: Region | None, *, as_of: dt.date) -> ReportData:

@@ -44,6 +44,28 @@ def _test_settings():
     TEST_SETTINGS.disable()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: figures cached by an earlier test (whose rows were rolled back)
+    or by an earlier run against the same Redis never leak into it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def eager_celery():
+    """Jobs run in-process for this test, also when REDIS_URL points Celery at a real broker (no worker runs
+    beside the tests; tests/tasks/test_worker.py covers a real worker)."""
+    from qiaolian.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(_test_settings, django_db_setup, django_db_blocker):
     """Creates the test database as usual, then loads the national tree and the demo users into it once."""

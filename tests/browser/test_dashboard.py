@@ -57,6 +57,7 @@ def test_city_staff_drills_down_to_a_county(page, login, screenshot, report_worl
     assert page.locator("h1").inner_text().startswith("华宁县")
 
 
+@pytest.mark.usefixtures("eager_celery")
 def test_leadership_requests_a_report_but_cannot_write(page, login, screenshot, report_world):
     login(page, "yuxi_leader")
     page.get_by_test_id("report-link").click()

@@ -28,15 +28,8 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _eager_reports():
-    """These tests build reports in-process, also when REDIS_URL points Celery at a real broker (no worker
-    runs here; tests/tasks/test_worker.py covers the real worker)."""
-    from qiaolian.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+def _eager_reports(eager_celery):
+    """These tests build reports in-process (see `eager_celery`)."""
 
 
 def test_request_build_and_download_as_leadership(world, client_for, yuxi_leader, django_capture_on_commit_callbacks):
