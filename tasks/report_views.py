@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +16,8 @@ from orgs.models import Region, RegionLevel
 from orgs.scoping import get_visible_or_404
 from orgs.selectors import scope_regions_for
 
-from .models import ReportFormat, ReportJob, ReportStatus
-from .reports.services import MIME_TYPES, report_job_request
+from .models import ReportFormat, ReportJob
+from .reports.services import report_job_file_response, report_job_request
 
 REGION_CHOICES_LIMIT = 400
 
@@ -101,10 +100,4 @@ def report_detail(request, pk: int):
 @login_required
 def report_download(request, pk: int):
     job = get_visible_or_404(ReportJob.objects.select_related("region"), request.user, pk=pk)
-    if job.status != ReportStatus.DONE or not job.file:
-        raise Http404
-    try:
-        handle = job.file.open("rb")
-    except FileNotFoundError:  # deleted from the storage behind the row's back
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=job.filename, content_type=MIME_TYPES[job.format])
+    return report_job_file_response(job)

@@ -2,7 +2,7 @@
 (`/api/reports/`: request, list, status, download). Requesting a report is reading: leadership may."""
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,7 +14,7 @@ from orgs.models import Region
 
 from ..dashboard import dashboard_data, dashboard_region
 from ..models import ReportFormat, ReportJob, ReportStatus
-from ..reports.services import MIME_TYPES, report_job_request
+from ..reports.services import report_job_file_response, report_job_request
 
 
 class DashboardViewSet(viewsets.ViewSet):
@@ -77,10 +77,4 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None, format=None):  # noqa: A002 - DRF passes the format suffix
         job = self.get_object()
-        if job.status != ReportStatus.DONE or not job.file:
-            raise Http404
-        try:
-            handle = job.file.open("rb")
-        except FileNotFoundError:  # deleted from the storage behind the row's back
-            raise Http404 from None
-        return FileResponse(handle, as_attachment=True, filename=job.filename, content_type=MIME_TYPES[job.format])
+        return report_job_file_response(job)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,18 @@ MIME_TYPES = {
     ReportFormat.PDF: "application/pdf",
     ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+def report_job_file_response(job: ReportJob) -> FileResponse:
+    """The finished report's file as a download (the caller checked the scope); 404 until it is done or
+    when the file is gone from storage."""
+    if job.status != ReportStatus.DONE or not job.file:
+        raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:  # deleted from the storage behind the row's back
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=job.filename, content_type=MIME_TYPES[job.format])
 
 
 def report_render(region: Region | None, *, fmt: str, as_of: dt.date) -> bytes:
