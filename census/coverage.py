@@ -445,13 +445,9 @@ def _live_campaign(region: Region | None):
 def _common_ancestor(regions: list[Region]) -> Region | None:
     if len({r.tree_id for r in regions}) > 1:
         return None
-    chains = [list(r.get_ancestors(include_self=True).values_list("pk", flat=True)) for r in regions[:1]]
+    # Nested sets: a node enclosing the lowest lft and the highest rght is an ancestor (or self) of every region.
     lft, rght = min(r.lft for r in regions), max(r.rght for r in regions)
-    return (
-        Region.objects.filter(tree_id=regions[0].tree_id, lft__lte=lft, rght__gte=rght, pk__in=chains[0])
-        .order_by("-depth")
-        .first()
-    )
+    return Region.objects.filter(tree_id=regions[0].tree_id, lft__lte=lft, rght__gte=rght).order_by("-depth").first()
 
 
 @dataclass
@@ -542,8 +538,8 @@ def compare_campaigns(root: Region | None, earlier, later, *, on: dt.date | None
     census rounds (their headcount snapshots, today's organizations and policies)."""
     on = on or timezone.localdate()
     policies = PolicyIndex()
-    own_a, units_a = snapshot_counts(earlier)
-    own_b, units_b = snapshot_counts(later)
+    own_a, units_a = snapshot_counts(earlier, root)
+    own_b, units_b = snapshot_counts(later, root)
     places_a, _ = load_places(root, own_counts=own_a, unit_counts=units_a)
     places_b, _ = load_places(root, own_counts=own_b, unit_counts=units_b)
     before, after = judge(places_a, on=on, policies=policies), judge(places_b, on=on, policies=policies)

@@ -9,15 +9,11 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Count
 
+from orgs.bulk import chunks
+
 from .models import Campaign, Headcount, Person
 
 CHUNK = 5000
-
-
-def _chunks(ids: Iterable[int]):
-    ids = sorted(ids)
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
 
 
 @transaction.atomic
@@ -28,11 +24,11 @@ def headcounts_refresh(*, campaign: Campaign, region_ids: Iterable[int] = (), un
         return 0
     people = Person.objects.within(campaign.region)
     rows: list[Headcount] = []
-    for chunk in _chunks(region_ids):
+    for chunk in chunks(sorted(region_ids), CHUNK):
         Headcount.objects.filter(campaign=campaign, unit__isnull=True, region_id__in=chunk).delete()
         counts = people.filter(region_id__in=chunk).values("region_id", "category").annotate(n=Count("pk")).order_by()
         rows += [Headcount(campaign=campaign, region_id=c["region_id"], category=c["category"], count=c["n"]) for c in counts]
-    for chunk in _chunks(unit_ids):
+    for chunk in chunks(sorted(unit_ids), CHUNK):
         Headcount.objects.filter(campaign=campaign, unit_id__in=chunk).delete()
         counts = (
             people.filter(unit_id__in=chunk)

@@ -29,6 +29,17 @@ def campaign_for_import(user, year: int) -> Campaign | None:
     )
 
 
+def campaign_covering(user, region: Region, year: int) -> Campaign | None:
+    """The visible campaign of `year` whose region is `region` or its nearest ancestor."""
+    return (
+        Campaign.objects.visible_to(user)
+        .filter(year=year, region__tree_id=region.tree_id, region__lft__lte=region.lft, region__rght__gte=region.rght)
+        .select_related("region")
+        .order_by("-region__depth", "-pk")
+        .first()
+    )
+
+
 def headcounts_by_category(*, region: Region, campaign: Campaign | None = None) -> dict[str, dict[str, int]]:
     """{"own": {category: n}, "subtree": {category: n}} for a region: the people residing in the
     region itself, and in its whole subtree (each person counted once, at their residence). The live

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from orgs.audit import audit_export
 from orgs.exports import escape_cell
+from orgs.forms import apply_errors
 from orgs.scoping import get_editable_or_404, get_visible_or_404, user_scope
 
 from .filters import PersonFilter
@@ -46,14 +47,6 @@ def _editable_or_403(queryset, request, pk: int):
         return queryset.editable_by(request.user).get(pk=pk)
     except queryset.model.DoesNotExist:
         raise PermissionDenied(_("只读角色不能修改数据")) from None
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
 
 
 @require_safe
@@ -126,7 +119,7 @@ def person_create_view(request):
         try:
             person = person_create(editor=request.user, **{k: v for k, v in data.items() if v not in (None, "") or k in FLAG_FIELDS})
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已登记：%(person)s") % {"person": person})
             return redirect("census:person-detail", pk=person.pk)
@@ -148,7 +141,7 @@ def person_edit(request, pk: int):
         try:
             person_update(person=person, editor=request.user, id_number=id_number, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已保存"))
             return redirect("census:person-detail", pk=person.pk)

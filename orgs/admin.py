@@ -180,6 +180,11 @@ class OrganizationResource(EscapingResource):
         clean_model_instances = True
 
 
+def _edits(request, organization: Organization) -> bool:
+    """Whether the user may change `organization` (the scope is cached on the user: no query per inline)."""
+    return user_scope(request.user).edits_region(organization.region)
+
+
 class OrganizationPartInline(admin.TabularInline):
     """A part of an organization follows the organization's permissions and scope."""
 
@@ -189,15 +194,12 @@ class OrganizationPartInline(admin.TabularInline):
         return request.user.has_perm("orgs.view_organization") or request.user.has_perm("orgs.change_organization")
 
     def has_add_permission(self, request, obj=None):
-        return (
-            obj is not None and request.user.has_perm("orgs.change_organization")
-            and Organization.objects.filter(pk=obj.pk).editable_by(request.user).exists()
-        )
+        return obj is not None and request.user.has_perm("orgs.change_organization") and _edits(request, obj)
 
     def has_change_permission(self, request, obj=None):
         if not request.user.has_perm("orgs.change_organization"):
             return False
-        return obj is None or Organization.objects.filter(pk=obj.pk).editable_by(request.user).exists()
+        return obj is None or _edits(request, obj)
 
     has_delete_permission = has_change_permission
 

@@ -13,12 +13,18 @@ from django.db import connection, models
 
 def _plain(value):
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False) if value else ("{}" if isinstance(value, dict) else "[]")
+        return json.dumps(value, ensure_ascii=False)
     return value
 
 
 def _field_by_column(model, column: str):
     return next((f for f in model._meta.concrete_fields if f.column == column), None)
+
+
+def chunks(items: Sequence, size: int):
+    """Consecutive slices of at most `size` items (for `pk__in` look-ups and batched writes)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def copy_insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple], *, batch_size: int = 5000) -> int:

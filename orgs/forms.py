@@ -15,12 +15,14 @@ from .models import (
     LeaderPosition,
     Organization,
     OrganizationKind,
-    OrganizationStatus,
     Region,
     Unit,
 )
+from .organization_selectors import superior_choices
 from .scoping import user_scope
+from .selectors import region_by_code
 from .services.documents import ALLOWED_SUFFIXES
+from .services.organizations import EDITABLE_FIELDS
 
 
 class DateInput(forms.DateInput):
@@ -43,7 +45,7 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 def _region_by_code(code: str, field_label: str) -> Region:
-    region = Region.objects.filter(code=code.strip()).first()
+    region = region_by_code(code.strip())
     if region is None:
         raise ValidationError(_("%(label)s：区划代码“%(code)s”不存在") % {"label": field_label, "code": code})
     return region
@@ -68,9 +70,7 @@ class OrganizationCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["unit"].queryset = Unit.objects.editable_by(user).select_related("region").order_by("region__code", "name")
-        self.fields["superior"].queryset = (
-            Organization.objects.visible_to(user).exclude(status=OrganizationStatus.DISSOLVED).order_by("name")
-        )
+        self.fields["superior"].queryset = superior_choices(user).order_by("name")
         if not self.is_bound:
             self.initial.setdefault("planned_on", timezone.localdate())
 
@@ -90,18 +90,12 @@ class OrganizationEditForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = [
-            "name", "superior", "founded_on", "office_approved", "registered_on", "credit_code", "budget_funded",
-            "budget_amount", "responsible_leader", "daily_affairs_cadre",
-        ]
+        fields = list(EDITABLE_FIELDS)  # exactly what `organization_update` accepts
         widgets = {"founded_on": DateInput(), "registered_on": DateInput()}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["superior"].queryset = (
-            Organization.objects.visible_to(user).exclude(pk=self.instance.pk).exclude(status=OrganizationStatus.DISSOLVED)
-            .order_by("name")
-        )
+        self.fields["superior"].queryset = superior_choices(user).exclude(pk=self.instance.pk).order_by("name")
 
     def _post_clean(self):
         # The service validates (with the same rules as the model); the form does not save by itself.
@@ -187,10 +181,11 @@ class AssessmentForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("assessed_on", timezone.localdate())
 
-    def criteria(self) -> tuple[dict, dict]:
+    @staticmethod
+    def criteria(data: dict) -> tuple[dict, dict]:
+        """The cleaned data as `home_assess` takes it: {key: met} and {key: evidence}."""
         from .models import FIVE_CRITERIA
 
-        data = self.cleaned_data
         return (
             {key: data.get(f"has_{key}", False) for key, _label in FIVE_CRITERIA},
             {key: data.get(f"{key}_evidence", "") for key, _label in FIVE_CRITERIA},

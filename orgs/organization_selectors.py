@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 
 from .founding import PROCEDURE, action_label
 from .models import (
@@ -23,6 +23,20 @@ def organizations_visible(user):
         .select_related("region", "unit", "superior", "home")
         .order_by("region__tree_id", "region__lft", "kind", "name")
     )
+
+
+def superior_choices(user):
+    """The organizations the user may name as a superior: those they see and those of the regions above
+    their scope (a county official names 玉溪市侨联), never a dissolved one."""
+    from .scoping import ancestors_q, subtree_q, user_scope
+
+    scope = user_scope(user)
+    queryset = Organization.objects.exclude(status=OrganizationStatus.DISSOLVED)
+    if scope.is_admin:
+        return queryset
+    if not scope.visible:
+        return queryset.none()
+    return queryset.filter(subtree_q(scope.visible, "region") | ancestors_q(scope.visible, "region"))
 
 
 def organization_for_detail(user, pk: int) -> Organization:
@@ -89,11 +103,7 @@ def organizations_of_region(user, region):
     )
 
 
-def status_counts(queryset) -> dict[str, int]:
-    return dict(queryset.order_by().values_list("status").annotate(n=Count("pk")))
-
-
 __all__ = [
-    "organizations_visible", "organization_for_detail", "home_with_history", "procedure_timeline",
-    "organizations_of_region", "status_counts", "action_label",
+    "organizations_visible", "superior_choices", "organization_for_detail", "home_with_history", "procedure_timeline",
+    "organizations_of_region", "action_label",
 ]

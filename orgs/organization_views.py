@@ -26,15 +26,15 @@ from .forms import (
     TransitionForm,
     apply_errors,
 )
-from .models import FoundingStep, Home, Organization, OrganizationKind, Region, UnitKind
+from .models import REGION_LEVEL_OF_KIND, FoundingStep, Home, Organization, OrganizationKind, UnitKind
 from .organization_selectors import (
     home_with_history,
     organization_for_detail,
     organizations_visible,
     procedure_timeline,
-    status_counts,
 )
 from .scoping import get_editable_or_404, get_visible_or_404, user_scope
+from .selectors import region_by_code
 from .services.homes import activity_create, home_assess, home_designate, home_save, leader_add
 from .services.organizations import allowed_transitions, organization_create, organization_transition, organization_update, superior_region
 
@@ -62,14 +62,13 @@ def organization_list(request):
         "page": page,
         "organizations": page.object_list,
         "total": page.paginator.count,
-        "counts": status_counts(queryset),
         "query": query.urlencode(),
         "can_create": user_scope(request.user).can_write,
     }
     return render(request, "orgs/organization_list.html", context)
 
 
-KIND_OF_LEVEL = {"county": OrganizationKind.COUNTY, "township": OrganizationKind.TOWNSHIP, "village": OrganizationKind.VILLAGE}
+KIND_OF_LEVEL = {level: kind for kind, level in REGION_LEVEL_OF_KIND.items()}  # 县 → 县级侨联 …
 # The organization a unit founds (the kinds that satisfy a unit's requirement).
 KIND_OF_UNIT = {
     UnitKind.ORGAN: OrganizationKind.ORGAN,
@@ -104,7 +103,7 @@ def organization_create_view(request):
     else:
         initial = {}
         code = request.GET.get("region", "").strip()
-        region = Region.objects.filter(code=code).first() if code else None
+        region = region_by_code(code) if code else None
         if region is not None and user_scope(request.user).edits_region(region):
             initial["region"] = region.code
             kind = request.GET.get("kind") or KIND_OF_LEVEL.get(region.level)
@@ -201,18 +200,16 @@ def _post_part(request, pk: int, form_class, form_key: str, write, success: str)
     return render(request, "orgs/organization_detail.html", context, status=400)
 
 
+def _writes_with(service, request):
+    """The `write` of a part form whose fields are the service's keywords."""
+    return lambda organization, data: service(organization=organization, actor=request.user, **data)
+
+
 @require_POST
 @login_required
 def organization_step(request, pk: int):
     """办理成立程序的一步 (only the steps offered to this user are accepted)."""
-
-    def write(organization, data):
-        organization_transition(
-            organization=organization, action=data["action"], actor=request.user, date=data["date"],
-            note=data["note"], document=data["document"],
-        )
-
-    return _post_part(request, pk, TransitionForm, "step_form", write, _("已办理"))
+    return _post_part(request, pk, TransitionForm, "step_form", _writes_with(organization_transition, request), _("已办理"))
 
 
 @require_safe
@@ -228,41 +225,35 @@ def step_document(request, pk: int):
 @require_POST
 @login_required
 def activity_create_view(request, pk: int):
-    def write(organization, data):
-        activity_create(organization=organization, actor=request.user, **data)
-
-    return _post_part(request, pk, ActivityForm, "activity_form", write, _("已登记活动"))
+    return _post_part(request, pk, ActivityForm, "activity_form", _writes_with(activity_create, request), _("已登记活动"))
 
 
 @require_POST
 @login_required
 def leader_create_view(request, pk: int):
-    def write(organization, data):
-        leader_add(organization=organization, actor=request.user, **data)
-
-    return _post_part(request, pk, LeaderForm, "leader_form", write, _("已添加领导机构成员"))
+    return _post_part(request, pk, LeaderForm, "leader_form", _writes_with(leader_add, request), _("已添加领导机构成员"))
 
 
 @require_POST
 @login_required
 def home_save_view(request, pk: int):
-    def write(organization, data):
-        home_save(organization=organization, actor=request.user, **data)
+    return _post_part(request, pk, HomeForm, "home_form", _writes_with(home_save, request), _("已保存侨胞之家"))
 
-    return _post_part(request, pk, HomeForm, "home_form", write, _("已保存侨胞之家"))
+
+def _home_of(organization) -> Home:
+    home = Home.objects.filter(organization=organization).first()
+    if home is None:
+        raise ValidationError(_("请先登记侨胞之家"))
+    return home
 
 
 @require_POST
 @login_required
 def home_assess_view(request, pk: int):
     def write(organization, data):
-        home = Home.objects.filter(organization=organization).first()
-        if home is None:
-            raise ValidationError(_("请先登记侨胞之家"))
-        form = AssessmentForm(data=request.POST)
-        form.cleaned_data = data
-        criteria, evidence = form.criteria()
-        home_assess(home=home, actor=request.user, assessed_on=data["assessed_on"], criteria=criteria, evidence=evidence)
+        criteria, evidence = AssessmentForm.criteria(data)
+        home_assess(home=_home_of(organization), actor=request.user, assessed_on=data["assessed_on"], criteria=criteria,
+                    evidence=evidence)
 
     return _post_part(request, pk, AssessmentForm, "assessment_form", write, _("已记录五有评估"))
 
@@ -271,9 +262,6 @@ def home_assess_view(request, pk: int):
 @login_required
 def home_designate_view(request, pk: int):
     def write(organization, data):
-        home = Home.objects.filter(organization=organization).first()
-        if home is None:
-            raise ValidationError(_("请先登记侨胞之家"))
-        home_designate(home=home, actor=request.user, **data)
+        home_designate(home=_home_of(organization), actor=request.user, **data)
 
     return _post_part(request, pk, DesignationForm, "designation_form", write, _("已记录称号"))

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from orgs.scoping import user_scope
+from orgs.selectors import visible_ancestors
 
 
 def _dashboard(request, code: str | None):
@@ -26,10 +27,7 @@ def _dashboard(request, code: str | None):
     region = dashboard_region(request.user, code)
     data = dashboard_data(region, as_of=timezone.localdate())
     scope = user_scope(request.user)
-    crumbs = []
-    if region is not None:
-        ancestors = region.get_ancestors().visible_to(request.user) if not scope.is_admin else region.get_ancestors()
-        crumbs = list(ancestors.values_list("code", "name"))
+    crumbs = [(r.code, r.name) for r in visible_ancestors(region, request.user)] if region is not None else []
     links = dashboard_links(data)
     charts = report_charts(data, links=links["areas"])
     return render(request, "dashboard/dashboard.html", {

@@ -11,7 +11,7 @@ from orgs.admin import ScopedAdminMixin
 from orgs.scoping import user_scope
 
 from . import report_admin  # noqa: F401
-from .models import Digest, Milestone, Notification, OutboxMessage, Plan, Task, TaskUpdate
+from .models import Digest, Milestone, Notification, OutboxMessage, OutboxStatus, Plan, Task, TaskUpdate
 
 
 class ScopeRegionWriteMixin:
@@ -116,4 +116,5 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("重新发送（置为待发送）"))
     def retry(self, request, queryset):
-        queryset.update(status="pending", attempts=0)
+        """Failed (or pending) messages go back to the queue; a message already sent is never sent again."""
+        queryset.exclude(status=OutboxStatus.SENT).update(status=OutboxStatus.PENDING, attempts=0)

@@ -69,9 +69,6 @@ class TaskBoardFilter(TaskFilter):
     def filter_county(self, queryset, name, value):
         return RegionSubtreeFilter().filter(queryset, value)
 
-    def filter_responsible(self, queryset, name, value):
-        return queryset.filter(responsible_users=value) if value else queryset
-
 
 class MilestoneFilter(django_filters.FilterSet):
     plan = django_filters.NumberFilter(field_name="plan_id", label=_("实施方案"))

@@ -4,19 +4,23 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from orgs.forms import DateInput
+
 from .models import Channel, TaskStatus
+
+DOCUMENT_HELP = _("PDF、PNG/JPEG 图片或 Office 文件，不超过 10 MB")
 
 
 class TaskUpdateForm(forms.Form):
     note = forms.CharField(label=_("进展"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    attachment = forms.FileField(label=_("附件"), required=False, help_text=_("PDF、PNG/JPEG 图片或 Office 文件，不超过 10 MB"))
+    attachment = forms.FileField(label=_("附件"), required=False, help_text=DOCUMENT_HELP)
 
 
 class TaskStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), choices=TaskStatus.choices)
-    completed_on = forms.DateField(label=_("完成日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    completed_on = forms.DateField(label=_("完成日期"), required=False, widget=DateInput())
     evidence = forms.CharField(label=_("完成佐证"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    evidence_file = forms.FileField(label=_("佐证材料"), required=False, help_text=_("PDF、PNG/JPEG 图片或 Office 文件，不超过 10 MB"))
+    evidence_file = forms.FileField(label=_("佐证材料"), required=False, help_text=DOCUMENT_HELP)
     note = forms.CharField(label=_("说明"), required=False)
 
 
@@ -31,7 +35,7 @@ class TaskCreateForm(forms.Form):
     milestone = forms.ModelChoiceField(label=_("时间节点"), queryset=None, required=False)
     title = forms.CharField(label=_("任务"), max_length=200)
     region = forms.CharField(label=_("所在区划代码"), max_length=12, help_text=_("如 530423（通海县）"))
-    deadline = forms.DateField(label=_("完成时限"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("完成时限"), widget=DateInput())
     responsible_unit = forms.CharField(label=_("责任单位"), max_length=128, required=False)
     responsible_users = forms.ModelMultipleChoiceField(label=_("责任人（系统用户）"), queryset=None, required=False)
     contacts = forms.CharField(

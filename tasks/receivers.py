@@ -1,15 +1,11 @@
 """What the tasks app does when the census or organizations change (connected in TasksConfig.ready)."""
 from __future__ import annotations
 
-import logging
-
 from django.dispatch import receiver
 
 from census.signals import requirement_changed
 from orgs.models import OrganizationStatus
 from orgs.signals import organization_status_changed
-
-logger = logging.getLogger(__name__)
 
 
 @receiver(requirement_changed, dispatch_uid="tasks.requirement_changed")

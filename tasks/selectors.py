@@ -10,10 +10,6 @@ from django.utils import timezone
 from .models import Milestone, Notification, OPEN_TASK_STATUSES, Task, TaskStatus
 
 
-def tasks_visible(user):
-    return Task.objects.visible_to(user)
-
-
 class OpenFirstList:
     """A paginable sequence: open tasks by deadline (so the overdue ones come first), then closed ones. Each part
     is its own ORDER BY deadline LIMIT query, which the partial index on open deadlines serves; the counts come

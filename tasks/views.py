@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from orgs.forms import apply_errors
 from orgs.scoping import get_editable_or_404, get_visible_or_404, user_scope
 
 from .filters import TaskBoardFilter
@@ -107,9 +108,7 @@ def task_detail(request, pk: int):
                     messages.success(request, _("进展已记录"))
                     return redirect("tasks:detail", pk=task.pk)
         except ValidationError as error:
-            form = status_form if action == "status" else update_form
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_errors(status_form if action == "status" else update_form, error)
         task.refresh_from_db()
     context = {
         "task": task, "today": timezone.localdate(), "updates": task.updates.select_related("author"),
@@ -156,8 +155,7 @@ def task_new(request):
                 description=data["description"], actor=request.user,
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_errors(form, error)
         else:
             messages.success(request, _("任务已创建，已通知责任人"))
             return redirect("tasks:detail", pk=task.pk)

@@ -23,7 +23,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from orgs.api.base import ScopedViewSetMixin
+from orgs.api.base import ScopedViewSetMixin, as_drf_error
 from orgs.models import Region, Role, Unit
 from orgs.scoping import get_visible_or_404, user_scope
 
@@ -37,7 +37,7 @@ from ..filters import (
     in_gap_order,
 )
 from ..models import Campaign, Person, PlaceLevel, Requirement
-from ..selectors import coverage_rollup, headcounts_by_category
+from ..selectors import campaign_covering, coverage_rollup, headcounts_by_category
 from ..services.persons import person_create, person_reveal, person_update
 from ..services.units import campaign_close, campaign_create, unit_create, unit_update
 from ..views_coverage import places_with_regions, what_if_sentence
@@ -62,15 +62,6 @@ class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("仍有数据引用此记录，不能删除")
     default_code = "conflict"
-
-
-def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
-    """A service's ValidationError as a 400 with field messages ("__all__" becomes non_field_errors)."""
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(
-            {("non_field_errors" if field == "__all__" else field): messages for field, messages in error.message_dict.items()}
-        )
-    return serializers.ValidationError({"non_field_errors": error.messages})
 
 
 class ServiceWriteMixin:
@@ -222,15 +213,19 @@ class PersonViewSet(
         return self.get_paginated_response(PersonEventSerializer(page, many=True).data)
 
 
-def campaign_covering(user, region: Region, year: int) -> Campaign | None:
-    """The visible campaign of `year` whose region is `region` or its nearest ancestor."""
-    return (
-        Campaign.objects.visible_to(user)
-        .filter(year=year, region__tree_id=region.tree_id, region__lft__lte=region.lft, region__rght__gte=region.rght)
-        .select_related("region")
-        .order_by("-region__depth", "-pk")
-        .first()
-    )
+def _visible_region_or_404(viewset, code: str) -> Region:
+    region = viewset.get_queryset().filter(code=code).first()
+    if region is None:
+        raise Http404
+    return region
+
+
+def _region_param(viewset, request) -> Region:
+    """The visible region named by the required `region` query parameter (a 400 without it, a 404 outside scope)."""
+    code = request.query_params.get("region", "").strip()
+    if not code:
+        raise serializers.ValidationError({"region": [_("请提供区划代码")]})
+    return _visible_region_or_404(viewset, code)
 
 
 class HeadcountViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
@@ -249,12 +244,7 @@ class HeadcountViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         responses={200: HeadcountsSerializer, 400: OpenApiResponse(description="缺少区划代码或该年度无覆盖此区划的调查"), 404: OpenApiResponse(description="区划不存在或不在您的范围内")},
     )
     def list(self, request, format=None):
-        code = request.query_params.get("region", "").strip()
-        if not code:
-            raise serializers.ValidationError({"region": [_("请提供区划代码")]})
-        region = self.get_queryset().filter(code=code).first()
-        if region is None:
-            raise Http404
+        region = _region_param(self, request)
         campaign = None
         year = request.query_params.get("campaign", "").strip()
         if year:
@@ -297,13 +287,6 @@ class RequirementViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return super().paginate_queryset(GapOrderedRows(queryset))
 
 
-def _visible_region_or_404(viewset, code: str) -> Region:
-    region = viewset.get_queryset().filter(code=code).first()
-    if region is None:
-        raise Http404
-    return region
-
-
 def _place_changes(places: list[dict]) -> list[dict]:
     return [
         {
@@ -330,10 +313,7 @@ class CoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     def list(self, request, format=None):
         """The region's own verdict and, per level (county, township, village, unit), the places of its
         subtree: required, satisfied, under way, missing, recommended."""
-        code = request.query_params.get("region", "").strip()
-        if not code:
-            raise serializers.ValidationError({"region": [_("请提供区划代码")]})
-        region = _visible_region_or_404(self, code)
+        region = _region_param(self, request)
         own = Requirement.objects.filter(region=region, unit__isnull=True).select_related("region", "unit", "policy").first()
         rollup = coverage_rollup(region)
         levels = [

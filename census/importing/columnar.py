@@ -17,22 +17,32 @@ from operator import itemgetter, mul
 from orgs.identifiers import (
     EARLIEST_BIRTH,
     ID_CHECK_CHARS,
+    ID_SHAPE,
     ID_WEIGHTS,
     PROVINCE_PREFIXES,
     IdentifierError,
     validate_phone,
 )
 
-from .columns import CATEGORY_WORDS, FALSE_WORDS, FLAG_KEYS, GENDER_WORDS, TRUE_WORDS
+from .columns import (
+    CATEGORY_WORDS,
+    COUNTRY_LIMIT,
+    FALSE_WORDS,
+    FLAG_KEYS,
+    GENDER_WORDS,
+    NAME_LIMIT,
+    NOTES_LIMIT,
+    PHONE_LIMIT,
+    TRUE_WORDS,
+)
 from .values import ValueProblem, clean_text, parse_date
 
 SEPARATOR = "\uffff"  # a Unicode non-character: joins a column's cells for one-pass checks
 # Anything `clean_text` would change: control characters, no-break and ideographic spaces, full-width
 # forms, runs of white space, white space at the start or end of a cell.
 _UNCLEAN = re.compile(r"[\x00-\x1f\x7f\xa0\u3000\uff01-\uff5e]|\s\s|(?:^|\uffff)\s|\s(?:\uffff|$)")
-_ID = re.compile(r"[0-9]{17}[0-9X]")
+_ID = ID_SHAPE
 _PHONE = re.compile(r"\+?[0-9]{5,20}")
-_NAME_LIMIT = 64
 
 
 def _raw_column(rows: list[list[object]], index: int | None, shortest: int) -> list[object]:
@@ -124,8 +134,8 @@ def fast_rows(
 
     # name: required, at most 64 characters
     names = cleaned("name")
-    if not (min(map(len, names)) and max(map(len, names)) <= _NAME_LIMIT):
-        _doubtful(names, bad, lambda name: not name or len(name) > _NAME_LIMIT)
+    if not (min(map(len, names)) and max(map(len, names)) <= NAME_LIMIT):
+        _doubtful(names, bad, lambda name: not name or len(name) > NAME_LIMIT)
 
     # resident ID: text cells of the plain 18-character shape; digits judged through memos
     raw_ids = raw("id_number")
@@ -199,7 +209,7 @@ def fast_rows(
         _doubtful(unit_values, bad, lambda value: value is None)
     unit_values = [unit or None for unit in unit_values]
 
-    countries = [country[:64] for country in cleaned("country")]
+    countries = [country[:COUNTRY_LIMIT] for country in cleaned("country")]
 
     # phone: blank or digits (with a leading +) as typed; anything else through validate_phone
     phones = cleaned("phone")
@@ -211,7 +221,7 @@ def fast_rows(
                     phones[index] = validate_phone(phone)
                 except IdentifierError:
                     bad.add(index)
-    phones = [phone[:24] for phone in phones]
+    phones = [phone[:PHONE_LIMIT] for phone in phones]
 
     flag_memo = _Memo(lambda text: True if text.lower() in TRUE_WORDS else False if text.lower() in FALSE_WORDS else None)
     flags: list[list[bool]] = []
@@ -221,7 +231,7 @@ def fast_rows(
             _doubtful(column, bad, lambda value: value is None)
         flags.append(column)
 
-    notes = [note[:2000] for note in cleaned("notes")]
+    notes = [note[:NOTES_LIMIT] for note in cleaned("notes")]
 
     keys = ("name", "gender", "birth_date", "category", "region_id", "unit_id", "country", "phone", *FLAG_KEYS, "notes")
     columns = (names, genders, implied_births, category_values, region_values, unit_values, countries, phones, *flags, notes)

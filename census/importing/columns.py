@@ -40,6 +40,8 @@ PERSON_COLUMNS: tuple[Column, ...] = (
 )
 
 COLUMN_BY_KEY = {c.key: c for c in PERSON_COLUMNS}
+# Longest text kept (the Person columns' max_length; notes are cut at 2,000): the same for both validators.
+NAME_LIMIT, COUNTRY_LIMIT, PHONE_LIMIT, NOTES_LIMIT = 64, 64, 24, 2000
 FLAG_KEYS = ("is_needy", "is_left_behind_child", "is_empty_nest_elderly", "is_high_level_talent", "is_new_overseas")
 
 CATEGORY_WORDS: dict[str, str] = {

@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgs.bulk import analyze_if_grown, copy_insert, reserve_ids, values_update
+from orgs.bulk import analyze_if_grown, chunks, copy_insert, reserve_ids, values_update
 from orgs.identifiers import (
     IdentifierError,
     mask_resident_id,
@@ -42,9 +42,13 @@ from .columnar import fast_rows
 from .columns import (
     CATEGORY_WORDS,
     COLUMN_BY_KEY,
+    COUNTRY_LIMIT,
     FALSE_WORDS,
     FLAG_KEYS,
     GENDER_WORDS,
+    NAME_LIMIT,
+    NOTES_LIMIT,
+    PHONE_LIMIT,
     TRUE_WORDS,
     map_headers,
 )
@@ -193,7 +197,7 @@ def validate_row(row_number: int, cells: list[object], positions: dict[str, int]
             fail(key, "", _("必填项为空"))
 
     name = clean_text(cell("name"))
-    if len(name) > 64:
+    if len(name) > NAME_LIMIT:
         fail("name", name, _("姓名过长（最多 64 个字）"))
     values["name"] = name
 
@@ -259,10 +263,10 @@ def validate_row(row_number: int, cells: list[object], positions: dict[str, int]
         else:
             values["unit_id"] = candidates[0][0]
 
-    values["country"] = clean_text(cell("country"))[:64]
+    values["country"] = clean_text(cell("country"))[:COUNTRY_LIMIT]
     raw_phone = cell("phone")
     try:
-        values["phone"] = validate_phone(clean_text(raw_phone))[:24]
+        values["phone"] = validate_phone(clean_text(raw_phone))[:PHONE_LIMIT]
     except IdentifierError as error:
         fail("phone", raw_phone, str(error))
     for key in FLAG_KEYS:
@@ -271,7 +275,7 @@ def validate_row(row_number: int, cells: list[object], positions: dict[str, int]
             values[key] = _flag(clean_text(raw))
         except ValueProblem as error:
             fail(key, raw, str(error))
-    values["notes"] = clean_text(cell("notes"))[:2000]
+    values["notes"] = clean_text(cell("notes"))[:NOTES_LIMIT]
     return values, id_number, errors
 
 
@@ -494,26 +498,21 @@ def _existing_by_hash(hashes: list[str]) -> dict[str, dict]:
             f"FROM {quote(Person._meta.db_table)} WHERE {quote('id_number_hash')} = ANY(%s::varchar[])"
         )
         with connection.cursor() as cursor:
-            for chunk in _chunks(hashes, CHUNK * 4):
+            for chunk in chunks(hashes, CHUNK * 4):
                 cursor.execute(sql, [chunk])
                 for values in cursor.fetchall():
                     found[values[1]] = dict(zip(fields, values))
     else:
-        for chunk in _chunks(hashes, CHUNK * 4):
+        for chunk in chunks(hashes, CHUNK * 4):
             for person in Person.objects.filter(id_number_hash__in=chunk).values(*fields):
                 found[person["id_number_hash"]] = person
     region_ids = {person["region_id"] for person in found.values()}
     places = {}
-    for chunk in _chunks(sorted(region_ids)):
+    for chunk in chunks(sorted(region_ids), CHUNK):
         places.update({r[0]: r[1:] for r in Region.objects.filter(pk__in=chunk).values_list("id", "tree_id", "lft", "rght")})
     for person in found.values():
         person["region__tree_id"], person["region__lft"], person["region__rght"] = places[person["region_id"]]
     return found
-
-
-def _chunks(items: list, size: int = CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _fill_invalid_cells(outcome: ImportOutcome, path: Path, original_name: str) -> None:
@@ -546,8 +545,8 @@ def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, en
     else:
         copy_insert(Person, person_columns, rows)
         hashes = [item.id_hash for item in new_rows]
-        for start in range(0, len(hashes), CHUNK):
-            created = Person.objects.filter(id_number_hash__in=hashes[start : start + CHUNK]).values_list("pk", "region_id")
+        for chunk in chunks(hashes, CHUNK):
+            created = Person.objects.filter(id_number_hash__in=chunk).values_list("pk", "region_id")
             events += [(pk, imported, now, actor_id, None, region_id, {}, note) for pk, region_id in created]
     updates = []
     for item, current, difference in changed_rows:
@@ -564,8 +563,8 @@ def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, en
         if current["unit_id"]:
             outcome.touched_unit_ids.add(current["unit_id"])
     values_update(Person, (*DATA_FIELDS, "verified_campaign_id", "updated_at"), updates)
-    for start in range(0, len(unchanged_ids), CHUNK):
-        Person.objects.filter(pk__in=unchanged_ids[start : start + CHUNK]).update(verified_campaign=campaign)
+    for chunk in chunks(unchanged_ids, CHUNK):
+        Person.objects.filter(pk__in=chunk).update(verified_campaign=campaign)
     copy_insert(PersonEvent, event_columns, events)
     for item in [*new_rows, *(c[0] for c in changed_rows)]:
         outcome.touched_region_ids.add(item.values["region_id"])

@@ -1,7 +1,8 @@
 """The scoping primitive applied once for the whole API: every viewset that holds region-bound rows
 derives from ScopedViewSetMixin (reads: `.visible_to`, writes: `.editable_by`, so an object outside the
 scope is a 404 whatever the method)."""
-from rest_framework import permissions
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import permissions, serializers
 
 from ..scoping import user_scope
 
@@ -27,3 +28,12 @@ class WritesNeedWritingRole(permissions.BasePermission):
         if request.method in SAFE_METHODS:
             return True
         return user_scope(request.user).can_write
+
+
+def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
+    """A service's ValidationError as a 400 with field messages ("__all__" becomes non_field_errors)."""
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(
+            {("non_field_errors" if field == "__all__" else field): messages for field, messages in error.message_dict.items()}
+        )
+    return serializers.ValidationError({"non_field_errors": error.messages})

@@ -22,6 +22,7 @@ from ..models import (
     Unit,
     WechatGroup,
 )
+from ..organization_selectors import superior_choices
 
 
 class FoundingStepSerializer(serializers.ModelSerializer):
@@ -156,6 +157,12 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            # As the pages' forms: units the caller may change, superiors the caller may name (an id outside
+            # that is "does not exist", never a message naming another county's unit or organization).
+            fields["unit"].queryset = Unit.objects.editable_by(request.user)
+            fields["superior"].queryset = superior_choices(request.user)
         if self.instance is not None and not isinstance(self.instance, list):
             # kind, place and unit are fixed once an organization exists
             for name in ("kind", "region", "unit", "covered_regions", "planned_on", "note"):

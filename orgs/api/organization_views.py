@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -14,7 +14,7 @@ from ..filters import OrganizationFilter
 from ..models import Organization
 from ..services.homes import activity_create, leader_add
 from ..services.organizations import organization_create, organization_transition, organization_update
-from .base import ScopedViewSetMixin
+from .base import ScopedViewSetMixin, as_drf_error
 from .organization_serializers import (
     ActivitySerializer,
     FoundingStepSerializer,
@@ -23,14 +23,6 @@ from .organization_serializers import (
     OrganizationSerializer,
     TransitionSerializer,
 )
-
-
-def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(
-            {("non_field_errors" if field == "__all__" else field): messages for field, messages in error.message_dict.items()}
-        )
-    return serializers.ValidationError({"non_field_errors": error.messages})
 
 
 class OrganizationViewSet(
@@ -77,48 +69,45 @@ class OrganizationViewSet(
         except DjangoValidationError as error:
             raise as_drf_error(error) from None
 
+    def _list_or_add(self, request, listing, serializer_class, read_serializer_class, add):
+        """A nested collection of the organization: GET lists `listing(organization)`; POST validates with
+        `serializer_class`, writes through `add(organization, **data)` (a service) and answers 201."""
+        organization = self.get_object()
+        if request.method == "GET":
+            return Response(read_serializer_class(listing(organization), many=True).data)
+        payload = serializer_class(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            created = add(organization, **payload.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(read_serializer_class(created).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(request=TransitionSerializer, responses={200: FoundingStepSerializer(many=True), 201: FoundingStepSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def steps(self, request, pk=None, **kwargs):
         """The founding steps recorded (GET), or one more step (POST: action, date, note, document)."""
-        organization = self.get_object()
-        if request.method == "GET":
-            steps = organization.steps.select_related("actor").order_by("date", "pk")
-            return Response(FoundingStepSerializer(steps, many=True).data)
-        payload = TransitionSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        try:
-            step = organization_transition(organization=organization, actor=request.user, **payload.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from None
-        return Response(FoundingStepSerializer(step).data, status=status.HTTP_201_CREATED)
+        return self._list_or_add(
+            request, lambda organization: organization.steps.select_related("actor").order_by("date", "pk"),
+            TransitionSerializer, FoundingStepSerializer,
+            lambda organization, **data: organization_transition(organization=organization, actor=request.user, **data),
+        )
 
     @extend_schema(request=LeaderSerializer, responses={200: LeaderSerializer(many=True), 201: LeaderSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def leaders(self, request, pk=None, **kwargs):
         """The leading body (GET), or one more member (POST)."""
-        organization = self.get_object()
-        if request.method == "GET":
-            return Response(LeaderSerializer(organization.leaders.all(), many=True).data)
-        payload = LeaderSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        try:
-            member = leader_add(organization=organization, actor=request.user, **payload.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from None
-        return Response(LeaderSerializer(member).data, status=status.HTTP_201_CREATED)
+        return self._list_or_add(
+            request, lambda organization: organization.leaders.all(), LeaderSerializer, LeaderSerializer,
+            lambda organization, **data: leader_add(organization=organization, actor=request.user, **data),
+        )
 
     @extend_schema(request=ActivitySerializer, responses={200: ActivitySerializer(many=True), 201: ActivitySerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def activities(self, request, pk=None, **kwargs):
         """The activities logged (GET), or one more (POST)."""
-        organization = self.get_object()
-        if request.method == "GET":
-            return Response(ActivitySerializer(organization.activities.order_by("-held_on", "-pk"), many=True).data)
-        payload = ActivitySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        try:
-            activity = activity_create(organization=organization, actor=request.user, **payload.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from None
-        return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+        return self._list_or_add(
+            request, lambda organization: organization.activities.order_by("-held_on", "-pk"),
+            ActivitySerializer, ActivitySerializer,
+            lambda organization, **data: activity_create(organization=organization, actor=request.user, **data),
+        )

@@ -171,12 +171,12 @@ def demo_grassroots_create() -> int:
         Home,
         HomeAssessment,
         HomeDesignation,
-        HomeStanding,
         LeadershipMember,
         Organization,
         OverseasAssociation,
         WechatGroup,
     )
+    from .homes import home_standing_refresh
 
     created = 0
     for county_code, place, name, kind, last_action, superior_name in DEMO_GRASSROOTS:
@@ -232,8 +232,7 @@ def demo_grassroots_create() -> int:
             has_venue=True, venue_evidence="街道党群服务中心 120 平方米",
             has_activities=True, activities_evidence="近一年开展活动 2 次",
         )
-        home.standing = HomeStanding.FULL if full else HomeStanding.PARTIAL
-        home.save(update_fields=["standing"])
+        home_standing_refresh(home)
         if full:
             HomeDesignation.objects.create(home=home, kind=DesignationKind.DEMONSTRATION, awarded_on=dt.date(2026, 5, 1),
                                            awarded_by="玉溪市侨联")

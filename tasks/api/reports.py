@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -43,7 +44,7 @@ class ReportJobSerializer(serializers.ModelSerializer):
     def get_download_url(self, job) -> str | None:
         if job.status != ReportStatus.DONE:
             return None
-        return self.context["request"].build_absolute_uri(f"/api/reports/{job.pk}/download/")
+        return self.context["request"].build_absolute_uri(reverse("api:report-download", kwargs={"pk": job.pk}))
 
     def validate_as_of(self, as_of):
         if as_of and as_of > timezone.localdate():

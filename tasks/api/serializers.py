@@ -1,7 +1,6 @@
 """Serializers of plans, milestones, tasks and the caller's notifications (read-only)."""
 from __future__ import annotations
 
-from django.utils import timezone
 from rest_framework import serializers
 
 from ..models import Milestone, Notification, Plan, Task
@@ -38,7 +37,7 @@ class TaskSerializer(serializers.ModelSerializer):
         return task.is_overdue(self.context.get("today"))
 
     def get_days_left(self, task: Task) -> int:
-        return task.days_left(self.context.get("today") or timezone.localdate())
+        return task.days_left(self.context.get("today"))
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -46,6 +46,11 @@ class Plan(models.Model):
         return self.title
 
 
+class Recurrence(models.TextChoices):
+    NONE = "", _("不重复")
+    YEARLY = "yearly", _("每年")
+
+
 class MilestoneQuerySet(ScopedQuerySet):
     region_field = "plan__scope_region"
     visible_includes_ancestors = True
@@ -71,7 +76,7 @@ class Milestone(models.Model):
     )
     task_title = models.CharField(_("任务标题模板"), max_length=200, blank=True, default="", help_text=_("可用 {region}、{year}"))
     task_responsible_unit = models.CharField(_("责任单位模板"), max_length=128, blank=True, default="")
-    recurrence = models.CharField(_("重复"), max_length=8, choices=[("", _("不重复")), ("yearly", _("每年"))], blank=True, default="")
+    recurrence = models.CharField(_("重复"), max_length=8, choices=Recurrence.choices, blank=True, default=Recurrence.NONE)
 
     objects = MilestoneQuerySet.as_manager()
 
@@ -92,11 +97,6 @@ class TaskStatus(models.TextChoices):
 
 
 OPEN_TASK_STATUSES = frozenset({TaskStatus.TODO, TaskStatus.IN_PROGRESS})
-
-
-class Recurrence(models.TextChoices):
-    NONE = "", _("不重复")
-    YEARLY = "yearly", _("每年")
 
 
 class TaskQuerySet(ScopedQuerySet):

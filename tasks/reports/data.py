@@ -25,6 +25,7 @@ from census.models import (
     Requirement,
     VerdictChoice,
 )
+from census.selectors import coverage_rollup
 from orgs.models import Home, HomeStanding, Region, RegionLevel
 from orgs.scoping import SubtreeRange, ancestors_q, subtree_q
 
@@ -348,14 +349,8 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
     (the dashboard) the gap and home lists are left out and only the first overdue tasks are listed.
     The caller checks that the user sees `region`."""
     # ---- coverage per level and per area --------------------------------------------------------------
-    if region is not None:
-        level_rows = CoverageRollup.objects.filter(region=region).values("level", *COUNT_FIELDS)
-    else:
-        level_rows = (
-            CoverageRollup.objects.filter(region__parent__isnull=True).values("level")
-            .annotate(**{k: Sum(k) for k in COUNT_FIELDS}).values("level", *COUNT_FIELDS)
-        )
-    levels = _levels(level_rows)
+    rollup = coverage_rollup(region)
+    levels = {level: LevelCoverage(level, **{k: rollup[level][k] for k in COUNT_FIELDS}) for level in LEVELS}
 
     area_qs, area_level = _area_regions(region)
     area_regions = list(

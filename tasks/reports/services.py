@@ -135,14 +135,18 @@ def monthly_reports_request(*, as_of: dt.date | None = None) -> list[ReportJob]:
     as_of = as_of or timezone.localdate()
     jobs = []
     memberships = Membership.objects.filter(role=Role.LEADERSHIP, region__isnull=False, user__is_active=True).select_related("user", "region")
+    # The day's jobs already requested, in one query (not one per membership).
+    requested = set(
+        ReportJob.objects.filter(as_of=as_of, requested_by__isnull=False).exclude(email_to="")
+        .values_list("requested_by_id", "region_id", "email_to")
+    )
     for membership in memberships:
-        if not membership.user.email:
-            continue
-        if ReportJob.objects.filter(requested_by=membership.user, region=membership.region, as_of=as_of,
-                                    email_to=membership.user.email).exists():
+        email = membership.user.email
+        if not email or (membership.user_id, membership.region_id, email) in requested:
             continue
         jobs.append(report_job_request(user=membership.user, region=membership.region, fmt=ReportFormat.PDF,
-                                       as_of=as_of, email_to=membership.user.email))
+                                       as_of=as_of, email_to=email))
+        requested.add((membership.user_id, membership.region_id, email))
     return jobs
 
 

@@ -35,7 +35,7 @@ WEEKLY_FROM_DAY = DAILY_OVERDUE_DAYS + 1  # 8, 15, 22, … days late
 
 def overdue_reminder_due(days_late: int) -> bool:
     """Days late on which the responsible persons are reminded."""
-    return 1 <= days_late <= DAILY_OVERDUE_DAYS or (days_late >= WEEKLY_FROM_DAY and (days_late - WEEKLY_FROM_DAY) % 7 == 0)
+    return 1 <= days_late <= DAILY_OVERDUE_DAYS or escalation_due(days_late)
 
 
 def escalation_due(days_late: int) -> bool:

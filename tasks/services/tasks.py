@@ -62,6 +62,9 @@ class CountyInfo:
     responsible_user_ids: tuple[int, ...]
 
 
+NO_COUNTY = CountyInfo(None, "", ())
+
+
 def counties_of_regions(region_ids: Iterable[int]) -> dict[int, CountyInfo]:
     """Region id → its county (itself when a county) and the county officials there (staff when none). Two queries."""
     ids = set(region_ids)
@@ -127,8 +130,9 @@ def contacts_validate(contacts: list) -> list[dict[str, str]]:
 # ---------------------------------------------------------------------------------------------------------------
 # Single-task writes
 
-def _region_within(region: Region, scope: Region) -> bool:
-    return region.tree_id == scope.tree_id and scope.lft <= region.lft and region.rght <= scope.rght
+def _user_ids(users: Iterable) -> list[int]:
+    """Users or their ids → ids."""
+    return [u.pk if hasattr(u, "pk") else u for u in users]
 
 
 def responsible_users_validate(*, region: Region, user_ids: Iterable[int]) -> None:
@@ -170,11 +174,11 @@ def task_create(*, plan: Plan, title: str, region: Region, deadline: datetime.da
     """Creates one task, records it in the history and tells its responsible persons (inbox + e-mail outbox)."""
     if milestone is not None and milestone.plan_id != plan.pk:
         raise ValidationError({"milestone": _("时间节点“%(m)s”不属于方案“%(p)s”") % {"m": milestone.name, "p": plan.title}})
-    if not _region_within(region, plan.scope_region):
+    if not region.is_descendant_of(plan.scope_region, include_self=True):
         raise ValidationError({"region": _("区划“%(r)s”不在方案“%(p)s”的适用范围（%(s)s）内") % {
             "r": region.name, "p": plan.title, "s": plan.scope_region.name}})
-    users = list(responsible_users)
-    responsible_users_validate(region=region, user_ids=[u.pk if hasattr(u, "pk") else u for u in users])
+    users = _user_ids(responsible_users)
+    responsible_users_validate(region=region, user_ids=users)
     task = Task(
         plan=plan, milestone=milestone, title=title, region=region, deadline=deadline, responsible_unit=responsible_unit,
         responsible_contacts=contacts_validate(responsible_contacts or []), description=description,
@@ -186,7 +190,7 @@ def task_create(*, plan: Plan, title: str, region: Region, deadline: datetime.da
     task.responsible_users.set(users)
     TaskUpdate.objects.create(task=task, kind=TaskUpdateKind.CREATED, author=actor, new_status=task.status,
                               note=_("创建任务"))
-    _assignment_notify(task, [u.pk if hasattr(u, "pk") else u for u in users], actor)
+    _assignment_notify(task, users, actor)
     return task
 
 
@@ -196,7 +200,7 @@ def task_assign(*, task: Task, responsible_users: Iterable, responsible_unit: st
     """Changes who answers for a task; newly named users are notified."""
     task = Task.objects.select_for_update().get(pk=task.pk)
     before = set(task.responsible_users.values_list("pk", flat=True))
-    users = [u.pk if hasattr(u, "pk") else u for u in responsible_users]
+    users = _user_ids(responsible_users)
     responsible_users_validate(region=task.region, user_ids=set(users) - before)
     task.responsible_users.set(users)
     fields = ["updated_at"]
@@ -271,6 +275,13 @@ def _occurrence_key(milestone_id: int, region_id: int, year: int | None) -> str:
     return f"m{milestone_id}:r{region_id}" + (f":{year}" if year else "")
 
 
+def _plan_lock(plan_id: int) -> None:
+    """Two runs at once (a retried beat job, the page's button, a census commit, a completed yearly task) would
+    both pass a "place key unused?" check and collide on the unique (plan, place_key): the plan's row lock makes
+    the second wait and then see the first one's tasks."""
+    list(Plan.objects.select_for_update().filter(pk=plan_id).values_list("pk", flat=True))
+
+
 def task_next_occurrence_create(*, task: Task) -> Task | None:
     """The next year's occurrence of a yearly task (idempotent through its place key)."""
     year = task.deadline.year + 1
@@ -278,9 +289,8 @@ def task_next_occurrence_create(*, task: Task) -> Task | None:
         key = _occurrence_key(task.milestone_id, task.region_id, year)
     else:
         key = f"{task.place_key or f't{task.pk}'}:{year}"
-    # The daily job may create the same occurrence (same key) at the same moment: the plan's row lock
-    # serialises the two, as in `_tasks_bulk_create`.
-    list(Plan.objects.select_for_update().filter(pk=task.plan_id).values_list("pk", flat=True))
+    # The daily job may create the same occurrence (same key) at the same moment.
+    _plan_lock(task.plan_id)
     if Task.objects.filter(plan_id=task.plan_id, place_key=key).exists():
         return None
     title = task.title.replace(str(task.deadline.year), str(year))
@@ -321,10 +331,7 @@ def _tasks_bulk_create(plan: Plan, milestone: Milestone | None, drafts: list[Gen
     tells each of them once (one inbox message and e-mail listing their new tasks)."""
     if not drafts:
         return []
-    # Two runs at once (a retried beat job, the page's button, a census commit) would both pass the check
-    # below and collide on the unique (plan, place_key): the plan's row lock makes the second wait and then
-    # see the first one's tasks.
-    list(Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk", flat=True))
+    _plan_lock(plan.pk)
     existing = set(Task.objects.filter(plan=plan, place_key__in=[d.place_key for d in drafts]).values_list("place_key", flat=True))
     drafts = [d for d in {d.place_key: d for d in drafts}.values() if d.place_key not in existing]
     if not drafts:
@@ -332,7 +339,7 @@ def _tasks_bulk_create(plan: Plan, milestone: Milestone | None, drafts: list[Gen
     counties = counties_of_regions(d.region_id for d in drafts)
     tasks = []
     for d in drafts:
-        info = counties.get(d.region_id) or CountyInfo(None, "", ())
+        info = counties.get(d.region_id, NO_COUNTY)
         tasks.append(Task(
             plan=plan, milestone=milestone, title=d.title[:200], region_id=d.region_id, place_key=d.place_key,
             deadline=d.deadline, responsible_unit=(d.responsible_unit.replace("{county}", info.county_name))[:128],
@@ -343,7 +350,7 @@ def _tasks_bulk_create(plan: Plan, milestone: Milestone | None, drafts: list[Gen
     created = Task.objects.bulk_create(tasks, batch_size=1000)
     through = Task.responsible_users.through
     through.objects.bulk_create(
-        [through(task_id=t.pk, user_id=u) for t in created for u in counties.get(t.region_id, CountyInfo(None, "", ())).responsible_user_ids],
+        [through(task_id=t.pk, user_id=u) for t in created for u in counties.get(t.region_id, NO_COUNTY).responsible_user_ids],
         batch_size=2000, ignore_conflicts=True,
     )
     TaskUpdate.objects.bulk_create(
@@ -362,7 +369,7 @@ def _bulk_assignment_notify(created: list[Task], counties: dict[int, CountyInfo]
     by_user: dict[int, list[Task]] = {}
     for task in created:
         if task.status in OPEN_TASK_STATUSES:
-            for user_id in counties.get(task.region_id, CountyInfo(None, "", ())).responsible_user_ids:
+            for user_id in counties.get(task.region_id, NO_COUNTY).responsible_user_ids:
                 by_user.setdefault(user_id, []).append(task)
     recipients = recipients_get(by_user)
     notifications, outbox = [], []
@@ -469,11 +476,15 @@ def recurring_tasks_ensure(*, today: datetime.date) -> int:
 # ---------------------------------------------------------------------------------------------------------------
 # Events
 
-def plans_covering(region: Region):
-    """Open plans whose scope contains the region."""
-    return Plan.objects.filter(
-        is_open=True, scope_region__tree_id=region.tree_id, scope_region__lft__lte=region.lft, scope_region__rght__gte=region.rght
-    ).order_by("-scope_region__lft", "-issued_on", "pk")
+def _open_plans():
+    """Open plans, each with its milestones, the innermost scope first: the first one whose scope contains a
+    region is the plan covering it (plans are few; one query for them, one for their milestones)."""
+    return list(Plan.objects.filter(is_open=True).select_related("scope_region").prefetch_related("milestones")
+                .order_by("-scope_region__lft", "-issued_on", "pk"))
+
+
+def _plan_covering(plans: list[Plan], region: Region) -> Plan | None:
+    return next((p for p in plans if region.is_descendant_of(p.scope_region, include_self=True)), None)
 
 
 def _milestone_for(plan: Plan, level: str, is_key_area: bool, today: datetime.date) -> Milestone | None:
@@ -503,18 +514,26 @@ def tasks_for_crossings(*, crossings: list[dict], today: datetime.date | None = 
             Q(pk__in=[c["requirement_id"] for c in required if c.get("requirement_id")])
         ).values("pk", "region_id", "unit_id", "level", "reason", "region__name", "unit__name")
     }
-    created: list[Task] = []
+    plans = _open_plans()
+    # Drafts grouped by (plan, milestone), in the crossings' order: one bulk create (and one message per
+    # responsible person) per group, not a round of queries per crossing.
+    groups: dict[tuple, tuple[Plan, Milestone | None, dict[str, GeneratedTask]]] = {}
     for crossing in required:
         region = regions.get(crossing["region_id"])
         req = reqs.get(crossing.get("requirement_id"))
         if region is None or req is None:
             continue
-        plan = plans_covering(region).first()
+        plan = _plan_covering(plans, region)
         if plan is None:
             continue
         milestone = _milestone_for(plan, crossing["level"], region.is_key_area, today)
         deadline = milestone.deadline if milestone and milestone.deadline >= today else today + datetime.timedelta(days=90)
-        created += _tasks_bulk_create(plan, milestone, _gap_drafts([req], deadline))
+        drafts = groups.setdefault((plan.pk, milestone.pk if milestone else None), (plan, milestone, {}))[2]
+        draft = _gap_drafts([req], deadline)[0]
+        drafts.setdefault(draft.place_key, draft)  # the first crossing of a place wins
+    created: list[Task] = []
+    for plan, milestone, drafts in groups.values():
+        created += _tasks_bulk_create(plan, milestone, list(drafts.values()))
     return created
 
 

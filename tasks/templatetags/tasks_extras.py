@@ -7,7 +7,7 @@ register = template.Library()
 @register.simple_tag
 def days_left(task, today):
     """Days until the task's deadline (negative when late)."""
-    return (task.deadline - today).days
+    return task.days_left(today)
 
 
 @register.filter

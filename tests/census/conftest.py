@@ -1,8 +1,9 @@
-"""Fixtures of the census API and admin tests."""
+"""Fixtures shared by the census tests."""
 from __future__ import annotations
 
 import pytest
 
+from census.models import Campaign
 from orgs.models import Region, Role
 
 from ..factories import MembershipFactory, UserFactory
@@ -18,6 +19,12 @@ CENSUS_ADMIN_PERMISSIONS = [
 def media_dir(settings, tmp_path):
     """Uploaded files of a test go to its own directory."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def campaign(db):
+    """The open 2026 campaign of 玉溪市 (530400)."""
+    return Campaign.objects.create(year=2026, name="2026年度玉溪市侨情调查", region=Region.objects.get(code="530400"))
 
 
 @pytest.fixture

@@ -40,11 +40,6 @@ def policies(db):
 
 
 @pytest.fixture
-def campaign(db):
-    return Campaign.objects.create(year=2026, name="2026年度玉溪市侨情调查", region=region("530400"))
-
-
-@pytest.fixture
 def crossings():
     """Every requirement_changed crossing sent during the test."""
     received: list[dict] = []

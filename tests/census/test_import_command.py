@@ -16,14 +16,8 @@ from .import_files import SHORT_HEADERS, row
 SUMMARY = re.compile(r"^rows=(\d+) new=(\d+) updated=(\d+) unchanged=(\d+) invalid=(\d+)$")
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def campaign(db):
-    return Campaign.objects.create(year=2026, name="2026年度玉溪市侨情调查", region=Region.objects.get(code="530400"))
+# Uploaded files and error reports go to the test's own directory (conftest.media_dir), not var/media.
+pytestmark = pytest.mark.usefixtures("media_dir")
 
 
 def run(*args) -> tuple[str, int]:

@@ -42,16 +42,8 @@ TODAY = dt.date(2026, 3, 1)
 # ---------------------------------------------------------------- fixtures and helpers
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Uploaded files and error reports go to the test's own directory, not var/media."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def campaign(db):
-    return Campaign.objects.create(year=2026, name="2026年度玉溪市侨情调查", region=Region.objects.get(code="530400"))
+# Uploaded files and error reports go to the test's own directory (conftest.media_dir), not var/media.
+pytestmark = pytest.mark.usefixtures("media_dir")
 
 
 @pytest.fixture

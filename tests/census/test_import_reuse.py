@@ -25,15 +25,8 @@ from .import_files import HEADERS, SHORT_HEADERS, row
 HUANING_MESSAGE = "此人已在云南省玉溪市华宁县登记，请联系该县办理迁移"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def campaign(db):
-    return Campaign.objects.create(year=2026, name="2026年度玉溪市侨情调查", region=Region.objects.get(code="530400"))
+# Uploaded files and error reports go to the test's own directory (conftest.media_dir), not var/media.
+pytestmark = pytest.mark.usefixtures("media_dir")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from census.crypto import decrypt_text, lookup_hash
-from census.models import Campaign, Headcount, Person, PersonEvent, PersonEventKind
+from census.models import Headcount, Person, PersonEvent, PersonEventKind
 from census.services.persons import person_create, person_reveal, person_transfer, person_update
 from census.signals import census_changed
 from orgs.models import Region, Unit
@@ -26,11 +26,6 @@ HUANING = "此身份证号码已在云南省玉溪市华宁县登记，请联系
 def places(db):
     codes = {"hexi": "530423101", "nagu": "530423102", "tonghai": "530423", "huaning": "530424"}
     return {key: Region.objects.get(code=code) for key, code in codes.items()}
-
-
-@pytest.fixture
-def campaign(db):
-    return Campaign.objects.create(year=2026, name="2026年度玉溪市侨情调查", region=Region.objects.get(code="530400"))
 
 
 @pytest.fixture

@@ -98,3 +98,23 @@ def test_an_activity_with_an_attachment_through_the_api(api_client_for, tonghai_
     response = client.post(url, {"duty": "culture", "title": "演出", "held_on": day(2).isoformat(), "attachment": good}, format="multipart")
     assert response.status_code == 201 and response.json()["has_attachment"] is True
     assert client.get(url).json()[0]["title"] == "演出"
+
+
+def test_a_unit_or_superior_outside_the_callers_scope_does_not_exist(api_client_for, tonghai_official, huaning_official):
+    from orgs.models import Unit, UnitKind
+
+    huaning_unit = Unit.objects.create(name="华宁某机关", kind=UnitKind.ORGAN, region=region("530424"))
+    huaning_org = OrganizationFactory(region=region("530424"), kind=OrganizationKind.COUNTY, name="华宁县侨联")
+    tonghai = api_client_for(tonghai_official)
+    response = tonghai.post(LIST, {"name": "某机关侨联", "kind": "organ", "region": "530423", "unit": huaning_unit.pk}, format="json")
+    assert response.status_code == 400 and "华宁" not in response.content.decode()
+    assert str(huaning_unit.pk) in response.json()["unit"][0]
+    response = tonghai.post(LIST, {"name": "某小组", "kind": "group", "region": "530423", "superior": huaning_org.pk}, format="json")
+    assert response.status_code == 400 and "华宁" not in response.content.decode()
+    assert str(huaning_org.pk) in response.json()["superior"][0]
+    assert not Organization.objects.filter(name__in=["某机关侨联", "某小组"]).exists()
+    # the same unit is fine for its own county
+    response = api_client_for(huaning_official).post(
+        LIST, {"name": "华宁某机关侨联", "kind": "organ", "region": "530424", "unit": huaning_unit.pk}, format="json"
+    )
+    assert response.status_code == 201, response.content

@@ -189,3 +189,15 @@ def test_the_region_page_lists_its_organizations(tonghai_client, client_for, hua
     assert 'data-testid="organizations-panel"' in page and "通海面板分会" in page
     other = client_for(huaning_official).get(reverse("orgs:region-detail", args=["530424"])).content.decode()
     assert "通海面板分会" not in other
+
+
+def test_a_county_official_keeps_the_city_federation_as_superior_and_never_sees_a_neighbour(tonghai_client):
+    city = OrganizationFactory(region=region("530400"), kind=OrganizationKind.BRANCH, name="玉溪市侨联", status="active")
+    huaning = OrganizationFactory(region=region("530424"), kind=OrganizationKind.COUNTY, name="华宁县侨联", status="active")
+    org = OrganizationFactory(region=region("530423"), kind=OrganizationKind.COUNTY, name="通海县侨联", superior=city)
+    choices = tonghai_client.get(reverse("organizations:create")).context["form"].fields["superior"].queryset
+    assert city in choices and huaning not in choices
+    response = tonghai_client.post(reverse("organizations:edit", args=[org.pk]), {"name": "通海县归国华侨联合会", "superior": city.pk})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    org.refresh_from_db()
+    assert (org.name, org.superior_id) == ("通海县归国华侨联合会", city.pk)

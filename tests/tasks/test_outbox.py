@@ -114,3 +114,23 @@ def test_superior_regions_walk_county_city_province(yuxi_plan):
     assert result[yuxi.pk] == yunnan.pk and yunnan.pk not in result
     if direct:
         assert result[direct.pk] == direct.parent_id
+
+
+def test_admin_retry_requeues_failed_messages_but_never_a_sent_one(client_for, admin_user, tonghai_official):
+    from django.utils import timezone
+
+    from tasks.models import OutboxMessage, OutboxStatus
+
+    def message(key, status):
+        return OutboxMessage.objects.create(key=key, recipient=tonghai_official, to_address="t@example.org",
+                                            subject=key, body="正文", status=status, attempts=5,
+                                            sent_at=timezone.now() if status == OutboxStatus.SENT else None)
+
+    failed, sent = message("retry-failed", OutboxStatus.FAILED), message("retry-sent", OutboxStatus.SENT)
+    response = client_for(admin_user).post(
+        "/admin/tasks/outboxmessage/", {"action": "retry", "_selected_action": [failed.pk, sent.pk]}
+    )
+    assert response.status_code == 302
+    failed.refresh_from_db(), sent.refresh_from_db()
+    assert (failed.status, failed.attempts) == (OutboxStatus.PENDING, 0)
+    assert (sent.status, sent.attempts) == (OutboxStatus.SENT, 5)

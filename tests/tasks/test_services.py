@@ -140,6 +140,32 @@ def test_crossing_creates_a_task_in_the_covering_plan(yuxi_plan):
 
 
 @pytest.mark.django_db
+def test_many_crossings_cost_a_fixed_number_of_queries(yuxi_plan):
+    """A census commit that crosses many places at once: no round of queries per place, one message per person."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    policies_load()
+    huaning = Region.objects.get(code="530424")
+
+    def crossings(n, prefix):
+        villages = [RegionFactory(parent=huaning, level="village", name=f"{prefix}{i}村") for i in range(n)]
+        return villages, [{"region_id": v.pk, "unit_id": None, "level": "village", "old": "not_required",
+                           "new": "required", "requirement_id": _requirement(v).pk} for v in villages]
+
+    few, few_crossings = crossings(2, "少")
+    many, many_crossings = crossings(6, "多")
+    before = Notification.objects.filter(user__username="huaning_official").count()
+    with CaptureQueriesContext(connection) as small:
+        requirement_changed.send(sender=Requirement, crossings=few_crossings)
+    with CaptureQueriesContext(connection) as large:
+        requirement_changed.send(sender=Requirement, crossings=many_crossings)
+    assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+    assert Task.objects.filter(plan=yuxi_plan, place_key__in=[f"r{v.pk}" for v in few + many]).count() == 8
+    assert Notification.objects.filter(user__username="huaning_official").count() == before + 2
+
+
+@pytest.mark.django_db
 def test_active_organization_completes_the_place_task(yuxi_plan, tonghai_official):
     tonghai = Region.objects.get(code="530423")
     org = Organization.objects.create(name="通海县侨联", kind=OrganizationKind.COUNTY, region=tonghai,

@@ -25,12 +25,22 @@ ROOT = Path(settings.BASE_DIR)
 CELERY = str(Path(sys.executable).parent / "celery")
 
 
-def _skip_reason() -> str | None:
+def _unavailable(reason: str):
+    """Skips on a developer machine; fails in CI on PostgreSQL, which must run these tests."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set and the database is PostgreSQL: the worker tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _require_worker_setup(*, private_redis: bool = False) -> None:
+    """SQLite always skips (the worker subprocess cannot see an in-memory/SQLite test database); on PostgreSQL a
+    missing broker or redis-server binary skips locally and fails in CI."""
     if connection.vendor != "postgresql":
-        return "needs PostgreSQL: the worker subprocess must see the test database (SQLite run skips it)"
+        pytest.skip("needs PostgreSQL: the worker subprocess must see the test database (SQLite run skips it)")
     if not settings.REDIS_URL:
-        return "needs REDIS_URL: a real broker for the worker"
-    return None
+        _unavailable("needs REDIS_URL: a real broker for the worker")
+    if private_redis and not (shutil.which("redis-server") and shutil.which("redis-cli")):
+        _unavailable("needs redis-server and redis-cli to run a private broker")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -107,9 +117,7 @@ def _load_yuxi():
 
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_delivers_a_digest(tmp_path):
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
+    _require_worker_setup()
     from tasks.jobs import send_reminders
 
     _load_yuxi()
@@ -155,6 +163,7 @@ def _reset_producer_pool(app) -> None:
 @pytest.fixture
 def private_broker():
     """Our own redis-server on a free port (never the shared one), with this process's Celery app pointed at it."""
+    _require_worker_setup(private_redis=True)  # before starting redis-server, so a missing binary skips/fails
     from qiaolian.celery import app
 
     port = _free_port()
@@ -172,11 +181,6 @@ def private_broker():
 
 @pytest.mark.django_db(transaction=True)
 def test_broker_down_mid_way_loses_nothing_and_sends_nothing_twice(tmp_path, private_broker):
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
-    if not shutil.which("redis-server"):
-        pytest.skip("needs redis-server to run a private broker")
     from django.contrib.auth import get_user_model
 
     from orgs.models import Region
