@@ -232,10 +232,10 @@ class PersonAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, UserBoundResou
     search_fields = ("name",)
     search_help_text = _("按姓名或完整身份证号码查找")
     raw_id_fields = ("region", "unit")
-    readonly_fields = ("id_number_masked", "gender", "birth_date", "phone_display", "created_at", "updated_at")
+    readonly_fields = ("id_number_masked", "gender", "birth_date", "phone_display", "registered_by_import", "created_at", "updated_at")
     fields = (
         "name", "id_number", "id_number_masked", "gender", "birth_date", "category", "region", "unit", "country",
-        "phone", *FLAG_FIELDS, "verified_campaign", "notes", "created_at", "updated_at",
+        "phone", *FLAG_FIELDS, "verified_campaign", "notes", "registered_by_import", "created_at", "updated_at",
     )
     list_per_page = 100
 

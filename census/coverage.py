@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from orgs.bulk import analyze, copy_insert
+from orgs.bulk import analyze, copy_insert, values_update
 from orgs.models import LEVEL_RANK, Organization, Region, RegionLevel, Unit
 from orgs.scoping import SubtreeRange, subtree_q
 
@@ -266,16 +266,12 @@ def evaluate_coverage(root: Region | None = None, *, on: dt.date | None = None, 
             continue
         compared = ("level", "verdict", "status", "headcount", "headcount_by_category", "reason", "policy_id", "responsible", "clause", "rule")
         if any(current[k] != values[k] for k in compared) or current["region_id"] != place.region_id:
-            to_update.append(Requirement(pk=current["id"], **values))
+            to_update.append((current["id"], *(values[c] for c in UPDATED_REQUIREMENT_COLUMNS)))
             if (current["verdict"] == VerdictChoice.REQUIRED) != (result.verdict == rules.Verdict.REQUIRED):
                 report.crossings.append(_event(place, current["verdict"], result.verdict.value, current["id"]))
     stale = [r["id"] for key, r in existing.items() if key not in seen]
     _insert_requirements(to_create)
-    Requirement.objects.bulk_update(
-        to_update,
-        ["region_id", "level", "policy_id", "verdict", "status", "headcount", "headcount_by_category", "rule", "clause", "responsible", "reason", "evaluated_at"],
-        batch_size=2000,
-    )
+    values_update(Requirement, UPDATED_REQUIREMENT_COLUMNS, to_update)
     Requirement.objects.filter(pk__in=stale).delete()
     report.created, report.updated, report.deleted = len(to_create), len(to_update), len(stale)
     _write_rollups(root, judged, regions)
@@ -291,6 +287,8 @@ REQUIREMENT_COLUMNS = (
     "region_id", "unit_id", "level", "policy_id", "verdict", "status", "headcount", "headcount_by_category",
     "rule", "clause", "responsible", "reason", "evaluated_at",
 )
+# What a re-evaluation rewrites of an existing verdict (a unit's row keeps its unit).
+UPDATED_REQUIREMENT_COLUMNS = tuple(c for c in REQUIREMENT_COLUMNS if c != "unit_id")
 
 
 def _insert_requirements(requirements: list[Requirement]) -> None:
@@ -339,9 +337,9 @@ def _write_rollups(root: Region | None, judged, regions) -> None:
         if current is None:
             new_rows.append((key[0], key[1], *(values[f] for f in ROLLUP_FIELDS)))
         elif tuple(current[3:]) != tuple(values[f] for f in ROLLUP_FIELDS):
-            changed.append(CoverageRollup(pk=current[0], region_id=key[0], level=key[1], **values))
+            changed.append((current[0], *(values[f] for f in ROLLUP_FIELDS)))
     CoverageRollup.objects.filter(pk__in=[row[0] for row in existing.values()]).delete()
-    CoverageRollup.objects.bulk_update(changed, list(ROLLUP_FIELDS), batch_size=2000)
+    values_update(CoverageRollup, ROLLUP_FIELDS, changed)
     copy_insert(CoverageRollup, ("region_id", "level", *ROLLUP_FIELDS), new_rows)
     if root is None:
         return

@@ -64,16 +64,17 @@ class Person(models.Model):
     """侨务工作对象: one registered person. The resident ID is stored encrypted, found by a keyed
     hash and shown masked; one ID is one record across the whole registry."""
 
-    name = models.CharField(_("姓名"), max_length=64, db_index=True)
+    name = models.CharField(_("姓名"), max_length=64)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"))
     id_number_encrypted = models.TextField(_("身份证号码（密文）"), editable=False)
-    id_number_hash = models.CharField(_("身份证号码索引"), max_length=64, unique=True, editable=False)
+    id_number_hash = models.CharField(_("身份证号码索引"), max_length=64, editable=False)
     id_number_masked = models.CharField(_("身份证号码"), max_length=18, editable=False)
-    category = models.CharField(_("类别"), max_length=20, choices=Category.choices, db_index=True)
-    region = models.ForeignKey(Region, verbose_name=_("居住地"), on_delete=models.PROTECT, related_name="persons")
+    category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
+    # Indexed together with the category (Meta.indexes), which serves look-ups by region alone too.
+    region = models.ForeignKey(Region, verbose_name=_("居住地"), on_delete=models.PROTECT, related_name="persons", db_index=False)
     unit = models.ForeignKey(
-        Unit, verbose_name=_("工作单位"), on_delete=models.PROTECT, null=True, blank=True, related_name="persons"
+        Unit, verbose_name=_("工作单位"), on_delete=models.PROTECT, null=True, blank=True, related_name="persons", db_index=False
     )
     country = models.CharField(_("侨居国(地区)"), max_length=64, blank=True, default="")
     phone = models.CharField(_("联系电话"), max_length=24, blank=True, default="")
@@ -82,10 +83,19 @@ class Person(models.Model):
     is_empty_nest_elderly = models.BooleanField(_("空巢老人"), default=False)
     is_high_level_talent = models.BooleanField(_("高层次人才"), default=False)
     is_new_overseas = models.BooleanField(_("新侨"), default=False)
+    # Not indexed: a handful of campaigns over a million people is no selective index, and every
+    # index costs each bulk-imported row (a campaign's deletion, which scans, is rare).
     verified_campaign = models.ForeignKey(
-        Campaign, verbose_name=_("最近核实的调查"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Campaign, verbose_name=_("最近核实的调查"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     notes = models.TextField(_("备注"), blank=True, default="")
+    # The import that registered this person, if one did: their history shows that registration (who,
+    # when, which file) from the import's record instead of one history row per imported person.
+    registered_by_import = models.ForeignKey(
+        "CensusImport", verbose_name=_("登记来源（导入）"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", editable=False, db_index=False,
+    )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -95,7 +105,14 @@ class Person(models.Model):
         verbose_name = _("侨务工作对象")
         verbose_name_plural = _("侨务工作对象")
         permissions = [("reveal_id_number", _("可查看完整身份证号码和电话"))]
-        indexes = [models.Index(fields=["region", "category"], name="person_region_category_idx")]
+        # Few indexes on purpose: each one is written for every imported row (see docs/benchmarks.md).
+        # The name is searched with "contains", which no b-tree serves; lists are ordered by region.
+        indexes = [
+            models.Index(fields=["region", "category"], name="person_region_category_idx"),
+            models.Index(fields=["unit"], name="person_unit_idx", condition=models.Q(unit__isnull=False)),
+        ]
+        # A constraint rather than unique=True: PostgreSQL then gets no second, LIKE-pattern index on the hash.
+        constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="person_id_number_hash_unique")]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.id_number_masked}）"
@@ -123,12 +140,18 @@ class PersonEventQuerySet(ScopedQuerySet):
 class PersonEvent(models.Model):
     """A person's history: registration, changes (before → after), transfers between regions, imports."""
 
-    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="events")
+    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(_("事件"), max_length=12, choices=PersonEventKind.choices)
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.SET_NULL, null=True, blank=True)
-    from_region = models.ForeignKey(Region, verbose_name=_("迁出地"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    to_region = models.ForeignKey(Region, verbose_name=_("迁入地"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.SET_NULL, null=True, blank=True, db_index=False
+    )
+    from_region = models.ForeignKey(
+        Region, verbose_name=_("迁出地"), on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    to_region = models.ForeignKey(
+        Region, verbose_name=_("迁入地"), on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     note = models.CharField(_("说明"), max_length=255, blank=True, default="")
 
@@ -138,6 +161,13 @@ class PersonEvent(models.Model):
         verbose_name = _("人员变更记录")
         verbose_name_plural = _("人员变更记录")
         ordering = ["-at", "-pk"]
+        # A person's history, newest first; transfers by region (a region's deletion checks them). The
+        # actor is not indexed: a user's deletion, which scans, is rare.
+        indexes = [
+            models.Index(fields=["person", "at"], name="personevent_person_at_idx"),
+            models.Index(fields=["from_region"], name="personevent_from_region_idx", condition=models.Q(from_region__isnull=False)),
+            models.Index(fields=["to_region"], name="personevent_to_region_idx", condition=models.Q(to_region__isnull=False)),
+        ]
 
 
 class HeadcountQuerySet(ScopedQuerySet):

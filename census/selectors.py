@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
 from orgs.models import Region
 
-from .models import Campaign, Category, Headcount, Person
+from .models import Campaign, Category, CensusImport, Headcount, Person, PersonEvent, PersonEventKind
 
 
 def open_campaigns_covering(regions: list[Region]) -> list[Campaign]:
@@ -88,3 +89,22 @@ def import_files_downloadable_by(record, user) -> bool:
     """An import's files (the upload, the error report) hold full resident IDs: only the uploader
     and holders of census.reveal_id_number may download them (the caller checks scope first)."""
     return record.user_id == user.pk or user.has_perm("census.reveal_id_number")
+
+
+def person_history(person: Person) -> list[PersonEvent]:
+    """The person's history, newest first: the stored events and, for a person an import registered,
+    that registration (an unsaved PersonEvent built from the import's record, `census_import` set).
+    Three queries at most, whatever the length."""
+    events = list(person.events.select_related("actor", "from_region", "to_region").order_by("-at", "-pk"))
+    if person.registered_by_import_id is None:
+        return events
+    record = CensusImport.objects.select_related("user").only("pk", "user").get(pk=person.registered_by_import_id)
+    # Where they were registered: the region the first transfer moved them from, else where they live.
+    transfers = [e for e in events if e.kind == PersonEventKind.TRANSFERRED and e.from_region_id]
+    registered_in = transfers[-1].from_region if transfers else person.region
+    registration = PersonEvent(
+        person=person, kind=PersonEventKind.IMPORTED, at=person.created_at, actor=record.user,
+        to_region=registered_in, note=_("导入 #%(id)d 登记") % {"id": record.pk},
+    )
+    registration.census_import = record.pk
+    return [*events, registration]

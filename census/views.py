@@ -25,7 +25,7 @@ from .importing.columns import PERSON_COLUMNS
 from .importing.reading import FileRejected
 from .importing.workbooks import census_template_workbook
 from .models import FLAG_FIELDS, CensusImport, ImportStatus, Person
-from .selectors import import_files_downloadable_by
+from .selectors import import_files_downloadable_by, person_history
 from .services.imports import census_import_request, census_import_upload
 from .services.persons import (
     person_create,
@@ -94,7 +94,7 @@ def person_export(request):
 @login_required
 def person_detail(request, pk: int):
     person = get_visible_or_404(Person.objects.select_related("region", "unit", "verified_campaign"), request.user, pk=pk)
-    events = person.events.select_related("actor", "from_region", "to_region")[:100]
+    events = person_history(person)[:100]
     can_edit = Person.objects.editable_by(request.user).filter(pk=pk).exists()
     return render(
         request,

@@ -77,19 +77,6 @@ def analyze_if_grown(model: type[models.Model], added: int, *, share: float = 0.
     return True
 
 
-def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
-    """`count` primary keys taken from the table's sequence in one query (PostgreSQL), so that rows
-    bulk-inserted with them need no look-up afterwards; None elsewhere (insert, then look up)."""
-    if connection.vendor != "postgresql":
-        return None
-    if not count:
-        return []
-    table, pk = model._meta.db_table, model._meta.pk.column
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count])
-        return [row[0] for row in cursor.fetchall()]
-
-
 def values_update(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple], *, batch_size: int = 2000) -> int:
     """Updates rows by primary key: each row is (pk, *values in the order of `columns`). On
     PostgreSQL one `UPDATE … FROM (VALUES …)` per batch (Django's bulk_update builds a CASE per

@@ -210,11 +210,18 @@ class PersonEventSerializer(serializers.ModelSerializer):
     from_region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     to_region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     changes = serializers.SerializerMethodField()
+    census_import = serializers.SerializerMethodField(
+        help_text=_("登记此人的导入（编号）；仅导入登记这一条有值，此时 id 为空")
+    )
 
     class Meta:
         model = PersonEvent
-        fields = ["id", "kind", "kind_display", "at", "actor", "from_region", "to_region", "changes", "note"]
+        fields = ["id", "kind", "kind_display", "at", "actor", "from_region", "to_region", "changes", "note", "census_import"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_census_import(self, event: PersonEvent) -> int | None:
+        return getattr(event, "census_import", None)
 
     @extend_schema_field(serializers.DictField(child=serializers.ListField()))
     def get_changes(self, event: PersonEvent) -> dict:

@@ -37,7 +37,7 @@ from ..filters import (
     in_gap_order,
 )
 from ..models import Campaign, Person, PlaceLevel, Requirement
-from ..selectors import campaign_covering, coverage_rollup, headcounts_by_category
+from ..selectors import campaign_covering, coverage_rollup, headcounts_by_category, person_history
 from ..services.persons import person_create, person_reveal, person_update
 from ..services.units import campaign_close, campaign_create, unit_create, unit_update
 from ..views_coverage import places_with_regions, what_if_sentence
@@ -208,8 +208,7 @@ class PersonViewSet(
     def history(self, request, pk=None, format=None):
         """The person's history (registration, changes, transfers, imports), newest first."""
         person = self.get_object()
-        events = person.events.select_related("actor", "from_region", "to_region").order_by("-at", "-pk")
-        page = self.paginate_queryset(events)
+        page = self.paginate_queryset(person_history(person))
         return self.get_paginated_response(PersonEventSerializer(page, many=True).data)
 
 

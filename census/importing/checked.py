@@ -68,12 +68,13 @@ def _cell_in(value):
 
 
 _PLAIN = (str, int, float, bool, type(None))
+_PLAIN_TYPES = frozenset(_PLAIN)
 
 
 def _column_out(key: str, column: list) -> list:
     if key == "birth_date":
         return [None if d is None else d.toordinal() for d in column]
-    if all(v.__class__ in _PLAIN for v in column):
+    if set(map(type, column)) <= _PLAIN_TYPES:
         return column
     return [v if v.__class__ in _PLAIN else str(v) for v in column]  # choices (Category.RETURNED) as their value
 

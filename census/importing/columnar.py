@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from operator import itemgetter, mul
 
 from orgs.identifiers import (
@@ -111,18 +112,32 @@ _PLACEHOLDER_ID = "110000190001010000"
 _GENDER_OF_DIGIT = {str(d): "M" if d % 2 else "F" for d in range(10)}
 
 
-def fast_rows(
-    rows: list[list[object]],
-    positions: dict[str, int],
-    scope,
-    today: dt.date,
-) -> tuple[list[tuple[str, dict] | None], list[str]]:
-    """For each row: (id_number, values) when the row is plainly valid, else None (validate it the
-    slow way). Values are exactly those `validate_row` returns for a valid row. Written as passes
-    over whole columns (comprehensions, map over dictionaries) rather than a loop over rows."""
+# The fields an import sets on a person, in this order everywhere (columns, sealed findings, COPY).
+DATA_FIELDS = ("name", "gender", "birth_date", "category", "region_id", "unit_id", "country", "phone", *FLAG_KEYS, "notes")
+
+
+@dataclass
+class ColumnCheck:
+    """The rows checked column by column: the cleaned IDs and each field's values by column, and the
+    rows any column doubts. For a row not doubted, (ids[i], {key: columns[key][i]}) is exactly what
+    `validate_row` returns; a doubted row's entries mean nothing (validate it the slow way)."""
+
+    ids: list[str]
+    columns: dict[str, list]
+    doubtful: set[int]
+
+    def plain(self, index: int) -> tuple[str, dict] | None:
+        if index in self.doubtful:
+            return None
+        return self.ids[index], {key: column[index] for key, column in self.columns.items()}
+
+
+def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today: dt.date) -> ColumnCheck:
+    """Checks the rows as passes over whole columns (comprehensions, map over dictionaries) rather
+    than a loop over rows; only ever decides "plainly valid" (see ColumnCheck)."""
     n = len(rows)
     if not n:
-        return [], []
+        return ColumnCheck([], {key: [] for key in DATA_FIELDS}, set())
     shortest = min(map(len, rows))
     bad: set[int] = set()
 
@@ -233,11 +248,6 @@ def fast_rows(
 
     notes = [note[:NOTES_LIMIT] for note in cleaned("notes")]
 
-    keys = ("name", "gender", "birth_date", "category", "region_id", "unit_id", "country", "phone", *FLAG_KEYS, "notes")
     columns = (names, genders, implied_births, category_values, region_values, unit_values, countries, phones, *flags, notes)
-    results: list[tuple[str, dict] | None] = [
-        (number, dict(zip(keys, values))) for number, values in zip(ids, zip(*columns))
-    ]
-    for index in bad:
-        results[index] = None
-    return results, ids
+    # Each column its own list: the caller puts the slow path's values of doubted rows in place.
+    return ColumnCheck(list(ids), {key: list(column) for key, column in zip(DATA_FIELDS, columns)}, bad)

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import threading
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgs.bulk import analyze_if_grown, chunks, copy_insert, reserve_ids, values_update
+from orgs.bulk import analyze_if_grown, chunks, copy_insert, values_update
 from orgs.identifiers import (
+    ID_SHAPE,
     IdentifierError,
     mask_resident_id,
     resident_id_birth_date,
@@ -34,11 +38,11 @@ from orgs.models import Region, RegionLevel, Unit
 from orgs.scoping import user_scope
 
 from ..crypto import encryptor
-from ..models import Campaign, Person, PersonEvent, PersonEventKind
+from ..models import Campaign, CensusImport, Person, PersonEvent, PersonEventKind
 from ..services.persons import history_changes
 from ..signals import census_changed
 from .checked import Checked, checked_load, checked_save, scope_fingerprint
-from .columnar import fast_rows
+from .columnar import DATA_FIELDS, clean_column, fast_rows
 from .columns import (
     CATEGORY_WORDS,
     COLUMN_BY_KEY,
@@ -58,10 +62,6 @@ from .values import ValueProblem, cell_as_identifier, clean_text, parse_date
 CHUNK = 5000
 MAX_STORED_ERRORS = 500
 UNKNOWN_REGION = "\x00unknown-region"
-# Fields an import sets on a person; compared to decide updated / unchanged.
-DATA_FIELDS = (
-    "name", "gender", "birth_date", "category", "region_id", "unit_id", "country", "phone", *FLAG_KEYS, "notes",
-)
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,31 @@ class ImportOutcome:
 
 
 @dataclass
-class _Valid:
-    row: int
-    id_number: str
-    id_hash: str
-    values: dict
+class ValidRows:
+    """The valid rows by column (a hundred thousand rows are 20 lists, not 100,000 objects): sheet row
+    numbers, resident IDs, their keyed hashes, and each of DATA_FIELDS."""
+
+    row: list[int]
+    id_number: list[str]
+    id_hash: list[str]
+    values: dict[str, list]
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def take(self, indices: list[int]) -> ValidRows:
+        """The rows at these positions (hashes only if they are computed yet)."""
+        pick = itemgetter(*indices) if len(indices) > 1 else (lambda column: tuple(column[i] for i in indices))
+        return ValidRows(
+            list(pick(self.row)), list(pick(self.id_number)), list(pick(self.id_hash)) if self.id_hash else [],
+            {key: list(pick(column)) for key, column in self.values.items()},
+        )
+
+    def values_at(self, index: int) -> dict:
+        return {key: column[index] for key, column in self.values.items()}
+
+    def as_columns(self) -> dict[str, list]:
+        return {"row": self.row, "id_number": self.id_number, "id_hash": self.id_hash, **self.values}
 
 
 class ImportScope:
@@ -289,19 +309,24 @@ def run_census_import(
     valid_only: bool = False,
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
-    note: str = "",
+    record: CensusImport | None = None,
     keep: Path | None = None,
     checksum: str = "",
 ) -> ImportOutcome:
     """Checks a census file and, when `commit`, stores it (all-or-nothing unless `valid_only`).
 
+    A commit needs the import's `record`: the people it registers point to it (their history shows
+    who imported which file when), and the history of the people it changes names it.
+
     With `keep` (a path beside the upload) and the upload's `checksum`, a preview keeps what it found
     there and a commit starts from it instead of validating every row again, provided the file, the
     day, the importer, the campaign and the importer's scope are still those of the preview."""
+    if commit and record is None:
+        raise TypeError("run_census_import(commit=True) needs the CensusImport record")
     with _collector_paused():
         return _run(
             path, original_name, user=user, campaign=campaign, commit=commit, valid_only=valid_only, today=today,
-            progress=progress, note=note, keep=keep, checksum=checksum,
+            progress=progress, record=record, keep=keep, checksum=checksum,
         )
 
 
@@ -318,7 +343,7 @@ def _collector_paused():
             gc.enable()
 
 
-def _run(path, original_name, *, user, campaign, commit, valid_only, today, progress, note, keep, checksum) -> ImportOutcome:
+def _run(path, original_name, *, user, campaign, commit, valid_only, today, progress, record, keep, checksum) -> ImportOutcome:
     today = today or timezone.localdate()
     scope = ImportScope(user)
     encrypt, keyed_hash = encryptor()
@@ -332,33 +357,26 @@ def _run(path, original_name, *, user, campaign, commit, valid_only, today, prog
         outcome.errors = [CellError(*e) for e in found.errors]
         outcome.invalid_rows = dict(found.invalid_rows)
         columns = found.valid
-        valid = [
-            _Valid(row, id_number, id_hash, dict(zip(DATA_FIELDS, values)))
-            for row, id_number, id_hash, *values in zip(
-                columns["row"], columns["id_number"], columns["id_hash"], *(columns[k] for k in DATA_FIELDS)
-            )
-        ]
+        valid = ValidRows(columns["row"], columns["id_number"], columns["id_hash"], {k: columns[k] for k in DATA_FIELDS})
         known = set(found.known)
+        lookup = RegistryLookup(valid.id_hash if known is None else [h for h in valid.id_hash if h in known])
         if progress:
             progress(outcome.rows)
     else:
-        outcome, valid = _validate_file(path, original_name, scope=scope, today=today, keyed_hash=keyed_hash, progress=progress)
+        outcome, valid, lookup = _validate_file(path, original_name, scope=scope, today=today, keyed_hash=keyed_hash, progress=progress)
     findings = (list(outcome.errors), dict(outcome.invalid_rows))  # before matching: what the file alone says
 
     # What depends on the registry now: people already registered (here: update; elsewhere: refused).
     # Starting from a preview, only the people registered then are looked up again; anyone registered
     # since then under one of the "new" IDs makes the insert fail on the unique ID hash (see below).
-    existing = _existing_by_hash([v.id_hash for v in valid if known is None or v.id_hash in known])
+    existing = lookup.people(valid.id_hash if known is None else [h for h in valid.id_hash if h in known])
     if not commit and fingerprint:
         errors, invalid_rows = findings
         _keep_findings(
             keep,
             Checked(
                 **binding, rows=outcome.rows, ignored_headers=outcome.ignored_headers, header=outcome.header,
-                valid={
-                    "row": [v.row for v in valid], "id_number": [v.id_number for v in valid], "id_hash": [v.id_hash for v in valid],
-                    **{k: [v.values[k] for v in valid] for k in DATA_FIELDS},
-                },
+                valid=valid.as_columns(),
                 errors=[(e.row, e.column, e.value, e.reason) for e in errors],
                 invalid_rows=invalid_rows,
                 known=sorted(existing),
@@ -369,26 +387,28 @@ def _run(path, original_name, *, user, campaign, commit, valid_only, today, prog
         e["region_id"] for e in existing.values() if not _editable(scope, e)
     }
     county_of = _county_names_of(foreign_region_ids)
-    new_rows: list[_Valid] = []
-    changed_rows: list[tuple[_Valid, dict, dict]] = []
+    changed_rows: list[tuple[dict, dict, dict]] = []  # (the row's values, the stored person, what differs)
     unchanged_ids: list[int] = []
-    for item in valid:
-        current = existing.get(item.id_hash)
-        if current is None:
-            new_rows.append(item)
-            continue
+    registered = [i for i, id_hash in enumerate(valid.id_hash) if id_hash in existing] if existing else []
+    for index in registered:
+        current, values = existing[valid.id_hash[index]], valid.values_at(index)
         if not _editable(scope, current):
             outcome.errors.append(
-                CellError(item.row, COLUMN_BY_KEY["id_number"].header, mask_resident_id(item.id_number),
+                CellError(valid.row[index], COLUMN_BY_KEY["id_number"].header, mask_resident_id(valid.id_number[index]),
                           _("此人已在%(county)s登记，请联系该县办理迁移") % {"county": county_of.get(current["region_id"], "")})
             )
-            outcome.invalid_rows[item.row] = []
+            outcome.invalid_rows[valid.row[index]] = []
             continue
-        difference = {k: item.values[k] for k in DATA_FIELDS if current[k] != item.values[k]}
+        difference = {k: values[k] for k in DATA_FIELDS if current[k] != values[k]}
         if difference:
-            changed_rows.append((item, current, difference))
+            changed_rows.append((values, current, difference))
         else:
             unchanged_ids.append(current["id"])
+    if registered:
+        taken = set(registered)
+        new_rows = valid.take([i for i in range(len(valid)) if i not in taken])
+    else:
+        new_rows = valid
 
     outcome.invalid = len(outcome.invalid_rows)
     outcome.new, outcome.updated, outcome.unchanged = len(new_rows), len(changed_rows), len(unchanged_ids)
@@ -402,7 +422,7 @@ def _run(path, original_name, *, user, campaign, commit, valid_only, today, prog
     if not campaign.is_open:
         raise ValueError(_("调查“%(name)s”已结束，不能再导入") % {"name": campaign.name})
     try:
-        _write(outcome, new_rows, changed_rows, unchanged_ids, user=user, campaign=campaign, encrypt=encrypt, note=note)
+        _write(outcome, new_rows, changed_rows, unchanged_ids, user=user, campaign=campaign, encrypt=encrypt, record=record)
     except IntegrityError:
         if known is None:
             raise
@@ -410,7 +430,7 @@ def _run(path, original_name, *, user, campaign, commit, valid_only, today, prog
         # whole): check the file again against the registry as it is now.
         return run_census_import(
             path, original_name, user=user, campaign=campaign, commit=True, valid_only=valid_only, today=today,
-            progress=progress, note=note,
+            progress=progress, record=record,
         )
     return outcome
 
@@ -423,7 +443,9 @@ def _keep_findings(path: Path, checked: Checked, fields: tuple[str, ...]) -> Non
         Path(path).unlink(missing_ok=True)
 
 
-def _validate_file(path: Path, original_name: str, *, scope: ImportScope, today: dt.date, keyed_hash, progress) -> tuple[ImportOutcome, list[_Valid]]:
+def _validate_file(
+    path: Path, original_name: str, *, scope: ImportScope, today: dt.date, keyed_hash, progress
+) -> tuple[ImportOutcome, ValidRows, RegistryLookup]:
     """Reads and validates every row: the column-wise fast path decides the plainly valid rows, the
     others go through `validate_row` for their exact errors. Errors of rows refused for a reason
     found only in the registry (registered elsewhere) are added later by the caller."""
@@ -438,30 +460,56 @@ def _validate_file(path: Path, original_name: str, *, scope: ImportScope, today:
         if progress and len(read) % CHUNK == 0:
             progress(len(read))
     outcome.rows = len(read)
-    quick, _ids = fast_rows([cells for _, cells in read], positions, scope, today)
+    # The registry is searched for the IDs as written (cleaned) while the rows are checked; IDs that
+    # only the checks normalise (lower-case x, full-width digits …) are looked up afterwards.
+    hash_of = _hashes_of_plain_ids([cells for _, cells in read], positions.get("id_number"), keyed_hash)
+    lookup = RegistryLookup(list(hash_of.values()), background=True)
+    checked = fast_rows([cells for _, cells in read], positions, scope, today)
+    ids, columns = checked.ids, checked.columns
 
-    valid: list[_Valid] = []
-    first_row_of: dict[str, int] = {}
-    for (row_number, cells), plain in zip(read, quick):
-        if plain is None:
-            values, id_number, errors = validate_row(row_number, list(cells), positions, scope, today)
-        else:
-            (id_number, values), errors = plain, []
-        if id_number:
-            if id_number in first_row_of:
-                errors.append(
-                    CellError(row_number, COLUMN_BY_KEY["id_number"].header, mask_resident_id(id_number),
-                              _("与第 %(row)d 行身份证号码重复") % {"row": first_row_of[id_number]})
-                )
-            else:
-                first_row_of[id_number] = row_number
+    # Rows the columns doubt: the reference validator gives their values or their exact errors.
+    errors_of: dict[int, list[CellError]] = {}
+    for index in sorted(checked.doubtful):
+        row_number, cells = read[index]
+        values, ids[index], errors = validate_row(row_number, list(cells), positions, scope, today)
         if errors:
-            outcome.errors.extend(errors)
-            outcome.invalid_rows[row_number] = list(cells)
-            continue
-        valid.append(_Valid(row_number, id_number, keyed_hash(id_number), values))
+            errors_of[index] = errors
+        else:
+            for key, value in values.items():
+                columns[key][index] = value
+    # The same ID twice in the file: the later rows are refused, naming the first (which keeps the ID
+    # even when it is refused for another reason).
+    first_row_of: dict[str, int] = {}
+    if len(set(filter(None, ids))) < len(ids) - ids.count(""):
+        for index, id_number in enumerate(ids):
+            if not id_number:
+                continue
+            first = first_row_of.setdefault(id_number, read[index][0])
+            if first != read[index][0]:
+                errors_of.setdefault(index, []).append(
+                    CellError(read[index][0], COLUMN_BY_KEY["id_number"].header, mask_resident_id(id_number),
+                              _("与第 %(row)d 行身份证号码重复") % {"row": first})
+                )
+    for index in sorted(errors_of):
+        row_number, cells = read[index]
+        outcome.errors.extend(errors_of[index])
+        outcome.invalid_rows[row_number] = list(cells)
     explain_unknown_regions(outcome.errors)
-    return outcome, valid
+    rows = [row_number for row_number, _cells in read]
+    valid = ValidRows(rows, ids, [], columns)
+    if errors_of:
+        valid = valid.take([i for i in range(len(read)) if i not in errors_of])
+    valid.id_hash = [hash_of.get(number) or keyed_hash(number) for number in valid.id_number]
+    return outcome, valid, lookup
+
+
+def _hashes_of_plain_ids(rows: list[list[object]], index: int | None, keyed_hash) -> dict[str, str]:
+    """Keyed hash by ID for the cells that already look like a resident ID."""
+    if index is None:
+        return {}
+    column = clean_column([cells[index] if index < len(cells) else None for cells in rows])
+    plain = {text for text in column if text.__class__ is str and ID_SHAPE.fullmatch(text)}
+    return {number: keyed_hash(number) for number in plain}
 
 
 def explain_unknown_regions(errors: list[CellError]) -> None:
@@ -486,33 +534,72 @@ def _editable(scope: ImportScope, person: dict) -> bool:
     return any(r.contains(person["region__tree_id"], person["region__lft"], person["region__rght"]) for r in scope.scope.editable)
 
 
-def _existing_by_hash(hashes: list[str]) -> dict[str, dict]:
-    """The registered people with these ID hashes, with their region's tree position (looked up once
-    per distinct region, not joined per person)."""
-    found: dict[str, dict] = {}
-    fields = ("id", "id_number_hash", *DATA_FIELDS)
-    if connection.vendor == "postgresql":  # one array parameter per chunk instead of 20,000 placeholders
-        quote = connection.ops.quote_name
-        sql = (
-            f"SELECT {', '.join(quote(Person._meta.get_field(f).column) if f != 'id' else quote('id') for f in fields)} "
-            f"FROM {quote(Person._meta.db_table)} WHERE {quote('id_number_hash')} = ANY(%s::varchar[])"
-        )
-        with connection.cursor() as cursor:
+class RegistryLookup:
+    """The registered people with given ID hashes, with their region's tree position (looked up once
+    per distinct region, not joined per person).
+
+    With `background` on PostgreSQL the look-up runs in a worker thread on the caller's own database
+    connection (psycopg connections are thread-safe and serialise their use; the thread sees the
+    caller's transaction), so the index probes of a hundred thousand hashes overlap the column checks
+    the caller goes on with. `people()` waits for it and looks up any hash it was not given."""
+
+    FIELDS = ("id", "id_number_hash", *DATA_FIELDS)
+
+    def __init__(self, hashes: list[str], *, background: bool = False):
+        self.asked = set(hashes)
+        self.found: dict[str, dict] = {}
+        self.failure: BaseException | None = None
+        self.worker: threading.Thread | None = None
+        if background and hashes and connection.vendor == "postgresql":
+            connection.ensure_connection()
+            self.worker = threading.Thread(target=self._fetch_in_background, args=(connection.connection, list(hashes)), daemon=True)
+            self.worker.start()
+        else:
+            self.found = self._fetch(hashes)
+
+    def people(self, hashes: list[str]) -> dict[str, dict]:
+        if self.worker is not None:
+            self.worker.join()
+            self.worker = None
+            if self.failure is not None:
+                raise self.failure
+        found = {h: self.found[h] for h in hashes if h in self.found}
+        found.update(self._fetch([h for h in hashes if h not in self.asked]))
+        region_ids = {person["region_id"] for person in found.values()}
+        places = {}
+        for chunk in chunks(sorted(region_ids), CHUNK):
+            places.update({r[0]: r[1:] for r in Region.objects.filter(pk__in=chunk).values_list("id", "tree_id", "lft", "rght")})
+        for person in found.values():
+            person["region__tree_id"], person["region__lft"], person["region__rght"] = places[person["region_id"]]
+        return found
+
+    def _fetch_in_background(self, raw_connection, hashes: list[str]) -> None:
+        try:
+            with raw_connection.cursor() as cursor:
+                self.found = self._fetch(hashes, cursor=cursor)
+        except BaseException as error:  # raised again in the caller's thread by people()
+            self.failure = error
+
+    @classmethod
+    def _fetch(cls, hashes: list[str], *, cursor=None) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        if not hashes:
+            return found
+        if connection.vendor != "postgresql":
             for chunk in chunks(hashes, CHUNK * 4):
-                cursor.execute(sql, [chunk])
-                for values in cursor.fetchall():
-                    found[values[1]] = dict(zip(fields, values))
-    else:
-        for chunk in chunks(hashes, CHUNK * 4):
-            for person in Person.objects.filter(id_number_hash__in=chunk).values(*fields):
-                found[person["id_number_hash"]] = person
-    region_ids = {person["region_id"] for person in found.values()}
-    places = {}
-    for chunk in chunks(sorted(region_ids), CHUNK):
-        places.update({r[0]: r[1:] for r in Region.objects.filter(pk__in=chunk).values_list("id", "tree_id", "lft", "rght")})
-    for person in found.values():
-        person["region__tree_id"], person["region__lft"], person["region__rght"] = places[person["region_id"]]
-    return found
+                for person in Person.objects.filter(id_number_hash__in=chunk).values(*cls.FIELDS):
+                    found[person["id_number_hash"]] = person
+            return found
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(Person._meta.get_field(f).column) for f in cls.FIELDS)
+        # One text parameter per 20,000 hashes, split by the server: adapting a list of strings costs more.
+        sql = f"SELECT {columns} FROM {quote(Person._meta.db_table)} WHERE {quote('id_number_hash')} = ANY(string_to_array(%s, ','))"
+        with nullcontext(cursor) if cursor is not None else connection.cursor() as active:
+            for chunk in chunks(hashes, CHUNK * 4):
+                active.execute(sql, [",".join(chunk)])
+                for values in active.fetchall():
+                    found[values[1]] = dict(zip(cls.FIELDS, values))
+        return found
 
 
 def _fill_invalid_cells(outcome: ImportOutcome, path: Path, original_name: str) -> None:
@@ -526,53 +613,47 @@ def _fill_invalid_cells(outcome: ImportOutcome, path: Path, original_name: str) 
 
 
 @transaction.atomic
-def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, encrypt, note) -> None:
+def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, encrypt, record) -> None:
+    """Stores the rows. New people point to the import's record (their registration in the history);
+    a changed person gets a history row with the changes."""
     now = timezone.now()
     actor_id = user.pk if user is not None else None
-    person_columns = (*DATA_FIELDS, "id_number_encrypted", "id_number_hash", "id_number_masked", "verified_campaign_id", "created_at", "updated_at")
+    note = _("导入 #%(id)d") % {"id": record.pk}
+    person_columns = (
+        *DATA_FIELDS, "id_number_encrypted", "id_number_hash", "id_number_masked", "verified_campaign_id",
+        "registered_by_import_id", "created_at", "updated_at",
+    )
     event_columns = ("person_id", "kind", "at", "actor_id", "from_region_id", "to_region_id", "changes", "note")
-    imported = PersonEventKind.IMPORTED.value
-    pks = reserve_ids(Person, len(new_rows))  # PostgreSQL: ids up front, no look-up after the insert
-    rows = (
-        (*(item.values[k] for k in DATA_FIELDS), encrypt(item.id_number), item.id_hash,
-         mask_resident_id(item.id_number), campaign.pk, now, now)
-        for item in new_rows
+    copy_insert(
+        Person,
+        person_columns,
+        zip(
+            *(new_rows.values[k] for k in DATA_FIELDS), map(encrypt, new_rows.id_number), new_rows.id_hash,
+            map(mask_resident_id, new_rows.id_number), *(repeat(value, len(new_rows)) for value in (campaign.pk, record.pk, now, now)),
+        ),
     )
     events: list[tuple] = []
-    if pks is not None:
-        copy_insert(Person, ("id", *person_columns), ((pk, *values) for pk, values in zip(pks, rows)))
-        events += [(pk, imported, now, actor_id, None, item.values["region_id"], {}, note) for pk, item in zip(pks, new_rows)]
-    else:
-        copy_insert(Person, person_columns, rows)
-        hashes = [item.id_hash for item in new_rows]
-        for chunk in chunks(hashes, CHUNK):
-            created = Person.objects.filter(id_number_hash__in=chunk).values_list("pk", "region_id")
-            events += [(pk, imported, now, actor_id, None, region_id, {}, note) for pk, region_id in created]
     updates = []
-    for item, current, difference in changed_rows:
-        updates.append((current["id"], *(item.values[k] for k in DATA_FIELDS), campaign.pk, now))
+    for values, current, difference in changed_rows:
+        updates.append((current["id"], *(values[k] for k in DATA_FIELDS), campaign.pk, now))
         changes = history_changes(current, {**current, **difference}, difference)
         moved = "region_id" in difference
         events.append(
             (
                 current["id"], PersonEventKind.TRANSFERRED if moved else PersonEventKind.IMPORTED, now, actor_id,
-                current["region_id"] if moved else None, item.values["region_id"] if moved else None, changes, note,
+                current["region_id"] if moved else None, values["region_id"] if moved else None, changes, note,
             )
         )
-        outcome.touched_region_ids.add(current["region_id"])
-        if current["unit_id"]:
-            outcome.touched_unit_ids.add(current["unit_id"])
+        outcome.touched_region_ids.update((current["region_id"], values["region_id"]))
+        outcome.touched_unit_ids.update(filter(None, (current["unit_id"], values["unit_id"])))
     values_update(Person, (*DATA_FIELDS, "verified_campaign_id", "updated_at"), updates)
     for chunk in chunks(unchanged_ids, CHUNK):
         Person.objects.filter(pk__in=chunk).update(verified_campaign=campaign)
     copy_insert(PersonEvent, event_columns, events)
-    for item in [*new_rows, *(c[0] for c in changed_rows)]:
-        outcome.touched_region_ids.add(item.values["region_id"])
-        if item.values["unit_id"]:
-            outcome.touched_unit_ids.add(item.values["unit_id"])
+    outcome.touched_region_ids.update(new_rows.values["region_id"])
+    outcome.touched_unit_ids.update(filter(None, new_rows.values["unit_id"]))
     outcome.written = True
     analyze_if_grown(Person, len(new_rows))
-    analyze_if_grown(PersonEvent, len(events))
     regions, units = frozenset(outcome.touched_region_ids), frozenset(outcome.touched_unit_ids)
     transaction.on_commit(lambda: census_changed.send(sender=Person, region_ids=regions, unit_ids=units, campaign=campaign))
     from ..headcounts import headcounts_refresh

@@ -94,7 +94,7 @@ def census_import_run(*, record: CensusImport, commit: bool, valid_only: bool = 
             raise FileRejected(_("文件在上传后被改动（校验值不符），未写入任何数据：请重新上传"))
         outcome = run_census_import(
             path, record.original_name, user=record.user, campaign=record.campaign,
-            commit=commit, valid_only=valid_only, progress=progress, note=_("导入 #%(id)d") % {"id": record.pk},
+            commit=commit, valid_only=valid_only, progress=progress, record=record,
             keep=keep, checksum=checksum,
         )
     except (FileRejected, HeaderError, ValueError, OSError) as error:

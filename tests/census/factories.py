@@ -6,7 +6,7 @@ import random
 
 import factory
 
-from census.models import Campaign, Category, Person
+from census.models import Campaign, Category, CensusImport, Person
 from census.services.persons import person_create
 from census.synthetic import resident_id
 from orgs.models import Region, Unit, UnitKind
@@ -52,3 +52,9 @@ def register_person(
         editor=editor, name=name or f"人员{seed}", id_number=valid_id(seed, where.code[:6]), category=category,
         region=where, phone=phone, **kwargs,
     )
+
+
+def import_record(user, campaign: Campaign, name: str = "census.xlsx") -> CensusImport:
+    """An import record for calling the pipeline directly (a commit needs one; the file itself is read
+    from the path given to the pipeline)."""
+    return CensusImport.objects.create(user=user, campaign=campaign, region=campaign.region, original_name=name)

@@ -204,7 +204,8 @@ def test_a_dry_run_is_committed_from_its_preview(tonghai_official, campaign, goo
 
     assert out.splitlines()[0] == "rows=3 new=3 updated=0 unchanged=0 invalid=0"
     assert f"import=#{number} status=committed" in err
-    assert counts() == (3, 3) and CensusImport.objects.count() == 1
+    assert counts() == (3, 0) and CensusImport.objects.count() == 1
+    assert set(Person.objects.values_list("registered_by_import_id", flat=True)) == {number}
 
     # spent: the record is no longer a preview
     with pytest.raises(CommandError, match=f"导入记录 #{number} 的状态是“已导入”，只能确认已预览的导入"):

@@ -26,9 +26,11 @@ from census.models import (
     PersonEventKind,
 )
 from census.services.imports import census_import_request, census_import_run, census_import_upload
+from census.selectors import person_history
 from census.services.persons import person_create
 from census.signals import census_changed
 from orgs.models import Region, Unit
+from .factories import import_record
 
 from . import import_files as files
 from .import_files import SHORT_HEADERS, row
@@ -268,7 +270,14 @@ def test_valid_only_imports_just_the_valid_rows(
     assert zhang.birth_date == dt.date(int(good[0][6:10]), int(good[0][10:12]), int(good[0][12:14]))
     formula = Person.objects.get(name=FORMULA_NAME)
     assert (formula.region, formula.category, formula.phone) == (places["nagu"], "returned", "13912345678")
-    assert PersonEvent.objects.filter(person__in=[zhang, formula], kind=PersonEventKind.IMPORTED).count() == 2
+    # registered by this import: no history row per person, the registration is read from the record
+    assert {zhang.registered_by_import, formula.registered_by_import} == {record}
+    assert not PersonEvent.objects.filter(person__in=[zhang, formula]).exists()
+    [registration] = person_history(zhang)
+    assert (registration.kind, registration.actor, registration.to_region, registration.at) == (
+        PersonEventKind.IMPORTED, tonghai_official, places["hexi"], zhang.created_at,
+    )
+    assert registration.note == f"导入 #{record.pk} 登记" and registration.census_import == record.pk
     # nothing of the invalid rows, nothing in 华宁县 beyond its own person
     assert Person.objects.filter(region=places["huaning"]).count() == 1
     assert Person.objects.count() == 4
@@ -299,7 +308,7 @@ def test_a_commit_is_one_transaction(tonghai_official, campaign, registered, tmp
 
     monkeypatch.setattr("census.headcounts.headcounts_refresh", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+        run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
 
     assert snapshot() == before
 
@@ -329,7 +338,7 @@ def test_wrong_headers_are_named(tonghai_official, campaign, tmp_path, header, m
     assert record.status == ImportStatus.FAILED
     assert record.message == message
     with pytest.raises(HeaderError, match="缺少必需的列|列重复"):
-        run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+        run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
     assert snapshot() == before
 
 
@@ -339,7 +348,7 @@ def test_header_synonyms_spacing_and_full_width_parentheses(tonghai_official, ca
     header = ["姓 名", "公民身份号码", "人员类别", "居住地", "侨居国（地区）", "手机号码", " 备注 "]
     path = files.write_csv(tmp_path / "synonyms.csv", header, [["张三", number, "华侨", "530423102", "缅甸", "13912345678", "x"]])
 
-    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
 
     assert (outcome.new, outcome.invalid, outcome.ignored_headers) == (1, 0, [])
     person = Person.objects.get(name="张三")
@@ -410,7 +419,7 @@ def test_date_formats(tonghai_official, campaign, tmp_path):
     ]
     path = files.write_xlsx(tmp_path / "dates.xlsx", SHORT_HEADERS, rows)
 
-    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, today=TODAY)
+    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign), today=TODAY)
 
     assert outcome.errors == []
     assert outcome.new == len(BIRTH_CELLS)
@@ -424,7 +433,7 @@ def test_values_are_trimmed_and_half_width(tonghai_official, campaign, tmp_path)
     rows = [row(姓名="  张 三  ", 身份证号码=f" {full_width_id[:6]} {full_width_id[6:]} ", 类别=" 侨眷 ", 居住地区划代码="５３０４２３１０１", 联系电话=" 139-1234-5678 ")]
     path = files.write_xlsx(tmp_path / "trim.xlsx", SHORT_HEADERS, rows)
 
-    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
 
     assert outcome.errors == [] and outcome.new == 1
     person = Person.objects.get(name="张 三")
@@ -467,16 +476,23 @@ def test_reimport_is_unchanged_then_a_changed_phone_is_an_update(tonghai_officia
 def test_a_new_region_in_the_file_is_a_transfer_and_updates_both_headcounts(tonghai_official, campaign, tmp_path, places):
     number = files.ids("530423", 1, seed=22)[0]
     first = files.write_xlsx(tmp_path / "a.xlsx", SHORT_HEADERS, [row(姓名="迁移人", 身份证号码=number, 类别="归侨", 居住地区划代码="530423101")])
-    run_census_import(first, first.name, user=tonghai_official, campaign=campaign, commit=True)
+    run_census_import(first, first.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
     assert Headcount.objects.get(campaign=campaign, region=places["hexi"], unit=None, category="returned").count == 1
 
     moved = files.write_xlsx(tmp_path / "b.xlsx", SHORT_HEADERS, [row(姓名="迁移人", 身份证号码=number, 类别="归侨", 居住地区划代码="530423102")])
-    outcome = run_census_import(moved, moved.name, user=tonghai_official, campaign=campaign, commit=True)
+    outcome = run_census_import(moved, moved.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
 
     assert outcome.updated == 1
     person = Person.objects.get(name="迁移人")
     event = person.events.first()
     assert (event.kind, event.from_region, event.to_region) == (PersonEventKind.TRANSFERRED, places["hexi"], places["nagu"])
+    # the history: the transfer, then the registration by the first import, where it happened (河西镇)
+    history = person_history(person)
+    assert [(e.kind, e.to_region) for e in history] == [
+        (PersonEventKind.TRANSFERRED, places["nagu"]), (PersonEventKind.IMPORTED, places["hexi"]),
+    ]
+    assert person.registered_by_import_id is not None and history[-1].census_import == person.registered_by_import_id
+    assert history[-1].pk is None  # read from the import record, not stored per person
     assert not Headcount.objects.filter(campaign=campaign, region=places["hexi"], unit=None).exists()
     assert Headcount.objects.get(campaign=campaign, region=places["nagu"], unit=None, category="returned").count == 1
 
@@ -587,7 +603,7 @@ def test_hostile_files_are_refused_with_a_clear_error(tonghai_official, campaign
     assert record.message.startswith(message), record.message
     assert record.file.name  # the upload is kept with its record
     with pytest.raises(FileRejected):
-        run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+        run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
     assert snapshot() == before
 
 
@@ -595,12 +611,13 @@ def test_hostile_files_are_refused_with_a_clear_error(tonghai_official, campaign
 def test_a_file_over_the_size_limit_is_refused_before_it_is_stored(tonghai_official, campaign, tmp_path, settings):
     limit = settings.CENSUS_UPLOAD_MAX_BYTES
     path = files.write_sparse(tmp_path / "huge.xlsx", limit + 1)
+    record = import_record(tonghai_official, campaign)  # as a command-line or job caller would hold one
     before, records = snapshot(), CensusImport.objects.count()
 
     with pytest.raises(FileRejected, match=r"^文件大小 .+ 超过上限 "):
         upload(tonghai_official, path, campaign)
     with pytest.raises(FileRejected, match="超过上限"):
-        run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+        run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=record)
 
     assert CensusImport.objects.count() == records
     assert snapshot() == before
@@ -645,7 +662,7 @@ def test_control_characters_are_not_stored(tonghai_official, campaign, tmp_path)
     ]
     path = files.write_csv(tmp_path / "nul.csv", SHORT_HEADERS, rows)
 
-    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
 
     assert outcome.errors == [] and outcome.new == 2
     person = Person.objects.get(name="王五")
@@ -681,5 +698,14 @@ def test_the_filled_template_imports(tonghai_official, campaign, tmp_path):
     path = tmp_path / "template.xlsx"
     book.save(path)
 
-    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
     assert (outcome.rows, outcome.new, outcome.invalid) == (1, 1, 0), outcome.errors
+
+
+@pytest.mark.django_db
+def test_a_commit_needs_the_import_record(tonghai_official, campaign, tmp_path):
+    """The people an import registers point to its record; without one nothing is read or written."""
+    path = files.write_xlsx(tmp_path / "a.xlsx", SHORT_HEADERS, [row(姓名="甲", 身份证号码=files.ids("530423", 1, seed=90)[0], 类别="归侨", 居住地区划代码="530423101")])
+    with pytest.raises(TypeError, match="CensusImport"):
+        run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+    assert Person.objects.count() == 0

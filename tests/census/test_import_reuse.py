@@ -18,6 +18,7 @@ from census.models import Campaign, CensusImport, ImportStatus, Person, PersonEv
 from census.services.imports import census_import_run, census_import_upload
 from census.services.persons import person_create
 from orgs.models import Region, Unit
+from .factories import import_record
 
 from . import import_files as files
 from .import_files import HEADERS, SHORT_HEADERS, row
@@ -81,7 +82,8 @@ def test_the_commit_uses_the_rows_the_preview_validated(tonghai_official, campai
     first = Person.objects.get(name="人0")
     assert first.birth_date == dt.date(int(numbers[0][6:10]), int(numbers[0][10:12]), int(numbers[0][12:14]))
     assert first.gender == ("M" if int(numbers[0][16]) % 2 else "F")
-    assert PersonEvent.objects.filter(kind=PersonEventKind.IMPORTED, note=f"导入 #{record.pk}").count() == 4
+    assert {p.registered_by_import_id for p in people} == {record.pk}
+    assert not PersonEvent.objects.exists()  # registrations are read from the record, not one row each
     assert not kept.exists()  # spent with the commit
 
 
@@ -199,7 +201,7 @@ def test_a_commit_on_another_day_validates_again(tonghai_official, campaign, pla
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pipeline, "_validate_file", counting)
         pipeline.run_census_import(
-            path, path.name, user=tonghai_official, campaign=campaign, commit=True, keep=keep, checksum=checksum, today=dt.date(2026, 3, 2)
+            path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign), keep=keep, checksum=checksum, today=dt.date(2026, 3, 2)
         )
     assert calls == [dt.date(2026, 3, 2)]
     assert Person.objects.count() == 2
@@ -289,11 +291,12 @@ def test_the_column_wise_check_agrees_with_validate_row(tonghai_official, places
             cells = cells[: rng.randrange(len(cells) + 1)]  # short rows: missing trailing cells
         rows.append(cells)
 
-    quick, _ids = fast_rows(rows, positions, scope, today)
+    checked = fast_rows(rows, positions, scope, today)
 
     accepted = 0
-    for number, (cells, plain) in enumerate(zip(rows, quick), start=2):
-        values, id_number, errors = validate_row(number, list(cells), positions, scope, today)
+    for index, cells in enumerate(rows):
+        values, id_number, errors = validate_row(index + 2, list(cells), positions, scope, today)
+        plain = checked.plain(index)
         if plain is None:
             continue
         accepted += 1

@@ -16,6 +16,7 @@ from census.models import Campaign, Headcount, Person
 from census.synthetic import resident_id, write_census_sheet
 from orgs.identifiers import validate_resident_id
 from orgs.models import Region, RegionLevel, Unit
+from .factories import import_record
 
 
 class _Rollback(Exception):
@@ -116,7 +117,7 @@ def test_a_synthetic_sheet_imports_cleanly(tmp_path, tonghai_official, fmt):
     path = tmp_path / f"sheet.{fmt}"
     write_census_sheet(path, rows=200, region_code="530423", seed=5, fmt=fmt)
 
-    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True)
+    outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
 
     assert outcome.errors == []
     assert (outcome.rows, outcome.new, outcome.invalid) == (200, 200, 0)
