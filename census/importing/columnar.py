@@ -39,9 +39,11 @@ from .columns import (
 from .values import ValueProblem, clean_text, parse_date
 
 SEPARATOR = "\uffff"  # a Unicode non-character: joins a column's cells for one-pass checks
-# Anything `clean_text` would change: control characters, no-break and ideographic spaces, full-width
-# forms, runs of white space, white space at the start or end of a cell.
-_UNCLEAN = re.compile(r"[\x00-\x1f\x7f\xa0\u3000\uff01-\uff5e]|\s\s|(?:^|\uffff)\s|\s(?:\uffff|$)")
+# Anything `clean_text` would change: control characters, every white-space character but the plain
+# space, full-width forms (one character class: a fast scan) …
+_UNCLEAN_CHARACTER = re.compile(r"[\x00-\x1f\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\uff01-\uff5e]")
+# … and plain spaces that are doubled or at the start or end of a cell (substring tests).
+_UNCLEAN_SPACES = ("  ", SEPARATOR + " ", " " + SEPARATOR)
 _ID = ID_SHAPE
 _PHONE = re.compile(r"\+?[0-9]{5,20}")
 
@@ -60,7 +62,13 @@ def clean_column(raw: list[object]) -> list[str]:
         joined = SEPARATOR.join(raw)  # TypeError unless every cell is text
     except TypeError:
         return [clean_text(value) for value in raw]
-    if joined.count(SEPARATOR) == len(raw) - 1 and not _UNCLEAN.search(joined):
+    if (
+        joined.count(SEPARATOR) == len(raw) - 1
+        and not _UNCLEAN_CHARACTER.search(joined)
+        and not any(spaces in joined for spaces in _UNCLEAN_SPACES)
+        and not joined.startswith(" ")
+        and not joined.endswith(" ")
+    ):
         return raw  # type: ignore[return-value]
     return [clean_text(value) for value in raw]
 

@@ -42,7 +42,7 @@ from ..models import Campaign, CensusImport, Person, PersonEvent, PersonEventKin
 from ..services.persons import history_changes
 from ..signals import census_changed
 from .checked import Checked, checked_load, checked_save, scope_fingerprint
-from .columnar import DATA_FIELDS, clean_column, fast_rows
+from .columnar import DATA_FIELDS, fast_rows
 from .columns import (
     CATEGORY_WORDS,
     COLUMN_BY_KEY,
@@ -460,8 +460,8 @@ def _validate_file(
         if progress and len(read) % CHUNK == 0:
             progress(len(read))
     outcome.rows = len(read)
-    # The registry is searched for the IDs as written (cleaned) while the rows are checked; IDs that
-    # only the checks normalise (lower-case x, full-width digits …) are looked up afterwards.
+    # The registry is searched for the IDs as written while the rows are checked; IDs that only the
+    # checks normalise (spaces, lower-case x, full-width digits …) are looked up afterwards.
     hash_of = _hashes_of_plain_ids([cells for _, cells in read], positions.get("id_number"), keyed_hash)
     lookup = RegistryLookup(list(hash_of.values()), background=True)
     checked = fast_rows([cells for _, cells in read], positions, scope, today)
@@ -504,11 +504,11 @@ def _validate_file(
 
 
 def _hashes_of_plain_ids(rows: list[list[object]], index: int | None, keyed_hash) -> dict[str, str]:
-    """Keyed hash by ID for the cells that already look like a resident ID."""
+    """Keyed hash by ID for the cells that are a resident ID as they stand (no cleaning needed)."""
     if index is None:
         return {}
-    column = clean_column([cells[index] if index < len(cells) else None for cells in rows])
-    plain = {text for text in column if text.__class__ is str and ID_SHAPE.fullmatch(text)}
+    fullmatch = ID_SHAPE.fullmatch
+    plain = {cells[index] for cells in rows if index < len(cells) and cells[index].__class__ is str and fullmatch(cells[index])}
     return {number: keyed_hash(number) for number in plain}
 
 
@@ -624,14 +624,15 @@ def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, en
         "registered_by_import_id", "created_at", "updated_at",
     )
     event_columns = ("person_id", "kind", "at", "actor_id", "from_region_id", "to_region_id", "changes", "note")
-    copy_insert(
-        Person,
-        person_columns,
+    people = list(
         zip(
             *(new_rows.values[k] for k in DATA_FIELDS), map(encrypt, new_rows.id_number), new_rows.id_hash,
             map(mask_resident_id, new_rows.id_number), *(repeat(value, len(new_rows)) for value in (campaign.pk, record.pk, now, now)),
-        ),
+        )
     )
+    # In the order of the unique ID hash: its index is then filled page after page, not at random.
+    people.sort(key=itemgetter(person_columns.index("id_number_hash")))
+    copy_insert(Person, person_columns, people)
     events: list[tuple] = []
     updates = []
     for values, current, difference in changed_rows:

@@ -313,6 +313,11 @@ def test_a_plain_column_is_not_copied_and_an_unclean_one_is_cleaned():
     assert clean_column(plain) is plain
     for unclean in ([" 张三"], ["李  四"], ["a\nb"], ["ＡＢ"], ["\xa0x"], ["x\uffffy ", "z"], ["a", None], ["a", 1.0]):
         assert clean_column(unclean) == [clean_text(v) for v in unclean]
+    # every white-space character, alone, doubled, at either end: the column check agrees with clean_text
+    spaces = [chr(c) for c in range(0x3001) if chr(c).isspace() or chr(c) in "\x00\x7f"]
+    for space in spaces:
+        for cells in ([f"a{space}b", "c"], [f"{space}a", "b"], ["a", f"b{space}"], [f"a{space}{space}b"]):
+            assert clean_column(cells) == [clean_text(v) for v in cells], repr(cells)
 
 
 # ---------------------------------------------------------------- resident ID tokens
