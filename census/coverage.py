@@ -11,6 +11,7 @@ A census change re-evaluates only the counties it touched (and the rollups above
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,7 +39,6 @@ EVALUATED_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAG
 ROLLUP_LEVELS = tuple(PlaceLevel.values)
 # Beyond this many touched counties a change re-evaluates their common ancestor in one pass.
 MAX_COUNTIES_ONE_BY_ONE = 8
-RANGES_PER_QUERY = 300
 
 
 @dataclass
@@ -393,22 +393,50 @@ def counties_of(region_ids: Iterable[int]) -> list[Region]:
     county_rank = LEVEL_RANK[RegionLevel.COUNTY]
     upper = [pk for _t, _l, _r, level, pk in places if LEVEL_RANK[RegionLevel(level)] <= county_rank]
     lower = [p for p in places if LEVEL_RANK[RegionLevel(p[3])] > county_rank]
-    found = list(Region.objects.filter(pk__in=upper)) if upper else []
-    # The places below a county are looked up by range, a few hundred per query: SQLite refuses an
-    # expression deeper than 1000, and an import touches thousands of villages.
-    for start in range(0, len(lower), RANGES_PER_QUERY):
-        q = Q()
-        for tree_id, lft, rght, _level, _pk in lower[start : start + RANGES_PER_QUERY]:
-            q |= Q(tree_id=tree_id, lft__lte=lft, rght__gte=rght, level__in=EVALUATED_LEVELS)
-        found += Region.objects.filter(q)
+    found = {region.pk: region for region in Region.objects.filter(pk__in=upper)} if upper else {}
+    if lower:
+        found.update(_outermost_evaluated(lower))
     # Drop places nested inside another (a city and its counties, a county and its villages): the outer one covers both.
-    found.sort(key=lambda r: (r.tree_id, r.lft))
+    ordered = sorted(found.values(), key=lambda r: (r.tree_id, r.lft))
     kept: list[Region] = []
-    for region in found:
+    for region in ordered:
         if kept and kept[-1].tree_id == region.tree_id and kept[-1].lft <= region.lft and region.rght <= kept[-1].rght:
             continue
         kept.append(region)
     return kept
+
+
+def _outermost_evaluated(places: list[tuple]) -> dict[int, Region]:
+    """For places below county level ((tree_id, lft, rght, level, pk)), the outermost evaluated region
+    containing each (its county, else its township, else itself), by pk. The candidate counties and
+    townships come from one query per tree (those spanning the places' range), and each place finds
+    its own by bisection: counties do not overlap one another, nor do townships."""
+    by_tree: dict[int, list[tuple]] = defaultdict(list)
+    for place in places:
+        by_tree[place[0]].append(place)
+    q = Q()
+    for tree_id, members in by_tree.items():
+        q |= Q(tree_id=tree_id, lft__lte=max(m[1] for m in members), rght__gte=min(m[2] for m in members))
+    candidates = list(Region.objects.filter(q, level__in=(RegionLevel.COUNTY, RegionLevel.TOWNSHIP)).order_by("tree_id", "lft"))
+    layers = {
+        level: sorted(((r.tree_id, r.lft), r) for r in candidates if r.level == level)
+        for level in (RegionLevel.COUNTY, RegionLevel.TOWNSHIP)
+    }
+    keys = {level: [key for key, _r in layer] for level, layer in layers.items()}
+    found: dict[int, Region] = {}
+    missing: list[int] = []
+    for tree_id, lft, rght, _level, pk in places:
+        for level in (RegionLevel.COUNTY, RegionLevel.TOWNSHIP):
+            at = bisect_right(keys[level], (tree_id, lft)) - 1
+            if at >= 0:
+                region = layers[level][at][1]
+                if region.tree_id == tree_id and region.lft <= lft and rght <= region.rght:
+                    found[region.pk] = region
+                    break
+        else:
+            missing.append(pk)  # no county or township above: the place itself
+    found.update({region.pk: region for region in Region.objects.filter(pk__in=missing, level__in=EVALUATED_LEVELS)})
+    return found
 
 
 def coverage_update(*, region_ids: Iterable[int] = (), unit_ids: Iterable[int] = (), on: dt.date | None = None) -> EvaluationReport:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -38,6 +38,7 @@ from orgs.models import Region, RegionLevel, Unit
 from orgs.scoping import user_scope
 
 from ..crypto import encryptor
+from ..headcounts import headcounts_add
 from ..models import Campaign, CensusImport, Person, PersonEvent, PersonEventKind
 from ..services.persons import history_changes
 from ..signals import census_changed
@@ -657,8 +658,13 @@ def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, en
     analyze_if_grown(Person, len(new_rows))
     regions, units = frozenset(outcome.touched_region_ids), frozenset(outcome.touched_unit_ids)
     transaction.on_commit(lambda: census_changed.send(sender=Person, region_ids=regions, unit_ids=units, campaign=campaign))
-    from ..headcounts import headcounts_refresh
-
-    headcounts_refresh(campaign=campaign, region_ids=regions, unit_ids=units)
+    # The campaign's headcounts take the import's own changes: a person per new row, and a move
+    # (old place −1, new place +1) per changed row whose region, unit or category changed.
+    counted = Counter(zip(new_rows.values["region_id"], new_rows.values["unit_id"], new_rows.values["category"]))
+    for values, current, difference in changed_rows:
+        if difference.keys() & {"region_id", "unit_id", "category"}:
+            counted[(current["region_id"], current["unit_id"], current["category"])] -= 1
+            counted[(values["region_id"], values["unit_id"], values["category"])] += 1
+    headcounts_add(campaign=campaign, changes=counted)
 
 

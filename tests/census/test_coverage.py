@@ -462,3 +462,17 @@ def test_a_change_touching_thousands_of_places_finds_their_counties(db):
     _, more = township_with_villages("530403", 520)
     found = coverage.counties_of([v.pk for v in villages + more])
     assert [c.code for c in found] == ["530403", "530424"]
+
+
+def test_where_levels_are_skipped_the_highest_evaluated_place_stands_for_the_county(db):
+    """A township straight under a city (东莞, 中山 have no counties) stands for its villages; a county
+    stands for a village straight under it; places of several counties find each their own."""
+    made = regions_add([
+        ("530400501", "市直镇", "township", "530400"),
+        ("530400501100", "市直镇一村", "village", "530400501"),
+        ("530424000900", "县直村", "village", "530424"),
+    ])
+    _, villages = township_with_villages("530423", 3)
+    found = coverage.counties_of([made["530400501100"].pk, made["530424000900"].pk, villages[0].pk, villages[2].pk])
+    assert [c.code for c in found] == ["530400501", "530423", "530424"]
+    assert [c.code for c in coverage.counties_of([made["530400501"].pk])] == ["530400501"]
