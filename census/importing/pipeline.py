@@ -625,15 +625,17 @@ def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, en
         "registered_by_import_id", "created_at", "updated_at",
     )
     event_columns = ("person_id", "kind", "at", "actor_id", "from_region_id", "to_region_id", "changes", "note")
-    people = list(
-        zip(
-            *(new_rows.values[k] for k in DATA_FIELDS), map(encrypt, new_rows.id_number), new_rows.id_hash,
-            map(mask_resident_id, new_rows.id_number), *(repeat(value, len(new_rows)) for value in (campaign.pk, record.pk, now, now)),
-        )
-    )
     # In the order of the unique ID hash: its index is then filled page after page, not at random.
-    people.sort(key=itemgetter(person_columns.index("id_number_hash")))
-    copy_insert(Person, person_columns, people)
+    # The rows are made as the COPY consumes them (zip and map are lazy): the database works meanwhile.
+    ordered = new_rows.take(sorted(range(len(new_rows)), key=new_rows.id_hash.__getitem__))
+    copy_insert(
+        Person,
+        person_columns,
+        zip(
+            *(ordered.values[k] for k in DATA_FIELDS), map(encrypt, ordered.id_number), ordered.id_hash,
+            map(mask_resident_id, ordered.id_number), *(repeat(value, len(ordered)) for value in (campaign.pk, record.pk, now, now)),
+        ),
+    )
     events: list[tuple] = []
     updates = []
     for values, current, difference in changed_rows:
