@@ -758,3 +758,23 @@ def test_headcounts_after_imports_equal_a_recount(tonghai_official, campaign, sc
     headcounts_rebuild(campaign=campaign)
     assert added == counts()
     assert (places["hexi"].pk, None, "relative", 2) in added and all(n > 0 for *_k, n in added)
+
+
+@pytest.mark.django_db
+def test_rebuild_headcounts_repairs_counts_changed_behind_the_registry(tonghai_official, campaign, tmp_path, places):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    numbers = files.ids("530423", 4, seed=95)
+    path = files.write_xlsx(tmp_path / "a.xlsx", SHORT_HEADERS, [row(姓名=f"人{i}", 身份证号码=n, 类别="侨眷", 居住地区划代码="530423101") for i, n in enumerate(numbers)])
+    import_file(tonghai_official, path, campaign, commit=True)
+    Headcount.objects.filter(campaign=campaign, region=places["hexi"], unit=None).update(count=99)  # e.g. a fix made in SQL
+
+    out = StringIO()
+    call_command("rebuild_headcounts", "--campaign", "2026", stdout=out)
+
+    assert out.getvalue().startswith("campaign=2026 region=530400 rows=1 ")
+    assert Headcount.objects.get(campaign=campaign, region=places["hexi"], unit=None, category="relative").count == 4
+    with pytest.raises(CommandError, match="没有 2019 年度的进行中的调查"):
+        call_command("rebuild_headcounts", "--campaign", "2019", stdout=StringIO())
