@@ -77,7 +77,7 @@ HeadcountChange = tuple[int, int | None, str]
 
 
 @transaction.atomic
-def headcounts_add(*, campaign: Campaign, changes: Counter) -> int:
+def headcounts_add(*, campaign: Campaign, changes: Counter[HeadcountChange]) -> int:
     """Adds counted changes to the campaign's headcounts (people of the campaign's regions only); returns
     the rows touched. Increments are applied in the database, row by row under its lock, so concurrent
     imports add up; a place and category left with nobody loses its row. A closed campaign is frozen."""

@@ -14,7 +14,7 @@ from census.importing import pipeline
 from census.importing.checked import checked_path
 from census.importing.columnar import fast_rows
 from census.importing.pipeline import ImportScope, validate_row
-from census.models import Campaign, CensusImport, ImportStatus, Person, PersonEvent, PersonEventKind
+from census.models import Campaign, CensusImport, ImportStatus, Person, PersonEvent
 from census.services.imports import census_import_run, census_import_upload
 from census.services.persons import person_create
 from orgs.models import Region, Unit
