@@ -9,3 +9,11 @@ def escape_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def unescape_cell(text: str) -> str:
+    """The inverse of escape_cell, for text read back from a spreadsheet (an error report corrected and
+    uploaded again): "'=…", "'+86…", "'-…" → "=…", "+86…", "-…". Any other apostrophe is kept."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+        return text[1:]
+    return text

@@ -42,8 +42,9 @@ SEPARATOR = "\uffff"  # a Unicode non-character: joins a column's cells for one-
 # Anything `clean_text` would change: control characters, every white-space character but the plain
 # space, full-width forms (one character class: a fast scan) …
 _UNCLEAN_CHARACTER = re.compile(r"[\x00-\x1f\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\uff01-\uff5e]")
-# … and plain spaces that are doubled or at the start or end of a cell (substring tests).
-_UNCLEAN_SPACES = ("  ", SEPARATOR + " ", " " + SEPARATOR)
+# … plain spaces that are doubled or at the start or end of a cell, and an apostrophe that starts a
+# cell (perhaps escape_cell's, see clean_text) (substring tests).
+_UNCLEAN_SPACES = ("  ", SEPARATOR + " ", " " + SEPARATOR, SEPARATOR + "'")
 _ID = ID_SHAPE
 _PHONE = re.compile(r"\+?[0-9]{5,20}")
 
@@ -66,7 +67,7 @@ def clean_column(raw: list[object]) -> list[str]:
         joined.count(SEPARATOR) == len(raw) - 1
         and not _UNCLEAN_CHARACTER.search(joined)
         and not any(spaces in joined for spaces in _UNCLEAN_SPACES)
-        and not joined.startswith(" ")
+        and not joined.startswith((" ", "'"))
         and not joined.endswith(" ")
     ):
         return raw  # type: ignore[return-value]

@@ -6,6 +6,7 @@ import re
 
 from django.utils.translation import gettext as _
 
+from orgs.exports import unescape_cell
 from orgs.identifiers import HALF_WIDTH_TABLE
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -30,7 +31,8 @@ _RUNS_OF_SPACE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 
 def clean_text(value: object) -> str:
     """Trimmed, half-width text without control characters, inner white space folded to one
-    space; None and empty cells become "". Called for every cell of an import: kept cheap."""
+    space, without the apostrophe our exports put before a formula-like text; None and empty cells
+    become "". Called for every cell of an import: kept cheap."""
     if value is None:
         return ""
     if value.__class__ is not str:
@@ -40,6 +42,8 @@ def clean_text(value: object) -> str:
     text = value.translate(_CLEAN_TABLE).strip()
     if _RUNS_OF_SPACE.search(text):
         text = re.sub(r"\s+", " ", text)
+    if text[:1] == "'":  # "'=…" as our exports write "=…" (escape_cell): the value is "=…"
+        text = unescape_cell(text)
     return text
 
 

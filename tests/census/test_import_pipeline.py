@@ -245,6 +245,31 @@ def test_error_report_has_the_original_rows_an_error_column_and_no_formulas(tong
 
 
 @pytest.mark.django_db
+def test_an_error_report_corrected_and_uploaded_again_imports_the_values_as_first_given(tonghai_official, campaign, tmp_path):
+    """The report escapes formula-like text with an apostrophe ("'+86…"); the import takes it off again,
+    so the user's round trip (download the report, correct it, upload it) stores the original values."""
+    number = files.ids("530423", 1, seed=31)[0]
+    given = {"姓名": "@张", "联系电话": "+8613812345678", "备注": "-负号开头的备注", "居住地区划代码": "530423101"}
+    path = files.write_xlsx(tmp_path / "first.xlsx", SHORT_HEADERS, [row(身份证号码=number, 类别="归乔", **given)])
+    first = import_file(tonghai_official, path, campaign, commit=False)
+    assert errors_of(first) == {(2, "类别", "归乔", "未知类别（可填：归侨、侨眷、华侨、外籍华人、留学人员、留学人员眷属）")}
+
+    book = load_workbook(first.error_report.path)
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    cells = {h: c for h, c in zip(header, sheet[2])}
+    assert cells["联系电话"].value == "'+8613812345678" and cells["备注"].value == "'-负号开头的备注"
+    cells["类别"].value = "归侨"
+    corrected = tmp_path / "corrected.xlsx"
+    book.save(corrected)
+    again = import_file(tonghai_official, corrected, campaign, commit=True)
+
+    assert (again.status, again.new, again.invalid) == (ImportStatus.COMMITTED, 1, 0), again.errors
+    person = Person.objects.get()
+    assert (person.name, person.phone, person.notes) == ("@张", "+8613812345678", "-负号开头的备注")
+
+
+@pytest.mark.django_db
 def test_valid_only_imports_just_the_valid_rows(
     tonghai_official, campaign, school, places, registered, bad_file, django_capture_on_commit_callbacks
 ):

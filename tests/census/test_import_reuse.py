@@ -245,13 +245,13 @@ TRICKY = {
     "居住地区划代码": ["530423101", "530423102", "530423", "530424", "530423999", "云南省玉溪市通海县纳古镇", " 530423101", "５３０４２３１０１", ""],
     "工作单位": ["", "通海县第一中学", "不存在的单位", "同名单位", " 通海县第一中学"],
     "侨居国(地区)": ["", "美国", "泰国 ", "X" * 70],
-    "联系电话": ["", "13912345678", "+8613912345678", "139-1234-5678", "１３９ １２３４ ５６７８", "打电话", "1234", 13912345678, 13912345678.0],
+    "联系电话": ["", "13912345678", "+8613912345678", "'+8613912345678", "139-1234-5678", "１３９ １２３４ ５６７８", "打电话", "1234", 13912345678, 13912345678.0],
     "困难群众": ["", "是", "否", "YES", "n", "也许", None, 1, 0.0],
     "留守儿童": ["", "是", "√"],
     "空巢老人": ["", "否", "×"],
     "高层次人才": ["", "TRUE"],
     "新侨": ["", "无", "有"],
-    "备注": ["", "备注", "=1+1", "说明\n两行", "Z" * 2100],
+    "备注": ["", "备注", "=1+1", "'=1+1", "'-减号", "'普通撇号", "'", "说明\n两行", "Z" * 2100],
 }
 
 
@@ -311,8 +311,10 @@ def test_a_plain_column_is_not_copied_and_an_unclean_one_is_cleaned():
 
     plain = ["张三", "李 四", "a"]
     assert clean_column(plain) is plain
-    for unclean in ([" 张三"], ["李  四"], ["a\nb"], ["ＡＢ"], ["\xa0x"], ["x\uffffy ", "z"], ["a", None], ["a", 1.0]):
+    for unclean in ([" 张三"], ["李  四"], ["a\nb"], ["ＡＢ"], ["\xa0x"], ["x\uffffy ", "z"], ["a", None], ["a", 1.0], ["'=1", "b"], ["a", "'+86"]):
         assert clean_column(unclean) == [clean_text(v) for v in unclean]
+    # the apostrophe exports put before formula-like text comes off; any other stays
+    assert [clean_text(v) for v in ("'=1+1", "'+86139", "'-x", "'@a", "'普通", "'", "a'=b")] == ["=1+1", "+86139", "-x", "@a", "'普通", "'", "a'=b"]
     # every white-space character, alone, doubled, at either end: the column check agrees with clean_text
     spaces = [chr(c) for c in range(0x3001) if chr(c).isspace() or chr(c) in "\x00\x7f"]
     for space in spaces:
