@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from orgs.forms import DateInput
 from orgs.models import Region, Unit
 
 from .models import FLAG_FIELDS, Campaign, Category, Gender, Person
@@ -87,7 +88,7 @@ class PersonForm(ScopedFormMixin, forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=64)
     id_number = forms.CharField(label=_("身份证号码"), max_length=32, required=False)
     gender = forms.ChoiceField(label=_("性别"), choices=[("", _("按身份证号码")), *Gender.choices], required=False)
-    birth_date = forms.DateField(label=_("出生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = forms.DateField(label=_("出生日期"), required=False, widget=DateInput())
     category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
     region = ScopedRegionField(label=_("居住地"))
     unit = ScopedUnitField(label=_("工作单位"))

@@ -1,12 +1,15 @@
 """Reads of the census used by pages, the API, the import and (later) the coverage rules."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
-from orgs.models import Region
+from orgs.models import Region, Unit
 
-from .models import Campaign, Category, CensusImport, Headcount, Person, PersonEvent, PersonEventKind
+from .models import Campaign, Category, CensusImport, Gender, Headcount, Person, PersonEvent, PersonEventKind
 
 
 def open_campaigns_covering(regions: list[Region]) -> list[Campaign]:
@@ -89,6 +92,60 @@ def import_files_downloadable_by(record, user) -> bool:
     """An import's files (the upload, the error report) hold full resident IDs: only the uploader
     and holders of census.reveal_id_number may download them (the caller checks scope first)."""
     return record.user_id == user.pk or user.has_perm("census.reveal_id_number")
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One recorded change of a person as a reader sees it: the field's name and both values in words."""
+
+    label: str
+    before: str
+    after: str
+
+
+def history_change_lines(events: list[PersonEvent]) -> None:
+    """Gives each event `change_lines`: its recorded changes (stored by field, with ids and codes) as
+    field names and values in words: regions by full name, units by name, categories and genders by
+    label, 是/否. Two queries for all the events (regions, units), none when no place changed."""
+    places: dict[str, set] = {"region": set(), "unit": set()}
+    for event in events:
+        for key, pair in (event.changes or {}).items():
+            kind = key.removesuffix("_id")
+            if kind in places:
+                places[kind].update(v for v in pair if isinstance(v, int))
+    names = {
+        "region": dict(Region.objects.filter(pk__in=places["region"]).values_list("id", "full_name")) if places["region"] else {},
+        "unit": dict(Unit.objects.filter(pk__in=places["unit"]).values_list("id", "name")) if places["unit"] else {},
+    }
+    for event in events:
+        event.change_lines = [
+            ChangeLine(_change_label(key), _change_value(key, pair[0], names), _change_value(key, pair[1], names))
+            for key, pair in (event.changes or {}).items()
+        ]
+
+
+def _change_label(key: str) -> str:
+    if key == "id_number":
+        return _("身份证号码")
+    try:
+        return str(Person._meta.get_field(key.removesuffix("_id")).verbose_name)
+    except FieldDoesNotExist:
+        return key
+
+
+def _change_value(key: str, value, names: dict[str, dict]) -> str:
+    if value is None or value == "":
+        return "—"
+    kind = key.removesuffix("_id")
+    if kind in names:
+        return names[kind].get(value, f"#{value}")
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if kind == "category":
+        return str(dict(Category.choices).get(value, value))
+    if kind == "gender":
+        return str(dict(Gender.choices).get(value, value))
+    return str(value)
 
 
 def person_history(person: Person) -> list[PersonEvent]:

@@ -25,7 +25,7 @@ from .importing.columns import PERSON_COLUMNS
 from .importing.reading import FileRejected
 from .importing.workbooks import census_template_workbook
 from .models import FLAG_FIELDS, CensusImport, ImportStatus, Person
-from .selectors import import_files_downloadable_by, person_history
+from .selectors import history_change_lines, import_files_downloadable_by, person_history
 from .services.imports import census_import_request, census_import_upload
 from .services.persons import (
     person_create,
@@ -95,6 +95,7 @@ def person_export(request):
 def person_detail(request, pk: int):
     person = get_visible_or_404(Person.objects.select_related("region", "unit", "verified_campaign"), request.user, pk=pk)
     events = person_history(person)[:100]
+    history_change_lines(events)
     can_edit = Person.objects.editable_by(request.user).filter(pk=pk).exists()
     return render(
         request,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from orgs.forms import DateInput
 from orgs.models import Region, RegionLevel
 from orgs.scoping import get_visible_or_404
 from orgs.selectors import scope_regions_for
@@ -26,7 +27,7 @@ class ReportRequestForm(forms.Form):
     region = forms.CharField(label=gettext_lazy("报告范围"), max_length=12,
                              widget=forms.TextInput(attrs={"placeholder": gettext_lazy("区划代码，如 530400")}))
     format = forms.ChoiceField(label=gettext_lazy("格式"), choices=ReportFormat.choices)
-    as_of = forms.DateField(label=gettext_lazy("统计截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    as_of = forms.DateField(label=gettext_lazy("统计截止日期"), required=False, widget=DateInput())
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

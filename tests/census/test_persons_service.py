@@ -286,3 +286,38 @@ def test_reveal_needs_the_permission_and_is_audited(tonghai_person, tonghai_offi
     with pytest.raises(PermissionDenied):
         person_reveal(person=tonghai_person, viewer=huaning_official)
     assert LogEntry.objects.filter(additional_data__event="reveal").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_person_page_shows_changes_by_field_name_and_values_in_words(tonghai_person, tonghai_official, places, client_for, django_assert_max_num_queries):
+    from census.selectors import history_change_lines, person_history
+
+    person_update(
+        person=tonghai_person, editor=tonghai_official, phone="13911112222", category="relative", region=places["nagu"],
+        unit=None, is_needy=True, notes="已核实",
+    )
+    html = client_for(tonghai_official).get(f"/census/persons/{tonghai_person.pk}/").content.decode()
+    changes = html.split('data-testid="history"', 1)[1]
+    for line in (
+        "联系电话</span>：139****0000 → 139****2222",
+        "类别</span>：归侨 → 侨眷",
+        "居住地</span>：云南省玉溪市通海县河西镇 → 云南省玉溪市通海县纳古镇",
+        "工作单位</span>：通海县第一中学 → —",
+        "困难群众</span>：否 → 是",
+        "备注</span>：— → 已核实",
+    ):
+        assert line in changes
+    assert "phone" not in changes and "region" not in changes
+    events = person_history(tonghai_person)
+    with django_assert_max_num_queries(2):  # regions and units, for all the events at once
+        history_change_lines(events)
+
+
+@pytest.mark.django_db
+def test_the_edit_form_gives_the_date_input_an_iso_date(tonghai_person, tonghai_official, client_for):
+    """<input type="date"> takes only YYYY-MM-DD: the Chinese display format (1980/05/06) would leave it blank."""
+    import re
+
+    html = client_for(tonghai_official).get(f"/census/persons/{tonghai_person.pk}/edit/").content.decode()
+    [tag] = re.findall(r'<input[^>]*name="birth_date"[^>]*>', html)
+    assert 'type="date"' in tag and 'value="1980-05-06"' in tag
