@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -59,7 +60,21 @@ def check_size(size: int) -> None:
         raise FileRejected(_("文件是空的"))
 
 
-def check_xlsx_archive(path: Path) -> None:
+def check_upload(handle: BinaryIO, name: str, size: int) -> None:
+    """The checks that refuse a file as a whole without reading its rows, run on an upload before it is
+    stored: its size, whether its content is what its name says, and for a workbook its archive
+    (entries, expanded size, a worksheet). What only reading finds (the encoding of a CSV, a broken
+    sheet, the headers) is reported by the preview."""
+    check_size(size)
+    handle.seek(0)
+    head = handle.read(4096)
+    handle.seek(0)
+    if _sniff_kind(head, name) == "xlsx":
+        check_xlsx_archive(handle)
+        handle.seek(0)
+
+
+def check_xlsx_archive(path: Path | BinaryIO) -> None:
     """Refuses archives that would expand too far or hold too many entries, before any XML is parsed."""
     try:
         with zipfile.ZipFile(path) as archive:

@@ -17,7 +17,7 @@ from orgs.scoping import user_scope
 from ..importing.checked import checked_discard, checked_path, file_checksum
 from ..importing.columns import HeaderError
 from ..importing.pipeline import MAX_STORED_ERRORS, ImportOutcome, run_census_import
-from ..importing.reading import FileRejected, check_size
+from ..importing.reading import FileRejected, check_upload
 from ..importing.workbooks import error_report_workbook
 from ..models import Campaign, CensusImport, ImportStatus
 
@@ -35,8 +35,10 @@ def _import_region(user, campaign: Campaign):
 
 @transaction.atomic
 def census_import_upload(*, user, uploaded_file, campaign: Campaign) -> CensusImport:
-    """Keeps the uploaded file with a new import record (nothing is read into the registry yet)."""
-    check_size(uploaded_file.size)
+    """Keeps the uploaded file with a new import record (nothing is read into the registry yet). A file
+    refused as a whole (too large, not what its name says, a hostile archive) raises FileRejected and
+    nothing is stored: no record, no file."""
+    check_upload(uploaded_file, uploaded_file.name, uploaded_file.size)
     if not Campaign.objects.visible_to(user).filter(pk=campaign.pk).exists():
         raise PermissionDenied
     if not campaign.is_open:
@@ -56,6 +58,8 @@ def _store_outcome(record: CensusImport, outcome: ImportOutcome) -> None:
     record.errors = [e.as_dict() for e in outcome.errors[:MAX_STORED_ERRORS]]
     if outcome.ignored_headers:
         record.message = _("已忽略无法识别的列：%(cols)s") % {"cols": "、".join(outcome.ignored_headers)}
+    if record.error_report:  # the preview's report: replaced (it holds resident IDs; no copy is left behind)
+        record.error_report.delete(save=False)
     if outcome.invalid_rows:
         report = error_report_workbook(outcome.header, outcome.invalid_rows, outcome.errors_by_row())
         record.error_report.save(f"errors-{record.pk}.xlsx", ContentFile(report), save=False)

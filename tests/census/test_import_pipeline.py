@@ -270,6 +270,22 @@ def test_an_error_report_corrected_and_uploaded_again_imports_the_values_as_firs
 
 
 @pytest.mark.django_db
+def test_the_commit_replaces_the_previews_error_report_and_leaves_no_copy(tonghai_official, campaign, tmp_path):
+    good, bad = files.ids("530423", 2, seed=32)
+    rows = [row(姓名="甲", 身份证号码=good, 类别="侨眷", 居住地区划代码="530423101"), row(姓名="乙", 身份证号码=bad, 类别="外星人", 居住地区划代码="530423101")]
+    record = import_file(tonghai_official, files.write_xlsx(tmp_path / "two.xlsx", SHORT_HEADERS, rows), campaign, commit=False)
+    preview_report = Path(record.error_report.path)
+    assert preview_report.exists()
+
+    record = census_import_request(record=record, user=tonghai_official, commit=True, valid_only=True, inline=True)
+
+    assert (record.status, record.new, record.invalid) == (ImportStatus.COMMITTED, 1, 1)
+    reports = sorted(p.name for p in preview_report.parent.glob("errors-*"))
+    assert reports == [Path(record.error_report.name).name]
+    assert load_workbook(record.error_report.path).active.cell(2, 2).value == "乙"
+
+
+@pytest.mark.django_db
 def test_valid_only_imports_just_the_valid_rows(
     tonghai_official, campaign, school, places, registered, bad_file, django_capture_on_commit_callbacks
 ):
@@ -616,20 +632,49 @@ HOSTILE = [
 ]
 
 
+# Refused on upload, from the file's first bytes and its archive directory: nothing is stored. The others
+# are found while reading (encoding, broken sheets): the preview fails with the reason.
+REFUSED_ON_UPLOAD = {
+    "junk_20mb_xlsx", "junk_20mb_csv", "png_as_xlsx", "png_as_csv", "pdf_as_xlsx", "legacy_xls", "legacy_xls_as_xlsx",
+    "xlsx_as_csv", "unsupported_suffix", "zip_bomb", "many_entries", "docx_as_xlsx", "truncated_xlsx",
+}
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", HOSTILE)
-def test_hostile_files_are_refused_with_a_clear_error(tonghai_official, campaign, registered, tmp_path, kind):
+def test_hostile_files_are_refused_with_a_clear_error(tonghai_official, campaign, registered, tmp_path, kind, settings):
     path, message = _hostile(tmp_path, kind)
-    before = snapshot()
+    before, records = snapshot(), CensusImport.objects.count()
 
-    record = import_file(tonghai_official, path, campaign, commit=True, valid_only=True)
-
-    assert record.status == ImportStatus.FAILED
-    assert record.message.startswith(message), record.message
-    assert record.file.name  # the upload is kept with its record
+    if kind in REFUSED_ON_UPLOAD:
+        with pytest.raises(FileRejected) as refused:
+            upload(tonghai_official, path, campaign)
+        assert str(refused.value).startswith(message), str(refused.value)
+        assert CensusImport.objects.count() == records
+        assert not (Path(settings.MEDIA_ROOT) / "census").exists()  # no file kept either
+    else:
+        record = import_file(tonghai_official, path, campaign, commit=True, valid_only=True)
+        assert record.status == ImportStatus.FAILED
+        assert record.message.startswith(message), record.message
+        assert record.file.name  # the upload is kept with its record
     with pytest.raises(FileRejected):
         run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
     assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_the_upload_page_refuses_a_disguised_file_on_the_form_and_stores_nothing(tonghai_official, campaign, client_for, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    records = CensusImport.objects.count()
+    response = client_for(tonghai_official).post(
+        "/census/imports/upload/", {"campaign": campaign.pk, "file": SimpleUploadedFile("名单.xlsx", files.PDF_BYTES)}
+    )
+
+    assert response.status_code == 400
+    assert "“名单.xlsx”不是有效的 Excel 文件（内容不是 xlsx 格式）" in response.content.decode()
+    assert CensusImport.objects.count() == records
+    assert not (Path(settings.MEDIA_ROOT) / "census").exists()
 
 
 @pytest.mark.django_db
