@@ -209,7 +209,11 @@ def import_detail(request, pk: int):
         and record.user_id == request.user.pk
         and CensusImport.objects.editable_by(request.user).filter(pk=pk).exists()
     )
-    return render(request, "census/import_detail.html", {"record": record, "can_commit": can_commit, "running": record.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)})
+    valid_rows = record.new + record.updated + record.unchanged
+    return render(
+        request, "census/import_detail.html",
+        {"record": record, "can_commit": can_commit, "valid_rows": valid_rows, "running": record.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)},
+    )
 
 
 @require_safe
@@ -226,9 +230,17 @@ def import_commit(request, pk: int):
     record = get_editable_or_404(CensusImport.objects.select_related("user", "campaign"), request.user, pk=pk)
     valid_only = request.POST.get("mode") == "valid_only"
     try:
-        census_import_request(record=record, user=request.user, commit=True, valid_only=valid_only)
+        record = census_import_request(record=record, user=request.user, commit=True, valid_only=valid_only)
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
+    else:
+        if record.status == ImportStatus.COMMITTED:
+            messages.success(
+                request, _("已导入：新增 %(new)d 人，更新 %(updated)d 人，核实未变 %(unchanged)d 人")
+                % {"new": record.new, "updated": record.updated, "unchanged": record.unchanged},
+            )
+        elif record.status == ImportStatus.QUEUED:
+            messages.info(request, _("正在后台导入，完成后本页显示结果"))
     return redirect("census:import-detail", pk=record.pk)
 
 

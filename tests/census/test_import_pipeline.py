@@ -678,6 +678,20 @@ def test_the_upload_page_refuses_a_disguised_file_on_the_form_and_stores_nothing
 
 
 @pytest.mark.django_db
+def test_the_import_page_offers_no_commit_without_valid_rows_and_confirms_a_commit(tonghai_official, campaign, client_for, tmp_path):
+    client = client_for(tonghai_official)
+    bad = import_file(tonghai_official, files.write_xlsx(tmp_path / "bad.xlsx", SHORT_HEADERS, [row(姓名="甲", 身份证号码="123", 类别="侨眷", 居住地区划代码="530423101")]), campaign, commit=False)
+    page = client.get(f"/census/imports/{bad.pk}/").content.decode()
+    assert 'data-testid="nothing-valid"' in page and "commit-valid" not in page and "commit-all" not in page
+
+    number = files.ids("530423", 1, seed=33)[0]
+    good = import_file(tonghai_official, files.write_xlsx(tmp_path / "good.xlsx", SHORT_HEADERS, [row(姓名="乙", 身份证号码=number, 类别="侨眷", 居住地区划代码="530423101")]), campaign, commit=False)
+    assert 'data-testid="commit-all"' in client.get(f"/census/imports/{good.pk}/").content.decode()
+    response = client.post(f"/census/imports/{good.pk}/commit/", {"mode": "all"}, follow=True)
+    assert "已导入：新增 1 人，更新 0 人，核实未变 0 人" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_a_file_over_the_size_limit_is_refused_before_it_is_stored(tonghai_official, campaign, tmp_path, settings):
     limit = settings.CENSUS_UPLOAD_MAX_BYTES
     path = files.write_sparse(tmp_path / "huge.xlsx", limit + 1)
