@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from orgs.filters import yes_no_filter
 from orgs.identifiers import normalize_uscc
 from orgs.models import Region, Unit, UnitKind
 
@@ -46,24 +47,27 @@ class RegionSubtreeFilter(django_filters.CharFilter):
 
 
 class PersonFilter(django_filters.FilterSet):
-    """region (subtree, by code), category (several), unit (id), the five flags, campaign (id or
-    year of the campaign that last verified the person), q (name contains)."""
+    """region (subtree, by code), category (several), unit (id, or name contains), the five flags,
+    campaign (id or year of the campaign that last verified the person), q (name contains). On the
+    page the ids ride along as hidden fields (links from other pages carry them); people pick by name
+    and year."""
 
     region = RegionSubtreeFilter()
-    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("类别"))
-    unit = django_filters.NumberFilter(field_name="unit_id", label=_("工作单位（编号）"))
-    is_needy = django_filters.BooleanFilter(label=_("困难群众"))
-    is_left_behind_child = django_filters.BooleanFilter(label=_("留守儿童"))
-    is_empty_nest_elderly = django_filters.BooleanFilter(label=_("空巢老人"))
-    is_high_level_talent = django_filters.BooleanFilter(label=_("高层次人才"))
-    is_new_overseas = django_filters.BooleanFilter(label=_("新侨"))
-    campaign = django_filters.NumberFilter(field_name="verified_campaign_id", label=_("最近核实的调查（编号）"))
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("类别"), widget=forms.CheckboxSelectMultiple)
+    unit = django_filters.NumberFilter(field_name="unit_id", label=_("工作单位（编号）"), widget=forms.HiddenInput)
+    unit_name = django_filters.CharFilter(field_name="unit__name", lookup_expr="contains", label=_("工作单位"))
+    is_needy = yes_no_filter(_("困难群众"))
+    is_left_behind_child = yes_no_filter(_("留守儿童"))
+    is_empty_nest_elderly = yes_no_filter(_("空巢老人"))
+    is_high_level_talent = yes_no_filter(_("高层次人才"))
+    is_new_overseas = yes_no_filter(_("新侨"))
+    campaign = django_filters.NumberFilter(field_name="verified_campaign_id", label=_("最近核实的调查（编号）"), widget=forms.HiddenInput)
     campaign_year = django_filters.NumberFilter(field_name="verified_campaign__year", label=_("最近核实的调查年度"))
     q = django_filters.CharFilter(method="filter_q", label=_("姓名"))
 
     class Meta:
         model = Person
-        fields = ["region", "category", "unit", *FLAG_FIELDS, "campaign", "campaign_year", "q"]
+        fields = ["region", "category", "unit", "unit_name", *FLAG_FIELDS, "campaign", "campaign_year", "q"]
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
@@ -75,7 +79,7 @@ class UnitFilter(django_filters.FilterSet):
 
     region = RegionSubtreeFilter()
     kind = django_filters.MultipleChoiceFilter(choices=UnitKind.choices, label=_("单位类别"))
-    is_two_new = django_filters.BooleanFilter(label=_("两新组织"))
+    is_two_new = yes_no_filter(_("两新组织"))
     q = django_filters.CharFilter(method="filter_q", label=_("名称或统一社会信用代码"))
 
     class Meta:
@@ -93,7 +97,7 @@ class CampaignFilter(django_filters.FilterSet):
     """year, is_open."""
 
     year = django_filters.NumberFilter(label=_("年度"))
-    is_open = django_filters.BooleanFilter(label=_("进行中"))
+    is_open = yes_no_filter(_("进行中"))
 
     class Meta:
         model = Campaign

@@ -1,9 +1,19 @@
 """django-filter filtersets for regions (pages and API share them)."""
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import HomeStanding, Organization, OrganizationKind, OrganizationStatus, Region, RegionLevel
+
+# A yes/no filter's choices: django-filter's own widget calls the empty choice "未知" (unknown); here it
+# means "either", as staff read it.
+ANY_YES_NO = (("", _("不限")), ("true", _("是")), ("false", _("否")))
+
+
+def yes_no_filter(label, **kwargs) -> django_filters.BooleanFilter:
+    """A filter on a yes/no field (every filterset's yes/no filters are made here)."""
+    return django_filters.BooleanFilter(label=label, widget=forms.Select(choices=ANY_YES_NO), **kwargs)
 
 
 class RegionFilter(django_filters.FilterSet):
@@ -13,7 +23,7 @@ class RegionFilter(django_filters.FilterSet):
     parent = django_filters.CharFilter(field_name="parent__code", label=_("上级区划代码"))
     code = django_filters.CharFilter(field_name="code", label=_("区划代码"))
     q = django_filters.CharFilter(method="filter_q", label=_("名称或代码"))
-    is_key_area = django_filters.BooleanFilter(label=_("重点侨务地区"))
+    is_key_area = yes_no_filter(_("重点侨务地区"))
 
     class Meta:
         model = Region

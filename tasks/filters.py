@@ -62,6 +62,7 @@ class TaskBoardFilter(TaskFilter):
         self.filters["milestone"].queryset = Milestone.objects.visible_to(user).select_related("plan").order_by("deadline", "pk")
         self.filters["responsible"].queryset = get_user_model().objects.filter(
             memberships__in=Membership.objects.visible_to(user)).distinct().order_by("username")
+        self.filters["responsible"].field.label_from_instance = lambda person: person.get_full_name() or person.username
         counties = Region.objects.visible_to(user).filter(level=RegionLevel.COUNTY).order_by("code").values_list("code", "name")
         self.filters["county"].extra["choices"] = lambda: list(counties)
         del self.filters["plan"], self.filters["region"]

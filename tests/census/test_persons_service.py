@@ -321,3 +321,25 @@ def test_the_edit_form_gives_the_date_input_an_iso_date(tonghai_person, tonghai_
     html = client_for(tonghai_official).get(f"/census/persons/{tonghai_person.pk}/edit/").content.decode()
     [tag] = re.findall(r'<input[^>]*name="birth_date"[^>]*>', html)
     assert 'type="date"' in tag and 'value="1980-05-06"' in tag
+
+
+@pytest.mark.django_db
+def test_the_person_list_filters_read_as_staff_expect(tonghai_person, tonghai_official, places, client_for):
+    """Yes/no filters offer 不限/是/否, categories are check boxes, units are found by name; a unit id
+    from a link rides along as a hidden field and still filters."""
+    person_create(editor=tonghai_official, name="王五", id_number=files.ids("530423", 1, seed=61)[0], category="relative", region=places["nagu"])
+    client = client_for(tonghai_official)
+
+    html = client.get("/census/persons/").content.decode()
+    assert '<option value="" selected>不限</option>' in html and "未知" not in html
+    assert 'type="checkbox" name="category" value="returned"' in html
+    assert 'name="unit"' in html and 'type="hidden" name="unit"' in html
+
+    def names(query: str) -> set[str]:
+        page = client.get(f"/census/persons/?{query}").content.decode()
+        return {name for name in ("李四", "王五") if f">{name}<" in page}
+
+    assert names("unit_name=第一中学") == {"李四"}
+    assert names(f"unit={tonghai_person.unit_id}") == {"李四"}
+    assert names("category=relative&is_needy=") == {"王五"}
+    assert names("is_needy=false") == {"李四", "王五"} and names("is_needy=true") == set()

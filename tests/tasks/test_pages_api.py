@@ -20,6 +20,10 @@ def test_board_scoped_overdue_first_and_set_based(yuxi_plan, client_for, tonghai
     response = client.get("/tasks/", {"overdue": "true", "milestone": yuxi_plan.milestones.get(key="county").pk})
     rows = response.context["page"].object_list
     assert [t.title for t in rows] == ["成立通海县侨联"]
+    # the 责任人 filter names people, not their logins
+    choices = dict(response.context["filter"].form.fields["responsible"].choices)
+    assert choices[tonghai_official.pk] == (tonghai_official.get_full_name() or tonghai_official.username)
+    assert tonghai_official.get_full_name() and tonghai_official.username not in choices.values()
 
 
 @pytest.mark.django_db
