@@ -60,8 +60,11 @@ def census_template_workbook(max_rows: int = 5000) -> bytes:
         validation.showErrorMessage = True
         sheet.add_data_validation(validation)
         validation.add(f"{letters[key]}2:{letters[key]}{max_rows + 1}")
+    # Text format for IDs, phones and region codes (Excel would round an 18-digit number): as the
+    # column's style, which Excel gives the cells typed into it, and on the rows the drop-downs cover.
     for key in ("id_number", "phone", "region"):
-        for row in range(2, 202):
+        sheet.column_dimensions[letters[key]].number_format = "@"
+        for row in range(2, max_rows + 2):
             sheet[f"{letters[key]}{row}"].number_format = "@"
     notes = book.create_sheet("填写说明")
     _header(notes, ["列", "必填", "说明"], [16, 8, 80])

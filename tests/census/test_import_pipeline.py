@@ -766,7 +766,13 @@ def test_template_has_chinese_headers_and_drop_downs():
     lists = {str(dv.sqref)[0]: dv.formula1 for dv in sheet.data_validations.dataValidation}
     assert lists["E"] == '"归侨,侨眷,华侨,外籍华人,留学人员,留学人员眷属"'
     assert lists["B"] == '"男,女"'
-    assert sheet["D2"].number_format == "@"  # ID column is text: Excel keeps all 18 digits
+    # ID, region and phone columns are text (Excel keeps all 18 digits) on every row the drop-downs cover,
+    # and as the columns' style for rows typed below them
+    assert str(next(dv.sqref for dv in sheet.data_validations.dataValidation if dv.formula1.startswith('"归侨'))) == "E2:E51"
+    for column in ("D", "F", "I"):
+        assert sheet[f"{column}2"].number_format == sheet[f"{column}51"].number_format == "@"
+        assert sheet.column_dimensions[column].number_format == "@"
+    assert sheet["A51"].number_format == "General"
     assert "填写说明" in book.sheetnames
 
 
