@@ -211,7 +211,10 @@ def validate_row(row_number: int, cells: list[object], positions: dict[str, int]
         return cells[index] if index is not None and index < len(cells) else None
 
     def fail(key: str, raw: object, reason: str) -> None:
-        errors.append(CellError(row_number, COLUMN_BY_KEY[key].header, clean_text(raw), str(reason)))
+        value = clean_text(raw)
+        if key == "id_number" and len(value) >= 15:
+            value = mask_resident_id(value)  # most likely someone's ID with a typo: masked, as IDs are everywhere
+        errors.append(CellError(row_number, COLUMN_BY_KEY[key].header, value, str(reason)))
 
     for key in ("name", "category", "region"):
         if not clean_text(cell(key)):

@@ -81,8 +81,8 @@ def test_invalid_rows_write_nothing_and_exit_1(tonghai_official, campaign, mixed
     lines = out.splitlines()
     assert SUMMARY.match(lines[0])
     assert lines[0] == "rows=4 new=2 updated=0 unchanged=0 invalid=2"
-    expected_check = bad  # the reason names the right and the given check character
-    assert lines[1].startswith(f"第 3 行【身份证号码】“{expected_check}”：身份证号码校验位应为 ")
+    masked = bad[:6] + "********" + bad[-4:]  # the ID masked, as everywhere; the reason names both check characters
+    assert lines[1].startswith(f"第 3 行【身份证号码】“{masked}”：身份证号码校验位应为 ")
     assert lines[2] == "第 5 行【居住地区划代码】“530424”：区划不在您的管辖范围内"
     assert status == 1
     assert counts() == before
