@@ -210,6 +210,7 @@ class ImportStatus(models.TextChoices):
     COMMITTED = "committed", _("已导入")
     REJECTED = "rejected", _("未导入")
     FAILED = "failed", _("失败")
+    DISCARDED = "discarded", _("已放弃")
 
 
 class CensusImportQuerySet(ScopedQuerySet):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),
     path("imports/<int:pk>/status/", views.import_status, name="import-status"),
     path("imports/<int:pk>/commit/", views.import_commit, name="import-commit"),
+    path("imports/<int:pk>/discard/", views.import_discard, name="import-discard"),
     path("imports/<int:pk>/errors.xlsx", views.import_error_report, name="import-errors"),
     path("imports/<int:pk>/file/", views.import_file, name="import-file"),
     path("coverage/gaps/", views_coverage.coverage_gaps, name="coverage-gaps"),

@@ -26,7 +26,7 @@ from .importing.reading import FileRejected
 from .importing.workbooks import census_template_workbook
 from .models import FLAG_FIELDS, CensusImport, ImportStatus, Person
 from .selectors import history_change_lines, import_files_downloadable_by, person_history
-from .services.imports import census_import_request, census_import_upload
+from .services.imports import DISCARDABLE, census_import_discard, census_import_request, census_import_upload
 from .services.persons import (
     person_create,
     person_reveal,
@@ -210,9 +210,17 @@ def import_detail(request, pk: int):
         and CensusImport.objects.editable_by(request.user).filter(pk=pk).exists()
     )
     valid_rows = record.new + record.updated + record.unchanged
+    can_discard = (
+        record.status in DISCARDABLE
+        and record.user_id == request.user.pk
+        and CensusImport.objects.editable_by(request.user).filter(pk=pk).exists()
+    )
     return render(
         request, "census/import_detail.html",
-        {"record": record, "can_commit": can_commit, "valid_rows": valid_rows, "running": record.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)},
+        {
+            "record": record, "can_commit": can_commit, "can_discard": can_discard, "valid_rows": valid_rows,
+            "running": record.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+        },
     )
 
 
@@ -244,6 +252,19 @@ def import_commit(request, pk: int):
     return redirect("census:import-detail", pk=record.pk)
 
 
+@login_required
+@require_POST
+def import_discard(request, pk: int):
+    record = get_editable_or_404(CensusImport.objects.all(), request.user, pk=pk)
+    try:
+        census_import_discard(record=record, user=request.user)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return redirect("census:import-detail", pk=record.pk)
+    messages.success(request, _("已放弃导入 #%(id)d，上传的文件已删除") % {"id": record.pk})
+    return redirect("census:import-list")
+
+
 @require_safe
 @login_required
 def import_error_report(request, pk: int):
@@ -261,6 +282,8 @@ def import_error_report(request, pk: int):
 def import_file(request, pk: int):
     """The file as uploaded (kept with the import record)."""
     record = get_visible_or_404(CensusImport.objects.all(), request.user, pk=pk)
+    if not record.file:  # discarded: the file is deleted
+        raise Http404
     if not import_files_downloadable_by(record, request.user):
         raise PermissionDenied(_("导入文件含完整身份证号码，只有导入人或有查看权限的用户可以下载"))
     audit_export(user=request.user, queryset=CensusImport.objects.filter(pk=pk), file_format="original", request=request)

@@ -130,6 +130,33 @@ def census_import_run(*, record: CensusImport, commit: bool, valid_only: bool = 
     return record
 
 
+# What may be discarded: an import that wrote nothing and is not running.
+DISCARDABLE = (ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.REJECTED, ImportStatus.FAILED)
+
+
+def census_import_discard(*, record: CensusImport, user) -> CensusImport:
+    """Drops an import that wrote nothing (a preview not to be committed, a refused or failed file): the
+    uploaded file, the preview's findings and the error report are deleted, since they hold full resident
+    IDs. The record stays, marked discarded, as the trail of who uploaded which file when."""
+    if record.user_id != user.pk and not user_scope(user).is_admin:
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = CensusImport.objects.editable_by(user).select_for_update().filter(pk=record.pk).first()
+        if locked is None:
+            raise PermissionDenied
+        if locked.status not in DISCARDABLE:
+            raise ValidationError(_("只能放弃未写入数据、未在处理中的导入"))
+        files = [f.path for f in (locked.file, locked.error_report) if f]
+        if locked.file:
+            files.append(str(checked_path(Path(locked.file.path))))
+        locked.file.name, locked.error_report.name = "", ""
+        locked.status, locked.finished_at = ImportStatus.DISCARDED, timezone.now()
+        locked.message = _("已放弃：上传的文件和错误报告已删除")
+        locked.save()
+        transaction.on_commit(lambda: [Path(path).unlink(missing_ok=True) for path in files])
+    return locked
+
+
 def census_import_request(
     *, record: CensusImport, user, commit: bool, valid_only: bool = False, inline: bool = False
 ) -> CensusImport:

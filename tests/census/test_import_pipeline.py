@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from openpyxl import load_workbook
 
@@ -689,6 +689,54 @@ def test_the_import_page_offers_no_commit_without_valid_rows_and_confirms_a_comm
     assert 'data-testid="commit-all"' in client.get(f"/census/imports/{good.pk}/").content.decode()
     response = client.post(f"/census/imports/{good.pk}/commit/", {"mode": "all"}, follow=True)
     assert "已导入：新增 1 人，更新 0 人，核实未变 0 人" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_discarded_preview_deletes_its_files_and_keeps_the_record(
+    tonghai_official, census_staff, campaign, client_for, tmp_path, django_capture_on_commit_callbacks
+):
+    from census.importing.checked import checked_path
+    from census.services.imports import census_import_discard
+
+    good, bad = files.ids("530423", 2, seed=34)
+    rows = [row(姓名="甲", 身份证号码=good, 类别="侨眷", 居住地区划代码="530423101"), row(姓名="乙", 身份证号码=bad, 类别="外星人", 居住地区划代码="530423101")]
+    record = import_file(tonghai_official, files.write_xlsx(tmp_path / "two.xlsx", SHORT_HEADERS, rows), campaign, commit=False)
+    kept = [Path(record.file.path), Path(record.error_report.path), checked_path(Path(record.file.path))]
+    assert all(path.exists() for path in kept)
+    client = client_for(tonghai_official)
+    assert 'data-testid="discard"' in client.get(f"/census/imports/{record.pk}/").content.decode()
+    # another official of the county sees the import but may not discard what they did not upload
+    with pytest.raises(PermissionDenied):
+        census_import_discard(record=record, user=census_staff)
+
+    with django_capture_on_commit_callbacks(execute=True):  # the files go once the discard is committed
+        response = client.post(f"/census/imports/{record.pk}/discard/", follow=True)
+
+    assert "已放弃导入 #%d，上传的文件已删除" % record.pk in response.content.decode()
+    record.refresh_from_db()
+    assert (record.status, record.file.name, record.error_report.name) == (ImportStatus.DISCARDED, "", "")
+    assert record.message == "已放弃：上传的文件和错误报告已删除" and record.original_name == "two.xlsx"
+    assert not any(path.exists() for path in kept)
+    assert client.get(f"/census/imports/{record.pk}/file/").status_code == 404
+    assert client.get(f"/census/imports/{record.pk}/errors.xlsx").status_code == 404
+    page = client.get(f"/census/imports/{record.pk}/").content.decode()
+    assert "已放弃" in page and 'data-testid="discard"' not in page and "commit-valid" not in page
+    with pytest.raises(ValidationError, match="请先预览"):
+        census_import_request(record=record, user=tonghai_official, commit=True, inline=True)
+    assert Person.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_committed_import_cannot_be_discarded(tonghai_official, campaign, tmp_path):
+    from census.services.imports import census_import_discard
+
+    path = files.write_xlsx(tmp_path / "one.xlsx", SHORT_HEADERS, [row(姓名="甲", 身份证号码=files.ids("530423", 1, seed=35)[0], 类别="侨眷", 居住地区划代码="530423101")])
+    record = import_file(tonghai_official, path, campaign, commit=True)
+    assert record.status == ImportStatus.COMMITTED
+    with pytest.raises(ValidationError, match="只能放弃未写入数据"):
+        census_import_discard(record=record, user=tonghai_official)
+    record.refresh_from_db()
+    assert record.status == ImportStatus.COMMITTED and Path(record.file.path).exists()
 
 
 @pytest.mark.django_db

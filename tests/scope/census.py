@@ -308,6 +308,7 @@ register(
         "census:import-commit", WEB, PREVIEWED_IMPORT, kwargs=by_pk, methods=("POST",), reads=(),
         writes=(Write("POST", lambda world, obj, region: {"mode": "all"}),),
     ),
+    RouteCase("census:import-discard", WEB, PREVIEWED_IMPORT, kwargs=by_pk, methods=("POST",), reads=(), writes=(Write("POST"),)),
     # The files hold full resident IDs: a user who is neither the uploader nor holds the reveal permission
     # gets a 403 for an import in the scope; one outside the scope stays a 404.
     RouteCase("census:import-errors", WEB, CENSUS_IMPORT, kwargs=by_pk, reads=(Probe(shows_own=False),), own_status=(403,)),
