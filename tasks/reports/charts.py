@@ -174,12 +174,12 @@ def region_map(points, *, title: str | None = None, unplotted: int = 0, links: d
     x_span = max((max(lons) - min(lons)) * math.cos(mid_lat), 0.05)
     y_span = max(max(lats) - min(lats), 0.05)
     scale = min((width - 2 * pad) / x_span, (height - 2 * pad - 20) / y_span)
-    x0 = (width - x_span * scale) / 2
-    y0 = (height - 20 - y_span * scale) / 2
+    # Around the centre of the places (one place, or places close together, sit in the middle).
+    centre_lon, centre_lat = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
     small = len(points) > 40
     for p in points:
-        x = x0 + (p.longitude - min(lons)) * math.cos(mid_lat) * scale
-        y = y0 + (max(lats) - p.latitude) * scale
+        x = width / 2 + (p.longitude - centre_lon) * math.cos(mid_lat) * scale
+        y = (height - 20) / 2 - (p.latitude - centre_lat) * scale
         tip = f"{p.region.name} {p.satisfied}/{p.required} {_pct(p.percent)}"
         dot = (
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{4 if small else 7}" fill="{STATUS_COLOURS[p.status]}" '

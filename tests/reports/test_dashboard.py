@@ -133,3 +133,18 @@ def test_map_dots_drill_down_on_the_dashboard_only(world, client_for, yuxi_staff
     svg = re.search(r'data-testid="map"><svg.*?</svg>', html, re.S).group(0)
     assert svg.count('<a href="/dashboard/') == 9 and '<a href="/dashboard/530423/">' in svg
     assert "<a " not in charts.report_charts(report_data(world.yuxi, as_of=AS_OF))["map"]
+
+
+def test_the_map_draws_a_lone_place_in_the_middle_and_keeps_places_apart():
+    import re
+
+    def place(name, longitude, latitude):
+        return type("Area", (), {"region": type("R", (), {"name": name, "code": name})(), "percent": 0.0, "status": "missing",
+                                 "satisfied": 0, "required": 1, "longitude": longitude, "latitude": latitude})()
+
+    def dots(svg):
+        return [(float(x), float(y)) for x, y in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)"', svg)]
+
+    assert dots(charts.region_map([place("通海县", 102.75, 24.11)])) == [(320.0, 220.0)]  # 640 × (460 − legend)
+    west, east = dots(charts.region_map([place("西", 102.0, 24.0), place("东", 103.0, 24.0)]))
+    assert west[0] < 320 < east[0] and west[0] >= 40 and east[0] <= 600 and west[1] == east[1] == 220.0
