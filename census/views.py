@@ -204,17 +204,10 @@ def import_upload(request):
 @login_required
 def import_detail(request, pk: int):
     record = get_visible_or_404(CensusImport.objects.select_related("user", "campaign", "region"), request.user, pk=pk)
-    can_commit = (
-        record.status == ImportStatus.PREVIEWED
-        and record.user_id == request.user.pk
-        and CensusImport.objects.editable_by(request.user).filter(pk=pk).exists()
-    )
+    own = record.user_id == request.user.pk and CensusImport.objects.editable_by(request.user).filter(pk=pk).exists()
+    can_commit = own and record.status == ImportStatus.PREVIEWED
+    can_discard = own and record.status in DISCARDABLE
     valid_rows = record.new + record.updated + record.unchanged
-    can_discard = (
-        record.status in DISCARDABLE
-        and record.user_id == request.user.pk
-        and CensusImport.objects.editable_by(request.user).filter(pk=pk).exists()
-    )
     return render(
         request, "census/import_detail.html",
         {

@@ -134,16 +134,20 @@ def census_import_run(*, record: CensusImport, commit: bool, valid_only: bool = 
 DISCARDABLE = (ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.REJECTED, ImportStatus.FAILED)
 
 
+def _require_own_import(record: CensusImport, user) -> None:
+    """Only the uploader (or an administrator) acts on an import, and only within their scope."""
+    own_record = record.user_id == user.pk or user_scope(user).is_admin
+    if not own_record or not CensusImport.objects.editable_by(user).filter(pk=record.pk).exists():
+        raise PermissionDenied
+
+
 def census_import_discard(*, record: CensusImport, user) -> CensusImport:
     """Drops an import that wrote nothing (a preview not to be committed, a refused or failed file): the
     uploaded file, the preview's findings and the error report are deleted, since they hold full resident
     IDs. The record stays, marked discarded, as the trail of who uploaded which file when."""
-    if record.user_id != user.pk and not user_scope(user).is_admin:
-        raise PermissionDenied
+    _require_own_import(record, user)
     with transaction.atomic():
-        locked = CensusImport.objects.editable_by(user).select_for_update().filter(pk=record.pk).first()
-        if locked is None:
-            raise PermissionDenied
+        locked = CensusImport.objects.select_for_update().get(pk=record.pk)
         if locked.status not in DISCARDABLE:
             raise ValidationError(_("只能放弃未写入数据、未在处理中的导入"))
         files = [f.path for f in (locked.file, locked.error_report) if f]
@@ -162,9 +166,7 @@ def census_import_request(
 ) -> CensusImport:
     """Starts a preview or commit: inline for small files (or when `inline`, as the command line
     does), as a Celery job for large ones."""
-    own_record = record.user_id == user.pk or user_scope(user).is_admin
-    if not own_record or not CensusImport.objects.editable_by(user).filter(pk=record.pk).exists():
-        raise PermissionDenied
+    _require_own_import(record, user)
     if commit and record.status not in (ImportStatus.PREVIEWED,):
         raise ValidationError(_("请先预览，再确认导入"))
     if inline or not census_import_is_large(record):

@@ -109,9 +109,9 @@ def bench_regions_and_census(env: dict[str, str], dataset: Dataset, *, rows: int
     coverage = run("benchmark_coverage", "--region", "530000", env=env)
     tmp = Path(tempfile.mkdtemp(prefix="qiaolian-bench-"))
     xlsx, small = tmp / f"census-{rows}.xlsx", tmp / f"census-{compare_rows}.csv"
-    csv_files = [tmp / f"census-{rows}-{seed}.csv" for seed in (12, 15, 16)]
+    csv_files = {seed: tmp / f"census-{rows}-{seed}.csv" for seed in (12, 15, 16)}
     run("generate_census", "--sheet", str(rows), "--region", "530423", "--out", str(xlsx), "--seed", "11", env=env)
-    for seed, csv_file in zip((12, 15, 16), csv_files):
+    for seed, csv_file in csv_files.items():
         run("generate_census", "--sheet", str(rows), "--region", "530423", "--out", str(csv_file), "--format", "csv", "--seed", str(seed), env=env)
     run("generate_census", "--sheet", str(compare_rows), "--region", "530423", "--out", str(small), "--format", "csv", "--seed", "13", env=env)
 
@@ -126,7 +126,7 @@ def bench_regions_and_census(env: dict[str, str], dataset: Dataset, *, rows: int
     x_preview, x_commit = import_twice(xlsx)
     # Three different .csv files, one after the other: the median run is reported (a single run on
     # this 2-core machine varies by a second or more with what the server is doing in the background).
-    csv_runs = sorted((import_twice(csv_file) for csv_file in csv_files), key=lambda pair: _pipeline_seconds(*pair))
+    csv_runs = sorted((import_twice(csv_file) for csv_file in csv_files.values()), key=lambda pair: _pipeline_seconds(*pair))
     c_preview, c_commit = csv_runs[1]
     csv_totals = ", ".join(f"{_pipeline_seconds(*pair):.1f}" for pair in csv_runs)
     ours_small_p, ours_small_c = import_twice(small)
