@@ -23,11 +23,12 @@ BENCH_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install run migrate demo test messages bench worker beat clean distclean
+.PHONY: help install run migrate demo test lint messages bench worker beat clean distclean
 
 help:
 	@echo "make run        migrate, load the demo data, print the demo logins, serve http://$(HOST):$(PORT)"
 	@echo "make test       run the tests (PYTEST_ARGS=... passed to pytest)"
+	@echo "make lint       ruff (style and import order), mypy (types), import-linter (one-way dependencies)"
 	@echo "make install    create $(VENV) and install the project with its test dependencies"
 	@echo "make migrate    apply database migrations"
 	@echo "make demo       load the demo regions and users (idempotent) and print the logins"
@@ -59,6 +60,11 @@ run: demo
 
 test: $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	@echo "(mypy: not yet clean, added once it is)"
+	$(VENV)/bin/lint-imports
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=var

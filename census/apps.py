@@ -10,11 +10,11 @@ class CensusConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from orgs.panels import register_region_panel
-
-        from . import receivers  # noqa: F401  (connects the coverage re-evaluation)
-        from .models import Campaign, Person, Policy
-        from .views_coverage import region_coverage_panel
+        from census.coverage import receivers  # noqa: F401  (connects the coverage re-evaluation)
+        from census.coverage.models import Policy
+        from census.coverage.views import region_coverage_panel
+        from census.registry.models import Campaign, Person
+        from orgs.regions.panels import register_region_panel
 
         register_region_panel(region_coverage_panel)  # 覆盖情况 on the region page
 

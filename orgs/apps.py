@@ -10,26 +10,30 @@ class OrgsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext
+
+        from orgs.common.messages import install_translation
+
+        install_translation(gettext)  # the pure modules' messages, in the user's language
         from auditlog.registry import auditlog
         from django.contrib.auth import get_user_model
 
-        from . import audit  # noqa: F401  (connects the login/logout signal receivers)
-        from . import organization_panels  # noqa: F401  (registers the region page's 侨联组织 panel)
-        from .models import (
+        from orgs.access.models import Membership
+        from orgs.common import audit  # noqa: F401  (connects the login/logout signal receivers)
+        from orgs.homes.models import Home, HomeDesignation
+        from orgs.organizations import panels as organization_panels  # noqa: F401  (registers the region page's 侨联组织 panel)
+        from orgs.organizations.models import (
             Activity,
             AffiliatedAssociation,
             AlumniLink,
             CadreContact,
-            Home,
-            HomeDesignation,
             LeadershipMember,
-            Membership,
             Organization,
             OverseasAssociation,
-            Region,
-            Unit,
             WechatGroup,
         )
+        from orgs.regions.models import Region
+        from orgs.units.models import Unit
 
         auditlog.register(Region, exclude_fields=["lft", "rght", "tree_id", "depth", "full_name"])
         auditlog.register(Membership)

@@ -1,4 +1,4 @@
 """qiaolian project package: settings, urls, the Celery app and the pages that compose the apps."""
-from .celery import app as celery_app
+from qiaolian.celery import app as celery_app
 
 __all__ = ("celery_app",)

@@ -1,13 +1,35 @@
-"""One API root: each app contributes its router's registrations here."""
+"""One API root, one table of routes: each concern's `api` module holds its viewsets, registered here."""
 from rest_framework.routers import DefaultRouter
 
-from census.api.urls import router as census_router
-from orgs.api.urls import router as orgs_router
-from tasks.api.urls import router as tasks_router
+from census.coverage.api import CoverageViewSet, RequirementViewSet
+from census.registry.api.views import (
+    CampaignViewSet,
+    HeadcountViewSet,
+    PersonViewSet,
+    UnitViewSet,
+)
+from orgs.organizations.api.views import OrganizationViewSet
+from orgs.regions.api import RegionViewSet
+from tasks.dashboard.api import DashboardViewSet
+from tasks.notifications.api import NotificationViewSet
+from tasks.plans.api import MilestoneViewSet, PlanViewSet, TaskViewSet
+from tasks.reports.api import ReportJobViewSet
 
 router = DefaultRouter()
-for app_router in (orgs_router, census_router, tasks_router):
-    router.registry.extend(app_router.registry)
+router.register("regions", RegionViewSet, basename="region")
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("units", UnitViewSet, basename="unit")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("persons", PersonViewSet, basename="person")
+router.register("headcounts", HeadcountViewSet, basename="headcount")
+router.register("requirements", RequirementViewSet, basename="requirement")
+router.register("coverage", CoverageViewSet, basename="coverage")
+router.register("plans", PlanViewSet, basename="plan")
+router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("dashboard", DashboardViewSet, basename="dashboard")
+router.register("reports", ReportJobViewSet, basename="report")
 
 app_name = "api"
 urlpatterns = router.urls

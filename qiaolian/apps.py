@@ -8,4 +8,4 @@ class QiaolianConfig(AppConfig):
     verbose_name = "qiaolian"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the deployment checks)
+        from qiaolian import checks  # noqa: F401  (registers the deployment checks)

@@ -2,23 +2,21 @@
 cross-scope test matrix in tests/test_scope_matrix.py, which fails when a route is missing from it."""
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularSwaggerView,
-)
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from qiaolian import views
+from tasks.dashboard import views as dashboard_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("dashboard/<str:code>/", views.dashboard, name="dashboard"),
+    path("", dashboard_views.home, name="home"),
+    path("dashboard/<str:code>/", dashboard_views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/", include("orgs.auth_urls")),
-    path("regions/", include("orgs.urls")),
+    path("accounts/", include("orgs.access.urls")),
+    path("regions/", include("orgs.regions.urls")),
     path("census/", include("census.urls")),
-    path("organizations/", include("orgs.organization_urls")),
+    path("organizations/", include("orgs.organizations.urls")),
     path("tasks/", include("tasks.urls")),
-    path("reports/", include("tasks.report_urls")),
+    path("reports/", include("tasks.reports.urls")),
     path("api/", include("qiaolian.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

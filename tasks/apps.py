@@ -8,4 +8,7 @@ class TasksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        # Receivers connect on import: tasks for places that became required or organizations that became
+        # active (plans), and the dashboard cache's invalidation (dashboard).
+        import tasks.dashboard.receivers
+        import tasks.plans.receivers  # noqa: F401

@@ -1,17 +1,6 @@
-"""Pages of plans, tasks and the inbox. Namespace `tasks`."""
-from django.urls import path
-
-from . import views
+"""Pages of plans, tasks and the inbox under one namespace, `tasks`."""
+from tasks.notifications.urls import urlpatterns as notification_urls
+from tasks.plans.urls import urlpatterns as plan_urls
 
 app_name = "tasks"
-urlpatterns = [
-    path("", views.task_board, name="board"),
-    path("new/", views.task_new, name="create"),
-    path("mine/", views.my_tasks, name="mine"),
-    path("timeline/", views.milestone_timeline, name="timeline"),
-    path("milestones/<int:pk>/gap-tasks/", views.milestone_gap_tasks, name="milestone-gap-tasks"),
-    path("<int:pk>/", views.task_detail, name="detail"),
-    path("<int:pk>/evidence/", views.task_evidence, name="evidence"),
-    path("updates/<int:pk>/attachment/", views.update_attachment, name="update-attachment"),
-    path("inbox/", views.inbox, name="inbox"),
-]
+urlpatterns = [*plan_urls, *notification_urls]

@@ -14,10 +14,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from orgs.models import Region, Role
-from orgs.services.demo import demo_regions_load, demo_users_create
-
-from .factories import MembershipFactory, UserFactory
+from orgs.access.roles import Role
+from orgs.regions.models import Region
+from qiaolian.demo.organizations import demo_regions_load, demo_users_create
+from tests.factories import MembershipFactory, UserFactory
 
 # The demo password hashed by PBKDF2 costs ~0.3 s per user; tests only need hashing to work.
 # Uploads made by tests (census imports, error reports) go to a temporary folder, not var/media.

@@ -6,7 +6,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from orgs.models import Membership, Region, RegionLevel, Role
+from orgs.access.models import Membership
+from orgs.access.roles import Role
+from orgs.regions.models import Region, RegionLevel
 
 CODE_LENGTH = {
     RegionLevel.TOWNSHIP: 9,

@@ -7,9 +7,10 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from orgs.models import Membership, Region, Role
-
-from .scope.orgs import region_export_form, region_import_upload
+from orgs.access.models import Membership
+from orgs.access.roles import Role
+from orgs.regions.models import Region
+from tests.scope.orgs import region_export_form, region_import_upload
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from orgs.models import Region
+from orgs.regions.models import Region
 
 pytestmark = pytest.mark.django_db
 
@@ -229,7 +229,7 @@ def test_unauthenticated_is_refused(path):
 
 
 def test_user_without_membership_sees_an_empty_list(api_client_for):
-    from .factories import UserFactory
+    from tests.factories import UserFactory
 
     assert api_client_for(UserFactory()).get("/api/regions/").json()["count"] == 0
 

@@ -7,10 +7,11 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
-from orgs.models import Membership, Region, Role
-
-from .factories import RegionFactory, UserFactory
-from .scope.orgs import region_export_form
+from orgs.access.models import Membership
+from orgs.access.roles import Role
+from orgs.regions.models import Region
+from tests.factories import RegionFactory, UserFactory
+from tests.scope.orgs import region_export_form
 
 pytestmark = pytest.mark.django_db
 

@@ -36,7 +36,7 @@ def logged_in(client: Client) -> bool:
 
 def fail(username: str, times: int, ip: str = OFFICE):
     for _ in range(times):
-        client, response = attempt_login(username, "wrong-password", ip)
+        client, _response = attempt_login(username, "wrong-password", ip)
         assert not logged_in(client)
 
 

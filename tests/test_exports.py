@@ -8,12 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orgs.exports import FORMULA_PREFIXES, escape_cell
-from orgs.models import Region
-from orgs.services.regions import read_region_csv, regions_import
-
-from .factories import RegionFactory
-from .scope.orgs import region_export_form
+from orgs.common.exports import FORMULA_PREFIXES, escape_cell
+from orgs.regions.models import Region
+from orgs.regions.services import read_region_csv, regions_import
+from tests.factories import RegionFactory
+from tests.scope.orgs import region_export_form
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\x00")
 

@@ -8,9 +8,9 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 
-from orgs.models import Region, RegionKind, RegionLevel
-from orgs.services.demo import NATIONAL_REGIONS
-from orgs.services.regions import RegionFileError, read_region_csv, regions_import
+from orgs.regions.models import Region, RegionKind, RegionLevel
+from orgs.regions.services import RegionFileError, read_region_csv, regions_import
+from qiaolian.demo.organizations import NATIONAL_REGIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,7 @@ def test_duplicate_code_in_file(csv_file):
         "530423301,秀山镇,township,530423,,",
     )
     before = state()
-    out, err, _ = run_failing(path)
+    _out, err, _ = run_failing(path)
     assert "第 4 行，code=“530423301”：区划代码重复，已在第 2 行出现" in err
     assert state() == before
 

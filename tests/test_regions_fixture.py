@@ -7,10 +7,16 @@ import time
 import pytest
 from django.db import connection
 
-from orgs.models import Membership, Region, RegionKind, RegionLevel
-from orgs.services.demo import NATIONAL_REGIONS, YUXI_PLAN, demo_regions_load, yuxi_key_area_rows
-from orgs.services.regions import regions_import_file
-from orgs.tree import TreeNode, layout_forest
+from orgs.access.models import Membership
+from orgs.regions.models import Region, RegionKind, RegionLevel
+from orgs.regions.services import regions_import_file
+from orgs.regions.tree import TreeNode, layout_forest
+from qiaolian.demo.organizations import (
+    NATIONAL_REGIONS,
+    YUXI_PLAN,
+    demo_regions_load,
+    yuxi_key_area_rows,
+)
 
 pytestmark = pytest.mark.django_db
 

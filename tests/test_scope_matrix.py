@@ -16,6 +16,7 @@ The cases are data (tests/scope/); this module holds the checks:
 """
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
@@ -23,9 +24,8 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
-from orgs.models import Region
-
-from .scope.registry import (
+from orgs.regions.models import Region
+from tests.scope.registry import (
     ADMIN,
     API,
     CASES,
@@ -37,7 +37,6 @@ from .scope.registry import (
     WEB,
     Placed,
     RouteCase,
-    Write,
     markers_in,
     stale_entries,
     uncovered_routes,
@@ -110,7 +109,7 @@ def users(request) -> Users:
 def _remove_staged_imports():
     """Import files staged for a confirmation that was refused stay in the temp folder: remove them."""
     yield
-    for staged in Path(tempfile.gettempdir()).glob("qiaolian-matrix-*.csv"):
+    for staged in Path(tempfile.gettempdir()).glob(f"qiaolian-matrix-{os.getpid()}-*.csv"):  # this process only: xdist workers share the folder
         staged.unlink(missing_ok=True)
 
 

@@ -5,8 +5,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from orgs.models import Membership, Region, Role
-from orgs.scoping import (
+from orgs.access.models import Membership
+from orgs.access.roles import Role
+from orgs.access.scoping import (
     SubtreeRange,
     _collapse,
     forget_scope,
@@ -14,8 +15,8 @@ from orgs.scoping import (
     get_visible_or_404,
     user_scope,
 )
-
-from .factories import MembershipFactory, RegionFactory, UserFactory
+from orgs.regions.models import Region
+from tests.factories import MembershipFactory, RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

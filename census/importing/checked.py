@@ -16,7 +16,7 @@ import marshal
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..crypto import CryptoError, open_bytes, seal_bytes
+from census.registry.crypto import CryptoError, open_bytes, seal_bytes
 
 FORMAT = 1
 SUFFIX = ".checked"

@@ -15,17 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter, mul
 
-from orgs.identifiers import (
-    EARLIEST_BIRTH,
-    ID_CHECK_CHARS,
-    ID_SHAPE,
-    ID_WEIGHTS,
-    PROVINCE_PREFIXES,
-    IdentifierError,
-    validate_phone,
-)
-
-from .columns import (
+from census.importing.columns import (
     CATEGORY_WORDS,
     COUNTRY_LIMIT,
     FALSE_WORDS,
@@ -36,7 +26,16 @@ from .columns import (
     PHONE_LIMIT,
     TRUE_WORDS,
 )
-from .values import ValueProblem, clean_text, parse_date
+from census.importing.values import ValueProblem, clean_text, parse_date
+from orgs.common.identifiers import (
+    EARLIEST_BIRTH,
+    ID_CHECK_CHARS,
+    ID_SHAPE,
+    ID_WEIGHTS,
+    PROVINCE_PREFIXES,
+    IdentifierError,
+    validate_phone,
+)
 
 SEPARATOR = "\uffff"  # a Unicode non-character: joins a column's cells for one-pass checks
 # Anything `clean_text` would change: control characters, every white-space character but the plain

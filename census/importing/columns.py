@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Category, Gender
+from census.registry.models import Category, Gender
 
 
 @dataclass(frozen=True)

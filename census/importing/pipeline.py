@@ -24,27 +24,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgs.bulk import analyze_if_grown, chunks, copy_insert, values_update
-from orgs.identifiers import (
-    ID_SHAPE,
-    IdentifierError,
-    mask_resident_id,
-    resident_id_birth_date,
-    resident_id_gender,
-    validate_phone,
-    validate_resident_id,
+from census.importing.checked import (
+    Checked,
+    checked_load,
+    checked_save,
+    scope_fingerprint,
 )
-from orgs.models import Region, RegionLevel, Unit
-from orgs.scoping import user_scope
-
-from ..crypto import encryptor
-from ..headcounts import headcounts_add
-from ..models import Campaign, CensusImport, Person, PersonEvent, PersonEventKind
-from ..services.persons import history_changes
-from ..signals import census_changed
-from .checked import Checked, checked_load, checked_save, scope_fingerprint
-from .columnar import DATA_FIELDS, fast_rows
-from .columns import (
+from census.importing.columnar import DATA_FIELDS, fast_rows
+from census.importing.columns import (
     CATEGORY_WORDS,
     COLUMN_BY_KEY,
     COUNTRY_LIMIT,
@@ -57,8 +44,32 @@ from .columns import (
     TRUE_WORDS,
     map_headers,
 )
-from .reading import open_census_file
-from .values import ValueProblem, cell_as_identifier, clean_text, parse_date
+from census.importing.models import CensusImport
+from census.importing.reading import open_census_file
+from census.importing.values import (
+    ValueProblem,
+    cell_as_identifier,
+    clean_text,
+    parse_date,
+)
+from census.registry.crypto import encryptor
+from census.registry.headcounts import headcounts_add
+from census.registry.models import Campaign, Person, PersonEvent, PersonEventKind
+from census.registry.services import history_changes
+from census.registry.signals import census_changed
+from orgs.access.scoping import user_scope
+from orgs.common.bulk import analyze_if_grown, chunks, copy_insert, values_update
+from orgs.common.identifiers import (
+    ID_SHAPE,
+    IdentifierError,
+    mask_resident_id,
+    resident_id_birth_date,
+    resident_id_gender,
+    validate_phone,
+    validate_resident_id,
+)
+from orgs.regions.models import Region, RegionLevel
+from orgs.units.models import Unit
 
 CHUNK = 5000
 MAX_STORED_ERRORS = 500
@@ -170,7 +181,7 @@ def _county_names_of(region_ids: set[int]) -> dict[int, str]:
         Region.objects.filter(level=RegionLevel.COUNTY, tree_id__in={p[1] for p in places}).values_list("tree_id", "lft", "rght", "full_name")
     )
     named: dict[int, str] = {}
-    for region_id, tree_id, lft, rght, level, full_name in places:
+    for region_id, tree_id, lft, rght, _level, full_name in places:
         match = next((c[3] for c in counties if c[0] == tree_id and c[1] <= lft and rght <= c[2]), None)
         named[region_id] = match or full_name
     return named

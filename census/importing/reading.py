@@ -129,8 +129,7 @@ def _csv_rows(text: str) -> SheetRows:
 
     def rows() -> Iterator[tuple[int, list[object]]]:
         try:
-            for number, row in enumerate(reader, start=2):
-                yield number, row
+            yield from enumerate(reader, start=2)
         except csv.Error as error:
             raise _csv_problem(error, reader.line_num) from None
 

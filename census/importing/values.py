@@ -4,10 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.utils.translation import gettext as _
-
-from orgs.exports import unescape_cell
-from orgs.identifiers import HALF_WIDTH_TABLE
+from orgs.common.exports import unescape_cell
+from orgs.common.identifiers import HALF_WIDTH_TABLE
+from orgs.common.messages import _
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 # A time of day after a date ("2001-01-05 00:00:00", "2001/1/5 0:00", "2001-01-05T00:00"): dropped.
@@ -25,7 +24,7 @@ class ValueProblem(ValueError):
 
 # One translate() pass: full-width → half-width, no-break space → space, and control characters
 # (not text anyone typed; refused by PostgreSQL (NUL) and by .xlsx writers) dropped.
-_CLEAN_TABLE = {**HALF_WIDTH_TABLE, 0xA0: 0x20, **{c: None for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}}
+_CLEAN_TABLE = {**HALF_WIDTH_TABLE, 0xA0: 0x20, **dict.fromkeys((*range(9), 11, 12, *range(14, 32), 127))}
 _RUNS_OF_SPACE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 
 

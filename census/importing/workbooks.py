@@ -10,10 +10,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from orgs.exports import escape_cell
-
-from .columns import PERSON_COLUMNS, TEMPLATE_CATEGORIES
-from .values import clean_text
+from census.importing.columns import PERSON_COLUMNS, TEMPLATE_CATEGORIES
+from census.importing.values import clean_text
+from orgs.common.exports import escape_cell
 
 HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -51,7 +50,7 @@ def census_template_workbook(max_rows: int = 5000) -> bytes:
     lists = {
         "category": ",".join(TEMPLATE_CATEGORIES),
         "gender": "男,女",
-        **{key: "是,否" for key in ("is_needy", "is_left_behind_child", "is_empty_nest_elderly", "is_high_level_talent", "is_new_overseas")},
+        **dict.fromkeys(("is_needy", "is_left_behind_child", "is_empty_nest_elderly", "is_high_level_talent", "is_new_overseas"), "是,否"),
     }
     for key, choices in lists.items():
         validation = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=key != "category")

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import tasks.models.plans
+import tasks.plans.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -168,7 +168,7 @@ class Migration(migrations.Migration):
                 ('old_status', models.CharField(blank=True, choices=[('todo', '待办'), ('in_progress', '进行中'), ('done', '已完成'), ('cancelled', '已取消')], default='', max_length=12, verbose_name='原状态')),
                 ('new_status', models.CharField(blank=True, choices=[('todo', '待办'), ('in_progress', '进行中'), ('done', '已完成'), ('cancelled', '已取消')], default='', max_length=12, verbose_name='新状态')),
                 ('note', models.TextField(blank=True, default='', verbose_name='内容')),
-                ('attachment', models.FileField(blank=True, upload_to=tasks.models.plans._attachment_path, verbose_name='附件')),
+                ('attachment', models.FileField(blank=True, upload_to=tasks.plans.models._attachment_path, verbose_name='附件')),
                 ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='填报人')),
                 ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='tasks.task', verbose_name='任务')),
             ],

@@ -13,23 +13,20 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
-from census.models import (
-    Campaign,
-    Category,
-    CensusImport,
+from census.coverage.models import (
     CoverageRollup,
     FulfilmentChoice,
-    Headcount,
-    Person,
     PlaceLevel,
     Requirement,
     VerdictChoice,
 )
-from census.selectors import coverage_rollup
-from orgs.models import Home, HomeStanding, Region, RegionLevel
-from orgs.scoping import SubtreeRange, ancestors_q, subtree_q
-
-from ..models import Milestone, Plan, Task, TaskStatus
+from census.coverage.selectors import coverage_rollup
+from census.importing.models import CensusImport
+from census.registry.models import Campaign, Category, Headcount, Person
+from orgs.access.scoping import SubtreeRange, ancestors_q, subtree_q
+from orgs.homes.models import Home, HomeStanding
+from orgs.regions.models import Region, RegionLevel
+from tasks.plans.models import Milestone, Plan, Task, TaskStatus
 
 LEVELS = (PlaceLevel.COUNTY, PlaceLevel.TOWNSHIP, PlaceLevel.VILLAGE, PlaceLevel.UNIT)
 COUNT_FIELDS = ("required", "satisfied", "under_way", "missing", "recommended")
@@ -425,7 +422,7 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
             .order_by("organization__region__tree_id", "organization__region__lft", "name")
             .values_list("name", "organization__name", "organization__region__full_name", "standing")
         ]
-    home_standing = {s: 0 for s in HomeStanding.values}
+    home_standing = dict.fromkeys(HomeStanding.values, 0)
     for row in _within(Home.objects.all(), region).values("standing").annotate(n=Count("pk")).order_by():
         home_standing[row["standing"]] = row["n"]
 
@@ -446,7 +443,7 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         # An open campaign over the whole scope keeps its headcounts current with every census write.
         if region is not None and is_open and covers <= region.lft and chosen[year][0] == pk:
             live_campaign = pk
-    per_campaign: dict[int, dict[str, int]] = defaultdict(lambda: {c: 0 for c in Category.values})
+    per_campaign: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(Category.values, 0))
     # A campaign over exactly the scope needs no region filter (its rows all lie in the scope): at province
     # scale that spares joining half a million headcount rows to the region table.
     exact = [pk for pk, _name in chosen.values() if pk in exact_scope]
@@ -462,7 +459,7 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
     if live_campaign is not None:
         people = dict(per_campaign[live_campaign])
     else:
-        people = {c: 0 for c in Category.values}
+        people = dict.fromkeys(Category.values, 0)
         for row in _within(Person.objects.all(), region).values("category").annotate(n=Count("pk")).order_by():
             people[row["category"]] = row["n"]
 

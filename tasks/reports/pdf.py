@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import shutil
+import subprocess
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -17,8 +20,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .charts import report_charts
-from .data import ReportData
+from tasks.reports.charts import report_charts
+from tasks.reports.data import ReportData
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +82,6 @@ def static_only_fetcher():
 
 def cjk_font() -> str:
     """The CJK font family WeasyPrint will use; fails loudly when none is installed (no empty boxes)."""
-    from qiaolian.views import cjk_font_family
 
     family = cjk_font_family()
     if family is None:
@@ -127,3 +129,19 @@ def report_pdf(data: ReportData, *, fetcher=None) -> bytes:
     html = report_html(data)
     fetcher = fetcher or static_only_fetcher()
     return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
+
+
+@lru_cache(maxsize=1)
+def cjk_font_family() -> str | None:
+    """The first CJK font fontconfig knows (what WeasyPrint will use for Chinese), or None."""
+    if not shutil.which("fc-list"):
+        return None
+    try:
+        output = subprocess.run(
+            ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    families = sorted({line.split(",")[0].strip() for line in output.splitlines() if line.strip()})
+    simplified = [f for f in families if " SC" in f or f.endswith("SC")]
+    return (simplified or families or [None])[0]

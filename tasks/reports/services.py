@@ -13,11 +13,15 @@ from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgs.models import Membership, Region, Role
-from orgs.scoping import user_scope
-
-from ..models import ReportFormat, ReportJob, ReportStatus
-from .data import report_data
+from orgs.access.models import Membership
+from orgs.access.roles import Role
+from orgs.access.scoping import user_scope
+from orgs.common.dispatch import job_enqueue
+from orgs.regions.models import Region
+from tasks.reports.data import report_data
+from tasks.reports.models import ReportFormat, ReportJob, ReportStatus
+from tasks.reports.pdf import report_pdf
+from tasks.reports.xlsx import report_xlsx
 
 logger = logging.getLogger(__name__)
 
@@ -43,23 +47,18 @@ def report_render(region: Region | None, *, fmt: str, as_of: dt.date) -> bytes:
     """One report built synchronously: the same data, rendered as PDF or Excel."""
     data = report_data(region, as_of=as_of)
     if fmt == ReportFormat.PDF:
-        from .pdf import report_pdf
 
         return report_pdf(data)
     if fmt == ReportFormat.XLSX:
-        from .xlsx import report_xlsx
 
         return report_xlsx(data)
     raise ValueError(_("未知的报告格式：%(fmt)s") % {"fmt": fmt})
 
 
 def _enqueue(job_id: int) -> None:
-    from ..report_jobs import build_report
-
-    try:
-        build_report.delay(job_id)
-    except Exception:  # noqa: BLE001 - the broker being down must not fail the request; the job stays queued
-        logger.exception("report job %s could not be queued", job_id)
+    # The broker being down must not fail the request; the job stays queued (and is retried by the sweep).
+    job_enqueue("tasks.build_report", job_id,
+                on_broker_error=lambda _error: logger.exception("report job %s could not be queued", job_id))
 
 
 @transaction.atomic
@@ -94,7 +93,7 @@ def report_job_build(*, job_id: int) -> ReportJob:
         return job
     try:
         content = report_render(job.region, fmt=job.format, as_of=job.as_of)
-    except Exception as error:  # noqa: BLE001 - recorded on the job, shown on the page
+    except Exception as error:
         logger.exception("report job %s failed", job.pk)
         return _fail(job, str(error) or error.__class__.__name__)
     job.file.save(f"report-{job.pk}.{job.format}", ContentFile(content), save=False)
@@ -103,7 +102,7 @@ def report_job_build(*, job_id: int) -> ReportJob:
     if job.email_to:
         try:
             _send(job, content)
-        except Exception as error:  # noqa: BLE001 - the report is built; the failed mail is recorded on the job
+        except Exception as error:
             logger.exception("report job %s: mail to %s failed", job.pk, job.email_to)
             job.error = _("报告已生成，但发送邮件至 %(to)s 失败：%(reason)s") % {"to": job.email_to, "reason": error}
             job.save(update_fields=["error"])

@@ -12,9 +12,8 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from orgs.exports import escape_cell
-
-from .data import ReportData
+from orgs.common.exports import escape_cell
+from tasks.reports.data import ReportData
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="EEEEEE")
@@ -115,7 +114,7 @@ def report_workbook(data: ReportData) -> Workbook:
         ([a.region.code, a.region.name,
           *[v for c in a.levels.values() for v in (c.required, c.satisfied, c.under_way, c.missing)],
           a.required, a.satisfied, a.under_way, a.missing, _fraction(a.percent)] for a in data.areas),
-        {**{i: INTEGER for i in range(2, 2 + numbers)}, 2 + numbers: PERCENT},
+        {**dict.fromkeys(range(2, 2 + numbers), INTEGER), 2 + numbers: PERCENT},
     )
     _sheet(
         wb, _("时间节点"), [_("时间节点"), _("实施方案"), _("完成时限"), _("任务数"), _("已完成"), _("进度"), _("剩余天数（负数为逾期）")],
@@ -141,7 +140,7 @@ def report_workbook(data: ReportData) -> Workbook:
         wb, _("侨情统计"), [_("类别"), _("登记人数"), *[f"{r.year}{_('年调查')}" for r in rounds]],
         [[data.category_labels[c], n, *[r.by_category.get(c, 0) for r in rounds]] for c, n in data.people_by_category.items()]
         + [[_("合计"), data.people_total, *[r.total for r in rounds]]],
-        {i: INTEGER for i in range(1, 2 + len(rounds))},
+        dict.fromkeys(range(1, 2 + len(rounds)), INTEGER),
     )
     return wb
 

@@ -8,7 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .runner import _field, machine, run
+from tests.benchmarks.runner import _field, machine, run
 
 
 def bench(env, dataset, options) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 
-from .runner import run
+from tests.benchmarks.runner import run
 
 
 def _figures(text: str) -> dict[str, str]:

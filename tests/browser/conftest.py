@@ -54,7 +54,7 @@ def chromium_browser():
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    except Exception as error:  # noqa: BLE001 - report why the browser did not start
+    except Exception as error:
         playwright.stop()
         _unavailable(f"Chromium did not start: {error}")
     yield browser
@@ -65,7 +65,7 @@ def chromium_browser():
 @pytest.fixture
 def demo_data(transactional_db):
     """The national tree, the Yuxi key areas and the demo logins, committed so the live server sees them."""
-    from orgs.services.demo import demo_regions_load, demo_users_create
+    from qiaolian.demo.organizations import demo_regions_load, demo_users_create
 
     demo_regions_load()
     demo_users_create()
@@ -124,7 +124,7 @@ def pytest_runtest_teardown(item, nextitem):
         return result
     from pytest_django.plugin import blocking_manager_key
 
-    from orgs.services.demo import demo_regions_load, demo_users_create
+    from qiaolian.demo.organizations import demo_regions_load, demo_users_create
 
     with item.config.stash[blocking_manager_key].unblock():
         demo_regions_load()

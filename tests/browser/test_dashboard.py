@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import text_of
+from tests.browser.conftest import text_of
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from .conftest import TIMEOUT_MS, VIEWPORT, text_of
+from tests.browser.conftest import TIMEOUT_MS, VIEWPORT, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -16,10 +16,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture
 def coverage_data(demo_data):
     """Policies, the demo organizations (no 通海县侨联) and the coverage of 玉溪市, committed."""
-    from census.coverage import evaluate_coverage
-    from census.services.policies import policies_load
-    from orgs.models import Region
-    from orgs.services.demo import demo_organizations_create
+    from census.coverage.services import evaluate_coverage, policies_load
+    from orgs.regions.models import Region
+    from qiaolian.demo.organizations import demo_organizations_create
 
     policies_load()
     demo_organizations_create()
@@ -132,7 +131,7 @@ def test_found_tonghai_federation_from_its_gap(chromium_browser, live_server, co
 def test_an_active_federation_shows_its_parts(chromium_browser, live_server, coverage_data, screenshot):
     """双江街道侨联 of the demo: leaders, 侨胞之家 at 五有达标 with its evidence, networks, activities; a new
     activity logged through the page."""
-    from orgs.models import Organization
+    from orgs.organizations.models import Organization
 
     org = Organization.objects.get(name="双江街道侨联")
     city = signed_in(chromium_browser, live_server, "yuxi_staff")

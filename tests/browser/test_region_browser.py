@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import text_of
+from tests.browser.conftest import text_of
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from .conftest import text_of
+from tests.browser.conftest import text_of
 
 pytestmark = pytest.mark.browser
 
@@ -15,8 +15,8 @@ pytestmark = pytest.mark.browser
 def yuxi_tasks(demo_data):
     from django.utils import timezone
 
-    from tasks.services.demo import demo_plans_load
-    from tasks.services.reminders import reminders_send
+    from qiaolian.demo.plans import demo_plans_load
+    from tasks.reminders.services import reminders_send
 
     demo_plans_load(today=datetime.date(2022, 11, 1))
     reminders_send(today=timezone.localdate())

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from census.models import Campaign
-from orgs.models import Region, Role
-
-from ..factories import MembershipFactory, UserFactory
+from census.registry.models import Campaign
+from orgs.access.roles import Role
+from orgs.regions.models import Region
+from tests.factories import MembershipFactory, UserFactory
 
 CENSUS_ADMIN_PERMISSIONS = [
     *(f"census.{action}_{model}" for model in ("person", "campaign", "personevent", "headcount", "censusimport")

@@ -6,12 +6,13 @@ import random
 
 import factory
 
-from census.models import Campaign, Category, CensusImport, Person
-from census.services.persons import person_create
-from census.synthetic import resident_id
-from orgs.models import Region, Unit, UnitKind
-
-from ..factories import region
+from census.importing.models import CensusImport
+from census.importing.synthetic import resident_id
+from census.registry.models import Campaign, Category, Person
+from census.registry.services import person_create
+from orgs.regions.models import Region
+from orgs.units.models import Unit, UnitKind
+from tests.factories import region
 
 
 class UnitFactory(factory.django.DjangoModelFactory):

@@ -15,7 +15,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from census.importing.columns import PERSON_COLUMNS
-from census.synthetic import resident_id
+from census.importing.synthetic import resident_id
 
 HEADERS = [c.header for c in PERSON_COLUMNS]
 # A small header: the required columns and a few optional ones.
@@ -41,7 +41,7 @@ def ids(county_code: str, n: int, seed: int = 1) -> list[str]:
 
 def id_born(county_code: str, birth: dt.date, sequence: int = 123) -> str:
     """A valid resident ID with a given birth date (odd sequence: male)."""
-    from orgs.identifiers import resident_id_check_char
+    from orgs.common.identifiers import resident_id_check_char
 
     first17 = f"{county_code}{birth:%Y%m%d}{sequence:03d}"
     return first17 + resident_id_check_char(first17)

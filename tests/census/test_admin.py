@@ -12,16 +12,21 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from census.admin import PersonAdmin
-from census.crypto import decrypt_text
 from census.importing.columns import PERSON_COLUMNS
-from census.models import CensusImport, Person, PersonEvent
-from census.resources import CampaignResource, PersonResource, UnitResource
-from census.services.imports import census_import_upload
-from orgs.models import Unit
-
-from ..factories import region
-from .factories import CampaignFactory, UnitFactory, register_person, valid_id
+from census.importing.models import CensusImport
+from census.importing.resources import CampaignResource, PersonResource, UnitResource
+from census.importing.services import census_import_upload
+from census.registry.admin import PersonAdmin
+from census.registry.crypto import decrypt_text
+from census.registry.models import Person, PersonEvent
+from orgs.units.models import Unit
+from tests.census.factories import (
+    CampaignFactory,
+    UnitFactory,
+    register_person,
+    valid_id,
+)
+from tests.factories import region
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +60,7 @@ def exported_csv(client, url: str, resource_cls) -> list[list[str]]:
 
 
 def test_changelist_of_a_tonghai_staff_user_excludes_huaning(client_for, census_staff, people):
-    formula, plain, foreign = people
+    _formula, _plain, foreign = people
     client = client_for(census_staff)
     page = client.get("/admin/census/person/")
     assert page.status_code == 200
@@ -72,7 +77,7 @@ def test_changelist_of_a_tonghai_staff_user_excludes_huaning(client_for, census_
 
 
 def test_person_pages_never_show_the_full_id_or_its_secrets(client_for, census_staff, people):
-    formula, plain, _ = people
+    _formula, plain, _ = people
     client = client_for(census_staff)
     for url in ("/admin/census/person/", f"/admin/census/person/{plain.pk}/change/", "/admin/census/personevent/"):
         body = client.get(url).content.decode()
@@ -95,7 +100,7 @@ def test_search_by_full_id_uses_the_keyed_hash(client_for, census_staff, people)
 
 
 def test_person_export_is_masked_escaped_scoped_and_audited(client_for, census_staff, people):
-    formula, plain, foreign = people
+    formula, plain, _foreign = people
     rows = exported_csv(client_for(census_staff), "/admin/census/person/export/", PersonResource)
     assert rows[0] == HEADERS
     by_name = {row[0]: dict(zip(HEADERS, row)) for row in rows[1:]}
@@ -278,14 +283,14 @@ def test_import_files_only_for_the_uploader_or_the_reveal_permission(client_for,
 
 
 def test_view_only_staff_sees_the_person_page_masked(client_for, people):
-    from orgs.models import Region, Role
-
-    from ..factories import MembershipFactory, UserFactory
-    from .conftest import CENSUS_ADMIN_PERMISSIONS
+    from orgs.access.roles import Role
+    from orgs.regions.models import Region
+    from tests.census.conftest import CENSUS_ADMIN_PERMISSIONS
+    from tests.factories import MembershipFactory, UserFactory
 
     viewer = UserFactory(username="census_viewer", is_staff=True, permissions=[p for p in CENSUS_ADMIN_PERMISSIONS if ".view_" in p])
     MembershipFactory(user=viewer, role=Role.LEADERSHIP, region=Region.objects.get(code="530400"))
-    formula, plain, foreign = people
+    _formula, _plain, foreign = people
     page = client_for(viewer).get(f"/admin/census/person/{foreign.pk}/change/")
     assert page.status_code == 200
     body = page.content.decode()

@@ -7,14 +7,18 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.auth.models import Permission
 
-from census.crypto import decrypt_text
-from census.models import Category, Headcount, Person, PersonEvent
-from orgs.identifiers import uscc_check_char
-from orgs.models import Unit
-from orgs.scoping import forget_scope
-
-from ..factories import RegionFactory, region
-from .factories import CampaignFactory, UnitFactory, register_person, valid_id
+from census.registry.crypto import decrypt_text
+from census.registry.models import Category, Headcount, Person, PersonEvent
+from orgs.access.scoping import forget_scope
+from orgs.common.identifiers import uscc_check_char
+from orgs.units.models import Unit
+from tests.census.factories import (
+    CampaignFactory,
+    UnitFactory,
+    register_person,
+    valid_id,
+)
+from tests.factories import RegionFactory, region
 
 pytestmark = pytest.mark.django_db
 

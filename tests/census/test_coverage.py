@@ -10,20 +10,26 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from census import coverage
-from census.coverage import compare_campaigns, coverage_what_if, evaluate_coverage
-from census.headcounts import headcounts_rebuild
-from census.models import Campaign, CoverageRollup, Person, Policy, Requirement
-from census.selectors import coverage_rollup
-from census.services.persons import person_create, person_transfer, person_update
-from census.services.policies import policies_load
-from census.signals import requirement_changed
-from census.synthetic import generate_census, resident_id
-from orgs.models import Organization, Region, RegionLevel, Unit
-from orgs.services.demo import demo_organizations_create
-from orgs.services.regions import regions_import
-
-from ..factories import region
+from census.coverage import services as coverage
+from census.coverage.models import CoverageRollup, Policy, Requirement
+from census.coverage.selectors import coverage_rollup
+from census.coverage.services import (
+    compare_campaigns,
+    coverage_what_if,
+    evaluate_coverage,
+    policies_load,
+)
+from census.coverage.signals import requirement_changed
+from census.importing.synthetic import generate_census, resident_id
+from census.registry.headcounts import headcounts_rebuild
+from census.registry.models import Campaign, Person
+from census.registry.services import person_create, person_transfer, person_update
+from orgs.organizations.models import Organization
+from orgs.regions.models import Region, RegionLevel
+from orgs.regions.services import regions_import
+from orgs.units.models import Unit
+from qiaolian.demo.organizations import demo_organizations_create
+from tests.factories import region
 
 pytestmark = pytest.mark.django_db
 

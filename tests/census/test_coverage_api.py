@@ -8,9 +8,9 @@ import yaml
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from census.models import Category, CoverageRollup, Requirement
-
-from .test_coverage_pages import CoverageWorld, build_coverage_world
+from census.coverage.models import CoverageRollup, Requirement
+from census.registry.models import Category
+from tests.census.test_coverage_pages import CoverageWorld, build_coverage_world
 
 pytestmark = pytest.mark.django_db
 

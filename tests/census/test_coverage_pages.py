@@ -14,21 +14,15 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from census.coverage import evaluate_coverage
-from census.models import Campaign, Category, Headcount, Requirement
-from census.services.policies import policies_load
-from orgs.models import (
-    Organization,
-    OrganizationKind,
-    OrganizationStatus,
-    Region,
-    RegionLevel,
-    Unit,
-    UnitKind,
-)
-
-from ..factories import RegionFactory, region
-from .factories import register_person
+from census.coverage.models import Requirement
+from census.coverage.services import evaluate_coverage, policies_load
+from census.registry.models import Campaign, Category, Headcount
+from orgs.organizations.founding import OrganizationStatus
+from orgs.organizations.models import Organization, OrganizationKind
+from orgs.regions.models import Region, RegionLevel
+from orgs.units.models import Unit, UnitKind
+from tests.census.factories import register_person
+from tests.factories import RegionFactory, region
 
 pytestmark = pytest.mark.django_db
 

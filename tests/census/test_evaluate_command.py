@@ -8,14 +8,14 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 
-from census.models import Requirement
-from census.services.persons import person_create
-from census.services.policies import policies_load
-from census.synthetic import resident_id
-from orgs.models import Organization, Region, RegionLevel
-from orgs.services.regions import regions_import
-
-from ..factories import region
+from census.coverage.models import Requirement
+from census.coverage.services import policies_load
+from census.importing.synthetic import resident_id
+from census.registry.services import person_create
+from orgs.organizations.models import Organization
+from orgs.regions.models import Region, RegionLevel
+from orgs.regions.services import regions_import
+from tests.factories import region
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from orgs.identifiers import (
+from orgs.common.identifiers import (
     IdentifierError,
     mask_phone,
     mask_resident_id,

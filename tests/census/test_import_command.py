@@ -7,11 +7,11 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 
-from census.models import Campaign, CensusImport, ImportStatus, Person, PersonEvent
-from orgs.models import Region
-
-from . import import_files as files
-from .import_files import SHORT_HEADERS, row
+from census.importing.models import CensusImport, ImportStatus
+from census.registry.models import Campaign, Person, PersonEvent
+from orgs.regions.models import Region
+from tests.census import import_files as files
+from tests.census.import_files import SHORT_HEADERS, row
 
 SUMMARY = re.compile(r"^rows=(\d+) new=(\d+) updated=(\d+) unchanged=(\d+) invalid=(\d+)$")
 

@@ -13,27 +13,30 @@ from django.core.files import File
 from openpyxl import load_workbook
 
 from census.importing.columns import HeaderError
+from census.importing.models import CensusImport, ImportStatus
 from census.importing.pipeline import run_census_import
 from census.importing.reading import FileRejected
+from census.importing.services import (
+    census_import_request,
+    census_import_run,
+    census_import_upload,
+)
 from census.importing.workbooks import census_template_workbook
-from census.models import (
+from census.registry.models import (
     Campaign,
-    CensusImport,
     Headcount,
-    ImportStatus,
     Person,
     PersonEvent,
     PersonEventKind,
 )
-from census.services.imports import census_import_request, census_import_run, census_import_upload
-from census.selectors import person_history
-from census.services.persons import person_create
-from census.signals import census_changed
-from orgs.models import Region, Unit
-from .factories import import_record
-
-from . import import_files as files
-from .import_files import SHORT_HEADERS, row
+from census.registry.selectors import person_history
+from census.registry.services import person_create
+from census.registry.signals import census_changed
+from orgs.regions.models import Region
+from orgs.units.models import Unit
+from tests.census import import_files as files
+from tests.census.factories import import_record
+from tests.census.import_files import SHORT_HEADERS, row
 
 HUANING_MESSAGE = "此人已在云南省玉溪市华宁县登记，请联系该县办理迁移"
 OUTSIDE = "区划不在您的管辖范围内"
@@ -220,7 +223,7 @@ def test_all_or_nothing_commit_refuses_a_file_with_invalid_rows(tonghai_official
 
 @pytest.mark.django_db
 def test_error_report_has_the_original_rows_an_error_column_and_no_formulas(tonghai_official, campaign, school, bad_file):
-    path, _expected, good = bad_file
+    path, _expected, _good = bad_file
     record = import_file(tonghai_official, path, campaign, commit=False)
 
     book = load_workbook(record.error_report.path)
@@ -257,7 +260,7 @@ def test_an_error_report_corrected_and_uploaded_again_imports_the_values_as_firs
     book = load_workbook(first.error_report.path)
     sheet = book.active
     header = [c.value for c in sheet[1]]
-    cells = {h: c for h, c in zip(header, sheet[2])}
+    cells = dict(zip(header, sheet[2]))
     assert cells["联系电话"].value == "'+8613812345678" and cells["备注"].value == "'-负号开头的备注"
     cells["类别"].value = "归侨"
     corrected = tmp_path / "corrected.xlsx"
@@ -378,7 +381,7 @@ def test_wrong_headers_are_named(tonghai_official, campaign, tmp_path, header, m
 
     assert record.status == ImportStatus.FAILED
     assert record.message == message
-    with pytest.raises(HeaderError, match="缺少必需的列|列重复"):
+    with pytest.raises(HeaderError, match=r"缺少必需的列|列重复"):
         run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
     assert snapshot() == before
 
@@ -696,7 +699,7 @@ def test_a_discarded_preview_deletes_its_files_and_keeps_the_record(
     tonghai_official, census_staff, campaign, client_for, tmp_path, django_capture_on_commit_callbacks
 ):
     from census.importing.checked import checked_path
-    from census.services.imports import census_import_discard
+    from census.importing.services import census_import_discard
 
     good, bad = files.ids("530423", 2, seed=34)
     rows = [row(姓名="甲", 身份证号码=good, 类别="侨眷", 居住地区划代码="530423101"), row(姓名="乙", 身份证号码=bad, 类别="外星人", 居住地区划代码="530423101")]
@@ -712,7 +715,7 @@ def test_a_discarded_preview_deletes_its_files_and_keeps_the_record(
     with django_capture_on_commit_callbacks(execute=True):  # the files go once the discard is committed
         response = client.post(f"/census/imports/{record.pk}/discard/", follow=True)
 
-    assert "已放弃导入 #%d，上传的文件已删除" % record.pk in response.content.decode()
+    assert f"已放弃导入 #{record.pk}，上传的文件已删除" in response.content.decode()
     record.refresh_from_db()
     assert (record.status, record.file.name, record.error_report.name) == (ImportStatus.DISCARDED, "", "")
     assert record.message == "已放弃：上传的文件和错误报告已删除" and record.original_name == "two.xlsx"
@@ -728,7 +731,7 @@ def test_a_discarded_preview_deletes_its_files_and_keeps_the_record(
 
 @pytest.mark.django_db
 def test_a_committed_import_cannot_be_discarded(tonghai_official, campaign, tmp_path):
-    from census.services.imports import census_import_discard
+    from census.importing.services import census_import_discard
 
     path = files.write_xlsx(tmp_path / "one.xlsx", SHORT_HEADERS, [row(姓名="甲", 身份证号码=files.ids("530423", 1, seed=35)[0], 类别="侨眷", 居住地区划代码="530423101")])
     record = import_file(tonghai_official, path, campaign, commit=True)
@@ -871,7 +874,7 @@ def test_a_registered_id_written_another_way_is_still_matched(tonghai_official, 
 def test_headcounts_after_imports_equal_a_recount(tonghai_official, campaign, school, tmp_path, places):
     """Imports add their changes to the headcounts (new people, moves between villages, units and
     categories); the result is what counting every person again gives."""
-    from census.headcounts import headcounts_rebuild
+    from census.registry.headcounts import headcounts_rebuild
 
     numbers = files.ids("530423", 6, seed=93)
     first = [

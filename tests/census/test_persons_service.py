@@ -10,14 +10,19 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from census.crypto import decrypt_text, lookup_hash
-from census.models import Headcount, Person, PersonEvent, PersonEventKind
-from census.services.persons import person_create, person_reveal, person_transfer, person_update
-from census.signals import census_changed
-from orgs.models import Region, Unit
-from orgs.scoping import forget_scope
-
-from . import import_files as files
+from census.registry.crypto import decrypt_text, lookup_hash
+from census.registry.models import Headcount, Person, PersonEvent, PersonEventKind
+from census.registry.services import (
+    person_create,
+    person_reveal,
+    person_transfer,
+    person_update,
+)
+from census.registry.signals import census_changed
+from orgs.access.scoping import forget_scope
+from orgs.regions.models import Region
+from orgs.units.models import Unit
+from tests.census import import_files as files
 
 HUANING = "此身份证号码已在云南省玉溪市华宁县登记，请联系该县办理迁移"
 
@@ -75,7 +80,7 @@ def test_the_database_never_holds_the_plain_id(tonghai_person, number, tonghai_o
     middle = number[6:14]
     with connection.cursor() as cursor:
         for table in (Person._meta.db_table, PersonEvent._meta.db_table, LogEntry._meta.db_table):
-            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 (fixed table names)
+            cursor.execute(f"SELECT * FROM {table}")
             for raw in cursor.fetchall():
                 text = " ".join(str(v) for v in raw)
                 assert number not in text and number.lower() not in text, table
@@ -205,7 +210,7 @@ def test_transfer_between_counties_keeps_history_and_updates_both_headcounts(
     tonghai_person, yuxi_staff, tonghai_official, places, school, campaign, django_capture_on_commit_callbacks
 ):
     # the registration happened before the campaign existed: count it in now
-    from census.headcounts import headcounts_rebuild
+    from census.registry.headcounts import headcounts_rebuild
 
     headcounts_rebuild(campaign=campaign)
     assert Headcount.objects.get(campaign=campaign, region=places["hexi"], unit=None, category="returned").count == 1
@@ -290,7 +295,7 @@ def test_reveal_needs_the_permission_and_is_audited(tonghai_person, tonghai_offi
 
 @pytest.mark.django_db
 def test_the_person_page_shows_changes_by_field_name_and_values_in_words(tonghai_person, tonghai_official, places, client_for, django_assert_max_num_queries):
-    from census.selectors import history_change_lines, person_history
+    from census.registry.selectors import history_change_lines, person_history
 
     person_update(
         person=tonghai_person, editor=tonghai_official, phone="13911112222", category="relative", region=places["nagu"],

@@ -14,8 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from census import rules
-from census.rules import Fulfilment, OrganizationFact, PlaceFacts, PolicyFacts, Verdict
+from census.coverage import rules
+from census.coverage.rules import (
+    Fulfilment,
+    OrganizationFact,
+    PlaceFacts,
+    PolicyFacts,
+    Verdict,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ON = dt.date(2026, 6, 1)
@@ -27,7 +33,9 @@ FOUNDING = ("planned", "drafting", "consulting", "approved", "congress", "filed"
 def fixture_policy(key: str, depth: int = 0) -> PolicyFacts:
     """A policy of fixtures/policies.json as the rules see it (the same mapping as census.coverage.policy_facts)."""
     item = next(p for p in json.loads((ROOT / "fixtures" / "policies.json").read_text(encoding="utf-8")) if p["key"] == key)
-    date = lambda v: dt.date.fromisoformat(v) if v else None
+    def date(v):
+        return dt.date.fromisoformat(v) if v else None
+
     return PolicyFacts(
         key=item["key"], short_name=item["short_name"], counted_categories=frozenset(item["counted_categories"]),
         township_threshold=item["township_threshold"], village_threshold=item["village_threshold"],
@@ -60,7 +68,7 @@ def judge(facts: PlaceFacts, policy: PolicyFacts = YUXI) -> rules.RuleResult:
 
 def test_importing_the_rules_loads_no_django():
     """A rules module that imports Django fails its own test (census/__init__.py included)."""
-    code = "import census.rules, sys; assert not any(m == 'django' or m.startswith('django.') for m in sys.modules)"
+    code = "import census.coverage.rules, sys; assert not any(m == 'django' or m.startswith('django.') for m in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
 

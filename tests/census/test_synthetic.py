@@ -10,13 +10,14 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
 
-from census.crypto import decrypt_text
 from census.importing.pipeline import run_census_import
-from census.models import Campaign, Headcount, Person
-from census.synthetic import resident_id, write_census_sheet
-from orgs.identifiers import validate_resident_id
-from orgs.models import Region, RegionLevel, Unit
-from .factories import import_record
+from census.importing.synthetic import resident_id, write_census_sheet
+from census.registry.crypto import decrypt_text
+from census.registry.models import Campaign, Headcount, Person
+from orgs.common.identifiers import validate_resident_id
+from orgs.regions.models import Region, RegionLevel
+from orgs.units.models import Unit
+from tests.census.factories import import_record
 
 
 class _Rollback(Exception):
@@ -50,8 +51,8 @@ def test_county_scale_is_deterministic_and_every_id_is_valid():
     out, people, villages, encrypted = generate_and_capture("--scale", "county", "--seed", "3")
     assert Person.objects.count() == 0  # rolled back
 
-    again_out, again_people, again_villages, _ = generate_and_capture("--scale", "county", "--seed", "3")
-    other_out, other_people, _, _ = generate_and_capture("--scale", "county", "--seed", "4")
+    _again_out, again_people, again_villages, _ = generate_and_capture("--scale", "county", "--seed", "3")
+    _other_out, other_people, _, _ = generate_and_capture("--scale", "county", "--seed", "4")
 
     assert out.startswith("scale=county townships=10 villages=100 units=100 people=5000 ")
     assert len(people) == 5000

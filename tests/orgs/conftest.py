@@ -25,6 +25,6 @@ def day():
 
 @pytest.fixture
 def policies(db):
-    from census.services.policies import policies_load
+    from census.coverage.services import policies_load
 
     policies_load()

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import factory
 
-from orgs.models import Organization, OrganizationKind, OrganizationStatus
-
-from ..factories import RegionFactory, region
+from orgs.organizations.founding import OrganizationStatus
+from orgs.organizations.models import Organization, OrganizationKind
+from tests.factories import RegionFactory, region
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):

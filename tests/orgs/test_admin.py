@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from orgs.models import FoundingStep, LeadershipMember, Organization, OrganizationKind, OrganizationStatus as S
-
-from ..factories import region
-from .factories import OrganizationFactory
+from orgs.organizations.founding import OrganizationStatus as S
+from orgs.organizations.models import (
+    FoundingStep,
+    LeadershipMember,
+    Organization,
+    OrganizationKind,
+)
+from tests.factories import region
+from tests.orgs.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 # The change page of an organization with its nine inlines (was 126 with a scope query per inline and check).

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from orgs.models import Home, HomeStanding, Organization, OrganizationKind, OrganizationStatus as S
-
-from ..factories import RegionFactory, region
-from .factories import OrganizationFactory
+from orgs.homes.models import Home, HomeStanding
+from orgs.organizations.founding import OrganizationStatus as S
+from orgs.organizations.models import Organization, OrganizationKind
+from tests.factories import RegionFactory, region
+from tests.orgs.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 LIST = "/api/organizations/"
@@ -28,7 +29,7 @@ def test_schema_has_the_organizations_and_their_nested_resources(api_client_for,
 def test_filters(api_client_for, yuxi_staff, django_assert_max_num_queries):
     town = RegionFactory(parent=region("530423"))
     a = OrganizationFactory(region=town, kind=OrganizationKind.GROUP, status=S.ACTIVE, name="甲小组")
-    b = OrganizationFactory(region=region("530424"), kind=OrganizationKind.BRANCH, name="乙分会")
+    OrganizationFactory(region=region("530424"), kind=OrganizationKind.BRANCH, name="乙分会")
     Home.objects.create(organization=a, name="甲之家", standing=HomeStanding.FULL)
     for n in range(10):  # enough rows that a query per row would show
         OrganizationFactory(region=town, name=f"丙小组{n}")
@@ -101,7 +102,7 @@ def test_an_activity_with_an_attachment_through_the_api(api_client_for, tonghai_
 
 
 def test_a_unit_or_superior_outside_the_callers_scope_does_not_exist(api_client_for, tonghai_official, huaning_official):
-    from orgs.models import Unit, UnitKind
+    from orgs.units.models import Unit, UnitKind
 
     huaning_unit = Unit.objects.create(name="华宁某机关", kind=UnitKind.ORGAN, region=region("530424"))
     huaning_org = OrganizationFactory(region=region("530424"), kind=OrganizationKind.COUNTY, name="华宁县侨联")

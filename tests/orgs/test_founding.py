@@ -1,20 +1,23 @@
 """The founding procedure: the table, who may do each step, dates, documents, the signal and coverage."""
 from __future__ import annotations
 
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from census.coverage import evaluate_coverage
-from census.models import Requirement
-from census.selectors import coverage_rollup
-from orgs.founding import TRANSITIONS
-from orgs.models import FoundingStep, Organization, OrganizationKind, OrganizationStatus as S
-from orgs.services.organizations import allowed_transitions, organization_create, organization_transition
-from orgs.signals import organization_status_changed
-
-from ..factories import region
+from census.coverage.models import Requirement
+from census.coverage.selectors import coverage_rollup
+from census.coverage.services import evaluate_coverage
+from orgs.organizations.founding import TRANSITIONS
+from orgs.organizations.founding import OrganizationStatus as S
+from orgs.organizations.models import FoundingStep, Organization, OrganizationKind
+from orgs.organizations.services import (
+    allowed_transitions,
+    organization_create,
+    organization_transition,
+)
+from orgs.organizations.signals import organization_status_changed
+from tests.factories import region
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +95,7 @@ def test_bad_documents_are_refused(tonghai_official, day, name, content, message
 
 
 def test_documents_over_the_size_limit_are_refused(tonghai_official, day, monkeypatch):
-    from orgs.services import documents
+    from orgs.common import documents
 
     monkeypatch.setattr(documents, "DOCUMENT_MAX_BYTES", 10)
     org = tonghai_federation(tonghai_official, day)
@@ -158,7 +161,7 @@ def test_out_of_scope_users_and_leadership_are_refused(tonghai_official, huaning
 
 def test_the_superior_organization_decides_who_answers(tonghai_official, yuxi_staff, day):
     """A village federation under a township federation: the township's editors answer (here the county)."""
-    from ..factories import RegionFactory
+    from tests.factories import RegionFactory
 
     town = RegionFactory(parent=region("530423"))
     township_fed = Organization.objects.create(name="测试镇侨联", kind=OrganizationKind.TOWNSHIP, region=town, status=S.ACTIVE)

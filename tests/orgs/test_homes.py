@@ -5,11 +5,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from orgs.models import Activity, Home, HomeAssessment, HomeStanding, LeadershipMember, OrganizationKind
-from orgs.services.homes import activity_create, home_assess, home_designate, home_save, leader_add
-
-from ..factories import region
-from .factories import OrganizationFactory
+from orgs.homes.models import Home, HomeAssessment, HomeStanding
+from orgs.homes.services import home_assess, home_designate, home_save
+from orgs.organizations.models import Activity, LeadershipMember, OrganizationKind
+from orgs.organizations.services import activity_create, leader_add
+from tests.factories import region
+from tests.orgs.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 ALL = {"organization": True, "team": True, "funding": True, "venue": True, "activities": True}
@@ -75,7 +76,7 @@ def test_festival_visit_and_bad_activity_values(org, tonghai_official, day):
     visit = activity_create(organization=org, actor=tonghai_official, duty="welfare", title="春节慰问", held_on=day(3),
                             participants=8, visits_left_behind_children=True, visits_empty_nest_elderly=True)
     assert visit.is_needy_visit
-    with pytest.raises(ValidationError, match="活动日期 .* 不能是将来的日期"):
+    with pytest.raises(ValidationError, match=r"活动日期 .* 不能是将来的日期"):
         activity_create(organization=org, actor=tonghai_official, duty="welfare", title="未来", held_on=day(-5))
     assert Activity.objects.count() == 1
 
@@ -109,8 +110,8 @@ def test_assessment_through_the_page(org, tonghai_client, tonghai_official, day)
 
 
 def test_the_demo_has_no_tonghai_county_federation_and_shows_every_stage(db):
-    from orgs.models import Organization
-    from orgs.services.demo import demo_organizations_create
+    from orgs.organizations.models import Organization
+    from qiaolian.demo.organizations import demo_organizations_create
 
     demo_organizations_create()
     assert not Organization.objects.filter(region__code="530423", kind="county").exists()
@@ -119,7 +120,7 @@ def test_the_demo_has_no_tonghai_county_federation_and_shows_every_stage(db):
     full = Home.objects.get(name="双江街道侨胞之家")
     assert full.standing == HomeStanding.FULL and full.designations.count() == 1
     assert demo_organizations_create() == 0  # idempotent
-    from orgs.models import FoundingStep
+    from orgs.organizations.models import FoundingStep
 
     steps = FoundingStep.objects.filter(note="演示数据")
     assert steps.exists() and not steps.filter(actor__isnull=True).exists()
@@ -138,8 +139,8 @@ def test_designation_through_the_page(org, tonghai_client, tonghai_official, day
 
 
 def test_the_detail_page_reads_in_a_fixed_number_of_queries(client_for, yuxi_staff, django_assert_max_num_queries):
-    from orgs.models import Organization
-    from orgs.services.demo import demo_organizations_create
+    from orgs.organizations.models import Organization
+    from qiaolian.demo.organizations import demo_organizations_create
 
     demo_organizations_create()
     client = client_for(yuxi_staff)

@@ -4,13 +4,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from census.coverage import evaluate_coverage
-from census.models import Requirement
-from orgs.models import FoundingStep, Organization, OrganizationKind, OrganizationStatus as S
-
-from ..census.factories import UnitFactory
-from ..factories import region
-from .factories import OrganizationFactory
+from census.coverage.models import Requirement
+from census.coverage.services import evaluate_coverage
+from orgs.organizations.founding import OrganizationStatus as S
+from orgs.organizations.models import FoundingStep, Organization, OrganizationKind
+from tests.census.factories import UnitFactory
+from tests.factories import region
+from tests.orgs.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

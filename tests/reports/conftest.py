@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from .factories import yuxi_world
+from tests.reports.factories import yuxi_world
 
 
 @pytest.fixture(autouse=True)

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from census.coverage import evaluate_coverage
-from census.models import Campaign, Headcount, Person
-from census.services.policies import policies_load
-from orgs.models import Home, HomeStanding, Organization, OrganizationKind, OrganizationStatus, Region, RegionLevel
-from orgs.services.demo import demo_organizations_create
-from tasks.models import Milestone, Plan, Task, TaskStatus
-
-from ..factories import RegionFactory, region
+from census.coverage.services import evaluate_coverage, policies_load
+from census.registry.models import Campaign, Headcount, Person
+from orgs.homes.models import Home, HomeStanding
+from orgs.organizations.founding import OrganizationStatus
+from orgs.organizations.models import Organization, OrganizationKind
+from orgs.regions.models import Region, RegionLevel
+from qiaolian.demo.organizations import demo_organizations_create
+from tasks.plans.models import Milestone, Plan, Task, TaskStatus
+from tests.factories import RegionFactory, region
 
 AS_OF = dt.date(2026, 6, 30)
 

@@ -12,12 +12,11 @@ import pytest
 from django.db.models import Count
 from openpyxl import load_workbook
 
-from census.models import Requirement
+from census.coverage.models import Requirement
 from tasks.reports.data import report_data
 from tasks.reports.pdf import report_pdf
 from tasks.reports.xlsx import report_xlsx
-
-from .factories import AS_OF
+from tests.reports.factories import AS_OF
 
 pytestmark = pytest.mark.django_db
 

@@ -10,12 +10,12 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from orgs.models import Organization, OrganizationKind, OrganizationStatus
-from tasks.dashboard import dashboard_data
+from orgs.organizations.founding import OrganizationStatus
+from orgs.organizations.models import Organization, OrganizationKind
+from tasks.dashboard.selectors import dashboard_data
 from tasks.reports import charts
 from tasks.reports.data import report_data
-
-from .factories import AS_OF
+from tests.reports.factories import AS_OF
 
 pytestmark = pytest.mark.django_db
 
@@ -85,8 +85,8 @@ def test_cached_and_invalidated_when_data_changes(world, django_assert_max_num_q
 
 
 def test_receivers_bump_the_version_once_per_transaction_on_commit(world, django_capture_on_commit_callbacks):
-    from tasks.dashboard import VERSION_KEY, dashboard_version
-    from tasks.receivers import dashboard_bump_on_commit
+    from tasks.dashboard.receivers import dashboard_bump_on_commit
+    from tasks.dashboard.selectors import VERSION_KEY, dashboard_version
 
     before = dashboard_version()
     _new_transaction()

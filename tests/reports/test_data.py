@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from django.db.models import Count
 
-from census.coverage import coverage_what_if
-from census.models import Requirement
-from orgs.models import Home, Region
+from census.coverage.models import Requirement
+from census.coverage.services import coverage_what_if
+from orgs.homes.models import Home
+from orgs.regions.models import Region
 from tasks.reports.data import report_data
-
-from ..factories import region
-from .factories import AS_OF
+from tests.factories import region
+from tests.reports.factories import AS_OF
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +87,8 @@ def test_fixed_number_of_queries(world, django_assert_max_num_queries):
 def test_people_come_from_an_open_campaign_over_the_scope(world):
     """An open campaign covering the scope keeps its headcounts current with the registry: read them
     (a few hundred rows) instead of counting the people (a million at province scale)."""
-    from census.headcounts import headcounts_rebuild
-    from census.models import Campaign
+    from census.registry.headcounts import headcounts_rebuild
+    from census.registry.models import Campaign
 
     live = Campaign.objects.create(year=2026, name="2026年度玉溪市侨情调查", region=world.yuxi, is_open=True)
     headcounts_rebuild(campaign=live)

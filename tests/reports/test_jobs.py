@@ -12,12 +12,15 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tasks.models import ReportJob, ReportStatus
-from tasks.report_jobs import build_report, delete_expired_reports, send_monthly_reports
 from tasks.reports import services
+from tasks.reports.jobs import (
+    build_report,
+    delete_expired_reports,
+    send_monthly_reports,
+)
+from tasks.reports.models import ReportJob, ReportStatus
 from tasks.reports.services import report_job_request
-
-from .factories import AS_OF
+from tests.reports.factories import AS_OF
 
 pytestmark = pytest.mark.django_db
 

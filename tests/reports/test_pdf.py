@@ -13,8 +13,7 @@ import pytest
 from tasks.reports import pdf as pdf_module
 from tasks.reports.data import report_data
 from tasks.reports.pdf import ReportError, report_html, report_pdf, static_only_fetcher
-
-from .factories import AS_OF
+from tests.reports.factories import AS_OF
 
 pytestmark = pytest.mark.django_db
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -66,7 +65,7 @@ def test_names_with_markup_fetch_nothing(world):
     hostile = '<img src="http://169.254.169.254/latest">&'
     world.township.name = f"镇{hostile}"
     world.township.save()
-    world.overdue_task.title = f'任务<img src="file:///etc/passwd">'
+    world.overdue_task.title = '任务<img src="file:///etc/passwd">'
     world.overdue_task.responsible_unit = '<link rel=stylesheet href="file:///etc/passwd">'
     world.overdue_task.save()
     data = report_data(world.tonghai, as_of=AS_OF)
@@ -79,9 +78,9 @@ def test_names_with_markup_fetch_nothing(world):
 
 
 def test_no_cjk_font_fails_loudly(world, monkeypatch):
-    import qiaolian.views
+    import tasks.reports.pdf
 
-    monkeypatch.setattr(qiaolian.views, "cjk_font_family", lambda: None)
+    monkeypatch.setattr(tasks.reports.pdf, "cjk_font_family", lambda: None)
     with pytest.raises(ReportError, match="中文字体"):
         pdf_module.report_pdf(report_data(world.tonghai, as_of=AS_OF))
 

@@ -2,7 +2,7 @@
 import importlib
 import pkgutil
 
-from . import registry
+from tests.scope import registry  # noqa: F401  (loaded first: the case modules register into it)
 
 for _module in pkgutil.iter_modules(__path__):
     if _module.name != "registry":

@@ -10,10 +10,17 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from rest_framework.authtoken.models import Token
 
-from orgs.models import Region
-
-from ..factories import UserFactory
-from .registry import ADMIN, Placed, Probe, RouteCase, Write, admin_only_cases, register
+from orgs.regions.models import Region
+from tests.factories import UserFactory
+from tests.scope.registry import (
+    ADMIN,
+    Placed,
+    Probe,
+    RouteCase,
+    Write,
+    admin_only_cases,
+    register,
+)
 
 User = get_user_model()
 

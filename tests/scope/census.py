@@ -7,6 +7,7 @@ and rollups by loading the shipped policies and evaluating a county (`evaluate_c
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
 import tempfile
 import uuid
@@ -16,26 +17,18 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from census.coverage import evaluate_coverage
-from census.models import (
-    Campaign,
-    CensusImport,
-    CoverageRollup,
-    Headcount,
-    ImportStatus,
-    Person,
-    PersonEvent,
-    Policy,
-    Requirement,
-)
-from census.services.persons import person_create
-from census.services.policies import policies_load
-from census.services.units import campaign_create, unit_create
-from census.synthetic import resident_id
-from orgs.models import Organization, OrganizationKind, OrganizationStatus, Region, RegionLevel, Unit
-
-from ..factories import RegionFactory
-from .registry import (
+from census.coverage.models import CoverageRollup, Policy, Requirement
+from census.coverage.services import evaluate_coverage, policies_load
+from census.importing.models import CensusImport, ImportStatus
+from census.importing.synthetic import resident_id
+from census.registry.models import Campaign, Headcount, Person, PersonEvent
+from census.registry.services import campaign_create, person_create, unit_create
+from orgs.organizations.founding import OrganizationStatus
+from orgs.organizations.models import Organization, OrganizationKind
+from orgs.regions.models import Region, RegionLevel
+from orgs.units.models import Unit
+from tests.factories import RegionFactory
+from tests.scope.registry import (
     ADMIN,
     ADMIN_METHODS,
     API,
@@ -502,7 +495,7 @@ def import_confirm(model, build):
     """The confirmation step, as if the upload step had stored the file."""
     def body(world, obj, region):
         model_admin = admin.site._registry[model]
-        name = f"qiaolian-matrix-{uuid.uuid4().hex}.csv"
+        name = f"qiaolian-matrix-{os.getpid()}-{uuid.uuid4().hex}.csv"
         with open(f"{tempfile.gettempdir()}/{name}", "wb") as handle:
             handle.write(build(region))
         return {"import_file_name": name, "original_file_name": "rows.csv", "resource": "0",
@@ -520,16 +513,8 @@ def import_export_cases(placed, app_model, model, build=None):
                   reads=(Probe(shows_own=False, name="form"), Probe("POST", data=export_form(model), name="csv"))),
     ]
     if build is None:
-        return cases + [
-            RouteCase(f"{prefix}_import", ADMIN, placed, methods=ADMIN_METHODS, reads=(Probe(shows_own=False),), admin_only=True),
-            RouteCase(f"{prefix}_process_import", ADMIN, placed, methods=("POST",), reads=(), admin_only=True),
-        ]
-    return cases + [
-        RouteCase(f"{prefix}_import", ADMIN, placed, methods=ADMIN_METHODS, reads=(Probe(shows_own=False),),
-                  writes=(Write("POST", import_upload(model, build), action="none", name="upload"),), leader_reads=False),
-        RouteCase(f"{prefix}_process_import", ADMIN, placed, methods=("POST",), reads=(),
-                  writes=(Write("POST", import_confirm(model, build), action="create", moves=True, name="confirm"),)),
-    ]
+        return [*cases, RouteCase(f"{prefix}_import", ADMIN, placed, methods=ADMIN_METHODS, reads=(Probe(shows_own=False),), admin_only=True), RouteCase(f"{prefix}_process_import", ADMIN, placed, methods=("POST",), reads=(), admin_only=True)]
+    return [*cases, RouteCase(f"{prefix}_import", ADMIN, placed, methods=ADMIN_METHODS, reads=(Probe(shows_own=False),), writes=(Write("POST", import_upload(model, build), action="none", name="upload"),), leader_reads=False), RouteCase(f"{prefix}_process_import", ADMIN, placed, methods=("POST",), reads=(), writes=(Write("POST", import_confirm(model, build), action="create", moves=True, name="confirm"),))]
 
 
 # Writes nobody but an administrator may send (control=False: no positive control for the scoped users).

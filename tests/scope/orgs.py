@@ -2,17 +2,41 @@
 Membership admin with its import and export."""
 from __future__ import annotations
 
+import datetime as _dt
+import os
 import tempfile
 import uuid
 
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone as _tz
 
-from orgs.models import Membership, Region, RegionLevel, Role
-
-from ..factories import MembershipFactory, RegionFactory, UserFactory
-from .registry import ADMIN, ADMIN_METHODS, API, WEB, Placed, Probe, RouteCase, Write, register, scoped_admin_cases
+from orgs.access.models import Membership
+from orgs.access.roles import Role
+from orgs.homes.models import Home, HomeAssessment, HomeDesignation, HomeStanding
+from orgs.organizations.models import (
+    Activity,
+    FoundingStep,
+    LeadershipMember,
+    Organization,
+    OrganizationKind,
+)
+from orgs.regions.models import Region, RegionLevel
+from tests.factories import MembershipFactory, RegionFactory, UserFactory
+from tests.scope.registry import (
+    ADMIN,
+    ADMIN_METHODS,
+    API,
+    WEB,
+    Placed,
+    Probe,
+    RouteCase,
+    Write,
+    register,
+    scoped_admin_cases,
+)
 
 REGION_COLUMNS = [f.attname for f in Region._meta.concrete_fields]
 
@@ -138,7 +162,7 @@ def region_import_upload(world, obj, region):
 def region_process_import_body(world, obj, region):
     """The confirmation step, as if the upload step had stored the file."""
     model_admin = admin.site._registry[Region]
-    name = f"qiaolian-matrix-{uuid.uuid4().hex}.csv"
+    name = f"qiaolian-matrix-{os.getpid()}-{uuid.uuid4().hex}.csv"
     with open(f"{tempfile.gettempdir()}/{name}", "wb") as handle:
         handle.write(_import_csv(region))
     return {
@@ -198,24 +222,8 @@ register(
 # ---- organizations: pages, API, admin import/export (issue 5). A part added to an organization (a
 # step, a leader, an activity) is a change of that organization: the writes are declared as changes. ----------------------------------------------
 
-import datetime as _dt  # noqa: E402
 
-from django.core.files.base import ContentFile  # noqa: E402
-from django.utils import timezone as _tz  # noqa: E402
-
-from orgs.models import (  # noqa: E402
-    Activity,
-    FoundingStep,
-    Home,
-    HomeAssessment,
-    HomeDesignation,
-    HomeStanding,
-    LeadershipMember,
-    Organization,
-    OrganizationKind,
-)
-
-from .census import ORGANIZATION, import_export_cases  # noqa: E402
+from tests.scope.census import ORGANIZATION, import_export_cases  # noqa: E402
 
 
 def _today() -> str:

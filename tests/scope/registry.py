@@ -23,8 +23,9 @@ its `RouteCase`s (the module is imported automatically). A route of the project 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
 

@@ -7,11 +7,18 @@ import datetime as dt
 
 from django.core.files.base import ContentFile
 
-from orgs.models import RegionLevel
-from tasks.models import ReportJob, ReportStatus
-
-from ..factories import RegionFactory
-from .registry import API, WEB, Placed, Probe, RouteCase, admin_only_cases, register
+from orgs.regions.models import RegionLevel
+from tasks.reports.models import ReportJob, ReportStatus
+from tests.factories import RegionFactory
+from tests.scope.registry import (
+    API,
+    WEB,
+    Placed,
+    Probe,
+    RouteCase,
+    admin_only_cases,
+    register,
+)
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 

@@ -9,9 +9,20 @@ import datetime
 
 from django.contrib.auth import get_user_model
 
-from tasks.models import Digest, Milestone, Notification, OutboxMessage, Plan, Task
-
-from .registry import API, FOREIGN_REGION, OWN_REGION, WEB, Placed, Probe, RouteCase, Write, admin_only_cases, register
+from tasks.notifications.models import Digest, Notification, OutboxMessage
+from tasks.plans.models import Milestone, Plan, Task
+from tests.scope.registry import (
+    API,
+    FOREIGN_REGION,
+    OWN_REGION,
+    WEB,
+    Placed,
+    Probe,
+    RouteCase,
+    Write,
+    admin_only_cases,
+    register,
+)
 
 User = get_user_model()
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -131,7 +142,7 @@ def _evidence_task(region) -> Task:
 def _attachment_update(region):
     from django.core.files.base import ContentFile
 
-    from tasks.models import TaskUpdate
+    from tasks.plans.models import TaskUpdate
 
     update = TaskUpdate(task=_task(region), note="-")
     update.attachment.save(f"matrix-{region.code}.pdf", ContentFile(f"%PDF-1.4 {_short(region)}矩阵附件".encode()), save=True)

@@ -3,9 +3,9 @@ import datetime
 
 import pytest
 
-from tasks.models import Plan
-from tasks.services.demo import demo_liaisons_create
-from tasks.services.plans import plans_load
+from qiaolian.demo.plans import demo_liaisons_create
+from tasks.plans.models import Plan
+from tasks.plans.services import plans_load
 
 WALK_START = datetime.date(2022, 11, 1)
 

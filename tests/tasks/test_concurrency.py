@@ -8,9 +8,9 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from tasks.models import Digest, Notification, OutboxMessage, Task
-
-from .test_worker import _load_yuxi, _reload_session_data  # noqa: F401 - module fixture: these tests flush
+from tasks.notifications.models import Digest, Notification, OutboxMessage
+from tasks.plans.models import Task
+from tests.tasks.test_worker import _load_yuxi, _reload_session_data  # noqa: F401 - module fixture: these tests flush
 
 
 def _at_once(fn, n: int = 2) -> tuple[list, list]:
@@ -20,7 +20,7 @@ def _at_once(fn, n: int = 2) -> tuple[list, list]:
         try:
             barrier.wait()
             results.append(fn())
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
+        except Exception as error:
             errors.append(error)
         finally:
             connections.close_all()
@@ -41,7 +41,7 @@ def _skip_unless_postgres():
 @pytest.mark.django_db(transaction=True)
 def test_two_reminder_runs_at_once_deliver_each_digest_once():
     _skip_unless_postgres()
-    from tasks.services.reminders import reminders_send
+    from tasks.reminders.services import reminders_send
 
     _load_yuxi()
     results, errors = _at_once(lambda: reminders_send(today=datetime.date(2022, 12, 24)))
@@ -55,7 +55,7 @@ def test_two_reminder_runs_at_once_deliver_each_digest_once():
 def test_generated_tasks_created_twice_at_once_create_each_task_once():
     """E.g. the daily job's yearly occurrences while a plan is reloaded (same `_tasks_bulk_create` as gap tasks)."""
     _skip_unless_postgres()
-    from tasks.services.tasks import milestone_tasks_create
+    from tasks.plans.services import milestone_tasks_create
 
     plan = _load_yuxi()
     milestone = plan.milestones.exclude(task_level="").order_by("deadline").first()

@@ -5,8 +5,9 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from orgs.models import Region
-from tasks.models import ReportJob, ReportStatus, Task, TaskStatus, TaskUpdate
+from orgs.regions.models import Region
+from tasks.plans.models import Task, TaskStatus, TaskUpdate
+from tasks.reports.models import ReportJob, ReportStatus
 
 PDF = b"%PDF-1.4 evidence"
 

@@ -6,8 +6,9 @@ import datetime
 import pytest
 from django.conf import settings
 
-from tasks.jobs import relay_outbox, send_reminders
-from tasks.models import Digest
+from tasks.notifications.jobs import relay_outbox
+from tasks.notifications.models import Digest
+from tasks.reminders.jobs import send_reminders
 
 
 def test_job_names_and_delivery_guarantees():

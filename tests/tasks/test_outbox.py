@@ -6,13 +6,13 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from orgs.models import Region
-from tasks.models import Notification, OutboxMessage, OutboxStatus, Task
-from tasks.services.notify import MAX_ATTEMPTS, notifications_send, outbox_relay
-from tasks.services.reminders import superior_regions
-from tasks.services.tasks import task_create
-
-from ..factories import RegionFactory
+from orgs.regions.models import Region
+from tasks.notifications.models import Notification, OutboxMessage, OutboxStatus
+from tasks.notifications.services import MAX_ATTEMPTS, notifications_send, outbox_relay
+from tasks.plans.models import Task
+from tasks.plans.services import task_create
+from tasks.reminders.services import superior_regions
+from tests.factories import RegionFactory
 
 
 class BrokenBackend:
@@ -119,7 +119,7 @@ def test_superior_regions_walk_county_city_province(yuxi_plan):
 def test_admin_retry_requeues_failed_messages_but_never_a_sent_one(client_for, admin_user, tonghai_official):
     from django.utils import timezone
 
-    from tasks.models import OutboxMessage, OutboxStatus
+    from tasks.notifications.models import OutboxMessage, OutboxStatus
 
     def message(key, status):
         return OutboxMessage.objects.create(key=key, recipient=tonghai_official, to_address="t@example.org",

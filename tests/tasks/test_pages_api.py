@@ -4,8 +4,9 @@ import datetime
 
 import pytest
 
-from tasks.models import Notification, Task, TaskStatus
-from tasks.services.reminders import reminders_send
+from tasks.notifications.models import Notification
+from tasks.plans.models import Task, TaskStatus
+from tasks.reminders.services import reminders_send
 
 
 @pytest.mark.django_db
@@ -128,8 +129,9 @@ def test_create_page_assigns_and_notifies_and_refuses_foreign_regions(yuxi_plan,
 
 @pytest.mark.django_db
 def test_completed_task_links_to_its_organization(yuxi_plan, client_for, tonghai_official):
-    from orgs.models import Organization, Region
-    from tasks.services.tasks import tasks_complete_for_organization
+    from orgs.organizations.models import Organization
+    from orgs.regions.models import Region
+    from tasks.plans.services import tasks_complete_for_organization
 
     org = Organization.objects.create(name="通海县侨联", kind="county", region=Region.objects.get(code="530423"), status="active")
     [task] = tasks_complete_for_organization(organization=org)

@@ -5,8 +5,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orgs.models import Region
-from tasks.models import Notification, ReportJob, Task, TaskUpdate
+from orgs.regions.models import Region
+from tasks.notifications.models import Notification
+from tasks.plans.models import Task, TaskUpdate
+from tasks.reports.models import ReportJob
 
 PAGES = ("/tasks/", "/tasks/mine/", "/tasks/timeline/", "/tasks/inbox/", "/reports/", "/api/tasks/", "/api/plans/",
          "/api/milestones/", "/api/notifications/", "/api/reports/")
@@ -18,7 +20,7 @@ def _grow(task, user, n):
     region = Region.objects.get(code="530423")
     ReportJob.objects.bulk_create([ReportJob(region=region, format="pdf", as_of=datetime.date(2026, 1, 1), requested_by=user)
                                    for _ in range(n)])
-    for i, other in enumerate(Task.objects.filter(region__code__startswith="530423")[:n]):
+    for _i, other in enumerate(Task.objects.filter(region__code__startswith="530423")[:n]):
         other.responsible_users.add(user)
 
 

@@ -8,18 +8,23 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 
-from tasks.models import Digest, Notification, OutboxMessage, OutboxStatus, Task, TaskStatus
-from tasks.services.reminders import escalation_due, overdue_reminder_due, reminder_deadlines, reminders_send
-
-from .conftest import WALK_START
+from tasks.notifications.models import Digest, Notification, OutboxMessage, OutboxStatus
+from tasks.plans.models import Task, TaskStatus
+from tasks.reminders.services import (
+    escalation_due,
+    overdue_reminder_due,
+    reminder_deadlines,
+    reminders_send,
+)
+from tests.tasks.conftest import WALK_START
 
 User = get_user_model()
 D = datetime.date
 
 
 def test_cadence_is_daily_for_a_week_then_weekly():
-    assert [d for d in range(0, 30) if overdue_reminder_due(d)] == [1, 2, 3, 4, 5, 6, 7, 8, 15, 22, 29]
-    assert [d for d in range(0, 30) if escalation_due(d)] == [8, 15, 22, 29]
+    assert [d for d in range(30) if overdue_reminder_due(d)] == [1, 2, 3, 4, 5, 6, 7, 8, 15, 22, 29]
+    assert [d for d in range(30) if escalation_due(d)] == [8, 15, 22, 29]
 
 
 def test_reminder_deadlines_cover_the_weekly_tail():
@@ -91,7 +96,7 @@ def test_done_and_cancelled_tasks_remind_nobody(yuxi_plan):
 
 @pytest.mark.django_db
 def test_inbox_only_users_get_no_email(yuxi_plan, tonghai_official, email_backend):
-    from tasks.services.notify import notification_preference_set, outbox_relay
+    from tasks.notifications.services import notification_preference_set, outbox_relay
 
     notification_preference_set(user=tonghai_official, channel="inbox")
     reminders_send(today=D(2022, 12, 30))

@@ -6,13 +6,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from census.models import Policy, Requirement
-from census.services.policies import policies_load
-from census.signals import requirement_changed
-from orgs.models import Organization, OrganizationKind, OrganizationStatus, Region
-from orgs.signals import organization_status_changed
-from tasks.models import Milestone, Notification, OutboxMessage, Plan, Task, TaskStatus, TaskUpdate
-from tasks.services.tasks import (
+from census.coverage.models import Policy, Requirement
+from census.coverage.services import policies_load
+from census.coverage.signals import requirement_changed
+from orgs.organizations.founding import OrganizationStatus
+from orgs.organizations.models import Organization, OrganizationKind
+from orgs.organizations.signals import organization_status_changed
+from orgs.regions.models import Region
+from tasks.notifications.models import Notification, OutboxMessage
+from tasks.plans.models import Milestone, Plan, Task, TaskStatus, TaskUpdate
+from tasks.plans.services import (
     recurring_tasks_ensure,
     task_create,
     task_status_change,
@@ -20,8 +23,7 @@ from tasks.services.tasks import (
     task_update_add,
     tasks_from_gaps,
 )
-
-from ..factories import RegionFactory
+from tests.factories import RegionFactory
 
 D = datetime.date
 
@@ -191,7 +193,7 @@ def test_active_organization_completes_the_place_task(yuxi_plan, tonghai_officia
 @pytest.mark.django_db
 def test_founding_procedure_through_the_orgs_service_completes_the_task(yuxi_plan, tonghai_official, yuxi_staff,
                                                                         django_capture_on_commit_callbacks):
-    from orgs.services.organizations import organization_create, organization_transition
+    from orgs.organizations.services import organization_create, organization_transition
 
     today = timezone.localdate()
     tonghai = Region.objects.get(code="530423")

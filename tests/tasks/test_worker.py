@@ -19,7 +19,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tasks.models import Digest, OutboxMessage, OutboxStatus, Plan, Task
+from tasks.notifications.models import Digest, OutboxMessage, OutboxStatus
+from tasks.plans.models import Plan, Task
 
 ROOT = Path(settings.BASE_DIR)
 CELERY = str(Path(sys.executable).parent / "celery")
@@ -49,11 +50,11 @@ def _reload_session_data(django_db_blocker):
     yield
     from django.contrib.contenttypes.models import ContentType
 
-    from orgs.services.demo import demo_regions_load, demo_users_create
+    from qiaolian.demo.organizations import demo_regions_load, demo_users_create
 
     with django_db_blocker.unblock():
         ContentType.objects.clear_cache()
-        from orgs.models import Region
+        from orgs.regions.models import Region
 
         if not Region.objects.exists():
             demo_regions_load()
@@ -100,15 +101,15 @@ def _wait(predicate, timeout: float = 60.0) -> bool:
 
 
 def _load_yuxi():
-    from orgs.models import Region
+    from orgs.regions.models import Region
 
     if not Region.objects.exists():
-        from orgs.services.demo import demo_regions_load, demo_users_create
+        from qiaolian.demo.organizations import demo_regions_load, demo_users_create
 
         demo_regions_load()
         demo_users_create()
-    from tasks.services.demo import demo_liaisons_create
-    from tasks.services.plans import plan_load, PLAN_FILES
+    from qiaolian.demo.plans import demo_liaisons_create
+    from tasks.plans.services import PLAN_FILES, plan_load
 
     demo_liaisons_create()
     plan_load(path=PLAN_FILES[0], today=datetime.date(2022, 11, 1))
@@ -118,7 +119,7 @@ def _load_yuxi():
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_delivers_a_digest(tmp_path):
     _require_worker_setup()
-    from tasks.jobs import send_reminders
+    from tasks.reminders.jobs import send_reminders
 
     _load_yuxi()
     log = tmp_path / "worker.log"
@@ -183,9 +184,9 @@ def private_broker():
 def test_broker_down_mid_way_loses_nothing_and_sends_nothing_twice(tmp_path, private_broker):
     from django.contrib.auth import get_user_model
 
-    from orgs.models import Region
-    from tasks.jobs import relay_outbox
-    from tasks.services.tasks import task_create
+    from orgs.regions.models import Region
+    from tasks.notifications.jobs import relay_outbox
+    from tasks.plans.services import task_create
 
     plan = _load_yuxi()
     tonghai = Region.objects.get(code="530423")

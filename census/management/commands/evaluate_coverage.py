@@ -4,9 +4,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from census.coverage import evaluate_coverage
-from census.selectors import coverage_rollup
-from orgs.models import Region
+from census.coverage.selectors import coverage_rollup
+from census.coverage.services import evaluate_coverage
+from orgs.regions.models import Region
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from census.synthetic import SCALES, generate_census, write_census_sheet
+from census.importing.synthetic import SCALES, generate_census, write_census_sheet
 
 
 class Command(BaseCommand):

@@ -13,10 +13,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from census.importing.checked import file_checksum
+from census.importing.models import CensusImport, ImportStatus
 from census.importing.reading import FileRejected
-from census.models import CensusImport, ImportStatus
-from census.selectors import campaign_for_import
-from census.services.imports import census_import_request, census_import_run, census_import_upload
+from census.importing.services import (
+    census_import_request,
+    census_import_run,
+    census_import_upload,
+)
+from census.registry.selectors import campaign_for_import
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from census.headcounts import headcounts_rebuild
-from census.models import Campaign
+from census.registry.headcounts import headcounts_rebuild
+from census.registry.models import Campaign
 
 
 class Command(BaseCommand):

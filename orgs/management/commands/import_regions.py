@@ -4,9 +4,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from orgs.audit import AuditEvent, audit_event
-from orgs.models import Region
-from orgs.services.regions import RegionFileError, regions_import_file
+from orgs.common.audit import AuditEvent, audit_event
+from orgs.regions.models import Region
+from orgs.regions.services import RegionFileError, regions_import_file
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ import tablib
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from census.resources import PersonResource
+from census.importing.resources import PersonResource
 
 
 class Command(BaseCommand):

@@ -12,10 +12,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from census.coverage import evaluate_coverage
-from census.models import Person
-from census.services.persons import person_update
-from orgs.models import Region
+from census.coverage.services import evaluate_coverage
+from census.registry.models import Person
+from census.registry.services import person_update
+from orgs.regions.models import Region
 
 
 def _median_ms(action, times: int = 7) -> float:
@@ -66,4 +66,4 @@ class Command(BaseCommand):
             ("person_list", "/census/persons/"),
         ):
             status = client.get(url).status_code
-            self.stdout.write(f"{name}_ms={_median_ms(lambda: client.get(url)):.0f} {name}_status={status}")
+            self.stdout.write(f"{name}_ms={_median_ms(lambda url=url: client.get(url)):.0f} {name}_status={status}")

@@ -2,11 +2,15 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from census.coverage import evaluate_coverage
-from census.services.policies import policies_load
-from census.synthetic import generate_census
-from orgs.models import Region
-from orgs.services.demo import demo_organizations_create, demo_regions_load, demo_users_create
+from census.coverage.services import evaluate_coverage, policies_load
+from census.importing.synthetic import generate_census
+from orgs.regions.models import Region
+from qiaolian.demo.organizations import (
+    demo_organizations_create,
+    demo_regions_load,
+    demo_users_create,
+)
+from qiaolian.demo.plans import demo_plans_load
 
 
 class Command(BaseCommand):
@@ -30,14 +34,12 @@ class Command(BaseCommand):
         logins = demo_users_create()
         from django.test.utils import override_settings
 
-        from tasks.services.demo import demo_plans_load
-
         # The plans' new tasks notify their responsible persons (inbox, kept); their e-mails are not printed.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             plans = demo_plans_load()
         for result in plans:
             self.stdout.write(f"plan: {result.plan.title} milestones={result.milestones} tasks={result.tasks}")
         self.stdout.write("")
-        self.stdout.write("演示账号 / demo logins (password: %s)" % settings.DEMO_PASSWORD)
+        self.stdout.write(f"演示账号 / demo logins (password: {settings.DEMO_PASSWORD})")
         for login in logins:
             self.stdout.write(f"  {login.username:<18} {login.description}")

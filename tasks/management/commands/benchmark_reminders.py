@@ -14,9 +14,13 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test import RequestFactory
 
-from orgs.models import Region
-from tasks.models import Digest, Milestone, OutboxMessage, Plan, Task
-from tasks.services.reminders import reminder_deadlines, reminders_send
+from orgs.regions.models import Region
+from tasks.notifications.models import Digest, OutboxMessage
+from tasks.notifications.services import outbox_relay
+from tasks.plans.models import Milestone, Plan, Task
+from tasks.plans.views import task_board
+from tasks.reminders import services as reminders
+from tasks.reminders.services import reminder_deadlines, reminders_send
 
 
 class Command(BaseCommand):
@@ -43,14 +47,11 @@ class Command(BaseCommand):
         Digest.objects.filter(day=day).delete()
         OutboxMessage.objects.all().delete()
         # The relay is its own job (a worker in production; eager here): time it apart from the digests.
-        import tasks.services.reminders as reminders
-
         kick, reminders.outbox_kick = reminders.outbox_kick, lambda: None
         started = time.perf_counter()
         first = reminders_send(today=day)
         first_seconds = time.perf_counter() - started
         reminders.outbox_kick = kick
-        from tasks.services.notify import outbox_relay
 
         started = time.perf_counter()
         relayed = outbox_relay()
@@ -104,7 +105,6 @@ class Command(BaseCommand):
         return user_ids
 
     def _board_ms(self, username: str) -> float:
-        from tasks.views import task_board
 
         user = get_user_model().objects.get(username=username)
         factory = RequestFactory()

@@ -16,9 +16,13 @@ from django.core.management.base import BaseCommand
 from django.test import Client
 from django.utils import timezone
 
-from census.models import Requirement
-from orgs.models import Home, HomeStanding, Organization, Region
-from tasks.models import Milestone, Plan, Task, TaskStatus
+from census.coverage.models import Requirement
+from orgs.homes.models import Home, HomeStanding
+from orgs.organizations.models import Organization
+from orgs.regions.models import Region
+from tasks.plans.models import Milestone, Plan, Task, TaskStatus
+from tasks.reports.data import report_data
+from tasks.reports.services import report_render
 
 
 def _prepare(root: Region) -> int:
@@ -54,7 +58,6 @@ class Command(BaseCommand):
         parser.add_argument("--prepare", action="store_true")
 
     def handle(self, *args, region, user, prepare, **options):
-        from tasks.reports.services import report_render
 
         root = Region.objects.get(code=region)
         if prepare:
@@ -79,7 +82,6 @@ class Command(BaseCommand):
         started = time.perf_counter()
         content = report_render(root, fmt="xlsx", as_of=timezone.localdate())
         self.stdout.write(f"xlsx_seconds={time.perf_counter() - started:.2f} xlsx_bytes={len(content)}")
-        from tasks.reports.data import report_data
 
         data = report_data(root, as_of=timezone.localdate())
         self.stdout.write(f"gaps={len(data.gaps)} overdue={data.overdue_count} areas={len(data.areas)} homes={len(data.homes)}")

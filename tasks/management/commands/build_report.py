@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgs.models import Region
-from tasks.models import ReportFormat
+from orgs.regions.models import Region
+from tasks.reports.models import ReportFormat
+from tasks.reports.services import report_render
 
 
 class Command(BaseCommand):
@@ -23,7 +24,6 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="统计截止日期 YYYY-MM-DD（默认今天）")
 
     def handle(self, *args, **options):
-        from tasks.reports.services import report_render
 
         region = Region.objects.filter(code=options["region"]).first()
         if region is None:
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             content = report_render(region, fmt=options["format"], as_of=as_of)
-        except Exception as error:  # noqa: BLE001 - say why, exit non-zero
+        except Exception as error:
             raise CommandError(_("报告生成失败：%(reason)s") % {"reason": error}) from error
         out = Path(options["out"])
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,10 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tasks.notifications.services import outbox_relay
+from tasks.plans.services import recurring_tasks_ensure
+from tasks.reminders.services import reminders_send
+
 
 class Command(BaseCommand):
     help = "Runs the daily reminder job now (for back-fills and tests); safe to run twice on a day."
@@ -12,9 +16,6 @@ class Command(BaseCommand):
         parser.add_argument("--relay", action="store_true", help="also send pending outbox e-mails now")
 
     def handle(self, *args, today=None, relay=False, **options):
-        from tasks.services.notify import outbox_relay
-        from tasks.services.reminders import reminders_send
-        from tasks.services.tasks import recurring_tasks_ensure
 
         if today:
             try:

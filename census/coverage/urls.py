@@ -1,0 +1,11 @@
+"""Pages of coverage (应建 verdicts): gaps, what-if, comparison of rounds. Joined into the `census`
+namespace by `census/urls.py`."""
+from django.urls import path
+
+from census.coverage import views
+
+urlpatterns = [
+    path("coverage/gaps/", views.coverage_gaps, name="coverage-gaps"),
+    path("coverage/what-if/", views.coverage_what_if_view, name="coverage-what-if"),
+    path("coverage/compare/", views.coverage_compare, name="coverage-compare"),
+]

@@ -1,0 +1,196 @@
+"""Census imports as a user sees them: upload → preview (nothing written) → commit (all-or-nothing,
+or the valid rows only). Large files run as a Celery job that reports progress on the record."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from census.importing.checked import checked_discard, checked_path, file_checksum
+from census.importing.columns import HeaderError
+from census.importing.models import CensusImport, ImportStatus
+from census.importing.pipeline import (
+    MAX_STORED_ERRORS,
+    ImportOutcome,
+    run_census_import,
+)
+from census.importing.reading import FileRejected, check_upload
+from census.importing.workbooks import error_report_workbook
+from census.registry.models import Campaign
+from orgs.access.scoping import user_scope
+from orgs.common.audit import AuditEvent, audit_event
+from orgs.common.dispatch import job_enqueue
+from orgs.regions.models import Region
+
+# The Celery name of `census.importing.jobs.census_import_job` (kept from before the restructure: queued
+# messages of a running deployment still find it).
+CENSUS_IMPORT_JOB = "census.jobs.census_import_job"
+
+
+def _import_region(user, campaign: Campaign):
+    scope = user_scope(user)
+    if scope.is_admin:
+        return campaign.region
+    if not scope.editable:
+        raise PermissionDenied(_("只读角色不能导入数据"))
+
+    return Region.objects.get(pk=scope.editable[0].region_id)
+
+
+@transaction.atomic
+def census_import_upload(*, user, uploaded_file, campaign: Campaign) -> CensusImport:
+    """Keeps the uploaded file with a new import record (nothing is read into the registry yet). A file
+    refused as a whole (too large, not what its name says, a hostile archive) raises FileRejected and
+    nothing is stored: no record, no file."""
+    check_upload(uploaded_file, uploaded_file.name, uploaded_file.size)
+    if not Campaign.objects.visible_to(user).filter(pk=campaign.pk).exists():
+        raise PermissionDenied
+    if not campaign.is_open:
+        raise ValidationError(_("调查“%(name)s”已结束，不能再导入") % {"name": campaign.name})
+    record = CensusImport(
+        user=user, campaign=campaign, region=_import_region(user, campaign), original_name=Path(uploaded_file.name).name[:255]
+    )
+    record.file.save(Path(uploaded_file.name).name, uploaded_file, save=False)
+    record.checksum = file_checksum(Path(record.file.path))
+    record.save()
+    return record
+
+
+def _store_outcome(record: CensusImport, outcome: ImportOutcome) -> None:
+    record.rows, record.new, record.updated = outcome.rows, outcome.new, outcome.updated
+    record.unchanged, record.invalid = outcome.unchanged, outcome.invalid
+    record.errors = [e.as_dict() for e in outcome.errors[:MAX_STORED_ERRORS]]
+    if outcome.ignored_headers:
+        record.message = _("已忽略无法识别的列：%(cols)s") % {"cols": "、".join(outcome.ignored_headers)}
+    if record.error_report:  # the preview's report: replaced (it holds resident IDs; no copy is left behind)
+        record.error_report.delete(save=False)
+    if outcome.invalid_rows:
+        report = error_report_workbook(outcome.header, outcome.invalid_rows, outcome.errors_by_row())
+        record.error_report.save(f"errors-{record.pk}.xlsx", ContentFile(report), save=False)
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, OSError):  # the stored upload is gone or unreadable
+        return _("无法读取已上传的文件，请重新上传")
+    return str(error)
+
+
+def census_import_is_large(record: CensusImport) -> bool:
+    return record.file.size > settings.CENSUS_ASYNC_BYTES
+
+
+def census_import_run(*, record: CensusImport, commit: bool, valid_only: bool = False) -> CensusImport:
+    """Runs the pipeline for a record (preview or commit) and stores counts, errors and the report.
+    A file refused as a whole marks the record failed with the reason; nothing is written then."""
+    record.status = ImportStatus.RUNNING
+    record.progress = 0
+    record.save(update_fields=["status", "progress"])
+
+    expected_rows = record.rows  # known after the preview; the preview itself reports rows read
+
+    def progress(rows_done: int) -> None:
+        if expected_rows:
+            CensusImport.objects.filter(pk=record.pk).update(progress=min(99, int(100 * rows_done / expected_rows)))
+        else:
+            CensusImport.objects.filter(pk=record.pk).update(rows=rows_done)
+
+    path = Path(record.file.path)
+    keep = checked_path(path)
+    try:
+        checksum = file_checksum(path)
+        if record.checksum and checksum != record.checksum:
+            raise FileRejected(_("文件在上传后被改动（校验值不符），未写入任何数据：请重新上传"))
+        outcome = run_census_import(
+            path, record.original_name, user=record.user, campaign=record.campaign,
+            commit=commit, valid_only=valid_only, progress=progress, record=record,
+            keep=keep, checksum=checksum,
+        )
+    except (FileRejected, HeaderError, ValueError, OSError) as error:
+        if commit:
+            checked_discard(keep)
+        record.status, record.message, record.finished_at = ImportStatus.FAILED, _message(error), timezone.now()
+        record.save()
+        return record
+    if commit:
+        checked_discard(keep)  # the preview's findings are spent (and hold resident IDs)
+    _store_outcome(record, outcome)
+    record.valid_only = valid_only
+    record.progress = 100
+    if not commit:
+        record.status = ImportStatus.PREVIEWED
+    elif outcome.written:
+        record.status = ImportStatus.COMMITTED
+        record.finished_at = timezone.now()
+        audit_event(
+            event=AuditEvent.IMPORT, model=record, actor=record.user,
+            description=_("导入侨情数据 %(file)s：%(summary)s") % {"file": record.original_name, "summary": outcome.summary()},
+            data={"rows": outcome.rows, "new": outcome.new, "updated": outcome.updated, "invalid": outcome.invalid},
+        )
+    else:
+        record.status = ImportStatus.REJECTED
+        record.finished_at = timezone.now()
+        record.message = _("文件有 %(n)d 行无效，未写入任何数据") % {"n": outcome.invalid}
+    record.save()
+    return record
+
+
+# What may be discarded: an import that wrote nothing and is not running.
+DISCARDABLE = (ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.REJECTED, ImportStatus.FAILED)
+
+
+def _require_own_import(record: CensusImport, user) -> None:
+    """Only the uploader (or an administrator) acts on an import, and only within their scope."""
+    own_record = record.user_id == user.pk or user_scope(user).is_admin
+    if not own_record or not CensusImport.objects.editable_by(user).filter(pk=record.pk).exists():
+        raise PermissionDenied
+
+
+def census_import_discard(*, record: CensusImport, user) -> CensusImport:
+    """Drops an import that wrote nothing (a preview not to be committed, a refused or failed file): the
+    uploaded file, the preview's findings and the error report are deleted, since they hold full resident
+    IDs. The record stays, marked discarded, as the trail of who uploaded which file when."""
+    _require_own_import(record, user)
+    with transaction.atomic():
+        locked = CensusImport.objects.select_for_update().get(pk=record.pk)
+        if locked.status not in DISCARDABLE:
+            raise ValidationError(_("只能放弃未写入数据、未在处理中的导入"))
+        files = [f.path for f in (locked.file, locked.error_report) if f]
+        if locked.file:
+            files.append(str(checked_path(Path(locked.file.path))))
+        locked.file.name, locked.error_report.name = "", ""
+        locked.status, locked.finished_at = ImportStatus.DISCARDED, timezone.now()
+        locked.message = _("已放弃：上传的文件和错误报告已删除")
+        locked.save()
+        transaction.on_commit(lambda: [Path(path).unlink(missing_ok=True) for path in files])
+    return locked
+
+
+def census_import_request(
+    *, record: CensusImport, user, commit: bool, valid_only: bool = False, inline: bool = False
+) -> CensusImport:
+    """Starts a preview or commit: inline for small files (or when `inline`, as the command line
+    does), as a Celery job for large ones."""
+    _require_own_import(record, user)
+    if commit and record.status not in (ImportStatus.PREVIEWED,):
+        raise ValidationError(_("请先预览，再确认导入"))
+    if inline or not census_import_is_large(record):
+        return census_import_run(record=record, commit=commit, valid_only=valid_only)
+    previous_status = record.status
+    CensusImport.objects.filter(pk=record.pk).update(status=ImportStatus.QUEUED, progress=0)
+
+    def broker_down(_error: Exception) -> None:
+        # the page must still answer: the file is kept, the record goes back to where it was
+        CensusImport.objects.filter(pk=record.pk).update(
+            status=previous_status, message=_("后台任务服务暂时不可用，文件已保存，请稍后再试")
+        )
+
+    transaction.on_commit(
+        lambda: job_enqueue(CENSUS_IMPORT_JOB, record.pk, commit, valid_only, on_broker_error=broker_down)
+    )
+    record.refresh_from_db()
+    return record

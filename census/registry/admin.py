@@ -1,0 +1,258 @@
+"""Admin of the registry: units, campaigns, persons (shown masked, written only through the person
+services), person history and headcounts (read-only). Every queryset scoped, exports escaped and audited."""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+
+from census.importing.resources import CampaignResource, PersonResource, UnitResource
+from census.registry.api.serializers import masked_changes
+from census.registry.crypto import lookup_hash
+from census.registry.models import FLAG_FIELDS, Campaign, Headcount, Person, PersonEvent
+from census.registry.services import (
+    person_create,
+    person_update,
+    unit_create,
+    unit_update,
+)
+from orgs.access.admin import (
+    NotFoundBeforeForbiddenMixin,
+    ReadOnlyAdminMixin,
+    ScopedAdminMixin,
+    UserBoundResourcesMixin,
+    region_path,
+)
+from orgs.access.roles import Role
+from orgs.access.scoping import user_scope
+from orgs.common.admin import EscapingExportMixin
+from orgs.common.identifiers import (
+    IdentifierError,
+    validate_resident_id,
+)
+from orgs.regions.models import Region
+from orgs.units.models import Unit
+
+
+def _scoped_choices(db_field, request, kwargs) -> None:
+    """Foreign-key choices limited to what the user may use: regions and units they edit, campaigns they see."""
+    if db_field.related_model is Region:
+        kwargs["queryset"] = Region.objects.editable_by(request.user)
+    elif db_field.related_model is Unit:
+        kwargs["queryset"] = Unit.objects.editable_by(request.user)
+    elif db_field.related_model is Campaign:
+        kwargs["queryset"] = Campaign.objects.visible_to(request.user)
+
+
+class ScopedChoicesMixin:
+    """The choices of foreign keys are what the user may use (ScopedAdminMixin re-checks regions)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        _scoped_choices(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# Units and campaigns -------------------------------------------------------------------------------
+
+
+@admin.register(Unit)
+class UnitAdmin(ScopedAdminMixin, UserBoundResourcesMixin, EscapingExportMixin, ScopedChoicesMixin, ImportExportModelAdmin):
+    resource_classes = [UnitResource]
+    list_display = ("name", "kind", region_path, "credit_code", "is_two_new")
+    list_filter = ("kind", "is_two_new")
+    list_select_related = ("region",)
+    search_fields = ("name", "credit_code")
+    raw_id_fields = ("region",)
+    readonly_fields = ("created_at", "updated_at")
+    list_per_page = 100
+
+    def save_model(self, request, obj, form, change):
+        data = {key: form.cleaned_data[key] for key in ("name", "kind", "region", "credit_code", "is_two_new") if key in form.cleaned_data}
+        unit = unit_update(unit=obj, editor=request.user, **data) if change else unit_create(editor=request.user, **data)
+        obj.pk = unit.pk
+
+
+def manages_campaigns(user) -> bool:
+    """Campaigns are opened and closed by federation staff and administrators."""
+    scope = user_scope(user)
+    return scope.is_admin or Role.STAFF in scope.roles
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, UserBoundResourcesMixin, EscapingExportMixin, ScopedChoicesMixin, ImportExportModelAdmin):
+    resource_classes = [CampaignResource]
+    list_display = ("name", "year", region_path, "is_open", "deadline")
+    list_filter = ("is_open", "year")
+    list_select_related = ("region",)
+    search_fields = ("name",)
+    raw_id_fields = ("region",)
+    readonly_fields = ("created_at",)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and manages_campaigns(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and manages_campaigns(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and manages_campaigns(request.user)
+
+
+# Persons -------------------------------------------------------------------------------------------
+
+PERSON_FORM_FIELDS = ("name", "category", "region", "unit", "country", "phone", *FLAG_FIELDS, "verified_campaign", "notes")
+
+
+class PersonAdminForm(forms.ModelForm):
+    """Registers or changes a person. Validation is the service's own: the change is tried in a
+    savepoint that is rolled back, so the form shows exactly the service's messages (duplicate ID
+    registered in another county, region outside the scope …). Gender and birth date come from the ID."""
+
+    id_number = forms.CharField(label=_("身份证号码"), max_length=32, required=False, help_text=_("18 位；修改时留空表示不变"))
+    editor = None  # set by PersonAdmin.get_form
+
+    class Meta:
+        model = Person
+        fields = PERSON_FORM_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        creating = self.instance.pk is None
+        if "id_number" in self.fields:
+            self.fields["id_number"].required = creating
+        if not creating and "phone" in self.fields:
+            # The full phone is not shown here (only the audited reveal shows it).
+            self.initial["phone"] = ""
+            self.fields["phone"].help_text = _("当前：%(phone)s；留空表示不变") % {"phone": self.instance.phone_masked or "—"}
+
+    def clean_id_number(self):
+        raw = self.cleaned_data.get("id_number", "")
+        if not raw:
+            return ""
+        try:
+            return validate_resident_id(raw)
+        except IdentifierError as error:
+            raise ValidationError(str(error)) from None
+
+    def service_arguments(self) -> dict:
+        data = {key: self.cleaned_data[key] for key in PERSON_FORM_FIELDS if key in self.cleaned_data}
+        if self.instance.pk is not None and not data.get("phone"):
+            data.pop("phone", None)
+        return data
+
+    def write(self) -> Person:
+        """Calls the service: person_create for a new person, person_update otherwise."""
+        data = self.service_arguments()
+        id_number = self.cleaned_data.get("id_number") or None
+        if self.instance.pk is None:
+            return person_create(editor=self.editor, id_number=id_number, **data)
+        return person_update(person=self.instance, editor=self.editor, id_number=id_number, **data)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            with transaction.atomic():
+                self.write()
+                transaction.set_rollback(True)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
+            else:
+                self.add_error(None, error.messages)
+        except PermissionDenied:
+            self.add_error(None, _("您不能修改此人员"))
+        return cleaned
+
+    def _post_clean(self):
+        # The model instance is validated by the service (it holds the encrypted ID, which the form does not).
+        pass
+
+
+@admin.register(Person)
+class PersonAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, UserBoundResourcesMixin, EscapingExportMixin, ScopedChoicesMixin, ImportExportModelAdmin):
+    """侨务工作对象: masked in every list and page; the encrypted ID and its hash are never shown."""
+
+    resource_classes = [PersonResource]
+    form = PersonAdminForm
+    list_display = ("name", "id_number_masked", "gender", "category", region_path, "unit", "phone_display", "verified_campaign")
+    list_filter = ("category", *FLAG_FIELDS)
+    list_select_related = ("region", "unit", "verified_campaign")
+    search_fields = ("name",)
+    search_help_text = _("按姓名或完整身份证号码查找")
+    raw_id_fields = ("region", "unit")
+    readonly_fields = ("id_number_masked", "gender", "birth_date", "phone_display", "registered_by_import", "created_at", "updated_at")
+    fields = (
+        "name", "id_number", "id_number_masked", "gender", "birth_date", "category", "region", "unit", "country",
+        "phone", *FLAG_FIELDS, "verified_campaign", "notes", "registered_by_import", "created_at", "updated_at",
+    )
+    list_per_page = 100
+
+    @admin.display(description=_("联系电话"))
+    def phone_display(self, obj: Person) -> str:
+        return obj.phone_masked
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only pages display every field as stored: the phone only masked, no ID input.
+            fields = ["phone_display" if f == "phone" else f for f in fields if f != "id_number"]
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"editor": request.user})
+
+    def get_search_results(self, request, queryset, search_term):
+        """A full resident ID is found by its keyed hash (the ID itself is not stored in the clear)."""
+        try:
+            number = validate_resident_id(search_term.strip())
+        except IdentifierError:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(id_number_hash=lookup_hash(number)), False
+
+    def save_model(self, request, obj, form, change):
+        person = form.write()
+        obj.pk = person.pk
+        for field in Person._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(person, field.attname))
+
+    def has_delete_permission(self, request, obj=None):
+        # No person service deletes (history and headcounts would be left behind); people move by transfer.
+        return False
+
+
+@admin.register(PersonEvent)
+class PersonEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "person", "kind", "actor", "from_region", "to_region", "note")
+    list_filter = ("kind",)
+    list_select_related = ("person", "actor", "from_region", "to_region")
+    fields = ("person", "kind", "at", "actor", "from_region", "to_region", "changes_display", "note")
+    readonly_fields = fields
+    date_hierarchy = "at"
+
+    @admin.display(description=_("变更"))
+    def changes_display(self, obj: PersonEvent):
+        changes = masked_changes(obj.changes)
+        if not changes:
+            return "—"
+        def before_after(value):
+            return tuple(value) if isinstance(value, (list, tuple)) and len(value) == 2 else ("", value)
+
+        return format_html_join(
+            "", "<div><strong>{}</strong>：{} → {}</div>", ((key, *before_after(value)) for key, value in changes.items())
+        )
+
+
+@admin.register(Headcount)
+class HeadcountAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("campaign", region_path, "unit", "category", "count")
+    list_filter = (("campaign", admin.RelatedOnlyFieldListFilter), "category")
+    list_select_related = ("campaign", "region", "unit")
+    search_fields = ("region__name", "region__code", "unit__name")

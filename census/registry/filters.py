@@ -1,0 +1,75 @@
+"""django-filter filtersets of the registry (persons, units, campaigns), shared by the pages and the API.
+
+Filters narrow a queryset that the caller has already scoped (`.visible_to(user)`); they never widen
+it. A region filter therefore looks the region up by code without a permission check: a region outside
+the caller's scope yields only the rows that are both in its subtree and in the caller's scope."""
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from census.registry.models import FLAG_FIELDS, Campaign, Category, Person
+from orgs.common.filters import yes_no_filter
+from orgs.common.identifiers import normalize_uscc
+from orgs.regions.filters import RegionSubtreeFilter
+from orgs.units.models import Unit, UnitKind
+
+
+class PersonFilter(django_filters.FilterSet):
+    """region (subtree, by code), category (several), unit (id, or name contains), the five flags,
+    campaign (id or year of the campaign that last verified the person), q (name contains). On the
+    page the ids ride along as hidden fields (links from other pages carry them); people pick by name
+    and year."""
+
+    region = RegionSubtreeFilter()
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("类别"), widget=forms.CheckboxSelectMultiple)
+    unit = django_filters.NumberFilter(field_name="unit_id", label=_("工作单位（编号）"), widget=forms.HiddenInput)
+    unit_name = django_filters.CharFilter(field_name="unit__name", lookup_expr="contains", label=_("工作单位"))
+    is_needy = yes_no_filter(_("困难群众"))
+    is_left_behind_child = yes_no_filter(_("留守儿童"))
+    is_empty_nest_elderly = yes_no_filter(_("空巢老人"))
+    is_high_level_talent = yes_no_filter(_("高层次人才"))
+    is_new_overseas = yes_no_filter(_("新侨"))
+    campaign = django_filters.NumberFilter(field_name="verified_campaign_id", label=_("最近核实的调查（编号）"), widget=forms.HiddenInput)
+    campaign_year = django_filters.NumberFilter(field_name="verified_campaign__year", label=_("最近核实的调查年度"))
+    q = django_filters.CharFilter(method="filter_q", label=_("姓名"))
+
+    class Meta:
+        model = Person
+        fields = ["region", "category", "unit", "unit_name", *FLAG_FIELDS, "campaign", "campaign_year", "q"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(name__contains=value) if value else queryset
+
+
+class UnitFilter(django_filters.FilterSet):
+    """region (subtree, by code), kind (several), 两新组织, q (name contains, or credit code prefix)."""
+
+    region = RegionSubtreeFilter()
+    kind = django_filters.MultipleChoiceFilter(choices=UnitKind.choices, label=_("单位类别"))
+    is_two_new = yes_no_filter(_("两新组织"))
+    q = django_filters.CharFilter(method="filter_q", label=_("名称或统一社会信用代码"))
+
+    class Meta:
+        model = Unit
+        fields = ["region", "kind", "is_two_new", "q"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__contains=value) | Q(credit_code__startswith=normalize_uscc(value)))
+
+
+class CampaignFilter(django_filters.FilterSet):
+    """year, is_open."""
+
+    year = django_filters.NumberFilter(label=_("年度"))
+    is_open = yes_no_filter(_("进行中"))
+
+    class Meta:
+        model = Campaign
+        fields = ["year", "is_open"]

@@ -1,0 +1,57 @@
+"""Forms of the registry pages. Region and unit pickers only accept what the user may edit."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from census.registry.models import FLAG_FIELDS, Category, Gender, Person
+from orgs.common.forms import DateInput, ScopedFormMixin
+from orgs.regions.forms import ScopedRegionField
+from orgs.units.forms import ScopedUnitField
+
+
+class PersonForm(ScopedFormMixin, forms.Form):
+    """Register or edit a person. The ID is required on registration, optional (unchanged) on edit."""
+
+    name = forms.CharField(label=_("姓名"), max_length=64)
+    id_number = forms.CharField(label=_("身份证号码"), max_length=32, required=False)
+    gender = forms.ChoiceField(label=_("性别"), choices=[("", _("按身份证号码")), *Gender.choices], required=False)
+    birth_date = forms.DateField(label=_("出生日期"), required=False, widget=DateInput())
+    category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
+    region = ScopedRegionField(label=_("居住地"))
+    unit = ScopedUnitField(label=_("工作单位"))
+    country = forms.CharField(label=_("侨居国(地区)"), max_length=64, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=24, required=False)
+    is_needy = forms.BooleanField(label=_("困难群众"), required=False)
+    is_left_behind_child = forms.BooleanField(label=_("留守儿童"), required=False)
+    is_empty_nest_elderly = forms.BooleanField(label=_("空巢老人"), required=False)
+    is_high_level_talent = forms.BooleanField(label=_("高层次人才"), required=False)
+    is_new_overseas = forms.BooleanField(label=_("新侨"), required=False)
+    notes = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, user, creating: bool, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.creating = creating
+        if creating:
+            self.fields["id_number"].required = True
+        else:
+            self.fields["id_number"].help_text = _("留空表示不修改；已登记号码：%(masked)s") % {
+                "masked": (kwargs.get("initial") or {}).get("id_number_masked", "")
+            }
+
+    @staticmethod
+    def initial_for(person: Person) -> dict:
+        return {
+            **{f: getattr(person, f) for f in ("name", "gender", "birth_date", "category", "country", "notes", *FLAG_FIELDS)},
+            "region": person.region,
+            "unit": person.unit,
+            "phone": person.phone,
+            "id_number_masked": person.id_number_masked,
+        }
+
+
+class TransferForm(ScopedFormMixin, forms.Form):
+    """迁移: move a person to another region in the user's scope."""
+
+    to_region = ScopedRegionField(label=_("迁入地"))
+    note = forms.CharField(label=_("说明"), max_length=255, required=False)

@@ -1,0 +1,202 @@
+"""The census registry (侨情调查): campaigns (rounds), the people registered, their history and headcounts."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from orgs.access.scoping import ScopedQuerySet
+from orgs.common.identifiers import mask_phone
+from orgs.regions.models import Region
+from orgs.units.models import Unit
+
+
+class CampaignQuerySet(ScopedQuerySet):
+    """A campaign is visible to users inside its region and to those above it."""
+
+    region_field = "region"
+    visible_includes_ancestors = True
+
+
+class Campaign(models.Model):
+    """侨情调查: one census round (yearly) over a region; its headcount snapshots give trends."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    name = models.CharField(_("名称"), max_length=128)
+    region = models.ForeignKey(Region, verbose_name=_("调查范围"), on_delete=models.PROTECT, related_name="campaigns")
+    is_open = models.BooleanField(_("进行中"), default=True)
+    deadline = models.DateField(_("截止日期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("侨情调查")
+        verbose_name_plural = _("侨情调查")
+        ordering = ["-year", "region__code"]
+        constraints = [models.UniqueConstraint(fields=["year", "region"], name="campaign_unique_year_region")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.TextChoices):
+    """侨务工作对象类别."""
+
+    RETURNED = "returned", _("归侨")
+    RELATIVE = "relative", _("侨眷")
+    OVERSEAS = "overseas", _("华侨")
+    FOREIGN_CHINESE = "foreign_chinese", _("外籍华人")
+    STUDENT = "student", _("留学人员")
+    STUDENT_RELATIVE = "student_relative", _("留学人员眷属")
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class PersonQuerySet(ScopedQuerySet):
+    region_field = "region"
+
+
+class Person(models.Model):
+    """侨务工作对象: one registered person. The resident ID is stored encrypted, found by a keyed
+    hash and shown masked; one ID is one record across the whole registry."""
+
+    name = models.CharField(_("姓名"), max_length=64)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    id_number_encrypted = models.TextField(_("身份证号码（密文）"), editable=False)
+    id_number_hash = models.CharField(_("身份证号码索引"), max_length=64, editable=False)
+    id_number_masked = models.CharField(_("身份证号码"), max_length=18, editable=False)
+    category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
+    # Indexed together with the category (Meta.indexes), which serves look-ups by region alone too.
+    region = models.ForeignKey(Region, verbose_name=_("居住地"), on_delete=models.PROTECT, related_name="persons", db_index=False)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("工作单位"), on_delete=models.PROTECT, null=True, blank=True, related_name="persons", db_index=False
+    )
+    country = models.CharField(_("侨居国(地区)"), max_length=64, blank=True, default="")
+    phone = models.CharField(_("联系电话"), max_length=24, blank=True, default="")
+    is_needy = models.BooleanField(_("困难群众"), default=False)
+    is_left_behind_child = models.BooleanField(_("留守儿童"), default=False)
+    is_empty_nest_elderly = models.BooleanField(_("空巢老人"), default=False)
+    is_high_level_talent = models.BooleanField(_("高层次人才"), default=False)
+    is_new_overseas = models.BooleanField(_("新侨"), default=False)
+    # Not indexed: a handful of campaigns over a million people is no selective index, and every
+    # index costs each bulk-imported row (a campaign's deletion, which scans, is rare).
+    verified_campaign = models.ForeignKey(
+        Campaign, verbose_name=_("最近核实的调查"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
+    )
+    notes = models.TextField(_("备注"), blank=True, default="")
+    # The import that registered this person, if one did: their history shows that registration (who,
+    # when, which file) from the import's record instead of one history row per imported person. Only
+    # the import pipeline sets it, to the record it runs for; records are never deleted (PROTECT). No
+    # database constraint: its check would run once per imported row at COMMIT (≈ 0.4 s per 100,000).
+    registered_by_import = models.ForeignKey(
+        "CensusImport", verbose_name=_("登记来源（导入）"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", editable=False, db_index=False, db_constraint=False,
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("侨务工作对象")
+        verbose_name_plural = _("侨务工作对象")
+        permissions = [("reveal_id_number", _("可查看完整身份证号码和电话"))]
+        # Few indexes on purpose: each one is written for every imported row (see docs/benchmarks.md).
+        # The name is searched with "contains", which no b-tree serves; lists are ordered by region.
+        indexes = [
+            models.Index(fields=["region", "category"], name="person_region_category_idx"),
+            models.Index(fields=["unit"], name="person_unit_idx", condition=models.Q(unit__isnull=False)),
+        ]
+        # A constraint rather than unique=True: PostgreSQL then gets no second, LIKE-pattern index on the hash.
+        constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="person_id_number_hash_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.id_number_masked}）"
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+
+FLAG_FIELDS = ("is_needy", "is_left_behind_child", "is_empty_nest_elderly", "is_high_level_talent", "is_new_overseas")
+
+
+class PersonEventKind(models.TextChoices):
+    CREATED = "created", _("登记")
+    UPDATED = "updated", _("修改")
+    TRANSFERRED = "transferred", _("迁移")
+    IMPORTED = "imported", _("导入")
+    VERIFIED = "verified", _("核实")
+
+
+class PersonEventQuerySet(ScopedQuerySet):
+    region_field = "person__region"
+
+
+class PersonEvent(models.Model):  # noqa: DJ008 - rows shown only in lists, by their columns
+    """A person's history: registration, changes (before → after), transfers between regions, imports."""
+
+    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="events", db_index=False)
+    kind = models.CharField(_("事件"), max_length=12, choices=PersonEventKind.choices)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.SET_NULL, null=True, blank=True, db_index=False
+    )
+    from_region = models.ForeignKey(
+        Region, verbose_name=_("迁出地"), on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    to_region = models.ForeignKey(
+        Region, verbose_name=_("迁入地"), on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    changes = models.JSONField(_("变更"), default=dict, blank=True)
+    note = models.CharField(_("说明"), max_length=255, blank=True, default="")
+
+    objects = PersonEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("人员变更记录")
+        verbose_name_plural = _("人员变更记录")
+        ordering = ["-at", "-pk"]
+        # A person's history, newest first; transfers by region (a region's deletion checks them). The
+        # actor is not indexed: a user's deletion, which scans, is rare.
+        indexes = [
+            models.Index(fields=["person", "at"], name="personevent_person_at_idx"),
+            models.Index(fields=["from_region"], name="personevent_from_region_idx", condition=models.Q(from_region__isnull=False)),
+            models.Index(fields=["to_region"], name="personevent_to_region_idx", condition=models.Q(to_region__isnull=False)),
+        ]
+
+
+class HeadcountQuerySet(ScopedQuerySet):
+    region_field = "region"
+
+
+class Headcount(models.Model):  # noqa: DJ008 - rows shown only in lists, by their columns
+    """Registered people per campaign, region (their residence, not the subtree) and category,
+    and per unit. Subtree totals are summed over MPTT ranges; a closed campaign's rows are frozen."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("调查"), on_delete=models.CASCADE, related_name="headcounts")
+    region = models.ForeignKey(Region, verbose_name=_("区划"), on_delete=models.CASCADE, related_name="headcounts")
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, null=True, blank=True, related_name="headcounts")
+    category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
+    count = models.PositiveIntegerField(_("人数"))
+
+    objects = HeadcountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("人数统计")
+        verbose_name_plural = _("人数统计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "region", "category"], condition=models.Q(unit__isnull=True), name="headcount_unique_region"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "category"], condition=models.Q(unit__isnull=False), name="headcount_unique_unit"
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "region"], name="headcount_campaign_region_idx")]

@@ -1,0 +1,314 @@
+"""Registry writes: persons (register, change, transfer, reveal: one ID is one record across the
+registry), units and campaigns."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from census.registry.crypto import decrypt_text, encrypt_text, lookup_hash
+from census.registry.headcounts import headcounts_rebuild, headcounts_refresh
+from census.registry.models import (
+    FLAG_FIELDS,
+    Campaign,
+    Person,
+    PersonEvent,
+    PersonEventKind,
+)
+from census.registry.selectors import open_campaigns_covering
+from census.registry.signals import census_changed
+from orgs.access.scoping import user_scope
+from orgs.common.audit import AuditEvent, audit_event
+from orgs.common.identifiers import (
+    IdentifierError,
+    mask_phone,
+    mask_resident_id,
+    resident_id_birth_date,
+    resident_id_gender,
+    validate_phone,
+    validate_resident_id,
+    validate_uscc,
+)
+from orgs.regions.models import Region, RegionLevel
+from orgs.units.models import TWO_NEW_KINDS, Unit
+
+EDITABLE_FIELDS = ("name", "gender", "birth_date", "category", "region", "unit", "country", "phone", *FLAG_FIELDS, "notes")
+
+
+def county_of(region: Region) -> Region:
+    """The county a region lies in (itself when it is one or above)."""
+    if region.level in (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY):
+        return region
+    return region.get_ancestors().filter(level=RegionLevel.COUNTY).first() or region
+
+
+def person_find_by_id_number(id_number: str) -> Person | None:
+    """The registered person with this resident ID (any scope), or None. For checks, not for display."""
+    return Person.objects.select_related("region").filter(id_number_hash=lookup_hash(id_number)).first()
+
+
+def _check_unique(id_number: str, *, exclude_pk: int | None = None) -> None:
+    other = person_find_by_id_number(id_number)
+    if other is not None and other.pk != exclude_pk:
+        raise ValidationError(
+            {"id_number": _("此身份证号码已在%(county)s登记，请联系该县办理迁移") % {"county": county_of(other.region).full_name}}
+        )
+
+
+def _check_places(*, region: Region, unit: Unit | None, editor) -> None:
+    if not Region.objects.editable_by(editor).filter(pk=region.pk).exists():
+        raise ValidationError({"region": _("居住地“%(region)s”不在您的管辖范围内") % {"region": region.full_name}})
+    if unit is not None and not Unit.objects.editable_by(editor).filter(pk=unit.pk).exists():
+        raise ValidationError({"unit": _("单位“%(unit)s”不在您的管辖范围内") % {"unit": unit.name}})
+
+
+def _normalise(id_number: str, gender: str | None, birth_date: dt.date | None, phone: str) -> tuple[str, str, dt.date, str]:
+    errors = {}
+    try:
+        number = validate_resident_id(id_number)
+    except IdentifierError as error:
+        raise ValidationError({"id_number": str(error)}) from None
+    implied_gender, implied_birth = resident_id_gender(number), resident_id_birth_date(number)
+    if gender and gender != implied_gender:
+        errors["gender"] = _("与身份证号码中的性别不一致")
+    if birth_date and birth_date != implied_birth:
+        errors["birth_date"] = _("与身份证号码中的出生日期 %(date)s 不一致") % {"date": implied_birth.isoformat()}
+    try:
+        phone = validate_phone(phone)
+    except IdentifierError as error:
+        errors["phone"] = str(error)
+    if errors:
+        raise ValidationError(errors)
+    return number, implied_gender, implied_birth, phone
+
+
+def _changed(region_ids: set[int], unit_ids: set[int], campaign: Campaign | None = None) -> None:
+
+    regions = Region.objects.filter(pk__in=region_ids)
+    campaigns = [campaign] if campaign else open_campaigns_covering(list(regions))
+    for round_ in campaigns:
+        headcounts_refresh(campaign=round_, region_ids=region_ids, unit_ids=unit_ids)
+    transaction.on_commit(
+        lambda: census_changed.send(sender=Person, region_ids=frozenset(region_ids), unit_ids=frozenset(unit_ids), campaign=campaign)
+    )
+
+
+@transaction.atomic
+def person_create(
+    *,
+    editor,
+    name: str,
+    id_number: str,
+    category: str,
+    region: Region,
+    gender: str | None = None,
+    birth_date: dt.date | None = None,
+    unit: Unit | None = None,
+    country: str = "",
+    phone: str = "",
+    notes: str = "",
+    verified_campaign: Campaign | None = None,
+    **flags: bool,
+) -> Person:
+    """Registers a person in the editor's scope; refuses an ID already registered anywhere."""
+    number, gender, birth_date, phone = _normalise(id_number, gender, birth_date, phone)
+    _check_places(region=region, unit=unit, editor=editor)
+    _check_unique(number)
+    person = Person(
+        name=name.strip(), gender=gender, birth_date=birth_date, category=category, region=region, unit=unit,
+        country=country.strip(), phone=phone, notes=notes, verified_campaign=verified_campaign,
+        id_number_encrypted=encrypt_text(number), id_number_hash=lookup_hash(number), id_number_masked=mask_resident_id(number),
+        **{k: bool(v) for k, v in flags.items() if k in FLAG_FIELDS},
+    )
+    person.full_clean(exclude=["id_number_encrypted", "id_number_hash", "id_number_masked"])
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:  # a concurrent registration of the same ID won the race
+        _check_unique(number)
+        raise
+    PersonEvent.objects.create(person=person, kind=PersonEventKind.CREATED, actor=editor, to_region=region)
+    _changed({region.pk}, {unit.pk} if unit else set())
+    return person
+
+
+@transaction.atomic
+def person_update(*, person: Person, editor, id_number: str | None = None, **changes) -> Person:
+    """Changes a person's data (a change of residence region is recorded as a transfer)."""
+    locked = Person.objects.editable_by(editor).select_for_update(of=("self",)).filter(pk=person.pk).first()
+    if locked is None:
+        raise PermissionDenied
+    before = {f: getattr(locked, f if f not in ("region", "unit") else f"{f}_id") for f in EDITABLE_FIELDS}
+    number = None
+    if id_number:
+        number, gender, birth, phone = _normalise(id_number, changes.get("gender"), changes.get("birth_date"), changes.get("phone", locked.phone))
+        _check_unique(number, exclude_pk=locked.pk)
+        changes.update(gender=gender, birth_date=birth, phone=phone)
+    elif changes.get("gender") or changes.get("birth_date"):
+        # Gender and birth date are facts of the ID: checked against the stored one.
+        stored = decrypt_text(locked.id_number_encrypted)
+        _, gender, birth, phone = _normalise(stored, changes.get("gender"), changes.get("birth_date"), changes.get("phone", locked.phone))
+        changes.update(gender=gender, birth_date=birth, phone=phone)
+    elif "phone" in changes:
+        try:
+            changes["phone"] = validate_phone(changes["phone"])
+        except IdentifierError as error:
+            raise ValidationError({"phone": str(error)}) from None
+    region = changes.get("region", locked.region)
+    unit = changes.get("unit", locked.unit)
+    _check_places(region=region, unit=unit, editor=editor)
+    for key, value in changes.items():
+        if key in EDITABLE_FIELDS:
+            setattr(locked, key, value)
+    if number:
+        locked.id_number_encrypted = encrypt_text(number)
+        locked.id_number_hash = lookup_hash(number)
+        locked.id_number_masked = mask_resident_id(number)
+    locked.full_clean(exclude=["id_number_encrypted", "id_number_hash", "id_number_masked"])
+    locked.save()
+    after = {f: getattr(locked, f if f not in ("region", "unit") else f"{f}_id") for f in EDITABLE_FIELDS}
+    diff = history_changes(before, after, EDITABLE_FIELDS)
+    if number:
+        diff["id_number"] = ["******", locked.id_number_masked]
+    moved = before["region"] != after["region"]
+    if diff:
+        PersonEvent.objects.create(
+            person=locked,
+            kind=PersonEventKind.TRANSFERRED if moved else PersonEventKind.UPDATED,
+            actor=editor,
+            from_region_id=before["region"] if moved else None,
+            to_region_id=after["region"] if moved else None,
+            changes=diff,
+        )
+        _changed({before["region"], after["region"]}, {u for u in (before["unit"], after["unit"]) if u})
+    return locked
+
+
+@transaction.atomic
+def person_transfer(*, person: Person, editor, to_region: Region, note: str = "") -> Person:
+    """Moves a person to another region (迁移), keeping the history. The editor must hold both ends;
+    a county hands a person over to another through a user whose scope covers both (city staff)."""
+    # The stored row, locked: the history records where the person really was, not a stale copy.
+    current = Person.objects.editable_by(editor).select_for_update(of=("self",)).filter(pk=person.pk).values("region_id", "unit_id").first()
+    if current is None:
+        raise PermissionDenied
+    if not Region.objects.editable_by(editor).filter(pk=to_region.pk).exists():
+        raise ValidationError({"to_region": _("迁入地“%(region)s”不在您的管辖范围内") % {"region": to_region.full_name}})
+    if to_region.pk == current["region_id"]:
+        raise ValidationError({"to_region": _("迁入地与现居住地相同")})
+    from_region_id = current["region_id"]
+    unit_id = current["unit_id"]
+    Person.objects.filter(pk=person.pk).update(region=to_region, unit=None, updated_at=timezone.now())
+    PersonEvent.objects.create(
+        person=person, kind=PersonEventKind.TRANSFERRED, actor=editor, from_region_id=from_region_id,
+        to_region=to_region, note=note, changes={"region": [from_region_id, to_region.pk], "unit": [unit_id, None]},
+    )
+    _changed({from_region_id, to_region.pk}, {unit_id} if unit_id else set())
+    person.refresh_from_db()
+    return person
+
+
+def person_reveal(*, person: Person, viewer, request=None) -> dict[str, str]:
+    """The full ID number and phone, for a user with the permission; written to the audit trail."""
+    if not viewer.has_perm("census.reveal_id_number"):
+        raise PermissionDenied(_("您没有查看完整身份证号码的权限"))
+    if not Person.objects.visible_to(viewer).filter(pk=person.pk).exists():
+        raise PermissionDenied
+    audit_event(
+        event=AuditEvent.REVEAL, model=person, actor=viewer, request=request,
+        description=_("查看完整身份证号码：%(person)s") % {"person": person},
+    )
+    return {"id_number": decrypt_text(person.id_number_encrypted), "phone": person.phone}
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def history_changes(before: dict, after: dict, fields) -> dict[str, list]:
+    """before → after of the fields that changed, as stored in a person's history: dates as text,
+    phones masked (the history is read by more people than may see a full number)."""
+    changes = {}
+    for key in fields:
+        if before[key] == after[key]:
+            continue
+        old, new = _plain(before[key]), _plain(after[key])
+        if key == "phone":
+            old, new = mask_phone(old or ""), mask_phone(new or "")
+        changes[key] = [old, new]
+    return changes
+
+
+def _clean_credit_code(credit_code: str) -> str:
+    if not credit_code:
+        return ""
+    try:
+        return validate_uscc(credit_code)
+    except IdentifierError as error:
+        raise ValidationError({"credit_code": str(error)}) from None
+
+
+def _check_region(region: Region, editor) -> None:
+    if not Region.objects.editable_by(editor).filter(pk=region.pk).exists():
+        raise ValidationError({"region": _("“%(region)s”不在您的管辖范围内") % {"region": region.full_name}})
+
+
+@transaction.atomic
+def unit_create(*, editor, name: str, kind: str, region: Region, credit_code: str = "", is_two_new: bool | None = None) -> Unit:
+    """Registers a unit in the editor's scope. 两新组织 defaults from the kind."""
+    _check_region(region, editor)
+    unit = Unit(
+        name=name.strip(), kind=kind, region=region, credit_code=_clean_credit_code(credit_code),
+        is_two_new=kind in TWO_NEW_KINDS if is_two_new is None else is_two_new,
+    )
+    unit.full_clean()
+    unit.save()
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, unit: Unit, editor, **changes) -> Unit:
+    """Changes a unit inside the editor's scope (moving it, too, only within the scope)."""
+    if not Unit.objects.editable_by(editor).filter(pk=unit.pk).exists():
+        raise PermissionDenied
+    if "credit_code" in changes:
+        changes["credit_code"] = _clean_credit_code(changes["credit_code"])
+    if "region" in changes:
+        _check_region(changes["region"], editor)
+    old_region_id = unit.region_id
+    for key, value in changes.items():
+        setattr(unit, key, value)
+    unit.full_clean()
+    unit.save()
+    # Its people now count toward another place, or its kind changed the rules: re-evaluate both ends.
+    region_ids, unit_ids = frozenset({old_region_id, unit.region_id}), frozenset({unit.pk})
+    transaction.on_commit(lambda: census_changed.send(sender=Unit, region_ids=region_ids, unit_ids=unit_ids))
+    return unit
+
+
+@transaction.atomic
+def campaign_create(*, editor, year: int, name: str, region: Region, deadline=None) -> Campaign:
+    """Opens a census round over a region the editor administers (staff or administrators)."""
+    scope = user_scope(editor)
+    if not (scope.is_admin or "staff" in scope.roles):
+        raise PermissionDenied(_("只有侨联工作人员可以发起侨情调查"))
+    _check_region(region, editor)
+    campaign = Campaign(year=year, name=name.strip(), region=region, deadline=deadline)
+    campaign.full_clean()
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def campaign_close(*, campaign: Campaign, editor) -> Campaign:
+    """Closes a round: its headcounts become a frozen snapshot for trends."""
+    if not Campaign.objects.editable_by(editor).filter(pk=campaign.pk).exists():
+        raise PermissionDenied
+
+    headcounts_rebuild(campaign=campaign)
+    campaign.is_open = False
+    campaign.save(update_fields=["is_open"])
+    return campaign

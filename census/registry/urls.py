@@ -1,0 +1,13 @@
+"""Pages of the registry (persons). Joined into the `census` namespace by `census/urls.py`."""
+from django.urls import path
+
+from census.registry import views
+
+urlpatterns = [
+    path("persons/", views.person_list, name="person-list"),
+    path("persons/new/", views.person_create_view, name="person-create"),
+    path("persons/<int:pk>/", views.person_detail, name="person-detail"),
+    path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),
+    path("persons/<int:pk>/transfer/", views.person_transfer_view, name="person-transfer"),
+    path("persons/<int:pk>/reveal/", views.person_reveal_view, name="person-reveal"),
+]

@@ -1,0 +1,49 @@
+"""Memberships: a user's role in a region, which decides what the user sees and changes (see scoping)."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from orgs.access.roles import Role
+from orgs.access.scoping import ScopedQuerySet
+
+
+class MembershipQuerySet(ScopedQuerySet):
+    region_field = "region"
+
+
+class Membership(models.Model):
+    """A user's role in a region: the user sees (and for writing roles, changes) that region's subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    region = models.ForeignKey(
+        "orgs.Region",
+        verbose_name=_("辖区"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        help_text=_("系统管理员可不填，其他角色必填"),
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("角色任职")
+        verbose_name_plural = _("角色任职")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "region"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.region.path if self.region_id else _("全部")
+        return f"{self.user} · {self.get_role_display()} · {where}"
+
+    def clean(self) -> None:
+        if self.role != Role.ADMIN and not self.region_id:
+            raise ValidationError({"region": _("除系统管理员外，角色必须指定辖区")})

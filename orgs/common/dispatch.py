@@ -1,0 +1,37 @@
+"""Queueing a job from a service without importing it.
+
+Jobs call services, so services never import jobs (that would be an import circle): a service names the job
+it wants by its registered Celery name. The job modules are loaded on first use (`jobs.py` of every concern
+package, see `qiaolian/celery.py`). With `REDIS_URL` unset, Celery runs the job eagerly, in-process."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from celery import current_app
+from celery.app.task import Task
+
+logger = logging.getLogger(__name__)
+
+
+def registered_job(name: str) -> Task:
+    """The job registered under `name`; an unknown name is a programming error and raises KeyError."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
+def job_enqueue(name: str, *args: object, retry: bool = True,
+                on_broker_error: Callable[[Exception], None] | None = None) -> bool:
+    """Queues the job `name` with `args` now (call it from `transaction.on_commit`). A broker that is down
+    never fails the caller: the error goes to `on_broker_error` (or the log) and False is returned."""
+    job = registered_job(name)
+    try:
+        job.apply_async(args=args, retry=retry)
+    except Exception as error:
+        if on_broker_error is None:
+            logger.warning("job %s not queued (%s)", name, error)
+        else:
+            on_broker_error(error)
+        return False
+    return True

@@ -1,0 +1,173 @@
+"""Serializers of organizations and their parts (read), and of the writes the API accepts."""
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orgs.homes.api import HomeSerializer
+from orgs.homes.models import Home
+from orgs.organizations.founding import TRANSITIONS
+from orgs.organizations.models import (
+    Activity,
+    AffiliatedAssociation,
+    AlumniLink,
+    FoundingStep,
+    LeadershipMember,
+    Organization,
+    OverseasAssociation,
+    WechatGroup,
+)
+from orgs.organizations.selectors import superior_choices
+from orgs.organizations.services import allowed_transitions
+from orgs.regions.models import Region
+from orgs.units.models import Unit
+
+
+class FoundingStepSerializer(serializers.ModelSerializer):
+    action_label = serializers.CharField(read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    document_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FoundingStep
+        fields = ["id", "action", "action_label", "from_status", "to_status", "date", "actor", "note", "document_url", "created_at"]
+        read_only_fields = fields
+
+    def get_document_url(self, step) -> str | None:
+        return reverse("organizations:step-document", args=[step.pk]) if step.document else None
+
+
+class TransitionSerializer(serializers.Serializer):
+    """One step of the founding procedure (multipart when a document is attached)."""
+
+    action = serializers.ChoiceField(choices=[(t.action, str(t.label)) for t in TRANSITIONS])
+    date = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    document = serializers.FileField(required=False, allow_null=True)
+
+
+class LeaderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LeadershipMember
+        fields = ["id", "name", "position", "employment", "is_returned_or_relative", "term_start", "term_end"]
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    """An activity; `attachment` (multipart) is a PDF, image or Office file."""
+
+    attachment = serializers.FileField(required=False, allow_null=True, write_only=True)
+    has_attachment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Activity
+        fields = ["id", "duty", "title", "held_on", "participants", "description", "visits_left_behind_children",
+                  "visits_empty_nest_elderly", "attachment", "has_attachment"]
+
+    def get_has_attachment(self, activity) -> bool:
+        return bool(activity.attachment)
+
+
+class WechatGroupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WechatGroup
+        fields = ["kind", "name", "member_count", "counted_on"]
+        read_only_fields = fields
+
+
+class AffiliatedAssociationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AffiliatedAssociation
+        fields = ["kind", "name", "since"]
+        read_only_fields = fields
+
+
+class OverseasAssociationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OverseasAssociation
+        fields = ["country", "name", "since"]
+        read_only_fields = fields
+
+
+class AlumniLinkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AlumniLink
+        fields = ["university_federation", "alumni_association", "since"]
+        read_only_fields = fields
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    """An organization; `status` changes only through `POST …/steps/`."""
+
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    region_path = serializers.CharField(source="region.path", read_only=True)
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False, allow_null=True)
+    superior = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all(), required=False, allow_null=True)
+    covered_regions = serializers.SlugRelatedField(slug_field="code", many=True, queryset=Region.objects.all(), required=False)
+    home_standing = serializers.SerializerMethodField()
+    planned_on = serializers.DateField(write_only=True, required=False, help_text=_("列入成立计划的日期（创建时）"))
+    note = serializers.CharField(write_only=True, required=False, allow_blank=True, help_text=_("说明（创建时）"))
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id", "name", "kind", "kind_display", "status", "status_display", "region", "region_path", "unit",
+            "superior", "covered_regions", "founded_on", "office_approved", "registered_on", "credit_code",
+            "budget_funded", "budget_amount", "responsible_leader", "daily_affairs_cadre", "home_standing",
+            "planned_on", "note",
+        ]
+        read_only_fields = ["status", "founded_on"]
+
+    def get_home_standing(self, organization) -> str:
+        try:
+            return organization.home.standing
+        except Home.DoesNotExist:
+            return "not_assessed"
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            # As the pages' forms: units the caller may change, superiors the caller may name (an id outside
+            # that is "does not exist", never a message naming another county's unit or organization).
+            fields["unit"].queryset = Unit.objects.editable_by(request.user)
+            fields["superior"].queryset = superior_choices(request.user)
+        if self.instance is not None and not isinstance(self.instance, list):
+            # kind, place and unit are fixed once an organization exists
+            for name in ("kind", "region", "unit", "covered_regions", "planned_on", "note"):
+                fields[name].read_only = True
+        return fields
+
+
+class OrganizationDetailSerializer(OrganizationSerializer):
+    """One organization with its parts and the next steps the caller may take."""
+
+    home = serializers.SerializerMethodField()
+    leaders = LeaderSerializer(many=True, read_only=True)
+    wechat_groups = WechatGroupSerializer(many=True, read_only=True)
+    affiliated_associations = AffiliatedAssociationSerializer(many=True, read_only=True)
+    overseas_associations = OverseasAssociationSerializer(many=True, read_only=True)
+    alumni_links = AlumniLinkSerializer(many=True, read_only=True)
+    next_steps = serializers.SerializerMethodField()
+
+    class Meta(OrganizationSerializer.Meta):
+        fields = [*OrganizationSerializer.Meta.fields, "home", "leaders", "wechat_groups", "affiliated_associations",
+                  "overseas_associations", "alumni_links", "next_steps"]
+
+    @extend_schema_field(HomeSerializer(allow_null=True))
+    def get_home(self, organization):
+        try:
+            return HomeSerializer(organization.home).data
+        except Home.DoesNotExist:
+            return None
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField(child=serializers.CharField())))
+    def get_next_steps(self, organization):
+
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [{"action": t.action, "label": str(t.label)} for t in allowed_transitions(request.user, organization)]

@@ -1,0 +1,126 @@
+"""Forms of the organization pages. They only collect and shape input; the services validate and write
+(their ValidationErrors are put back on the form's fields by `apply_errors`). No form exposes `status`."""
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from orgs.access.scoping import user_scope
+from orgs.common.documents import ALLOWED_SUFFIXES
+from orgs.common.forms import DateInput
+from orgs.organizations.founding import TRANSITIONS
+from orgs.organizations.models import (
+    ActivityDuty,
+    Employment,
+    LeaderPosition,
+    Organization,
+    OrganizationKind,
+)
+from orgs.organizations.selectors import superior_choices
+from orgs.organizations.services import EDITABLE_FIELDS
+from orgs.regions.models import Region
+from orgs.regions.selectors import region_by_code
+from orgs.units.models import Unit
+
+
+def _region_by_code(code: str, field_label: str) -> Region:
+    region = region_by_code(code.strip())
+    if region is None:
+        raise ValidationError(_("%(label)s：区划代码“%(code)s”不存在") % {"label": field_label, "code": code})
+    return region
+
+
+class OrganizationCreateForm(forms.Form):
+    """发起成立: a new organization in `planned`. The region is a code (the gap page fills it in)."""
+
+    name = forms.CharField(label=gettext_lazy("组织名称"), max_length=128)
+    kind = forms.ChoiceField(label=gettext_lazy("类别"), choices=OrganizationKind.choices)
+    region = forms.CharField(label=gettext_lazy("所在区划代码"), max_length=12, help_text=gettext_lazy("如 530423（通海县）"))
+    unit = forms.ModelChoiceField(label=gettext_lazy("所在单位"), queryset=Unit.objects.none(), required=False,
+                                  help_text=gettext_lazy("机关、高校、企业侨联必填"))
+    superior = forms.ModelChoiceField(label=gettext_lazy("上级组织"), queryset=Organization.objects.none(), required=False,
+                                      help_text=gettext_lazy("不填时由上一级区划的侨联办理征求意见和备案"))
+    covered_regions = forms.CharField(label=gettext_lazy("联合覆盖的区划代码"), required=False, max_length=400,
+                                      help_text=gettext_lazy("仅跨区域联合侨联：以空格或逗号分隔"))
+    planned_on = forms.DateField(label=gettext_lazy("列入计划日期"), widget=DateInput())
+    note = forms.CharField(label=gettext_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["unit"].queryset = Unit.objects.editable_by(user).select_related("region").order_by("region__code", "name")
+        self.fields["superior"].queryset = superior_choices(user).order_by("name")
+        if not self.is_bound:
+            self.initial.setdefault("planned_on", timezone.localdate())
+
+    def clean_region(self) -> Region:
+        region = _region_by_code(self.cleaned_data["region"], _("所在区划"))
+        if not user_scope(self.user).edits_region(region):
+            raise ValidationError(_("“%(region)s”不在您可以修改的辖区内") % {"region": region.path})
+        return region
+
+    def clean_covered_regions(self) -> list[Region]:
+        codes = [c for c in self.cleaned_data["covered_regions"].replace(",", " ").replace("，", " ").split() if c]
+        return [_region_by_code(code, _("联合覆盖的区划")) for code in codes]
+
+
+class OrganizationEditForm(forms.ModelForm):
+    """The facts of an organization (not its kind, place or status)."""
+
+    class Meta:
+        model = Organization
+        fields = list(EDITABLE_FIELDS)  # exactly what `organization_update` accepts
+        widgets = {"founded_on": DateInput(), "registered_on": DateInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["superior"].queryset = superior_choices(user).exclude(pk=self.instance.pk).order_by("name")
+
+    def _post_clean(self):
+        # The service validates (with the same rules as the model); the form does not save by itself.
+        pass
+
+
+class TransitionForm(forms.Form):
+    """One step of the founding procedure: only the steps this user may take now are offered."""
+
+    action = forms.ChoiceField(label=gettext_lazy("办理步骤"), choices=())
+    date = forms.DateField(label=gettext_lazy("日期"), widget=DateInput())
+    note = forms.CharField(label=gettext_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    document = forms.FileField(
+        label=gettext_lazy("附件"), required=False,
+        help_text=gettext_lazy("PDF、图片或 Office 文件（%(types)s）") % {"types": " ".join(ALLOWED_SUFFIXES)},
+    )
+
+    def __init__(self, *args, transitions, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any step of the table is accepted by the field (the service then says why it is refused); only
+        # the steps this user may take now are offered.
+
+        self.fields["action"].choices = [(t.action, t.label) for t in TRANSITIONS]
+        self.fields["action"].widget.choices = [("", _("请选择…"))] + [(t.action, t.label) for t in transitions]
+        if not self.is_bound:
+            self.initial.setdefault("date", timezone.localdate())
+
+
+class ActivityForm(forms.Form):
+    duty = forms.ChoiceField(label=gettext_lazy("职责类别"), choices=ActivityDuty.choices)
+    title = forms.CharField(label=gettext_lazy("活动名称"), max_length=128)
+    held_on = forms.DateField(label=gettext_lazy("活动日期"), widget=DateInput())
+    participants = forms.IntegerField(label=gettext_lazy("参加人数"), min_value=0, max_value=100000, initial=0)
+    visits_left_behind_children = forms.BooleanField(label=gettext_lazy("走访慰问留守儿童"), required=False)
+    visits_empty_nest_elderly = forms.BooleanField(label=gettext_lazy("走访慰问空巢老人"), required=False)
+    description = forms.CharField(label=gettext_lazy("活动内容"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    attachment = forms.FileField(label=gettext_lazy("附件"), required=False)
+
+
+class LeaderForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=64)
+    position = forms.ChoiceField(label=gettext_lazy("职务"), choices=LeaderPosition.choices)
+    employment = forms.ChoiceField(label=gettext_lazy("专兼职"), choices=Employment.choices)
+    is_returned_or_relative = forms.BooleanField(label=gettext_lazy("归侨侨眷"), required=False)
+    term_start = forms.DateField(label=gettext_lazy("任期开始"), widget=DateInput())
+    term_end = forms.DateField(label=gettext_lazy("任期届满"), widget=DateInput(), required=False)

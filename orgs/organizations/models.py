@@ -1,0 +1,468 @@
+"""侨联组织: organizations, their founding steps, leading body, cadres, networks (WeChat groups,
+affiliated and overseas associations, alumni links) and activities."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from orgs.access.scoping import ScopedQuerySet
+from orgs.common.identifiers import IdentifierError, validate_uscc
+from orgs.organizations.founding import OrganizationStatus, action_label
+from orgs.regions.models import Region, RegionLevel
+from orgs.units.models import Unit
+
+
+class OrganizationKind(models.TextChoices):
+    """侨联组织类别."""
+
+    COUNTY = "county", _("县级侨联")
+    TOWNSHIP = "township", _("乡镇(街道)侨联")
+    VILLAGE = "village", _("村(社区)侨联")
+    ORGAN = "organ", _("机关侨联")
+    UNIVERSITY = "university", _("高校侨联")
+    ENTERPRISE = "enterprise", _("企业侨联")
+    BRANCH = "branch", _("侨联分会")
+    GROUP = "group", _("侨联小组")
+    WORKSTATION = "workstation", _("侨联工作站")
+    JOINT = "joint", _("跨区域联合侨联")
+    ASSOCIATION = "association", _("涉侨社团")
+
+
+
+
+FOUNDING_STATUSES = frozenset(
+    {
+        OrganizationStatus.PLANNED,
+        OrganizationStatus.DRAFTING,
+        OrganizationStatus.CONSULTING,
+        OrganizationStatus.APPROVED,
+        OrganizationStatus.CONGRESS,
+        OrganizationStatus.FILED,
+    }
+)
+
+
+class OrganizationQuerySet(ScopedQuerySet):
+    region_field = "region"
+
+
+class Organization(models.Model):
+    """侨联组织: a federation organization serving a region, or a unit located in one.
+    A 跨区域联合侨联 also serves the regions in `covered_regions`."""
+
+    name = models.CharField(_("名称"), max_length=128)
+    kind = models.CharField(_("类别"), max_length=16, choices=OrganizationKind.choices)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=OrganizationStatus.choices, default=OrganizationStatus.PLANNED, db_index=True
+    )
+    region = models.ForeignKey(Region, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="organizations")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("所在单位"), on_delete=models.PROTECT, null=True, blank=True, related_name="organizations"
+    )
+    covered_regions = models.ManyToManyField(
+        Region, verbose_name=_("联合覆盖的区划"), blank=True, related_name="joint_organizations"
+    )
+    superior = models.ForeignKey(
+        "self", verbose_name=_("上级组织"), on_delete=models.PROTECT, null=True, blank=True, related_name="subordinates"
+    )
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+    # 机构登记 (Yuxi plan 三(二)): the office approved by the 编制 department, its registration, the code.
+    office_approved = models.BooleanField(_("办事机构经编制部门批准"), default=False)
+    registered_on = models.DateField(_("登记日期"), null=True, blank=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, default="")
+    # 经费列入同级财政预算 (Yuxi plan 三(五)).
+    budget_funded = models.BooleanField(_("经费列入财政预算"), default=False)
+    budget_amount = models.DecimalField(
+        _("年度预算经费（万元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    # 乡镇、村(社区): 一名班子成员分管或联系侨联工作，一名干部负责日常事务 (Yuxi plan 三(三)).
+    responsible_leader = models.CharField(_("分管（联系）侨联工作的班子成员"), max_length=64, blank=True, default="")
+    daily_affairs_cadre = models.CharField(_("负责日常事务的干部"), max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("侨联组织")
+        verbose_name_plural = _("侨联组织")
+        indexes = [models.Index(fields=["region", "status"], name="organization_region_status_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_founding(self) -> bool:
+        return self.status in FOUNDING_STATUSES
+
+    def clean(self) -> None:
+        errors = organization_field_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+
+UNIT_KINDS = frozenset({OrganizationKind.ORGAN, OrganizationKind.UNIVERSITY, OrganizationKind.ENTERPRISE})
+
+
+# Kinds that serve a region of one level: a 县级侨联 serves a county, and so on.
+REGION_LEVEL_OF_KIND = {
+    OrganizationKind.COUNTY: RegionLevel.COUNTY,
+    OrganizationKind.TOWNSHIP: RegionLevel.TOWNSHIP,
+    OrganizationKind.VILLAGE: RegionLevel.VILLAGE,
+}
+
+
+def organization_field_errors(organization: Organization, *, today=None) -> dict[str, str]:
+    """Field errors of an organization's own values (model, forms, admin, API and services share it)."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    kind = organization.kind
+    kind_label = OrganizationKind(kind).label if kind in OrganizationKind.values else kind
+    if kind in UNIT_KINDS and not organization.unit_id:
+        errors["unit"] = _("%(kind)s必须指定所在单位") % {"kind": kind_label}
+    if organization.unit_id and organization.region_id and organization.unit.region_id != organization.region_id:
+        errors["region"] = _("所在区划应与单位所在区划一致：单位“%(unit)s”位于%(where)s") % {
+            "unit": organization.unit.name, "where": organization.unit.region.path,
+        }
+    level = REGION_LEVEL_OF_KIND.get(kind)
+    if level and organization.region_id and organization.region.level != level and "region" not in errors:
+        errors["region"] = _("%(kind)s所在区划应为%(level)s，“%(region)s”是%(actual)s") % {
+            "kind": kind_label, "level": RegionLevel(level).label, "region": organization.region.name,
+            "actual": organization.region.get_level_display(),
+        }
+    if organization.superior_id:
+        if organization.pk and organization.superior_id == organization.pk:
+            errors["superior"] = _("上级组织不能是本组织自身")
+        elif organization.region_id and not _region_at_or_above(organization.superior.region, organization.region):
+            errors["superior"] = _("上级组织“%(name)s”所在区划（%(where)s）不在本组织所在区划之上") % {
+                "name": organization.superior.name, "where": organization.superior.region.path,
+            }
+    for field, label in (("founded_on", _("成立日期")), ("registered_on", _("登记日期"))):
+        value = getattr(organization, field)
+        if value and value > today:
+            errors[field] = _("%(label)s %(value)s 晚于今天，不能是将来的日期") % {"label": label, "value": value.isoformat()}
+    if organization.credit_code:
+        try:
+            organization.credit_code = validate_uscc(organization.credit_code)
+        except IdentifierError as error:
+            errors["credit_code"] = _("统一社会信用代码“%(value)s”无效：%(reason)s") % {
+                "value": organization.credit_code, "reason": str(error),
+            }
+    if organization.budget_amount is not None:
+        if organization.budget_amount < 0:
+            errors["budget_amount"] = _("预算经费不能为负数：%(value)s") % {"value": organization.budget_amount}
+        elif not organization.budget_funded and organization.budget_amount > 0:
+            errors["budget_amount"] = _("未列入财政预算时不应填写预算金额（%(value)s 万元）") % {"value": organization.budget_amount}
+    return errors
+
+
+def _region_at_or_above(upper: Region, lower: Region) -> bool:
+    """Whether `upper` is `lower` or one of its ancestors (MPTT coordinates, no query)."""
+    return upper.tree_id == lower.tree_id and upper.lft <= lower.lft and lower.rght <= upper.rght
+
+
+# ---- the founding procedure ------------------------------------------------------------------------------
+
+
+def step_document_path(instance, filename: str) -> str:
+    return f"orgs/steps/{instance.organization_id}/{filename}"
+
+
+class FoundingStepQuerySet(ScopedQuerySet):
+    region_field = "organization__region"
+
+
+class FoundingStep(models.Model):
+    """One recorded step of the founding procedure (see `orgs.founding`): who did what, when, with which
+    document. Written only by `orgs.services.organizations.organization_transition`."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("侨联组织"), on_delete=models.CASCADE, related_name="steps"
+    )
+    action = models.CharField(_("步骤"), max_length=24)
+    from_status = models.CharField(_("原状态"), max_length=12, choices=OrganizationStatus.choices, blank=True, default="")
+    to_status = models.CharField(_("新状态"), max_length=12, choices=OrganizationStatus.choices)
+    date = models.DateField(_("日期"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("办理人"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="founding_steps",
+    )
+    note = models.TextField(_("说明"), blank=True, default="")
+    document = models.FileField(_("附件"), upload_to=step_document_path, blank=True, max_length=255)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    objects = FoundingStepQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("成立程序步骤")
+        verbose_name_plural = _("成立程序步骤")
+        ordering = ["organization_id", "date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.organization} · {self.action_label} · {self.date}"
+
+    @property
+    def action_label(self) -> str:
+
+        return action_label(self.action)
+
+    @property
+    def document_name(self) -> str:
+        return self.document.name.rsplit("/", 1)[-1] if self.document else ""
+
+
+# ---- leadership and staffing -----------------------------------------------------------------------------
+
+
+class LeaderPosition(models.TextChoices):
+    CHAIR = "chair", _("主席")
+    VICE_CHAIR = "vice_chair", _("副主席")
+    SECRETARY_GENERAL = "secretary_general", _("秘书长")
+    MEMBER = "member", _("委员")
+
+
+class Employment(models.TextChoices):
+    FULL_TIME = "full_time", _("专职")
+    PART_TIME = "part_time", _("兼职")
+
+
+class OrganizationPartQuerySet(ScopedQuerySet):
+    """Rows that belong to an organization: scoped by the organization's region."""
+
+    region_field = "organization__region"
+
+
+class LeadershipMember(models.Model):
+    """领导机构成员: 主席、副主席、秘书长、委员, full-time or part-time; 归侨侨眷 are preferred candidates."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("侨联组织"), on_delete=models.CASCADE, related_name="leaders"
+    )
+    name = models.CharField(_("姓名"), max_length=64)
+    position = models.CharField(_("职务"), max_length=20, choices=LeaderPosition.choices)
+    employment = models.CharField(_("专兼职"), max_length=10, choices=Employment.choices, default=Employment.PART_TIME)
+    is_returned_or_relative = models.BooleanField(_("归侨侨眷"), default=False)
+    term_start = models.DateField(_("任期开始"))
+    term_end = models.DateField(_("任期届满"), null=True, blank=True)
+
+    objects = OrganizationPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("领导机构成员")
+        verbose_name_plural = _("领导机构成员")
+        ordering = ["organization_id", "position", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_position_display()}）"
+
+    def clean(self) -> None:
+        from django.utils import timezone
+
+        errors = {}
+        if self.term_start and self.term_start > timezone.localdate():
+            errors["term_start"] = _("任期开始日期 %(value)s 不能是将来的日期") % {"value": self.term_start.isoformat()}
+        if self.term_start and self.term_end and self.term_end <= self.term_start:
+            errors["term_end"] = _("任期届满日期 %(end)s 应晚于任期开始日期 %(start)s") % {
+                "end": self.term_end.isoformat(), "start": self.term_start.isoformat(),
+            }
+        if errors:
+            raise ValidationError(errors)
+
+
+class CadreContact(models.Model):
+    """干部联系点: a federation staff member assigned to a grassroots organization (Jiangxi measure 12)."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("联系的基层组织"), on_delete=models.CASCADE, related_name="cadre_contacts"
+    )
+    cadre = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("联系干部"), on_delete=models.PROTECT, related_name="contact_points"
+    )
+    since = models.DateField(_("联系起始日期"))
+
+    objects = OrganizationPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("干部联系点")
+        verbose_name_plural = _("干部联系点")
+        constraints = [models.UniqueConstraint(fields=["organization", "cadre"], name="cadre_contact_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} → {self.organization}"
+
+
+# ---- networks --------------------------------------------------------------------------------------------
+
+
+class WechatGroupKind(models.TextChoices):
+    OVERSEAS = "overseas", _("海外联谊群")
+    SERVICE = "service", _("侨界服务群")
+
+
+class WechatGroup(models.Model):
+    """地缘性微信群 (Yuxi plan 三(四), Jiangxi 14): 海外联谊群 for compatriots abroad, 侨界服务群 for local members."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("侨联组织"), on_delete=models.CASCADE, related_name="wechat_groups"
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=WechatGroupKind.choices)
+    name = models.CharField(_("群名称"), max_length=128)
+    member_count = models.PositiveIntegerField(_("成员数"), default=0)
+    counted_on = models.DateField(_("统计日期"), null=True, blank=True)
+
+    objects = OrganizationPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("微信群")
+        verbose_name_plural = _("微信群")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssociationKind(models.TextChoices):
+    """1+N: the 涉侨社团 a federation leads."""
+
+    CHAMBER = "chamber", _("侨商会")
+    YOUTH = "youth", _("侨青委")
+    RETURNED_STUDENTS = "returned_students", _("留联会")
+    LEGAL = "legal", _("法顾委")
+    CULTURE = "culture", _("文促会")
+    OTHER = "other", _("其他涉侨社团")
+
+
+class AffiliatedAssociation(models.Model):
+    """1+N: a 涉侨社团 affiliated with a federation (侨商会、侨青委、留联会、法顾委、文促会 …)."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("侨联组织"), on_delete=models.CASCADE, related_name="affiliated_associations"
+    )
+    kind = models.CharField(_("类别"), max_length=20, choices=AssociationKind.choices)
+    name = models.CharField(_("名称"), max_length=128)
+    since = models.DateField(_("建立联系日期"), null=True, blank=True)
+
+    objects = OrganizationPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("1+N 涉侨社团")
+        verbose_name_plural = _("1+N 涉侨社团")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OverseasAssociation(models.Model):
+    """1+Y: an overseas association paired with a federation."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("侨联组织"), on_delete=models.CASCADE, related_name="overseas_associations"
+    )
+    country = models.CharField(_("国家(地区)"), max_length=64)
+    name = models.CharField(_("社团名称"), max_length=128)
+    since = models.DateField(_("结对日期"), null=True, blank=True)
+
+    objects = OrganizationPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("1+Y 海外社团")
+        verbose_name_plural = _("1+Y 海外社团")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.country}）"
+
+
+class AlumniLink(models.Model):
+    """地方侨联+高校侨联+校友会 (Jiangxi 16, 23): a local federation linked with a university federation and an
+    alumni association."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("地方侨联"), on_delete=models.CASCADE, related_name="alumni_links"
+    )
+    university_federation = models.ForeignKey(
+        Organization, verbose_name=_("高校侨联"), on_delete=models.PROTECT, related_name="local_links"
+    )
+    alumni_association = models.CharField(_("校友会"), max_length=128)
+    since = models.DateField(_("建立日期"), null=True, blank=True)
+
+    objects = OrganizationPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("地方侨联+高校侨联+校友会")
+        verbose_name_plural = _("地方侨联+高校侨联+校友会")
+
+    def __str__(self) -> str:
+        return f"{self.organization} + {self.university_federation} + {self.alumni_association}"
+
+    def clean(self) -> None:
+        if self.university_federation_id and self.university_federation.kind != OrganizationKind.UNIVERSITY:
+            raise ValidationError(
+                {"university_federation": _("“%(name)s”不是高校侨联") % {"name": self.university_federation.name}}
+            )
+        if self.organization_id and self.organization.kind in UNIT_KINDS | {OrganizationKind.ASSOCIATION}:
+            raise ValidationError({"organization": _("“%(name)s”不是地方侨联") % {"name": self.organization.name}})
+
+
+# ---- activities --------------------------------------------------------------------------------------------
+
+
+class ActivityDuty(models.TextChoices):
+    """The duties of Yuxi plan 三(四)."""
+
+    LIAISON = "liaison", _("联谊交流")
+    INVESTMENT = "investment", _("引资引智")
+    SURVEY = "survey", _("侨情调查")
+    TRAINING = "training", _("技能培训")
+    SERVICE = "service", _("便民服务")
+    WELFARE = "welfare", _("民生保障")
+    CULTURE = "culture", _("文艺活动")
+
+
+def activity_attachment_path(instance, filename: str) -> str:
+    return f"orgs/activities/{instance.organization_id}/{filename}"
+
+
+class Activity(models.Model):
+    """An activity of an organization; they feed 有活动. Festival visits to 困难群众 (留守儿童、空巢老人)
+    are 民生保障 activities with the groups visited marked (Jiangxi 27)."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("侨联组织"), on_delete=models.CASCADE, related_name="activities"
+    )
+    duty = models.CharField(_("职责类别"), max_length=12, choices=ActivityDuty.choices)
+    title = models.CharField(_("活动名称"), max_length=128)
+    held_on = models.DateField(_("活动日期"))
+    participants = models.PositiveIntegerField(_("参加人数"), default=0)
+    description = models.TextField(_("活动内容"), blank=True, default="")
+    visits_left_behind_children = models.BooleanField(_("走访慰问留守儿童"), default=False)
+    visits_empty_nest_elderly = models.BooleanField(_("走访慰问空巢老人"), default=False)
+    attachment = models.FileField(_("附件"), upload_to=activity_attachment_path, blank=True, max_length=255)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="recorded_activities",
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    objects = OrganizationPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("活动")
+        verbose_name_plural = _("活动")
+        ordering = ["-held_on", "-pk"]
+        indexes = [models.Index(fields=["organization", "held_on"], name="activity_org_date_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_needy_visit(self) -> bool:
+        return self.visits_left_behind_children or self.visits_empty_nest_elderly
+
+    def clean(self) -> None:
+        from django.utils import timezone
+
+        if self.held_on and self.held_on > timezone.localdate():
+            raise ValidationError({"held_on": _("活动日期 %(value)s 不能是将来的日期") % {"value": self.held_on.isoformat()}})

@@ -1,0 +1,83 @@
+"""Reads of organizations used by the pages, the API and the region panel: scoped lists, the detail
+with its parts, the procedure timeline."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q
+
+from orgs.access.scoping import ancestors_q, get_visible_or_404, subtree_q, user_scope
+from orgs.organizations.founding import PROCEDURE, OrganizationStatus
+from orgs.organizations.models import Activity, FoundingStep, Organization
+
+
+def organizations_visible(user):
+    """The organizations the user may see, with what a list row shows (one query)."""
+    return (
+        Organization.objects.visible_to(user)
+        .select_related("region", "unit", "superior", "home")
+        .order_by("region__tree_id", "region__lft", "kind", "name")
+    )
+
+
+def superior_choices(user):
+    """The organizations the user may name as a superior: those they see and those of the regions above
+    their scope (a county official names 玉溪市侨联), never a dissolved one."""
+
+    scope = user_scope(user)
+    queryset = Organization.objects.exclude(status=OrganizationStatus.DISSOLVED)
+    if scope.is_admin:
+        return queryset
+    if not scope.visible:
+        return queryset.none()
+    return queryset.filter(subtree_q(scope.visible, "region") | ancestors_q(scope.visible, "region"))
+
+
+def organization_for_detail(user, pk: int) -> Organization:
+    """One visible organization with its parts prefetched (a fixed number of queries); 404 otherwise."""
+
+    queryset = Organization.objects.select_related("region", "region__parent", "unit", "superior", "superior__region").prefetch_related(
+        Prefetch("steps", queryset=FoundingStep.objects.select_related("actor").order_by("date", "pk")),
+        "leaders", "cadre_contacts__cadre", "wechat_groups", "affiliated_associations", "overseas_associations",
+        "alumni_links__university_federation", "covered_regions",
+        Prefetch("activities", queryset=Activity.objects.order_by("-held_on", "-pk")),
+    )
+    return get_visible_or_404(queryset, user, pk=pk)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    status: str
+    label: str
+    state: str  # "done" | "current" | "ahead"
+    steps: tuple  # the steps recorded into this status (and answers recorded while in it)
+
+
+def procedure_timeline(organization: Organization, steps: list[FoundingStep]) -> list[TimelineEntry]:
+    """The seven statuses of the procedure, each done / current / ahead, with the steps recorded into it."""
+    by_status: dict[str, list[FoundingStep]] = {}
+    for step in steps:
+        by_status.setdefault(step.to_status, []).append(step)
+    current = organization.status
+    reached = PROCEDURE.index(current) if current in PROCEDURE else len(PROCEDURE)
+    entries = []
+    for index, status in enumerate(PROCEDURE):
+        state = "done" if index < reached else "current" if index == reached else "ahead"
+        if current == OrganizationStatus.DISSOLVED:
+            state = "done" if status in by_status else "ahead"
+        entries.append(TimelineEntry(status, OrganizationStatus(status).label, state, tuple(by_status.get(status, ()))))
+    if current == OrganizationStatus.DISSOLVED:
+        entries.append(TimelineEntry(current, OrganizationStatus(current).label, "current", tuple(by_status.get(current, ()))))
+    return entries
+
+
+def organizations_of_region(user, region):
+    """The visible organizations serving a region (its own, not its subtree), for the region panel."""
+    return list(
+        Organization.objects.visible_to(user)
+        .filter(Q(region=region) | Q(covered_regions=region))
+        .select_related("unit", "home")
+        .distinct()
+        .order_by("kind", "name")
+    )
+

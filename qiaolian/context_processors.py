@@ -1,0 +1,24 @@
+"""Template context of every page: the signed-in user's scope (header, navigation) and unread inbox count."""
+
+from django.utils.functional import SimpleLazyObject
+
+from orgs.access.scoping import user_scope
+from orgs.regions.selectors import scope_regions_for
+from tasks.notifications.selectors import unread_count
+
+
+def scope(request):
+    """`scope` (the user's UserScope) and `scope_regions` (their membership regions), computed lazily."""
+    user = getattr(request, "user", None)
+    return {
+        "scope": SimpleLazyObject(lambda: user_scope(user)),
+        "scope_regions": SimpleLazyObject(lambda: scope_regions_for(user)),
+    }
+
+
+def inbox(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    # Lazy: pages that never render the header (exports, API) pay nothing.
+    return {"inbox_unread": SimpleLazyObject(lambda: unread_count(user))}

@@ -1,0 +1,75 @@
+"""Demo data of plans and tasks (`load_demo`): the shipped plans, and a responsible person (county official)
+for each 玉溪市 county that has no demo login, so every Yuxi task has someone to remind."""
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from orgs.access.models import Membership
+from orgs.access.roles import Role
+from orgs.regions.models import Region, RegionLevel
+from tasks.plans.models import Milestone, Task
+from tasks.plans.services import (
+    PlanLoadResult,
+    counties_of_regions,
+    plans_load,
+    tasks_from_gaps,
+)
+
+YUXI = "530400"
+
+
+@transaction.atomic
+def demo_liaisons_create(password: str | None = None) -> int:
+    """A county official `liaison_<code>` (with an e-mail) for each Yuxi county without one; e-mails for the
+    demo logins that have none. Idempotent."""
+    User = get_user_model()
+    yuxi = Region.objects.get(code=YUXI)
+    counties = list(Region.objects.within(yuxi).filter(level=RegionLevel.COUNTY).order_by("code"))
+    staffed = set(Membership.objects.filter(role=Role.COUNTY_OFFICIAL, region__in=counties).values_list("region_id", flat=True))
+    created = 0
+    for county in counties:
+        if county.pk in staffed:
+            continue
+        user, was_created = User.objects.get_or_create(
+            username=f"liaison_{county.code}",
+            defaults={"first_name": f"{county.name}联络员", "email": f"liaison_{county.code}@example.org"},
+        )
+        if was_created:
+            user.set_password(password or settings.DEMO_PASSWORD)
+            user.save()
+            created += 1
+        Membership.objects.get_or_create(user=user, role=Role.COUNTY_OFFICIAL, region=county)
+    for user in User.objects.filter(email="", username__in=("yunnan_staff", "yuxi_staff", "tonghai_official", "huaning_official", "yuxi_leader")):
+        user.email = f"{user.username}@example.org"
+        user.save(update_fields=["email"])
+    return created
+
+
+@transaction.atomic
+def demo_plans_load(today: datetime.date | None = None) -> list[PlanLoadResult]:
+    """Liaisons first (tasks are assigned to the county officials when created), then the plans; tasks that
+    already exist without a responsible user get their county's officials."""
+
+    demo_liaisons_create()
+    results = plans_load(today=today or timezone.localdate())
+    # Places the demo census finds required but missing get their tasks (other areas, units).
+    for milestone in Milestone.objects.filter(plan__key="yuxi-2020").exclude(gap_levels=[]).order_by("deadline"):
+        tasks_from_gaps(milestone=milestone)
+    _assign_unassigned()
+    return results
+
+
+def _assign_unassigned() -> None:
+
+    orphans = list(Task.objects.filter(responsible_users__isnull=True).values_list("pk", "region_id"))
+    counties = counties_of_regions({r for _t, r in orphans})
+    through = Task.responsible_users.through
+    through.objects.bulk_create(
+        [through(task_id=t, user_id=u) for t, r in orphans for u in counties[r].responsible_user_ids],
+        ignore_conflicts=True,
+    )

@@ -1,0 +1,662 @@
+"""Writes of plans and tasks: create, assign, report progress, change status; tasks generated from a milestone
+(one per region, yearly occurrences) and from coverage gaps (one per required-but-missing place, idempotent
+through the unique (plan, place_key)); completion when the place's organization becomes active. And loading
+the shipped plans (fixtures/plans/*.json): the Yuxi implementation plan with its milestones and the tasks its
+item list names (fixtures/yuxi_plan_2020.csv), and the Jiangxi measures with their yearly tasks."""
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from census.coverage.models import (
+    FulfilmentChoice,
+    PlaceLevel,
+    Requirement,
+    VerdictChoice,
+)
+from orgs.access.models import Membership
+from orgs.access.roles import Role
+from orgs.access.scoping import OuterNode
+from orgs.common.documents import validate_document
+from orgs.organizations.models import Organization, OrganizationKind
+from orgs.regions.models import Region, RegionLevel
+from tasks.notifications.models import Notification, OutboxMessage
+from tasks.notifications.services import notifications_send, outbox_kick, recipients_get
+from tasks.plans.models import (
+    OPEN_TASK_STATUSES,
+    Milestone,
+    Plan,
+    Recurrence,
+    Task,
+    TaskStatus,
+    TaskUpdate,
+    TaskUpdateKind,
+)
+
+# Which organizations fulfil a gap task of a place of this level.
+FULFILLING_KINDS = {
+    PlaceLevel.COUNTY: {OrganizationKind.COUNTY},
+    PlaceLevel.TOWNSHIP: {OrganizationKind.TOWNSHIP, OrganizationKind.JOINT, OrganizationKind.BRANCH,
+                          OrganizationKind.GROUP, OrganizationKind.WORKSTATION},
+    PlaceLevel.VILLAGE: {OrganizationKind.VILLAGE, OrganizationKind.JOINT, OrganizationKind.BRANCH,
+                         OrganizationKind.GROUP, OrganizationKind.WORKSTATION},
+    PlaceLevel.UNIT: {OrganizationKind.ORGAN, OrganizationKind.UNIVERSITY, OrganizationKind.ENTERPRISE,
+                      OrganizationKind.BRANCH, OrganizationKind.GROUP, OrganizationKind.WORKSTATION},
+}
+
+
+ALLOWED_TRANSITIONS = {
+    TaskStatus.TODO: {TaskStatus.IN_PROGRESS, TaskStatus.DONE, TaskStatus.CANCELLED},
+    TaskStatus.IN_PROGRESS: {TaskStatus.DONE, TaskStatus.CANCELLED, TaskStatus.TODO},
+    TaskStatus.DONE: set(),
+    TaskStatus.CANCELLED: set(),
+}
+
+
+def region_place_key(region_id: int) -> str:
+    return f"r{region_id}"
+
+
+def unit_place_key(unit_id: int) -> str:
+    return f"u{unit_id}"
+
+
+def task_url(task_id: int) -> str:
+    return reverse("tasks:detail", kwargs={"pk": task_id})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Where a place lies: its county, and who answers for it there.
+
+@dataclass(frozen=True)
+class CountyInfo:
+    county_id: int | None
+    county_name: str
+    responsible_user_ids: tuple[int, ...]
+
+
+NO_COUNTY = CountyInfo(None, "", ())
+
+
+def counties_of_regions(region_ids: Iterable[int]) -> dict[int, CountyInfo]:
+    """Region id → its county (itself when a county) and the county officials there (staff when none). Two queries."""
+    ids = set(region_ids)
+    county = Region.objects.covering(OuterNode()).filter(level=RegionLevel.COUNTY)
+    rows = list(
+        Region.objects.filter(pk__in=ids).annotate(
+            county_pk=Subquery(county.values("pk")[:1]), county_name=Subquery(county.values("name")[:1])
+        ).values_list("pk", "county_pk", "county_name")
+    )
+    county_ids = {c for _, c, _n in rows if c}
+    people: dict[int, dict[str, list[int]]] = {}
+    for region_id, role, user_id in Membership.objects.filter(
+        region_id__in=county_ids, role__in=(Role.COUNTY_OFFICIAL, Role.STAFF), user__is_active=True
+    ).order_by("user_id").values_list("region_id", "role", "user_id"):
+        people.setdefault(region_id, {}).setdefault(role, []).append(user_id)
+    result = {}
+    for region_id, county_id, county_name in rows:
+        roles = people.get(county_id, {})
+        users = roles.get(Role.COUNTY_OFFICIAL) or roles.get(Role.STAFF) or []
+        result[region_id] = CountyInfo(county_id, county_name or "", tuple(users))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Validation (no database)
+
+def task_status_validate(*, old: str, new: str, completed_on: datetime.date | None, evidence: str,
+                         has_evidence_file: bool = False, today: datetime.date | None = None) -> dict[str, str]:
+    """Errors of a status change, by field (empty when valid)."""
+    errors: dict[str, str] = {}
+    if new not in TaskStatus.values:
+        return {"status": _("未知状态：%(v)s") % {"v": new}}
+    if new == old:
+        return errors
+    if new not in ALLOWED_TRANSITIONS[TaskStatus(old)]:
+        errors["status"] = _("任务状态不能从“%(old)s”改为“%(new)s”") % {
+            "old": TaskStatus(old).label, "new": TaskStatus(new).label}
+        return errors
+    if new == TaskStatus.DONE:
+        if completed_on is None:
+            errors["completed_on"] = _("标记完成须填写完成日期")
+        elif completed_on > (today or timezone.localdate()):
+            errors["completed_on"] = _("完成日期 %(d)s 晚于今天") % {"d": completed_on.isoformat()}
+        if not evidence.strip() and not has_evidence_file:
+            errors["evidence"] = _("标记完成须填写完成佐证或上传佐证材料")
+    return errors
+
+
+def contacts_validate(contacts: list) -> list[dict[str, str]]:
+    """Named responsible persons: a list of {name, contact}; a name is required."""
+    cleaned = []
+    for index, item in enumerate(contacts or [], start=1):
+        name = str((item or {}).get("name", "")).strip()
+        contact = str((item or {}).get("contact", "")).strip()
+        if not name:
+            raise ValidationError({"responsible_contacts": _("第 %(n)d 位责任人缺少姓名") % {"n": index}})
+        cleaned.append({"name": name[:64], "contact": contact[:64]})
+    return cleaned
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Single-task writes
+
+def _user_ids(users: Iterable) -> list[int]:
+    """Users or their ids → ids."""
+    return [u.pk if hasattr(u, "pk") else u for u in users]
+
+
+def responsible_users_validate(*, region: Region, user_ids: Iterable[int]) -> None:
+    """Every responsible user must see the task's region (a membership on it or above it, or an administrator):
+    otherwise the task and its notifications would point them to a page they cannot open."""
+    from django.contrib.auth import get_user_model
+
+    ids = set(user_ids)
+    if not ids:
+        return
+    seeing = set(Membership.objects.covering(region).filter(user_id__in=ids).values_list("user_id", flat=True))
+    seeing |= set(get_user_model().objects.filter(pk__in=ids - seeing).filter(
+        Q(is_superuser=True) | Q(memberships__role=Role.ADMIN)).values_list("pk", flat=True))
+    outside = ids - seeing
+    if outside:
+        names = get_user_model().objects.filter(pk__in=outside).order_by("username").values_list("username", flat=True)
+        raise ValidationError({"responsible_users": _("责任人 %(users)s 不能查看%(region)s的任务，不能指定为责任人") % {
+            "users": "、".join(names) or ", ".join(map(str, sorted(outside))), "region": region.name}})
+
+
+def _assignment_notify(task: Task, user_ids: Iterable[int], actor=None) -> None:
+    user_ids = [u for u in user_ids if not actor or u != actor.pk]
+    if user_ids:
+        notifications_send(
+            user_ids=user_ids,
+            title=_("新任务：%(t)s") % {"t": task.title},
+            body=_("您被指定为任务“%(t)s”的责任人，完成时限 %(d)s。") % {"t": task.title, "d": task.deadline.isoformat()},
+            url=task_url(task.pk), key=f"assign:t{task.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+        )
+
+
+@transaction.atomic
+def task_create(*, plan: Plan, title: str, region: Region, deadline: datetime.date, milestone: Milestone | None = None,
+                responsible_unit: str = "", responsible_users: Iterable = (), responsible_contacts: list | None = None,
+                description: str = "", target_unit=None, target_organization=None, place_key: str = "",
+                recurrence: str = Recurrence.NONE, actor=None) -> Task:
+    """Creates one task, records it in the history and tells its responsible persons (inbox + e-mail outbox)."""
+    if milestone is not None and milestone.plan_id != plan.pk:
+        raise ValidationError({"milestone": _("时间节点“%(m)s”不属于方案“%(p)s”") % {"m": milestone.name, "p": plan.title}})
+    if not region.is_descendant_of(plan.scope_region, include_self=True):
+        raise ValidationError({"region": _("区划“%(r)s”不在方案“%(p)s”的适用范围（%(s)s）内") % {
+            "r": region.name, "p": plan.title, "s": plan.scope_region.name}})
+    users = _user_ids(responsible_users)
+    responsible_users_validate(region=region, user_ids=users)
+    task = Task(
+        plan=plan, milestone=milestone, title=title, region=region, deadline=deadline, responsible_unit=responsible_unit,
+        responsible_contacts=contacts_validate(responsible_contacts or []), description=description,
+        target_unit=target_unit, target_organization=target_organization, place_key=place_key, recurrence=recurrence,
+        period_start=datetime.date(deadline.year, 1, 1) if recurrence == Recurrence.YEARLY else None,
+    )
+    task.full_clean(exclude=["responsible_users"])
+    task.save()
+    task.responsible_users.set(users)
+    TaskUpdate.objects.create(task=task, kind=TaskUpdateKind.CREATED, author=actor, new_status=task.status,
+                              note=_("创建任务"))
+    _assignment_notify(task, users, actor)
+    return task
+
+
+@transaction.atomic
+def task_assign(*, task: Task, responsible_users: Iterable, responsible_unit: str | None = None,
+                responsible_contacts: list | None = None, actor=None) -> Task:
+    """Changes who answers for a task; newly named users are notified."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    before = set(task.responsible_users.values_list("pk", flat=True))
+    users = _user_ids(responsible_users)
+    responsible_users_validate(region=task.region, user_ids=set(users) - before)
+    task.responsible_users.set(users)
+    fields = ["updated_at"]
+    if responsible_unit is not None:
+        task.responsible_unit = responsible_unit
+        fields.append("responsible_unit")
+    if responsible_contacts is not None:
+        task.responsible_contacts = contacts_validate(responsible_contacts)
+        fields.append("responsible_contacts")
+    task.save(update_fields=fields)
+    TaskUpdate.objects.create(task=task, kind=TaskUpdateKind.ASSIGNED, author=actor, note=_("调整责任人"))
+    _assignment_notify(task, set(users) - before, actor)
+    return task
+
+
+@transaction.atomic
+def task_update_add(*, task: Task, author, note: str, attachment=None) -> TaskUpdate:
+    """A progress report (进展) with an optional attachment; a todo task moves to in progress."""
+    if not note.strip() and not attachment:
+        raise ValidationError({"note": _("请填写进展内容或上传附件")})
+    if attachment:
+        validate_document(attachment, field="attachment")
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    update = TaskUpdate(task=task, kind=TaskUpdateKind.PROGRESS, author=author, note=note.strip())
+    if attachment:
+        update.attachment = attachment
+    if task.status == TaskStatus.TODO:
+        update.old_status, update.new_status = TaskStatus.TODO, TaskStatus.IN_PROGRESS
+        task.status = TaskStatus.IN_PROGRESS
+        task.save(update_fields=["status", "updated_at"])
+    update.save()
+    return update
+
+
+@transaction.atomic
+def task_status_change(*, task: Task, status: str, actor=None, completed_on: datetime.date | None = None,
+                       evidence: str = "", evidence_file=None, note: str = "", target_organization=None,
+                       kind: str = TaskUpdateKind.STATUS) -> Task:
+    """todo → in_progress → done (completion date and evidence required) or cancelled. Completing a yearly task
+    creates its next occurrence."""
+    if evidence_file:
+        validate_document(evidence_file, field="evidence_file")
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    errors = task_status_validate(old=task.status, new=status, completed_on=completed_on, evidence=evidence,
+                                  has_evidence_file=bool(evidence_file or task.evidence_file))
+    if errors:
+        raise ValidationError(errors)
+    old = task.status
+    task.status = status
+    if status == TaskStatus.DONE:
+        task.completed_on, task.evidence = completed_on, evidence.strip()
+        if evidence_file:
+            task.evidence_file = evidence_file
+        if target_organization is not None:
+            task.target_organization = target_organization
+    task.save()
+    TaskUpdate.objects.create(task=task, kind=kind, author=actor, old_status=old, new_status=status,
+                              note=note or evidence)
+    if status == TaskStatus.DONE and task.recurrence == Recurrence.YEARLY:
+        task_next_occurrence_create(task=task)
+    return task
+
+
+def _shift_year(day: datetime.date, year: int) -> datetime.date:
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February
+        return day.replace(year=year, day=28)
+
+
+def _occurrence_key(milestone_id: int, region_id: int, year: int | None) -> str:
+    return f"m{milestone_id}:r{region_id}" + (f":{year}" if year else "")
+
+
+def _plan_lock(plan_id: int) -> None:
+    """Two runs at once (a retried beat job, the page's button, a census commit, a completed yearly task) would
+    both pass a "place key unused?" check and collide on the unique (plan, place_key): the plan's row lock makes
+    the second wait and then see the first one's tasks."""
+    list(Plan.objects.select_for_update().filter(pk=plan_id).values_list("pk", flat=True))
+
+
+def task_next_occurrence_create(*, task: Task) -> Task | None:
+    """The next year's occurrence of a yearly task (idempotent through its place key)."""
+    year = task.deadline.year + 1
+    if task.milestone_id:
+        key = _occurrence_key(task.milestone_id, task.region_id, year)
+    else:
+        key = f"{task.place_key or f't{task.pk}'}:{year}"
+    # The daily job may create the same occurrence (same key) at the same moment.
+    _plan_lock(task.plan_id)
+    if Task.objects.filter(plan_id=task.plan_id, place_key=key).exists():
+        return None
+    title = task.title.replace(str(task.deadline.year), str(year))
+    nxt = Task.objects.create(
+        plan_id=task.plan_id, milestone_id=task.milestone_id, title=title, region_id=task.region_id,
+        deadline=_shift_year(task.deadline, year), responsible_unit=task.responsible_unit,
+        responsible_contacts=task.responsible_contacts, description=task.description, place_key=key,
+        recurrence=task.recurrence, period_start=datetime.date(year, 1, 1),
+    )
+    nxt.responsible_users.set(task.responsible_users.all())
+    TaskUpdate.objects.create(task=nxt, kind=TaskUpdateKind.AUTO, new_status=nxt.status,
+                              note=_("由上一周期任务自动生成"))
+    return nxt
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Generated tasks (bulk, idempotent)
+
+@dataclass
+class GeneratedTask:
+    title: str
+    region_id: int
+    place_key: str
+    deadline: datetime.date
+    responsible_unit: str = ""
+    description: str = ""
+    target_unit_id: int | None = None
+    target_requirement_id: int | None = None
+    recurrence: str = ""
+    period_start: datetime.date | None = None
+    status: str = TaskStatus.TODO
+    completed_on: datetime.date | None = None
+    evidence: str = ""
+
+
+def _tasks_bulk_create(plan: Plan, milestone: Milestone | None, drafts: list[GeneratedTask], *, notify: bool = True) -> list[Task]:
+    """Creates the drafts whose place key the plan has not used yet; assigns each to its county's officials and
+    tells each of them once (one inbox message and e-mail listing their new tasks)."""
+    if not drafts:
+        return []
+    _plan_lock(plan.pk)
+    existing = set(Task.objects.filter(plan=plan, place_key__in=[d.place_key for d in drafts]).values_list("place_key", flat=True))
+    drafts = [d for d in {d.place_key: d for d in drafts}.values() if d.place_key not in existing]
+    if not drafts:
+        return []
+    counties = counties_of_regions(d.region_id for d in drafts)
+    tasks = []
+    for d in drafts:
+        info = counties.get(d.region_id, NO_COUNTY)
+        tasks.append(Task(
+            plan=plan, milestone=milestone, title=d.title[:200], region_id=d.region_id, place_key=d.place_key,
+            deadline=d.deadline, responsible_unit=(d.responsible_unit.replace("{county}", info.county_name))[:128],
+            description=d.description, target_unit_id=d.target_unit_id, target_requirement_id=d.target_requirement_id,
+            recurrence=d.recurrence, period_start=d.period_start, status=d.status, completed_on=d.completed_on,
+            evidence=d.evidence,
+        ))
+    created = Task.objects.bulk_create(tasks, batch_size=1000)
+    through = Task.responsible_users.through
+    through.objects.bulk_create(
+        [through(task_id=t.pk, user_id=u) for t in created for u in counties.get(t.region_id, NO_COUNTY).responsible_user_ids],
+        batch_size=2000, ignore_conflicts=True,
+    )
+    TaskUpdate.objects.bulk_create(
+        [TaskUpdate(task_id=t.pk, kind=TaskUpdateKind.AUTO, new_status=t.status, note=_("由系统生成")) for t in created],
+        batch_size=2000,
+    )
+    if notify:
+        _bulk_assignment_notify(created, counties)
+    return created
+
+
+def _bulk_assignment_notify(created: list[Task], counties: dict[int, CountyInfo]) -> None:
+
+    by_user: dict[int, list[Task]] = {}
+    for task in created:
+        if task.status in OPEN_TASK_STATUSES:
+            for user_id in counties.get(task.region_id, NO_COUNTY).responsible_user_ids:
+                by_user.setdefault(user_id, []).append(task)
+    recipients = recipients_get(by_user)
+    notifications, outbox = [], []
+    now = timezone.now()
+    for user_id, recipient in recipients.items():
+        tasks = by_user[user_id]
+        title = _("新任务 %(n)d 项：%(t)s") % {"n": len(tasks), "t": tasks[0].title} if len(tasks) > 1 else _("新任务：%(t)s") % {"t": tasks[0].title}
+        body = "\n".join(
+            _("· %(t)s（%(r)s，完成时限 %(d)s）") % {"t": t.title, "r": t.responsible_unit, "d": t.deadline.isoformat()}
+            for t in tasks[:50])
+        url = task_url(tasks[0].pk) if len(tasks) == 1 else reverse("tasks:mine")
+        notifications.append(Notification(user_id=user_id, title=title[:200], body=body, url=url, created_at=now))
+        if recipient.wants_email:
+            outbox.append(OutboxMessage(key=f"assign:t{tasks[0].pk}:u{user_id}", recipient_id=user_id,
+                                        to_address=recipient.email, subject=title[:200], body=body, created_at=now))
+    Notification.objects.bulk_create(notifications, batch_size=2000)
+    if outbox:
+        OutboxMessage.objects.bulk_create(outbox, batch_size=2000, ignore_conflicts=True)
+        transaction.on_commit(outbox_kick)
+
+
+GAP_TITLES = {
+    PlaceLevel.COUNTY: gettext_lazy("成立{place}侨联"),
+    PlaceLevel.TOWNSHIP: gettext_lazy("{place}成立乡镇(街道)侨联组织"),
+    PlaceLevel.VILLAGE: gettext_lazy("{place}成立村(社区)侨联组织"),
+    PlaceLevel.UNIT: gettext_lazy("{place}成立单位侨联组织"),
+}
+
+
+GAP_TITLE_OTHER = gettext_lazy("{place}成立侨联组织")
+
+
+def _gap_drafts(requirements, deadline: datetime.date) -> list[GeneratedTask]:
+    drafts = []
+    for req in requirements:
+        place = req["unit__name"] if req["unit_id"] else req["region__name"]
+        drafts.append(GeneratedTask(
+            title=str(GAP_TITLES.get(req["level"], GAP_TITLE_OTHER)).format(place=place),
+            region_id=req["region_id"],
+            place_key=unit_place_key(req["unit_id"]) if req["unit_id"] else region_place_key(req["region_id"]),
+            deadline=deadline, responsible_unit="{county}委统战部", description=req["reason"],
+            target_unit_id=req["unit_id"], target_requirement_id=req["pk"],
+        ))
+    return drafts
+
+
+def _milestone_requirements(milestone: Milestone):
+    qs = Requirement.objects.within(milestone.plan.scope_region).filter(
+        verdict=VerdictChoice.REQUIRED, status=FulfilmentChoice.MISSING, level__in=milestone.gap_levels
+    )
+    if milestone.key_areas_only:
+        qs = qs.filter(region__is_key_area=True, unit__isnull=True)
+    if milestone.other_areas_only:
+        qs = qs.exclude(region__is_key_area=True, unit__isnull=True)
+    return qs
+
+
+@transaction.atomic
+def tasks_from_gaps(*, milestone: Milestone) -> list[Task]:
+    """One task for every required-but-missing place of the milestone's levels in the plan's scope that has no
+    task in this plan yet. Running it twice creates nothing new."""
+    if not milestone.gap_levels:
+        return []
+    rows = _milestone_requirements(milestone).values("pk", "region_id", "unit_id", "level", "reason", "region__name", "unit__name")
+    return _tasks_bulk_create(milestone.plan, milestone, _gap_drafts(rows, milestone.deadline))
+
+
+def _regions_of_level(plan: Plan, level: str):
+    return Region.objects.within(plan.scope_region).filter(level=level).order_by("code")
+
+
+@transaction.atomic
+def milestone_tasks_create(*, milestone: Milestone, year: int | None = None, done_before: datetime.date | None = None,
+                           notify: bool = True) -> list[Task]:
+    """One task per region of the milestone's `task_level` in the plan's scope; for a yearly milestone, the
+    occurrence of `year`. Idempotent. `done_before`: tasks whose deadline is before it are created done (demo)."""
+    if not milestone.task_level:
+        return []
+    yearly = milestone.recurrence == Recurrence.YEARLY
+    deadline = _shift_year(milestone.deadline, year) if yearly and year else milestone.deadline
+    year = deadline.year if yearly else None
+    drafts = []
+    for region in _regions_of_level(milestone.plan, milestone.task_level).values("pk", "name"):
+        draft = GeneratedTask(
+            title=milestone.task_title.format(region=region["name"], year=year or "", county=region["name"]) or milestone.name,
+            region_id=region["pk"], place_key=_occurrence_key(milestone.pk, region["pk"], year), deadline=deadline,
+            responsible_unit=milestone.task_responsible_unit.format(region=region["name"], county=region["name"], year=year or ""),
+            description=milestone.description, recurrence=milestone.recurrence,
+            period_start=datetime.date(year, 1, 1) if year else None,
+        )
+        if done_before and deadline < done_before:
+            draft.status, draft.completed_on, draft.evidence = TaskStatus.DONE, deadline, _("已按时报送（演示数据）")
+        drafts.append(draft)
+    return _tasks_bulk_create(milestone.plan, milestone, drafts, notify=notify)
+
+
+def recurring_tasks_ensure(*, today: datetime.date) -> int:
+    """Creates the occurrences of yearly milestones of open plans whose period (the calendar year) has started."""
+    created = 0
+    for milestone in Milestone.objects.filter(plan__is_open=True, recurrence=Recurrence.YEARLY).exclude(task_level="").select_related("plan", "plan__scope_region"):
+        if milestone.deadline.year <= today.year:
+            created += len(milestone_tasks_create(milestone=milestone, year=today.year))
+    return created
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Events
+
+def _open_plans():
+    """Open plans, each with its milestones, the innermost scope first: the first one whose scope contains a
+    region is the plan covering it (plans are few; one query for them, one for their milestones)."""
+    return list(Plan.objects.filter(is_open=True).select_related("scope_region").prefetch_related("milestones")
+                .order_by("-scope_region__lft", "-issued_on", "pk"))
+
+
+def _plan_covering(plans: list[Plan], region: Region) -> Plan | None:
+    return next((p for p in plans if region.is_descendant_of(p.scope_region, include_self=True)), None)
+
+
+def _milestone_for(plan: Plan, level: str, is_key_area: bool, today: datetime.date) -> Milestone | None:
+    candidates = [
+        m for m in plan.milestones.all()
+        if level in (m.gap_levels or []) and not (m.key_areas_only and not is_key_area)
+        and not (m.other_areas_only and is_key_area and level != PlaceLevel.UNIT)
+    ]
+    upcoming = [m for m in candidates if m.deadline >= today]
+    if upcoming:
+        return min(upcoming, key=lambda m: m.deadline)
+    return max(candidates, key=lambda m: m.deadline) if candidates else None
+
+
+@transaction.atomic
+def tasks_for_crossings(*, crossings: list[dict], today: datetime.date | None = None) -> list[Task]:
+    """For places that became required: a task in the open plan covering each (the plan's milestone for the
+    place's level; its deadline, or 90 days from today when the milestone has passed)."""
+    today = today or timezone.localdate()
+    required = [c for c in crossings if c.get("new") == VerdictChoice.REQUIRED]
+    if not required:
+        return []
+    region_ids = {c["region_id"] for c in required}
+    regions = Region.objects.in_bulk(region_ids)
+    reqs = {
+        r["pk"]: r for r in Requirement.objects.filter(
+            Q(pk__in=[c["requirement_id"] for c in required if c.get("requirement_id")])
+        ).values("pk", "region_id", "unit_id", "level", "reason", "region__name", "unit__name")
+    }
+    plans = _open_plans()
+    # Drafts grouped by (plan, milestone), in the crossings' order: one bulk create (and one message per
+    # responsible person) per group, not a round of queries per crossing.
+    groups: dict[tuple, tuple[Plan, Milestone | None, dict[str, GeneratedTask]]] = {}
+    for crossing in required:
+        region = regions.get(crossing["region_id"])
+        req = reqs.get(crossing.get("requirement_id"))
+        if region is None or req is None:
+            continue
+        plan = _plan_covering(plans, region)
+        if plan is None:
+            continue
+        milestone = _milestone_for(plan, crossing["level"], region.is_key_area, today)
+        deadline = milestone.deadline if milestone and milestone.deadline >= today else today + datetime.timedelta(days=90)
+        drafts = groups.setdefault((plan.pk, milestone.pk if milestone else None), (plan, milestone, {}))[2]
+        draft = _gap_drafts([req], deadline)[0]
+        drafts.setdefault(draft.place_key, draft)  # the first crossing of a place wins
+    created: list[Task] = []
+    for plan, milestone, drafts in groups.values():
+        created += _tasks_bulk_create(plan, milestone, list(drafts.values()))
+    return created
+
+
+@transaction.atomic
+def tasks_complete_for_organization(*, organization: Organization, actor=None, today: datetime.date | None = None) -> list[Task]:
+    """The place's open tasks (by place key) that this organization fulfils are done, linked to it."""
+    today = today or timezone.localdate()
+    keys = {region_place_key(organization.region_id)}
+    if organization.unit_id:
+        keys = {unit_place_key(organization.unit_id)}
+    level = PlaceLevel.UNIT if organization.unit_id else organization.region.level
+    if organization.kind not in FULFILLING_KINDS.get(level, set()):
+        return []
+    done = []
+    for task in Task.objects.filter(place_key__in=keys, status__in=OPEN_TASK_STATUSES):
+        done.append(task_status_change(
+            task=task, status=TaskStatus.DONE, actor=actor, completed_on=today, target_organization=organization,
+            evidence=_("%(org)s已成立（状态：已成立）") % {"org": organization.name}, kind=TaskUpdateKind.AUTO,
+        ))
+    return done
+
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+
+PLAN_FILES = (FIXTURES / "plans" / "yuxi_2020.json", FIXTURES / "plans" / "jiangxi_measures.json")
+
+
+MILESTONE_FIELDS = ("name", "deadline", "description", "gap_levels", "key_areas_only", "other_areas_only",
+                    "task_level", "task_title", "task_responsible_unit", "recurrence")
+
+
+@dataclass
+class PlanLoadResult:
+    plan: Plan
+    milestones: int
+    tasks: int
+
+
+def _region(code: str) -> Region:
+    try:
+        return Region.objects.get(code=code)
+    except Region.DoesNotExist:
+        raise ValidationError({"scope_region": _("区划代码 %(c)s 不存在，请先导入区划") % {"c": code}}) from None
+
+
+@transaction.atomic
+def plan_load(*, path: Path, today: datetime.date | None = None) -> PlanLoadResult:
+    """Creates or updates one plan and its milestones from a JSON fixture, then the tasks it names (idempotent;
+    nobody is notified: reminders follow the deadlines)."""
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    source = path.parent / spec["source_file"] if spec.get("source_file") else None
+    plan, _created = Plan.objects.update_or_create(key=spec["key"], defaults={
+        "title": spec["title"], "issuing_body": spec.get("issuing_body", ""),
+        "document_number": spec.get("document_number", ""),
+        "issued_on": datetime.date.fromisoformat(spec["issued_on"]) if spec.get("issued_on") else None,
+        "scope_region": _region(spec["scope_region"]),
+        "source_text": source.read_text(encoding="utf-8") if source and source.exists() else "",
+    })
+    tasks = 0
+    for item in spec.get("milestones", []):
+        values = {f: item[f] for f in MILESTONE_FIELDS if f in item}
+        values["deadline"] = datetime.date.fromisoformat(values["deadline"])
+        milestone, _c = Milestone.objects.update_or_create(plan=plan, key=item["key"], defaults=values)
+        if item.get("csv_item"):
+            tasks += len(_csv_tasks(plan, milestone, item, FIXTURES / spec["items_csv"]))
+        if milestone.task_level:
+            # One-off per-region tasks already past (the 2020 reports) are loaded as done.
+            year = (today or timezone.localdate()).year if milestone.recurrence else None
+            tasks += len(milestone_tasks_create(milestone=milestone, year=year, done_before=today, notify=False))
+    return PlanLoadResult(plan, plan.milestones.count(), tasks)
+
+
+def _csv_tasks(plan: Plan, milestone: Milestone, item: dict, csv_path: Path):
+    """The tasks the plan's item list names (one per county federation or key area), by county and name."""
+    with csv_path.open(encoding="utf-8-sig") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["item"] == item["csv_item"]]
+    counties = {r.code: r for r in Region.objects.filter(code__in={r["county_code"] for r in rows})}
+    named = list(Region.objects.filter(name__in={r["name"] for r in rows}).values("pk", "name", "tree_id", "lft", "rght"))
+    drafts = []
+    for row in rows:
+        county = counties.get(row["county_code"])
+        if county is None:
+            continue
+        if row["level"] == "county":
+            region_id = county.pk
+        else:
+            matches = [n["pk"] for n in named if n["name"] == row["name"] and n["tree_id"] == county.tree_id
+                       and county.lft < n["lft"] and n["rght"] < county.rght]
+            if not matches:
+                continue
+            region_id = matches[0]
+        drafts.append(GeneratedTask(
+            title=item["task_title"].format(name=row["name"], county=row["county"]), region_id=region_id,
+            place_key=region_place_key(region_id), deadline=datetime.date.fromisoformat(row["deadline"]),
+            responsible_unit=item.get("task_responsible_unit", "").format(county=row["county"], name=row["name"]),
+            description=row["note"],
+        ))
+    return _tasks_bulk_create(plan, milestone, drafts, notify=False)  # loading a plan is not an assignment
+
+
+def plans_load(*, today: datetime.date | None = None) -> list[PlanLoadResult]:
+    """Every shipped plan."""
+    return [plan_load(path=path, today=today) for path in PLAN_FILES]

@@ -1,0 +1,188 @@
+"""The daily reminder run: one digest per person per day.
+
+Cadence (days are calendar days in Asia/Shanghai, `today` the run's day):
+- an open task whose deadline is 30, 7 or 1 day(s) ahead reminds its responsible users;
+- an overdue open task (days late = today − deadline) reminds them on days late 1…7 (daily for a week), then
+  weekly on days late 8, 15, 22, …;
+- from day late 8 on, each of those weekly reminders is also escalated (督办) to the staff of the superior region
+  of the task's place (the nearest city or province above it: county → city → province).
+Everything a person gets on one day is one digest: a `Digest` row unique on (user, day). Rows are inserted with
+ON CONFLICT DO NOTHING under this run's `run_id`; only rows carrying this run's id are delivered, so a retried or
+duplicated run delivers nothing twice. Inbox rows and e-mail outbox rows are written in the same transaction.
+"""
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Min
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgs.access.models import Membership
+from orgs.access.roles import Role
+from orgs.regions.models import Region, RegionLevel
+from tasks.notifications.models import Digest, Notification, OutboxMessage
+from tasks.notifications.services import outbox_kick, recipients_get
+from tasks.plans.models import Task
+
+DAYS_BEFORE = (30, 7, 1)
+DAILY_OVERDUE_DAYS = 7
+WEEKLY_FROM_DAY = DAILY_OVERDUE_DAYS + 1  # 8, 15, 22, … days late
+
+
+def overdue_reminder_due(days_late: int) -> bool:
+    """Days late on which the responsible persons are reminded."""
+    return 1 <= days_late <= DAILY_OVERDUE_DAYS or escalation_due(days_late)
+
+
+def escalation_due(days_late: int) -> bool:
+    """Days late on which the superior region's staff are told."""
+    return days_late >= WEEKLY_FROM_DAY and (days_late - WEEKLY_FROM_DAY) % 7 == 0
+
+
+def reminder_deadlines(today: datetime.date, earliest: datetime.date | None) -> list[datetime.date]:
+    """Every deadline that calls for a reminder today."""
+    days = [today + datetime.timedelta(days=n) for n in DAYS_BEFORE]
+    days += [today - datetime.timedelta(days=n) for n in range(1, DAILY_OVERDUE_DAYS + 1)]
+    if earliest is not None:
+        n = WEEKLY_FROM_DAY
+        while today - datetime.timedelta(days=n) >= earliest:
+            days.append(today - datetime.timedelta(days=n))
+            n += 7
+    return days
+
+
+@dataclass
+class ReminderReport:
+    today: datetime.date
+    tasks: int = 0
+    escalated_tasks: int = 0
+    people: int = 0
+    digests_sent: int = 0
+    digests_skipped: int = 0
+    emails: int = 0
+    recipients: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"today": self.today.isoformat(), "tasks": self.tasks, "escalated_tasks": self.escalated_tasks,
+                "people": self.people, "digests_sent": self.digests_sent, "digests_skipped": self.digests_skipped,
+                "emails": self.emails}
+
+
+def _item_line(item: dict) -> str:
+    if item["days_left"] > 0:
+        when = _("还剩 %(n)d 天") % {"n": item["days_left"]}
+    else:
+        when = _("已逾期 %(n)d 天") % {"n": -item["days_left"]}
+    prefix = _("【督办】") if item["kind"] == "escalation" else ""
+    return _("%(prefix)s%(title)s（%(region)s，完成时限 %(deadline)s，%(when)s）") % {
+        "prefix": prefix, "title": item["title"], "region": item["region"], "deadline": item["deadline"], "when": when}
+
+
+def digest_text(day: datetime.date, items: list[dict]) -> tuple[str, str]:
+    """Subject and body of one person's digest."""
+    own = [i for i in items if i["kind"] != "escalation"]
+    escalated = [i for i in items if i["kind"] == "escalation"]
+    subject = _("任务提醒 %(day)s：%(n)d 项任务需要关注") % {"day": day.isoformat(), "n": len(items)}
+    lines = []
+    if own:
+        lines.append(_("您负责的任务："))
+        lines += [f"· {_item_line(i)}" for i in own]
+    if escalated:
+        lines.append(_("下级逾期超过7天的任务（请督办）："))
+        lines += [f"· {_item_line(i)}" for i in escalated]
+    return subject, "\n".join(lines)
+
+
+def superior_regions(region_ids) -> dict[int, int]:
+    """Region id → the nearest city or province strictly above it (county → city → province), in two queries:
+    the regions' MPTT coordinates and the few cities and provinces of their trees."""
+    regions = list(Region.objects.filter(pk__in=set(region_ids)).values_list("pk", "tree_id", "lft", "rght"))
+    uppers: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for pk, tree_id, lft, rght in Region.objects.filter(
+        tree_id__in={r[1] for r in regions}, level__in=(RegionLevel.CITY, RegionLevel.PROVINCE)
+    ).values_list("pk", "tree_id", "lft", "rght"):
+        uppers[tree_id].append((lft, rght, pk))
+    result = {}
+    for pk, tree_id, lft, rght in regions:
+        above = [u for u in uppers.get(tree_id, ()) if u[0] < lft and rght < u[1]]
+        if above:
+            result[pk] = max(above)[2]  # the deepest: largest lft
+    return result
+
+
+def reminders_send(*, today: datetime.date | None = None) -> ReminderReport:
+    """Builds and delivers today's digests (see the module docstring). Safe to run any number of times a day."""
+    today = today or timezone.localdate()
+    report = ReminderReport(today)
+    open_tasks = Task.objects.open()
+    earliest = open_tasks.filter(deadline__lt=today).aggregate(d=Min("deadline"))["d"]
+    due = open_tasks.filter(deadline__in=reminder_deadlines(today, earliest))
+    tasks = {
+        pk: {"title": title, "deadline": deadline, "region": region_name, "days_left": (deadline - today).days}
+        for pk, title, deadline, region_name in due.values_list("pk", "title", "deadline", "region__name").iterator(chunk_size=5000)
+    }
+    report.tasks = len(tasks)
+    items: dict[int, list[dict]] = defaultdict(list)
+    for task_id, user_id in Task.responsible_users.through.objects.filter(task__in=due).values_list("task_id", "user_id").iterator(chunk_size=10000):
+        task = tasks.get(task_id)
+        if task and (task["days_left"] > 0 or overdue_reminder_due(-task["days_left"])):
+            items[user_id].append({"task": task_id, "kind": "due" if task["days_left"] > 0 else "overdue", **task})
+
+    escalating_deadlines = [d for d in reminder_deadlines(today, earliest) if escalation_due((today - d).days)]
+    escalating_rows = list(due.filter(deadline__in=escalating_deadlines).values_list("pk", "region_id"))
+    superiors = superior_regions({region_id for _t, region_id in escalating_rows})
+    escalating = [(task_id, superiors.get(region_id)) for task_id, region_id in escalating_rows]
+    report.escalated_tasks = len(escalating)
+    if escalating:
+        staff: dict[int, list[int]] = defaultdict(list)
+        for region_id, user_id in Membership.objects.filter(
+            role=Role.STAFF, region_id__in={s for _t, s in escalating if s}
+        ).values_list("region_id", "user_id"):
+            staff[region_id].append(user_id)
+        for task_id, superior in escalating:
+            for user_id in staff.get(superior, ()):
+                items[user_id].append({"task": task_id, "kind": "escalation", **tasks[task_id]})
+
+    recipients = recipients_get(items)
+    report.people = len(recipients)
+    if not recipients:
+        return report
+    run_id = uuid.uuid4()
+    now = timezone.now()
+    payload = {
+        user_id: sorted(
+            ({**i, "deadline": i["deadline"].isoformat()} for i in items[user_id]),
+            key=lambda i: (i["kind"] == "escalation", i["days_left"], i["task"]),
+        )
+        for user_id in recipients
+    }
+    with transaction.atomic():
+        Digest.objects.bulk_create(
+            [Digest(user_id=u, day=today, run_id=run_id, items=payload[u], created_at=now) for u in recipients],
+            ignore_conflicts=True, batch_size=2000,
+        )
+        mine = list(Digest.objects.filter(day=today, run_id=run_id).values_list("pk", "user_id"))
+        url = reverse("tasks:mine")
+        notifications, outbox = [], []
+        for digest_id, user_id in mine:
+            subject, body = digest_text(today, payload[user_id])
+            notifications.append(Notification(user_id=user_id, title=subject, body=body, url=url, digest_id=digest_id, created_at=now))
+            recipient = recipients[user_id]
+            if recipient.wants_email:
+                outbox.append(OutboxMessage(key=f"digest:{user_id}:{today.isoformat()}", recipient_id=user_id,
+                                            to_address=recipient.email, subject=subject, body=body, created_at=now))
+        Notification.objects.bulk_create(notifications, batch_size=2000)
+        OutboxMessage.objects.bulk_create(outbox, batch_size=2000, ignore_conflicts=True)
+        if outbox:
+            transaction.on_commit(outbox_kick)
+    report.digests_sent = len(mine)
+    report.digests_skipped = len(recipients) - len(mine)
+    report.emails = len(outbox)
+    report.recipients = sorted(u for _d, u in mine)
+    return report

@@ -1,0 +1,31 @@
+"""Celery jobs that build progress reports (imported by `tasks.jobs`). `tasks.build_report` runs on the
+`reports` queue (CELERY_TASK_ROUTES), whose worker is recycled after each report (--max-tasks-per-child=1)."""
+from __future__ import annotations
+
+from celery import shared_task
+
+from tasks.reports.services import (
+    monthly_reports_request,
+    report_job_build,
+    report_jobs_delete_expired,
+)
+
+__all__ = ["build_report", "delete_expired_reports", "send_monthly_reports"]
+
+
+@shared_task(name="tasks.build_report", acks_late=True)
+def build_report(job_id: int) -> str:
+
+    return report_job_build(job_id=job_id).status
+
+
+@shared_task(name="tasks.send_monthly_reports")
+def send_monthly_reports() -> int:
+
+    return len(monthly_reports_request())
+
+
+@shared_task(name="tasks.delete_expired_reports")
+def delete_expired_reports() -> int:
+
+    return report_jobs_delete_expired()

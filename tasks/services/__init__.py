@@ -1,1 +1,0 @@
-"""Services of the tasks app: the only code that writes plans, tasks and notifications."""
