@@ -1,4 +1,4 @@
-"""Spreadsheet safety: one escaper for every CSV and Excel export (orgs.exports.escape_cell)."""
+"""Spreadsheet safety: one escaper for every CSV and Excel export (orgs.common.exports.escape_cell)."""
 from __future__ import annotations
 
 import csv

@@ -114,7 +114,7 @@ def test_every_full_name_is_the_path_of_names():
 
 
 def test_in_memory_layout_equals_mptt_rebuild():
-    """orgs.tree lays the forest out exactly as django-mptt would (tree_id, lft, rght, depth)."""
+    """orgs.regions.tree lays the forest out exactly as django-mptt would (tree_id, lft, rght, depth)."""
     ours = tree_layout()
     Region.objects.rebuild()
     assert tree_layout() == ours

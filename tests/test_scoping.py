@@ -1,4 +1,4 @@
-"""orgs.scoping: who sees and who changes which rows."""
+"""orgs.access.scoping: who sees and who changes which rows."""
 from __future__ import annotations
 
 import pytest

@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from census.coverage.filters import GapOrderedRows, RequirementFilter, in_gap_order
-from census.coverage.models import PlaceLevel, Requirement
+from census.coverage.models import PlaceLevel, Policy, Requirement
 from census.coverage.selectors import coverage_rollup
 from census.coverage.services import THRESHOLD_FIELDS, coverage_what_if
 from census.coverage.views import places_with_regions, what_if_sentence
@@ -35,14 +35,18 @@ class RequirementSerializer(serializers.ModelSerializer):
     """应建评估: the rules' verdict for one county, township, village or unit, with the numbers and the
     clause that decided it. `headcount_by_category` holds the counted categories only."""
 
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text=_("区划代码（单位为其所在区划）"))
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text=_("区划代码（单位为其所在区划）")
+    )
     region_path = serializers.CharField(source="region.full_name", read_only=True, help_text=_("区划全称"))
     unit_name = serializers.CharField(source="unit.name", read_only=True, default=None, allow_null=True)
     level_display = serializers.CharField(source="get_level_display", read_only=True)
     verdict_display = serializers.CharField(source="get_verdict_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     headcount_by_category = _counts_field()
-    policy = serializers.SlugRelatedField(slug_field="key", read_only=True, help_text=_("依据的政策标识"))
+    policy: serializers.SlugRelatedField[Policy] = serializers.SlugRelatedField(
+        slug_field="key", read_only=True, help_text=_("依据的政策标识")
+    )
 
     class Meta:
         model = Requirement
@@ -57,7 +61,7 @@ class RequirementSerializer(serializers.ModelSerializer):
 class CoverageCountsSerializer(serializers.Serializer):
     """Places of one level: required, of which satisfied / under way / missing; and recommended."""
 
-    required = serializers.IntegerField(help_text=_("应建"))
+    required = serializers.IntegerField(help_text=_("应建"))  # type: ignore[assignment]  # DRF's metaclass pops declared fields: Field.required is not shadowed
     satisfied = serializers.IntegerField(help_text=_("已建"))
     under_way = serializers.IntegerField(help_text=_("筹建中"))
     missing = serializers.IntegerField(help_text=_("未建"))

@@ -3,6 +3,8 @@
 Filters narrow a queryset that the caller has already scoped (`.visible_to(user)`); they never widen it."""
 from __future__ import annotations
 
+from typing import overload
+
 import django_filters
 from django import forms
 from django.db import models
@@ -94,7 +96,13 @@ class GapOrderedRows:
             totals[seg[index]] = totals.get(seg[index], 0) + seg[3]
         return totals
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> Requirement: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Requirement]: ...
+
+    def __getitem__(self, index: int | slice) -> Requirement | list[Requirement]:
         if not isinstance(index, slice):
             return self[index : index + 1][0]
         start, stop = index.start or 0, self.total if index.stop is None else min(index.stop, self.total)

@@ -14,9 +14,10 @@ import datetime as dt
 import json
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -34,7 +35,7 @@ from census.coverage.models import (
 from census.coverage.signals import requirement_changed
 from census.registry.models import Headcount, Person
 from census.registry.selectors import open_campaigns_covering
-from orgs.access.scoping import SubtreeRange, covering_q, subtree_q
+from orgs.access.scoping import SubtreeRange, covering_q, encloses, within_q
 from orgs.common.bulk import analyze, copy_insert, values_update
 from orgs.organizations.models import Organization
 from orgs.regions.models import LEVEL_RANK, Region, RegionLevel
@@ -134,10 +135,10 @@ def _scope_filter(root: Region | None, prefix: str) -> Q:
     if prefix and (root.rght - root.lft) // 2 + 1 <= SMALL_SUBTREE:
         # The planner misjudges how many regions a range holds; a literal id list it cannot misjudge.
         if getattr(root, "_subtree_ids", None) is None:
-            subtree = subtree_q((SubtreeRange(root.pk, root.tree_id, root.lft, root.rght),), "")
+            subtree = within_q(SubtreeRange(root.pk, root.tree_id, root.lft, root.rght), "")
             root._subtree_ids = list(Region.objects.filter(subtree).values_list("pk", flat=True))
         return Q(**{f"{prefix}__in": root._subtree_ids})
-    return subtree_q((SubtreeRange(root.pk, root.tree_id, root.lft, root.rght),), prefix)
+    return within_q(SubtreeRange(root.pk, root.tree_id, root.lft, root.rght), prefix)
 
 
 def load_places(root: Region | None, *, own_counts: dict[int, dict[str, int]] | None = None,
@@ -233,7 +234,8 @@ def evaluate_coverage(root: Region | None = None, *, on: dt.date | None = None, 
         places, regions = load_places(root)
     judged = judge(places, on=on, policies=PolicyIndex())
     # A unit's verdict is found by the unit too: one moved here from elsewhere keeps its row (one per unit).
-    existing = {
+    # values() rows by (region, unit); the stubs take the nullable unit_id for an int.
+    existing: dict[tuple[int | None, int | None], Mapping[str, Any]] = {
         (r["region_id"] if r["unit_id"] is None else None, r["unit_id"]): r
         for query in (
             _scope_filter(root, "region"),
@@ -303,7 +305,7 @@ UPDATED_REQUIREMENT_COLUMNS = tuple(c for c in REQUIREMENT_COLUMNS if c != "unit
 
 
 def _insert_requirements(requirements: list[Requirement]) -> None:
-    copy_insert(Requirement, REQUIREMENT_COLUMNS, ((getattr(r, c) for c in REQUIREMENT_COLUMNS) for r in requirements))
+    copy_insert(Requirement, REQUIREMENT_COLUMNS, (tuple(getattr(r, c) for c in REQUIREMENT_COLUMNS) for r in requirements))
 
 
 def _event(place: Place, old: str | None, new: str, requirement_id: int | None = None) -> dict:
@@ -411,7 +413,7 @@ def counties_of(region_ids: Iterable[int]) -> list[Region]:
     ordered = sorted(found.values(), key=lambda r: (r.tree_id, r.lft))
     kept: list[Region] = []
     for region in ordered:
-        if kept and kept[-1].tree_id == region.tree_id and kept[-1].lft <= region.lft and region.rght <= kept[-1].rght:
+        if kept and encloses(kept[-1], region):
             continue
         kept.append(region)
     return kept
@@ -427,7 +429,8 @@ def _outermost_evaluated(places: list[tuple]) -> dict[int, Region]:
         by_tree[place[0]].append(place)
     q = Q()
     for tree_id, members in by_tree.items():
-        # the regions spanning the whole range of the tree's places: at or above the innermost point of it
+        # a loose superset of the regions holding any of the tree's places: starting at or before the last
+        # place and ending at or after the first (bisection below picks each place's own)
         q |= covering_q(SubtreeRange(0, tree_id, max(m[1] for m in members), min(m[2] for m in members)))
     candidates = list(Region.objects.filter(q, level__in=(RegionLevel.COUNTY, RegionLevel.TOWNSHIP)).order_by("tree_id", "lft"))
     layers = {
@@ -456,9 +459,9 @@ def coverage_update(*, region_ids: Iterable[int] = (), unit_ids: Iterable[int] =
     region_ids = set(region_ids)
     if unit_ids:
         region_ids |= set(Unit.objects.filter(pk__in=set(unit_ids)).values_list("region_id", flat=True))
-    counties = counties_of(region_ids)
-    if len(counties) > MAX_COUNTIES_ONE_BY_ONE:
-        counties = [_common_ancestor(counties)]
+    found = counties_of(region_ids)
+    # Too many: their common ancestor in one pass (None, everything, when they lie in different trees).
+    counties: Sequence[Region | None] = [_common_ancestor(found)] if len(found) > MAX_COUNTIES_ONE_BY_ONE else found
     total = EvaluationReport()
     for county in counties:
         report = evaluate_coverage(county, on=on, snapshot=_live_campaign(county))
@@ -523,6 +526,7 @@ def _compare(before, after) -> tuple[list[dict], list[dict]]:
         if now and not was:
             newly.append(_describe(place, result))
         elif was and not now:
+            assert previous is not None  # `was` says there was a verdict
             dropped.append(_describe(place, previous))
     return newly, dropped
 

@@ -9,6 +9,7 @@ the scope is a 404.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django import forms
@@ -40,6 +41,9 @@ from census.registry.models import Campaign, Category
 from orgs.access.scoping import get_visible_or_404, user_scope
 from orgs.regions.models import LEVEL_RANK, Region, RegionLevel
 from orgs.regions.selectors import scope_regions_for
+
+if TYPE_CHECKING:  # pragma: no cover
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 50
 # The what-if and comparison pages list at most this many places per list (the counts are complete).
@@ -419,7 +423,7 @@ def coverage_compare(request):
 @dataclass(frozen=True)
 class RollupRow:
     level: str
-    label: str
+    label: StrOrPromise
     counts: dict
     links: dict
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter, mul
+from typing import TypeVar, cast
 
 from census.importing.columns import (
     CATEGORY_WORDS,
@@ -47,6 +48,9 @@ _UNCLEAN_SPACES = ("  ", SEPARATOR + " ", " " + SEPARATOR, SEPARATOR + "'")
 _ID = ID_SHAPE
 _PHONE = re.compile(r"\+?[0-9]{5,20}")
 
+K = TypeVar("K")
+V = TypeVar("V")
+
 
 def _raw_column(rows: list[list[object]], index: int | None, shortest: int) -> list[object]:
     if index is None:
@@ -58,8 +62,9 @@ def _raw_column(rows: list[list[object]], index: int | None, shortest: int) -> l
 
 def clean_column(raw: list[object]) -> list[str]:
     """`clean_text` of every cell; a column of plain text that is already clean is returned as is."""
+    text = cast("list[str]", raw)  # taken for text: the join below tells
     try:
-        joined = SEPARATOR.join(raw)  # TypeError unless every cell is text
+        joined = SEPARATOR.join(text)  # TypeError unless every cell is text
     except TypeError:
         return [clean_text(value) for value in raw]
     if (
@@ -69,24 +74,24 @@ def clean_column(raw: list[object]) -> list[str]:
         and not joined.startswith((" ", "'"))
         and not joined.endswith(" ")
     ):
-        return raw  # type: ignore[return-value]
+        return text
     return [clean_text(value) for value in raw]
 
 
-class _Memo(dict):
+class _Memo(dict[K, V]):
     """value → judgement, computed once per distinct value (None: the row takes the slow path)."""
 
-    def __init__(self, judge: Callable[[object], object]):
+    def __init__(self, judge: Callable[[K], V]):
         super().__init__()
         self.judge = judge
 
-    def __missing__(self, key):
+    def __missing__(self, key: K) -> V:
         value = self[key] = self.judge(key)
         return value
 
 
-def _birth_of_digits(today: dt.date) -> _Memo:
-    def judge(digits: str):
+def _birth_of_digits(today: dt.date) -> _Memo[str, dt.date | None]:
+    def judge(digits: str) -> dt.date | None:
         try:
             birth = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
         except ValueError:
@@ -96,7 +101,7 @@ def _birth_of_digits(today: dt.date) -> _Memo:
     return _Memo(judge)
 
 
-def _weighted(weights: tuple[int, ...]) -> _Memo:
+def _weighted(weights: tuple[int, ...]) -> _Memo[str, int]:
     return _Memo(lambda digits: sum(map(mul, map(int, digits), weights)))
 
 
@@ -110,7 +115,7 @@ def _parse_date_or_none(key):
         return False
 
 
-def _doubtful(values: list, bad: set[int], is_bad: Callable[[object], bool]) -> None:
+def _doubtful(values: Sequence[V], bad: set[int], is_bad: Callable[[V], bool]) -> None:
     for index, value in enumerate(values):
         if is_bad(value):
             bad.add(index)
@@ -189,7 +194,7 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
 
     # gender: blank, or 男/女 (…) agreeing with the ID
     given_genders = cleaned("gender")
-    gender_memo = _Memo(lambda text: GENDER_WORDS.get(text.lower()) if text else "")
+    gender_memo: _Memo[str, str | None] = _Memo(lambda text: GENDER_WORDS.get(text.lower()) if text else "")
     judged = list(map(gender_memo.__getitem__, given_genders))
     if any(judged):
         for index, (given, implied) in enumerate(zip(judged, genders)):
@@ -204,16 +209,16 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
         if value == expected[index] or value is None or value == "":
             continue
         try:
-            given = date_memo[(value.__class__, value)]
+            given_birth = date_memo[(value.__class__, value)]
         except TypeError:  # unhashable: not judged here
-            given = False
-        if given is False or (given is not None and given != implied_births[index]):
+            given_birth = False
+        if given_birth is False or (given_birth is not None and given_birth != implied_births[index]):
             bad.add(index)
 
     # category and region: required, known words / regions in scope
-    category_memo = _Memo(lambda text: CATEGORY_WORDS.get(text.replace(" ", "")) if text else None)
+    category_memo: _Memo[str, str | None] = _Memo(lambda text: CATEGORY_WORDS.get(text.replace(" ", "")) if text else None)
     category_values = list(map(category_memo.__getitem__, cleaned("category")))
-    region_memo = _Memo(lambda text: scope.region_id(text) if text else None)
+    region_memo: _Memo[str, int | None] = _Memo(lambda text: scope.region_id(text) if text else None)
     region_values = list(map(region_memo.__getitem__, cleaned("region")))
     for column in (category_values, region_values):
         if None in column:
@@ -246,16 +251,16 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
                     bad.add(index)
     phones = [phone[:PHONE_LIMIT] for phone in phones]
 
-    flag_memo = _Memo(lambda text: True if text.lower() in TRUE_WORDS else False if text.lower() in FALSE_WORDS else None)
-    flags: list[list[bool]] = []
+    flag_memo: _Memo[str, bool | None] = _Memo(lambda text: True if text.lower() in TRUE_WORDS else False if text.lower() in FALSE_WORDS else None)
+    flags: list[list[bool | None]] = []
     for key in FLAG_KEYS:
-        column = list(map(flag_memo.__getitem__, cleaned(key)))
-        if None in column:
-            _doubtful(column, bad, lambda value: value is None)
-        flags.append(column)
+        flag_column = list(map(flag_memo.__getitem__, cleaned(key)))
+        if None in flag_column:
+            _doubtful(flag_column, bad, lambda value: value is None)
+        flags.append(flag_column)
 
     notes = [note[:NOTES_LIMIT] for note in cleaned("notes")]
 
-    columns = (names, genders, implied_births, category_values, region_values, unit_values, countries, phones, *flags, notes)
+    columns: tuple[Sequence[object], ...] = (names, genders, implied_births, category_values, region_values, unit_values, countries, phones, *flags, notes)
     # Each column its own list: the caller puts the slow path's values of doubted rows in place.
     return ColumnCheck(list(ids), {key: list(column) for key, column in zip(DATA_FIELDS, columns)}, bad)

@@ -2,6 +2,7 @@
 report, the exports and the admin's django-import-export resources all read it from here."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -80,7 +81,7 @@ class HeaderError(ValueError):
     """The header row cannot be mapped to the schema; the message names what is wrong."""
 
 
-def map_headers(header: list[object]) -> tuple[dict[str, int], list[str]]:
+def map_headers(header: Sequence[object]) -> tuple[dict[str, int], list[str]]:
     """Maps schema keys to column positions and lists the headers it ignores; raises HeaderError
     naming missing or repeated headers (and the unknown ones, which are usually the cause)."""
     positions: dict[str, int] = {}

@@ -21,6 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -154,7 +155,7 @@ class ImportScope:
     """What the importer may import into, loaded once: editable regions by code and by full name,
     visible units by name, and the MPTT ranges to place existing people."""
 
-    def __init__(self, user):
+    def __init__(self, user) -> None:
         self.user = user
         scope = user_scope(user)
         regions = Region.objects.editable_by(user).values_list("id", "code", "full_name", "name")
@@ -248,7 +249,7 @@ def validate_row(row_number: int, cells: list[object], positions: dict[str, int]
         fail("id_number", raw_id, str(error))
 
     gender_text = clean_text(cell("gender")).lower()
-    gender = GENDER_WORDS.get(gender_text) if gender_text else None
+    gender: str | None = GENDER_WORDS.get(gender_text) if gender_text else None
     if gender_text and gender is None:
         fail("gender", gender_text, _("应填“男”或“女”"))
     if id_number:
@@ -523,7 +524,7 @@ def _hashes_of_plain_ids(rows: list[list[object]], index: int | None, keyed_hash
     if index is None:
         return {}
     fullmatch = ID_SHAPE.fullmatch
-    plain = {cells[index] for cells in rows if index < len(cells) and cells[index].__class__ is str and fullmatch(cells[index])}
+    plain = {cell for cells in rows if index < len(cells) and (cell := cells[index]).__class__ is str and fullmatch(cell)}
     return {number: keyed_hash(number) for number in plain}
 
 
@@ -547,6 +548,13 @@ def _editable(scope: ImportScope, person: dict) -> bool:
     if scope.scope.is_admin:
         return True
     return any(r.contains(person["region__tree_id"], person["region__lft"], person["region__rght"]) for r in scope.scope.editable)
+
+
+def _column_of(model: type[Model], name: str) -> str:
+    """The database column of one of the model's concrete fields."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column is not None  # a concrete field, not a reverse relation
+    return field.column
 
 
 class RegistryLookup:
@@ -606,7 +614,7 @@ class RegistryLookup:
                     found[person["id_number_hash"]] = person
             return found
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(Person._meta.get_field(f).column) for f in cls.FIELDS)
+        columns = ", ".join(quote(_column_of(Person, f)) for f in cls.FIELDS)
         # One text parameter per 20,000 hashes, split by the server: adapting a list of strings costs more.
         sql = f"SELECT {columns} FROM {quote(Person._meta.db_table)} WHERE {quote('id_number_hash')} = ANY(string_to_array(%s, ','))"
         with nullcontext(cursor) if cursor is not None else connection.cursor() as active:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -27,7 +27,7 @@ class FileRejected(ValueError):
 class SheetRows:
     """The header row and an iterator over the data rows (1-based row numbers as in the sheet)."""
 
-    header: list[object]
+    header: Sequence[object]
     rows: Iterator[tuple[int, list[object]]]
     kind: str  # "xlsx" or "csv"
     encoding: str = ""
@@ -142,7 +142,8 @@ def _xlsx_rows(path: Path) -> SheetRows:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
-        iterator = iter(sheet.iter_rows())
+        # Each row a new list of cell values, handed on as the pipeline's list[object].
+        iterator = cast("Iterator[list[object]]", iter(sheet.iter_rows()))
         header = next(iterator, None)
     except CalamineError as error:
         raise FileRejected(_("无法读取 Excel 文件：%(error)s") % {"error": error}) from None

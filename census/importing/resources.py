@@ -9,6 +9,8 @@ history, headcounts), so the admin cannot store a person any other way.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
@@ -130,6 +132,8 @@ class ScopedResourceMixin:
     """A resource bound to the admin user: instances are looked up among the rows the user may
     change, foreign keys accepted only in the user's scope, and errors named by column header."""
 
+    fields: dict[str, Any]  # the resource's fields, by name: set by the django-import-export Resource mixed with
+
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
         self.bind(user)
@@ -197,7 +201,7 @@ class UnitResource(ScopedResourceMixin, EscapingResource):
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("region")
 
-    def import_instance(self, instance, row, **kwargs):
+    def import_instance(self, instance, row, **kwargs) -> None:
         super().import_instance(instance, row, **kwargs)
         if instance.pk is None and clean_text(row.get(self.fields["is_two_new"].column_name)) == "":
             instance.is_two_new = instance.kind in TWO_NEW_KINDS
@@ -300,7 +304,7 @@ class PersonResource(EscapingResource):
         report_skipped = True
         clean_model_instances = False  # the services validate (full_clean) what they write
 
-    def __init__(self, user=None, **kwargs):
+    def __init__(self, user=None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.user = user
         self._positions: dict[str, int] | None = None
@@ -345,10 +349,12 @@ class PersonResource(EscapingResource):
             return None
         return Person.objects.editable_by(self.user).filter(id_number_hash=lookup_hash(number)).first()
 
-    def import_instance(self, instance, row, **kwargs):
+    def import_instance(self, instance, row, **kwargs) -> None:
         """Normalises and validates the row with the pipeline's own rules; keeps the values for the write."""
         row_number = kwargs.get("row_number", 0) + 1  # as in the sheet: the header is row 1
-        values, number, errors = validate_row(row_number, self._cells(row), self._positions, self._scope, self._today)
+        positions, scope = self._positions, self._scope
+        assert positions is not None and scope is not None  # set by before_import, which runs first
+        values, number, errors = validate_row(row_number, self._cells(row), positions, scope, self._today)
         if number:
             first = self._first_row_of.setdefault(number, row_number)
             if first != row_number:

@@ -166,7 +166,12 @@ def census_import_discard(*, record: CensusImport, user) -> CensusImport:
         locked.status, locked.finished_at = ImportStatus.DISCARDED, timezone.now()
         locked.message = _("已放弃：上传的文件和错误报告已删除")
         locked.save()
-        transaction.on_commit(lambda: [Path(path).unlink(missing_ok=True) for path in files])
+
+        def remove_files() -> None:
+            for path in files:
+                Path(path).unlink(missing_ok=True)
+
+        transaction.on_commit(remove_files)
     return locked
 
 

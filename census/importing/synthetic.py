@@ -171,9 +171,9 @@ def generate_people(scale: Scale, rng: random.Random, campaign: Campaign, batch:
         for place in places[county.pk]:
             county_of_place[place] = county
     for unit_id, region_id in Unit.objects.filter(region_id__in=list(county_of_place) + [c.pk for c in counties]).values_list("pk", "region_id"):
-        county = county_of_place.get(region_id)
-        if county is not None:
-            units_by_county[county.pk].append(unit_id)
+        unit_county = county_of_place.get(region_id)
+        if unit_county is not None:
+            units_by_county[unit_county.pk].append(unit_id)
     all_places = [p for c in counties for p in places[c.pk]] or [c.pk for c in counties]
     weights = _weights(rng, len(all_places), 1.05)
     total = sum(weights) or 1.0

@@ -149,6 +149,7 @@ class PersonAdminForm(forms.ModelForm):
         data = self.service_arguments()
         id_number = self.cleaned_data.get("id_number") or None
         if self.instance.pk is None:
+            assert id_number is not None  # required to register (see __init__): validated before write()
             return person_create(editor=self.editor, id_number=id_number, **data)
         return person_update(person=self.instance, editor=self.editor, id_number=id_number, **data)
 

@@ -1,6 +1,8 @@
 """The census registry (侨情调查): campaigns (rounds), the people registered, their history and headcounts."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,9 @@ from orgs.access.scoping import ScopedQuerySet
 from orgs.common.identifiers import mask_phone
 from orgs.regions.models import Region
 from orgs.units.models import Unit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from census.registry.selectors import ChangeLine
 
 
 class CampaignQuerySet(ScopedQuerySet):
@@ -158,6 +163,11 @@ class PersonEvent(models.Model):  # noqa: DJ008 - rows shown only in lists, by t
     note = models.CharField(_("说明"), max_length=255, blank=True, default="")
 
     objects = PersonEventQuerySet.as_manager()
+
+    # Never stored: set for display by census.registry.selectors (history_change_lines; person_history's
+    # unsaved registration event carries the import's id).
+    change_lines: list[ChangeLine]
+    census_import: int
 
     class Meta:
         verbose_name = _("人员变更记录")

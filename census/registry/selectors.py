@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Sum
+from django.db.models import Count, Field, Sum
 from django.utils.translation import gettext as _
 
 from census.registry.models import (
@@ -108,9 +108,11 @@ def _change_label(key: str) -> str:
     if key == "id_number":
         return _("身份证号码")
     try:
-        return str(Person._meta.get_field(key.removesuffix("_id")).verbose_name)
+        field = Person._meta.get_field(key.removesuffix("_id"))
     except FieldDoesNotExist:
         return key
+    assert isinstance(field, Field)  # a recorded change names one of the person's own fields, never a relation's reverse
+    return str(field.verbose_name)
 
 
 def _change_value(key: str, value, names: dict[str, dict]) -> str:
@@ -136,7 +138,7 @@ def person_history(person: Person) -> list[PersonEvent]:
     if person.registered_by_import_id is None:
         return events
     # the import records, reached through the foreign key (the registry stands below the importing package)
-    imports = Person.registered_by_import.get_queryset()
+    imports = Person.registered_by_import.get_queryset(instance=person)  # as the descriptor itself calls it
     record = imports.select_related("user").only("pk", "user").get(pk=person.registered_by_import_id)
     # Where they were registered: the region the first transfer moved them from, else where they live.
     transfers = [e for e in events if e.kind == PersonEventKind.TRANSFERRED and e.from_region_id]

@@ -2,6 +2,8 @@
 the scope is a 404), writes only inside the editable scope, read-only rows; and the membership admin."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
@@ -11,6 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from orgs.access.models import Membership
 from orgs.access.roles import Role
 from orgs.access.scoping import user_scope
+
+if TYPE_CHECKING:  # pragma: no cover
+    from django.db.models import Model
+    from django.http import HttpRequest
+    from django_stubs_ext import StrOrPromise
 
 # Named by label: access stands below the regions package and never imports it.
 REGION_MODEL = "orgs.Region"
@@ -42,15 +49,18 @@ class ScopedAdminMixin:
         ScopedForm.__name__ = form_class.__name__
         return ScopedForm
 
-    def scope_errors(self, request, form) -> list[tuple[str | None, str]]:
+    def scope_errors(self, request, form) -> list[tuple[str | None, StrOrPromise]]:
         """(field, message) for every Region the form would place the row in that the user may not change."""
         scope = user_scope(request.user)
         if scope.is_admin:
             return []
-        errors = []
+        errors: list[tuple[str | None, StrOrPromise]] = []
         adding = form.instance._state.adding
         for name, field in form.fields.items():
-            if not isinstance(field, forms.ModelChoiceField) or field.queryset.model._meta.label != REGION_MODEL:
+            if not isinstance(field, forms.ModelChoiceField):
+                continue
+            assert field.queryset is not None  # a model form's choice field always has its queryset
+            if field.queryset.model._meta.label != REGION_MODEL:
                 continue
             if name not in form.cleaned_data or (not adding and name not in form.changed_data):
                 continue
@@ -112,11 +122,17 @@ class UserBoundResourcesMixin:
         return super().has_export_permission(request) and self.has_view_permission(request)
 
 
+class _ObjectLookup(Protocol):
+    """What `NotFoundBeforeForbiddenMixin` needs of the ModelAdmin it is mixed into."""
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = ...) -> Model | None: ...
+
+
 class NotFoundBeforeForbiddenMixin:
     """A row outside the scope is a 404 on every page, even where the user could not change or delete
     their own rows either (Django checks the permission before it looks for the row)."""
 
-    def _visible_or_404(self, request, object_id) -> None:
+    def _visible_or_404(self: _ObjectLookup, request, object_id) -> None:
         if self.get_object(request, unquote(object_id)) is None:
             raise Http404
 

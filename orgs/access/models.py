@@ -41,7 +41,8 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.region.path if self.region_id else _("全部")
+        region = self.region if self.region_id else None
+        where = region.path if region is not None else _("全部")
         return f"{self.user} · {self.get_role_display()} · {where}"
 
     def clean(self) -> None:

@@ -14,4 +14,6 @@ class Role(models.TextChoices):
     LEADERSHIP = "leadership", _("领导小组（只读）")
 
 
-Role.WRITING_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.COUNTY_OFFICIAL})  # type: ignore[attr-defined]
+# The roles that change data (leadership only reads). Also reachable as `Role.WRITING_ROLES`.
+WRITING_ROLES: frozenset[str] = frozenset({Role.ADMIN, Role.STAFF, Role.COUNTY_OFFICIAL})
+Role.WRITING_ROLES = WRITING_ROLES  # type: ignore[attr-defined]

@@ -24,20 +24,25 @@ from django.db.models import OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from orgs.access.roles import Role
+from orgs.access.roles import WRITING_ROLES, Role
 
 if TYPE_CHECKING:  # pragma: no cover
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 SCOPE_CACHE_ATTR = "_qiaolian_scope"
 
 
 class TreeNode(Protocol):
-    """What scoping needs of a region: its MPTT coordinates (scoping knows no model above it)."""
+    """What scoping needs of a region: its MPTT coordinates (scoping knows no model above it), read only."""
 
-    tree_id: int
-    lft: int
-    rght: int
+    @property
+    def tree_id(self) -> int: ...
+
+    @property
+    def lft(self) -> int: ...
+
+    @property
+    def rght(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ def _collapse(ranges: list[SubtreeRange]) -> tuple[SubtreeRange, ...]:
     return tuple(kept)
 
 
-def user_scope(user: AbstractBaseUser | None) -> UserScope:
+def user_scope(user: User | AnonymousUser | None) -> UserScope:
     """The user's scope, cached on the user object for the life of the request."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return UserScope()
@@ -104,7 +109,7 @@ def user_scope(user: AbstractBaseUser | None) -> UserScope:
             continue
         subtree = SubtreeRange(region_id, tree_id, lft, rght)
         visible.append(subtree)
-        if role in Role.WRITING_ROLES:
+        if role in WRITING_ROLES:
             editable.append(subtree)
     scope = UserScope(
         is_admin=is_admin,
@@ -194,7 +199,9 @@ class ScopedQuerySet(models.QuerySet):
             return self
         q = subtree_q(ranges, self.region_field)
         if q is not None and upwards:
-            q |= ancestors_q(ranges, self.region_field)
+            above = ancestors_q(ranges, self.region_field)
+            assert above is not None  # the same ranges as `q`: not empty
+            q |= above
         return self.filter(q) if q is not None else self.none()
 
     def visible_to(self, user):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection, models
 
@@ -37,6 +38,7 @@ def copy_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         json_columns = [i for i, c in enumerate(columns) if isinstance(_field_by_column(model, c), models.JSONField)]
         # Django's error wrapper: a failed COPY raises django.db.IntegrityError etc., as execute() would.
         with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            row: Sequence[Any]  # a tuple as given, or a list once JSON values are encoded
             for row in rows:
                 if json_columns:
                     row = list(row)
@@ -47,7 +49,7 @@ def copy_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         return written
     attnames = {f.column: f.attname for f in model._meta.concrete_fields}
     objects = [model(**{attnames[c]: v for c, v in zip(columns, row)}) for row in rows]
-    model.objects.bulk_create(objects, batch_size=batch_size)
+    model._default_manager.bulk_create(objects, batch_size=batch_size)
     return len(objects)
 
 
@@ -91,10 +93,11 @@ def values_update(model: type[models.Model], columns: Sequence[str], rows: Seque
             for column, value in zip(columns, values):
                 setattr(obj, fields[column].attname, value)
             objects.append(obj)
-        model.objects.bulk_update(objects, [fields[c].name for c in columns], batch_size=batch_size)
+        model._default_manager.bulk_update(objects, [fields[c].name for c in columns], batch_size=batch_size)
         return len(objects)
     quote = connection.ops.quote_name
     pk_column = model._meta.pk.column
+    assert pk_column is not None  # a primary key is a concrete field: it has a column
     casts = [model._meta.pk.db_type(connection), *(fields[c].db_type(connection) for c in columns)]
     placeholder = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
     assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)

@@ -12,7 +12,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
+def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """A service's ValidationError on the form: on its field when the form has it, else for the form."""
     if hasattr(error, "error_dict"):
         for field, messages in error.message_dict.items():

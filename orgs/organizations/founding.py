@@ -20,14 +20,18 @@ Who does a step (the `side` of a transition):
 The party approval (consulting → approved) is possible only once the superior agreed since the plan was
 last submitted. A step's date may not lie in the future nor before the previous step's date.
 
-Pure Python apart from the labels: `orgs.services.organizations.organization_transition` applies a step.
+Pure Python apart from the labels: `orgs.organizations.services.organization_transition` applies a step.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # pragma: no cover
+    from django_stubs_ext import StrOrPromise
 
 
 class OrganizationStatus(models.TextChoices):
@@ -51,11 +55,11 @@ OWN, SUPERIOR = "own", "superior"
 @dataclass(frozen=True)
 class Transition:
     action: str
-    label: str
+    label: StrOrPromise
     sources: frozenset[str]
     target: str | None  # None: the status stays (the superior's answer to the consultation)
     side: str
-    document_hint: str = ""
+    document_hint: StrOrPromise = ""
     guard: str = ""  # a named condition checked by the service ("consultation_agreed", "not_agreed")
 
 

@@ -2,16 +2,21 @@
 affiliated and overseas associations, alumni links) and activities."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from orgs.access.scoping import ScopedQuerySet
+from orgs.access.scoping import ScopedQuerySet, encloses
 from orgs.common.identifiers import IdentifierError, validate_uscc
 from orgs.organizations.founding import OrganizationStatus, action_label
 from orgs.regions.models import Region, RegionLevel
 from orgs.units.models import Unit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from django_stubs_ext import StrOrPromise
 
 
 class OrganizationKind(models.TextChoices):
@@ -107,26 +112,27 @@ UNIT_KINDS = frozenset({OrganizationKind.ORGAN, OrganizationKind.UNIVERSITY, Org
 
 
 # Kinds that serve a region of one level: a 县级侨联 serves a county, and so on.
-REGION_LEVEL_OF_KIND = {
+REGION_LEVEL_OF_KIND: dict[str, RegionLevel] = {
     OrganizationKind.COUNTY: RegionLevel.COUNTY,
     OrganizationKind.TOWNSHIP: RegionLevel.TOWNSHIP,
     OrganizationKind.VILLAGE: RegionLevel.VILLAGE,
 }
 
 
-def organization_field_errors(organization: Organization, *, today=None) -> dict[str, str]:
+def organization_field_errors(organization: Organization, *, today=None) -> dict[str, StrOrPromise]:
     """Field errors of an organization's own values (model, forms, admin, API and services share it)."""
     from django.utils import timezone
 
     today = today or timezone.localdate()
-    errors: dict[str, str] = {}
+    errors: dict[str, StrOrPromise] = {}
     kind = organization.kind
     kind_label = OrganizationKind(kind).label if kind in OrganizationKind.values else kind
     if kind in UNIT_KINDS and not organization.unit_id:
         errors["unit"] = _("%(kind)s必须指定所在单位") % {"kind": kind_label}
-    if organization.unit_id and organization.region_id and organization.unit.region_id != organization.region_id:
+    unit = organization.unit if organization.unit_id and organization.region_id else None
+    if unit is not None and unit.region_id != organization.region_id:
         errors["region"] = _("所在区划应与单位所在区划一致：单位“%(unit)s”位于%(where)s") % {
-            "unit": organization.unit.name, "where": organization.unit.region.path,
+            "unit": unit.name, "where": unit.region.path,
         }
     level = REGION_LEVEL_OF_KIND.get(kind)
     if level and organization.region_id and organization.region.level != level and "region" not in errors:
@@ -137,9 +143,13 @@ def organization_field_errors(organization: Organization, *, today=None) -> dict
     if organization.superior_id:
         if organization.pk and organization.superior_id == organization.pk:
             errors["superior"] = _("上级组织不能是本组织自身")
-        elif organization.region_id and not _region_at_or_above(organization.superior.region, organization.region):
+        elif (
+            organization.region_id
+            and (superior := organization.superior) is not None
+            and not encloses(superior.region, organization.region)
+        ):
             errors["superior"] = _("上级组织“%(name)s”所在区划（%(where)s）不在本组织所在区划之上") % {
-                "name": organization.superior.name, "where": organization.superior.region.path,
+                "name": superior.name, "where": superior.region.path,
             }
     for field, label in (("founded_on", _("成立日期")), ("registered_on", _("登记日期"))):
         value = getattr(organization, field)
@@ -160,10 +170,6 @@ def organization_field_errors(organization: Organization, *, today=None) -> dict
     return errors
 
 
-def _region_at_or_above(upper: Region, lower: Region) -> bool:
-    """Whether `upper` is `lower` or one of its ancestors (MPTT coordinates, no query)."""
-    return upper.tree_id == lower.tree_id and upper.lft <= lower.lft and lower.rght <= upper.rght
-
 
 # ---- the founding procedure ------------------------------------------------------------------------------
 
@@ -177,8 +183,8 @@ class FoundingStepQuerySet(ScopedQuerySet):
 
 
 class FoundingStep(models.Model):
-    """One recorded step of the founding procedure (see `orgs.founding`): who did what, when, with which
-    document. Written only by `orgs.services.organizations.organization_transition`."""
+    """One recorded step of the founding procedure (see `orgs.organizations.founding`): who did what, when, with which
+    document. Written only by `orgs.organizations.services.organization_transition`."""
 
     organization = models.ForeignKey(
         Organization, verbose_name=_("侨联组织"), on_delete=models.CASCADE, related_name="steps"
@@ -212,7 +218,8 @@ class FoundingStep(models.Model):
 
     @property
     def document_name(self) -> str:
-        return self.document.name.rsplit("/", 1)[-1] if self.document else ""
+        name = self.document.name if self.document else None
+        return name.rsplit("/", 1)[-1] if name else ""
 
 
 # ---- leadership and staffing -----------------------------------------------------------------------------

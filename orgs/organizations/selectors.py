@@ -3,12 +3,16 @@ with its parts, the procedure timeline."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q
 
 from orgs.access.scoping import ancestors_q, get_visible_or_404, subtree_q, user_scope
 from orgs.organizations.founding import PROCEDURE, OrganizationStatus
 from orgs.organizations.models import Activity, FoundingStep, Organization
+
+if TYPE_CHECKING:  # pragma: no cover
+    from django_stubs_ext import StrOrPromise
 
 
 def organizations_visible(user):
@@ -48,7 +52,7 @@ def organization_for_detail(user, pk: int) -> Organization:
 @dataclass(frozen=True)
 class TimelineEntry:
     status: str
-    label: str
+    label: StrOrPromise
     state: str  # "done" | "current" | "ahead"
     steps: tuple  # the steps recorded into this status (and answers recorded while in it)
 

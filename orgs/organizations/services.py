@@ -1,12 +1,13 @@
 """Writes of organizations: creating one (in `planned`), changing its facts, and the founding procedure's
 steps (`organization_transition`, the ONLY place an organization's status changes). Who may do which step
-is decided by `orgs.founding` (see its docstring); this module applies it.
+is decided by `orgs.organizations.founding` (see its docstring); this module applies it.
 
 Every refusal is a `ValidationError` with a Chinese message naming the field and value; nothing is
 written then (one transaction per call)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import NoReturn
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -51,8 +52,9 @@ ONE_PER_REGION = frozenset({OrganizationKind.COUNTY, OrganizationKind.TOWNSHIP, 
 def superior_region(organization: Organization) -> Region | None:
     """The region whose editors act for the superior federation: the superior organization's region, or
     without one the parent region of the organization's region."""
-    if organization.superior_id:
-        return organization.superior.region
+    superior = organization.superior if organization.superior_id else None
+    if superior is not None:
+        return superior.region
     return organization.region.parent
 
 
@@ -104,7 +106,7 @@ def _side_words(organization: Organization, side: str) -> str:
     return _("上级侨联（%(region)s）的工作人员") % {"region": region.name if region else _("上级")}
 
 
-def _refuse(message: str, field: str | None = None):
+def _refuse(message: str, field: str | None = None) -> NoReturn:
     raise ValidationError({field: message} if field else message)
 
 

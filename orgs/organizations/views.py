@@ -1,7 +1,7 @@
 """Organization pages (侨联组织): the scoped list, 发起成立 (from a gap row of the census coverage page), the
 detail with its procedure timeline and the forms of its parts, and the step / part writes.
 
-Thin: reads through `orgs.organization_selectors`, writes through `orgs.services`. An organization outside
+Thin: reads through `orgs.organizations.selectors`, writes through the services of `orgs.organizations` and `orgs.homes`. An organization outside
 the user's scope is a 404; a user without a writing role gets 403 on every write."""
 from __future__ import annotations
 

@@ -19,7 +19,9 @@ from orgs.regions.models import Region
 class RegionSerializer(serializers.ModelSerializer):
     """A region as the API shows it: the parent by code, the full name path."""
 
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # null: a province
+    parent: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(  # type: ignore[assignment]  # DRF's metaclass pops declared fields: Field.parent is not shadowed
+        slug_field="code", read_only=True, allow_null=True  # null: a province
+    )
     path = serializers.CharField(read_only=True)
     level_display = serializers.CharField(source="get_level_display", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)

@@ -1,6 +1,8 @@
 """行政区划: the region tree (province → city → county → township → village, django-mptt), its levels and kinds."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,9 @@ from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
 from orgs.access.scoping import ScopedQuerySet
+
+if TYPE_CHECKING:  # pragma: no cover
+    from django_stubs_ext import StrOrPromise
 
 
 class RegionLevel(models.TextChoices):
@@ -190,9 +195,9 @@ class Region(MPTTModel):
         type(self).objects.bulk_update(stale, ["full_name"], batch_size=500)
 
 
-def region_row_errors(*, code: str, level: str, parent_level: str | None) -> list[tuple[str, str]]:
+def region_row_errors(*, code: str, level: str, parent_level: str | None) -> list[tuple[str, StrOrPromise]]:
     """Validation shared by the model, the admin and the CSV import: (field, message) pairs."""
-    errors: list[tuple[str, str]] = []
+    errors: list[tuple[str, StrOrPromise]] = []
     if level not in LEVEL_RANK:
         errors.append(("level", _("未知级别“%(value)s”") % {"value": level}))
         return errors

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import cast
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -232,12 +233,12 @@ def regions_import(
         return result
 
     # Upsert: new rows are created level by level so each knows its parent's id.
-    to_create: list[Region] = []
-    changed: dict[str, dict] = {}
+    to_create: list[_Row] = []
+    changed: dict[str, dict[str, object]] = {}
     for row in valid.values():
         current = existing.get(row.code)
         # A column the file does not have leaves the stored value alone.
-        wanted = {"name": row.name, "level": row.level, "parent_code": row.parent_code or None}
+        wanted: dict[str, object] = {"name": row.name, "level": row.level, "parent_code": row.parent_code or None}
         for column in ("longitude", "latitude"):
             if column in header:
                 wanted[column] = getattr(row, column)
@@ -279,7 +280,7 @@ def regions_import(
         if "parent_code" in difference:
             nodes[code].parent_key = difference["parent_code"]
         if "name" in difference:
-            nodes[code].name = difference["name"]
+            nodes[code].name = str(difference["name"])  # a row's name: already a str
     for row in to_create:
         nodes[row.code] = TreeNode(row.code, row.parent_code or None, row.code, row.name)
     layout_forest(list(nodes.values()))
@@ -346,7 +347,7 @@ def regions_refresh_tree() -> int:
     for node in nodes:
         values = {name: getattr(node, name) for name in TREE_FIELDS if getattr(node, name) != before[node.key][name]}
         if values:
-            changes[node.key] = values
+            changes[cast(int, node.key)] = values  # the nodes were built from primary keys
     _write_changes(changes)
     return len(changes)
 

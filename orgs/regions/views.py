@@ -74,7 +74,7 @@ def region_browser(request):
 @require_safe
 @login_required
 def region_detail(request, code: str):
-    """One region: breadcrumbs, its facts, the panels other apps registered (orgs.panels), its children
+    """One region: breadcrumbs, its facts, the panels other apps registered (orgs.regions.panels), its children
     with descendant counts per level."""
     region = get_visible_or_404(Region.objects, request.user, code=code)
     children = list(children_with_counts(region, request.user))

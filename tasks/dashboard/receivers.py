@@ -16,10 +16,13 @@ from orgs.regions.models import Region
 from tasks.dashboard.selectors import dashboard_invalidate
 from tasks.plans.models import Milestone, Plan, Task
 
+# Our mark on the (per-thread) database connection: the on-commit list the pending bump went into.
+BUMP_LIST_ATTR = "_dashboard_bump_list"
+
 
 def dashboard_bump_on_commit() -> None:
     """The on-commit bump registered by `_dashboard_changed` (at most one pending per transaction)."""
-    connection._dashboard_bump_list = None
+    setattr(connection, BUMP_LIST_ATTR, None)
     dashboard_invalidate()
 
 
@@ -33,10 +36,10 @@ def _dashboard_changed(sender, **kwargs) -> None:
     # `run_on_commit` is a new list after every commit, rollback and savepoint rollback (which drop the pending
     # bump), and the bump forgets the list when it runs: the list our bump went into, still held, means the
     # bump is pending.
-    if getattr(connection, "_dashboard_bump_list", None) is connection.run_on_commit:
+    if getattr(connection, BUMP_LIST_ATTR, None) is connection.run_on_commit:
         return
     transaction.on_commit(dashboard_bump_on_commit)
-    connection._dashboard_bump_list = connection.run_on_commit
+    setattr(connection, BUMP_LIST_ATTR, connection.run_on_commit)
 
 
 def _connect_dashboard_invalidation() -> None:

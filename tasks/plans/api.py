@@ -29,7 +29,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 class TaskSerializer(serializers.ModelSerializer):
     region_code = serializers.CharField(source="region.code", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
-    responsible_users = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    responsible_users: serializers.ManyRelatedField = serializers.PrimaryKeyRelatedField(many=True, read_only=True)  # type: ignore[assignment]  # many=True: DRF's __new__ returns a ManyRelatedField
     overdue = serializers.SerializerMethodField()
     days_left = serializers.SerializerMethodField()
 

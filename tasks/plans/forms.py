@@ -1,6 +1,8 @@
 """Forms of the task pages (thin: the services validate)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +10,9 @@ from orgs.access.models import Membership
 from orgs.common.forms import DateInput
 from orgs.regions.models import Region
 from tasks.plans.models import Milestone, Plan, TaskStatus
+
+if TYPE_CHECKING:  # pragma: no cover
+    from django.contrib.auth.models import User
 
 DOCUMENT_HELP = _("PDF、PNG/JPEG 图片或 Office 文件，不超过 10 MB")
 
@@ -28,13 +33,16 @@ class TaskStatusForm(forms.Form):
 class TaskCreateForm(forms.Form):
     """新建任务: a task of a plan the user sees, in a region the user may change, with its responsible persons."""
 
-    plan = forms.ModelChoiceField(label=_("实施方案"), queryset=None)
-    milestone = forms.ModelChoiceField(label=_("时间节点"), queryset=None, required=False)
+    # Querysets set in __init__ (the user's scope).
+    plan: forms.ModelChoiceField[Plan] = forms.ModelChoiceField(label=_("实施方案"), queryset=None)
+    milestone: forms.ModelChoiceField[Milestone] = forms.ModelChoiceField(label=_("时间节点"), queryset=None, required=False)
     title = forms.CharField(label=_("任务"), max_length=200)
     region = forms.CharField(label=_("所在区划代码"), max_length=12, help_text=_("如 530423（通海县）"))
     deadline = forms.DateField(label=_("完成时限"), widget=DateInput())
     responsible_unit = forms.CharField(label=_("责任单位"), max_length=128, required=False)
-    responsible_users = forms.ModelMultipleChoiceField(label=_("责任人（系统用户）"), queryset=None, required=False)
+    responsible_users: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
+        label=_("责任人（系统用户）"), queryset=None, required=False
+    )
     contacts = forms.CharField(
         label=_("其他责任人"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("每行一人：姓名 联系方式"),

@@ -47,7 +47,7 @@ from tasks.plans.models import (
 )
 
 # Which organizations fulfil a gap task of a place of this level.
-FULFILLING_KINDS = {
+FULFILLING_KINDS: dict[str, set[OrganizationKind]] = {
     PlaceLevel.COUNTY: {OrganizationKind.COUNTY},
     PlaceLevel.TOWNSHIP: {OrganizationKind.TOWNSHIP, OrganizationKind.JOINT, OrganizationKind.BRANCH,
                           OrganizationKind.GROUP, OrganizationKind.WORKSTATION},
@@ -542,7 +542,8 @@ def tasks_for_crossings(*, crossings: list[dict], today: datetime.date | None = 
     groups: dict[tuple, tuple[Plan, Milestone | None, dict[str, GeneratedTask]]] = {}
     for crossing in required:
         region = regions.get(crossing["region_id"])
-        req = reqs.get(crossing.get("requirement_id"))
+        requirement_id = crossing.get("requirement_id")
+        req = reqs.get(requirement_id) if requirement_id is not None else None
         if region is None or req is None:
             continue
         plan = _plan_covering(plans, region)

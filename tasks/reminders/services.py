@@ -140,7 +140,7 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderReport:
     escalating = [(task_id, superiors.get(region_id)) for task_id, region_id in escalating_rows]
     report.escalated_tasks = len(escalating)
     if escalating:
-        staff: dict[int, list[int]] = defaultdict(list)
+        staff: dict[int | None, list[int]] = defaultdict(list)  # looked up by superior region, None when none
         for region_id, user_id in Membership.objects.filter(
             role=Role.STAFF, region_id__in={s for _t, s in escalating if s}
         ).values_list("region_id", "user_id"):

@@ -2,13 +2,14 @@
 show for a scope region on a date, as plain dataclasses (picklable, so the dashboard can cache them).
 
 Set-based: a fixed number of queries whatever the number of counties (about fifteen). Coverage figures
-come from the stored verdicts (`CoverageRollup`, `Requirement`) that `census.coverage.evaluate_coverage`
+come from the stored verdicts (`CoverageRollup`, `Requirement`) that `census.coverage.services.evaluate_coverage`
 writes; nothing here re-applies the rules."""
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
@@ -27,6 +28,9 @@ from orgs.access.scoping import SubtreeRange, ancestors_q, subtree_q
 from orgs.homes.models import Home, HomeStanding
 from orgs.regions.models import Region, RegionLevel
 from tasks.plans.models import Milestone, Plan, Task, TaskStatus
+
+if TYPE_CHECKING:  # pragma: no cover
+    from django_stubs_ext import StrOrPromise
 
 LEVELS = (PlaceLevel.COUNTY, PlaceLevel.TOWNSHIP, PlaceLevel.VILLAGE, PlaceLevel.UNIT)
 COUNT_FIELDS = ("required", "satisfied", "under_way", "missing", "recommended")
@@ -49,7 +53,7 @@ class RegionInfo:
     level: str
 
     @property
-    def level_label(self) -> str:
+    def level_label(self) -> StrOrPromise:
         return RegionLevel(self.level).label if self.level else ""
 
 
@@ -86,7 +90,7 @@ class LevelCoverage:
 
 
 def _levels(rows) -> dict[str, LevelCoverage]:
-    result = {level: LevelCoverage(level) for level in LEVELS}
+    result: dict[str, LevelCoverage] = {level: LevelCoverage(level) for level in LEVELS}
     for row in rows:
         result[row["level"]] = LevelCoverage(row["level"], **{k: row[k] or 0 for k in COUNT_FIELDS})
     return result
@@ -326,6 +330,13 @@ def _range(region: Region) -> tuple[SubtreeRange, ...]:
     return (SubtreeRange(region.pk, region.tree_id, region.lft, region.rght),)
 
 
+def _in_or_above_q(region: Region, prefix: str) -> Q:
+    """Rows whose region (reached through `prefix`) lies in `region`'s subtree or above it."""
+    below, above = subtree_q(_range(region), prefix), ancestors_q(_range(region), prefix)
+    assert below is not None and above is not None  # one range: never empty
+    return below | above
+
+
 def _area_regions(region: Region | None):
     """The regions the per-area table lists: the provinces of the country, the counties of a province or
     city, the children of a county or township."""
@@ -333,7 +344,8 @@ def _area_regions(region: Region | None):
         return Region.objects.filter(parent__isnull=True), RegionLevel.PROVINCE
     if region.level in (RegionLevel.PROVINCE, RegionLevel.CITY):
         return Region.objects.within(region).filter(level=RegionLevel.COUNTY), RegionLevel.COUNTY
-    child_level = {RegionLevel.COUNTY: RegionLevel.TOWNSHIP, RegionLevel.TOWNSHIP: RegionLevel.VILLAGE}.get(region.level, RegionLevel.VILLAGE)
+    children: dict[str, RegionLevel] = {RegionLevel.COUNTY: RegionLevel.TOWNSHIP, RegionLevel.TOWNSHIP: RegionLevel.VILLAGE}
+    child_level = children.get(region.level, RegionLevel.VILLAGE)
     return Region.objects.filter(parent=region), child_level
 
 
@@ -347,7 +359,7 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
     The caller checks that the user sees `region`."""
     # ---- coverage per level and per area --------------------------------------------------------------
     rollup = coverage_rollup(region)
-    levels = {level: LevelCoverage(level, **{k: rollup[level][k] for k in COUNT_FIELDS}) for level in LEVELS}
+    levels: dict[str, LevelCoverage] = {level: LevelCoverage(level, **{k: rollup[level][k] for k in COUNT_FIELDS}) for level in LEVELS}
 
     area_qs, area_level = _area_regions(region)
     area_regions = list(
@@ -368,7 +380,7 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
     if region is None:
         plans = Plan.objects.all()
     else:
-        plans = Plan.objects.filter(subtree_q(_range(region), "scope_region") | ancestors_q(_range(region), "scope_region"))
+        plans = Plan.objects.filter(_in_or_above_q(region, "scope_region"))
     milestone_rows = list(
         Milestone.objects.filter(plan__in=plans.values("pk")).order_by("deadline", "pk").values_list("pk", "name", "plan__title", "deadline")
     )
@@ -404,7 +416,7 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
     gaps: list[GapRow] = []
     homes: list[HomeRow] = []
     if detail:
-        level_order = {level: i for i, level in enumerate(LEVELS)}
+        level_order: dict[str, int] = {level: i for i, level in enumerate(LEVELS)}
         rows = (
             _within(Requirement.objects.all(), region)
             .filter(verdict=VerdictChoice.REQUIRED, status__in=(FulfilmentChoice.MISSING, FulfilmentChoice.UNDER_WAY))
@@ -427,9 +439,7 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         home_standing[row["standing"]] = row["n"]
 
     # ---- people by category and census rounds ---------------------------------------------------------------
-    campaigns = Campaign.objects.all() if region is None else Campaign.objects.filter(
-        subtree_q(_range(region), "region") | ancestors_q(_range(region), "region")
-    )
+    campaigns = Campaign.objects.all() if region is None else Campaign.objects.filter(_in_or_above_q(region, "region"))
     # One round per year: the most specific campaign covering the scope (its snapshot counts each person once).
     chosen: dict[int, tuple[int, str]] = {}
     exact_scope: set[int] = set()

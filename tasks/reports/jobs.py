@@ -1,4 +1,4 @@
-"""Celery jobs that build progress reports (imported by `tasks.jobs`). `tasks.build_report` runs on the
+"""Celery jobs that build progress reports (found by Celery: `qiaolian/celery.py`). `tasks.build_report` runs on the
 `reports` queue (CELERY_TASK_ROUTES), whose worker is recycled after each report (--max-tasks-per-child=1)."""
 from __future__ import annotations
 

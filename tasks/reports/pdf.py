@@ -57,7 +57,7 @@ def _fetcher_class():
     class StaticOnlyFetcher(URLFetcher):
         """Serves the project's static files; refuses (and records) every other URL."""
 
-        def __init__(self):
+        def __init__(self) -> None:
             super().__init__(allowed_protocols=())
             self.served: list[str] = []
             self.refused: list[str] = []
@@ -144,4 +144,5 @@ def cjk_font_family() -> str | None:
         return None
     families = sorted({line.split(",")[0].strip() for line in output.splitlines() if line.strip()})
     simplified = [f for f in families if " SC" in f or f.endswith("SC")]
-    return (simplified or families or [None])[0]
+    candidates = simplified or families
+    return candidates[0] if candidates else None

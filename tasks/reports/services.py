@@ -25,7 +25,7 @@ from tasks.reports.xlsx import report_xlsx
 
 logger = logging.getLogger(__name__)
 
-MIME_TYPES = {
+MIME_TYPES: dict[str, str] = {
     ReportFormat.PDF: "application/pdf",
     ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
@@ -135,7 +135,7 @@ def monthly_reports_request(*, as_of: dt.date | None = None) -> list[ReportJob]:
     jobs = []
     memberships = Membership.objects.filter(role=Role.LEADERSHIP, region__isnull=False, user__is_active=True).select_related("user", "region")
     # The day's jobs already requested, in one query (not one per membership).
-    requested = set(
+    requested: set[tuple[int, int | None, str]] = set(
         ReportJob.objects.filter(as_of=as_of, requested_by__isnull=False).exclude(email_to="")
         .values_list("requested_by_id", "region_id", "email_to")
     )
@@ -143,7 +143,9 @@ def monthly_reports_request(*, as_of: dt.date | None = None) -> list[ReportJob]:
         email = membership.user.email
         if not email or (membership.user_id, membership.region_id, email) in requested:
             continue
-        jobs.append(report_job_request(user=membership.user, region=membership.region, fmt=ReportFormat.PDF,
+        region = membership.region
+        assert region is not None  # the memberships are filtered on region__isnull=False
+        jobs.append(report_job_request(user=membership.user, region=region, fmt=ReportFormat.PDF,
                                        as_of=as_of, email_to=email))
         requested.add((membership.user_id, membership.region_id, email))
     return jobs

@@ -1,6 +1,6 @@
 """The progress report as an Excel workbook (openpyxl): one sheet per section with a Chinese name, the
 header row frozen and filtered, number and percentage formats, column widths from the contents, and a
-chart on the summary sheet. Every text written is formula-escaped (`orgs.exports.escape_cell`)."""
+chart on the summary sheet. Every text written is formula-escaped (`orgs.common.exports.escape_cell`)."""
 from __future__ import annotations
 
 import io

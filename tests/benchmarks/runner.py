@@ -95,8 +95,8 @@ def prepare_dataset(env: dict[str, str], *, people_scale: str) -> Dataset:
     run("migrate", "--noinput", "-v0", env=env)
     regions = run("import_regions", "fixtures/regions_county.csv", env=env)
     again = run("import_regions", "fixtures/regions_county.csv", env=env)
-    run("shell", "-c", "from orgs.services.demo import demo_regions_load, demo_users_create, demo_organizations_create; "
-        "from census.services.policies import policies_load; demo_regions_load(); demo_users_create(); "
+    run("shell", "-c", "from qiaolian.demo.organizations import demo_regions_load, demo_users_create, demo_organizations_create; "
+        "from census.coverage.services import policies_load; demo_regions_load(); demo_users_create(); "
         "demo_organizations_create(); policies_load()", env=env)
     generated = run("generate_census", "--scale", people_scale, "--seed", "1", env=env)
     vacuum_analyze(env)
@@ -119,7 +119,7 @@ def bench_regions_and_census(env: dict[str, str], dataset: Dataset, *, rows: int
         """Preview (a dry run), then the commit of that preview, as the upload page's two steps."""
         args = ("import_census", str(path), "--campaign", str(dt.date.today().year), "--user", "tonghai_official")
         preview = run(*args, "--dry-run", env=env)
-        record = re.search(r"import=#(\d+)", preview.stdout).group(1)
+        record = _found(r"import=#(\d+)", preview.stdout)
         commit = run(*args, "--from-preview", record, env=env)
         return preview, commit
 
@@ -133,7 +133,7 @@ def bench_regions_and_census(env: dict[str, str], dataset: Dataset, *, rows: int
     small_again = tmp / f"census-{compare_rows}-b.csv"
     run("generate_census", "--sheet", str(compare_rows), "--region", "530423", "--out", str(small_again), "--format", "csv", "--seed", "14", env=env)
     theirs = run("benchmark_admin_import", str(small_again), "--user", "tonghai_official", env=env)
-    theirs_seconds = float(re.search(r"seconds=([\d.]+)", theirs.stdout).group(1))
+    theirs_seconds = float(_found(r"seconds=([\d.]+)", theirs.stdout))
 
     def rate(n: int, preview: Measured, commit: Measured) -> str:
         parts = [float(_field(s.stdout, "seconds")) for s in (preview, commit)]
@@ -178,6 +178,14 @@ def bench_regions_and_census(env: dict[str, str], dataset: Dataset, *, rows: int
 def _pipeline_seconds(preview: Measured, commit: Measured) -> float:
     """Preview plus commit as timed inside the command (without process start-up)."""
     return sum(float(_field(s.stdout, "seconds")) for s in (preview, commit))
+
+
+def _found(pattern: str, text: str) -> str:
+    """The first group of `pattern` in a command's output, which must hold it."""
+    match = re.search(pattern, text)
+    if match is None:
+        raise RuntimeError(f"no {pattern!r} in the command's output: {text[-500:]}")
+    return match.group(1)
 
 
 def _field(text: str, name: str) -> str:

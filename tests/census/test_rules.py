@@ -31,7 +31,7 @@ FOUNDING = ("planned", "drafting", "consulting", "approved", "congress", "filed"
 
 
 def fixture_policy(key: str, depth: int = 0) -> PolicyFacts:
-    """A policy of fixtures/policies.json as the rules see it (the same mapping as census.coverage.policy_facts)."""
+    """A policy of fixtures/policies.json as the rules see it (the same mapping as census.coverage.services.policy_facts)."""
     item = next(p for p in json.loads((ROOT / "fixtures" / "policies.json").read_text(encoding="utf-8")) if p["key"] == key)
     def date(v):
         return dt.date.fromisoformat(v) if v else None

@@ -567,7 +567,7 @@ def admin_managed_cases(placed, app_model, body):
     ]
 
 
-# Units and organizations (orgs models, the units' admin lives in census/admin.py).
+# Units and organizations (orgs models, the units' admin lives in census/registry/admin.py).
 register(*scoped_admin_cases(UNIT, "orgs.unit", unit_admin_body, unit_admin_body))
 register(*import_export_cases(UNIT, "orgs.unit", Unit, unit_csv))
 

@@ -74,8 +74,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"rows={record.rows} new={record.new} updated={record.updated} unchanged={record.unchanged} invalid={record.invalid}"
         )
-        for error in record.errors[:max_errors]:
-            self.stdout.write(_("第 %(row)d 行【%(column)s】“%(value)s”：%(reason)s") % error)
+        for row_error in record.errors[:max_errors]:
+            self.stdout.write(_("第 %(row)d 行【%(column)s】“%(value)s”：%(reason)s") % row_error)
         if record.invalid > max_errors:
             self.stdout.write(_("……共 %(n)d 行无效，完整错误报告见导入记录 #%(id)d") % {"n": record.invalid, "id": record.pk})
         self.stderr.write(f"import=#{record.pk} status={record.status} seconds={time.perf_counter() - started:.2f}")

@@ -5,6 +5,8 @@ A person is never serialized with the full resident ID or phone: reads carry `id
 returns them."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -19,6 +21,11 @@ from orgs.common.identifiers import (
 )
 from orgs.regions.api import EditableRegionField, RegionBriefSerializer
 from orgs.units.models import Unit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from django.contrib.auth.models import User
+
+    from orgs.regions.models import Region
 
 
 class EditableUnitField(ScopedRelatedMixin, serializers.PrimaryKeyRelatedField):
@@ -111,7 +118,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 class PersonSerializer(serializers.ModelSerializer):
     """侨务工作对象 as the API shows it: the resident ID and the phone masked, never in full."""
 
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     region_name = serializers.CharField(source="region.full_name", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True, default=None, allow_null=True)
     gender_display = serializers.CharField(source="get_gender_display", read_only=True)
@@ -173,9 +180,9 @@ class PersonEventSerializer(serializers.ModelSerializer):
     """One entry of a person's history. Phone numbers inside the recorded changes are masked."""
 
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    from_region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    to_region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    from_region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    to_region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     changes = serializers.SerializerMethodField()
     census_import = serializers.SerializerMethodField(
         help_text=_("登记此人的导入（编号）；仅导入登记这一条有值，此时 id 为空")

@@ -128,7 +128,7 @@ class CampaignViewSet(ScopedViewSetMixin, ServiceWriteMixin, ProtectedDestroyMix
     queryset = Campaign.objects.select_related("region")
     serializer_class = CampaignSerializer
     filterset_class = CampaignFilter
-    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, CampaignWritersOnly]
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, CampaignWritersOnly]  # type: ignore[list-item]  # stubs: strings; DRF imports them as classes
 
     def service_create(self, *, editor, is_open=True, **data):
         return campaign_create(editor=editor, **data)

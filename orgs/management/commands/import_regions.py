@@ -26,8 +26,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         elapsed = time.perf_counter() - started
         self.stdout.write(f"{result.summary()} seconds={elapsed:.2f}")
-        for error in result.errors[:max_errors]:
-            self.stderr.write(str(error))
+        for row_error in result.errors[:max_errors]:
+            self.stderr.write(str(row_error))
         if len(result.errors) > max_errors:
             self.stderr.write(_("……另有 %(n)d 个错误") % {"n": len(result.errors) - max_errors})
         if result.written:

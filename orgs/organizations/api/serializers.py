@@ -1,6 +1,8 @@
 """Serializers of organizations and their parts (read), and of the writes the API accepts."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -24,10 +26,13 @@ from orgs.organizations.services import allowed_transitions
 from orgs.regions.models import Region
 from orgs.units.models import Unit
 
+if TYPE_CHECKING:  # pragma: no cover
+    from django.contrib.auth.models import User
+
 
 class FoundingStepSerializer(serializers.ModelSerializer):
     action_label = serializers.CharField(read_only=True)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     document_url = serializers.SerializerMethodField()
 
     class Meta:
