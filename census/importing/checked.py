@@ -3,7 +3,7 @@
 The file holds the validated, normalised rows (with their resident IDs and keyed hashes), the errors
 and the refused rows. It is encrypted and authenticated with the resident-ID key (census/registry/crypto.py),
 so it is no more readable than the registry and cannot be altered unnoticed. It is bound to the
-upload's SHA-256, the day of the check, the importer, the campaign and a fingerprint of what the
+upload's SHA-256, the sheet read, the day of the check, the importer, the campaign and a fingerprint of what the
 importer could import into (regions and units by name): if any of these differs at commit time the
 commit validates the file again from scratch. Only the checks that depend on the registry at commit
 time (matching existing people, persons registered elsewhere) run again in any case.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from census.registry.crypto import CryptoError, open_bytes, seal_bytes
 
-FORMAT = 1
+FORMAT = 2
 SUFFIX = ".checked"
 
 
@@ -87,16 +87,19 @@ def _column_in(key: str, column: list) -> list:
 
 @dataclass
 class Checked:
-    """The binding (checksum, day, importer, campaign, scope) and the findings of one preview."""
+    """The binding (checksum, day, importer, campaign, scope, sheet) and the findings of one preview."""
 
     checksum: str
     today: dt.date
     user_id: int | None
     campaign_id: int
     scope: str
+    sheet: str
     rows: int
     ignored_headers: list[str]
     header: list[object]
+    # where the rows were read: sheet, header row, encoding, rows skipped by reason (ImportOutcome.reading)
+    reading: dict = field(default_factory=dict)
     # the valid rows by column: "row", "id_number", "id_hash" and the data fields
     valid: dict[str, list] = field(default_factory=dict)
     # (row, column, value, reason)
@@ -105,9 +108,9 @@ class Checked:
     # ID hashes that were registered at preview time (looked up again at commit time)
     known: list[str] = field(default_factory=list)
 
-    def matches(self, *, checksum: str, today: dt.date, user_id, campaign_id: int, scope: str) -> bool:
-        return (self.checksum, self.today, self.user_id, self.campaign_id, self.scope) == (
-            checksum, today, user_id, campaign_id, scope,
+    def matches(self, *, checksum: str, today: dt.date, user_id, campaign_id: int, scope: str, sheet: str) -> bool:
+        return (self.checksum, self.today, self.user_id, self.campaign_id, self.scope, self.sheet) == (
+            checksum, today, user_id, campaign_id, scope, sheet,
         )
 
 
@@ -120,6 +123,8 @@ def checked_save(path: Path, checked: Checked, data_fields: tuple[str, ...]) -> 
         "user": checked.user_id,
         "campaign": checked.campaign_id,
         "scope": checked.scope,
+        "sheet": checked.sheet,
+        "reading": checked.reading,
         "rows": checked.rows,
         "ignored": list(checked.ignored_headers),
         "header": [_cell_out(c) for c in checked.header],
@@ -149,6 +154,8 @@ def checked_load(path: Path, data_fields: tuple[str, ...]) -> Checked | None:
         user_id=payload["user"],
         campaign_id=payload["campaign"],
         scope=payload["scope"],
+        sheet=payload["sheet"],
+        reading=payload["reading"],
         rows=payload["rows"],
         ignored_headers=payload["ignored"],
         header=[_cell_in(c) for c in payload["header"]],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from django.utils.translation import gettext_lazy as _
 
@@ -109,3 +110,67 @@ def map_headers(header: Sequence[object]) -> tuple[dict[str, int], list[str]]:
             problems.append(str(_("无法识别的列：%(cols)s") % {"cols": "、".join(unknown)}))
         raise HeaderError("；".join(problems))
     return positions, unknown
+
+
+# How far down a sheet the header may stand: title, 填报单位 and note rows come first in offices' sheets.
+HEADER_SEARCH_ROWS = 15
+REQUIRED_KEYS = frozenset(c.key for c in PERSON_COLUMNS if c.required)
+
+
+def _text(cell: object) -> str:
+    return "" if cell is None else str(cell).strip()
+
+
+def recognised_keys(row: Sequence[object]) -> set[str]:
+    """The schema keys the cells of a row name (a header row names the required ones at least)."""
+    return {key for cell in row if (text := _text(cell)) and (key := HEADER_LOOKUP.get(_header_key(text)))}
+
+
+def _looks_like_header(row: Sequence[object]) -> bool:
+    """A second header row (sub-headers under merged group cells), not a person: at least half of its cells
+    are headers we know."""
+    filled = sum(1 for cell in row if _text(cell))
+    return filled > 0 and 2 * len(recognised_keys(row)) >= filled
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """Where the header stands among a sheet's first rows: `index` of its (last) row, and its cells (two rows
+    read as one where the header has merged group cells above its sub-headers)."""
+
+    index: int
+    cells: list[object]
+    rows: int  # 1 or 2
+
+
+def find_header(leading: Sequence[Sequence[object]]) -> HeaderMatch | None:
+    """The first row (of the first HEADER_SEARCH_ROWS) whose cells name at least the required columns. A header
+    of two rows (group cells merged across the columns above, or cells merged down over both rows) is read as
+    one: a column's header is its lower cell, else its upper one."""
+    rows = [list(row) for row in leading[:HEADER_SEARCH_ROWS]]
+    for index, row in enumerate(rows):
+        keys = recognised_keys(row)
+        if index + 1 < len(rows) and _looks_like_header(rows[index + 1]):
+            below = rows[index + 1]
+            combined = [lower if _text(lower) else upper for upper, lower in zip_longest(row, below)]
+            both = recognised_keys(combined)
+            if REQUIRED_KEYS <= both and both > keys and both > recognised_keys(below):
+                return HeaderMatch(index + 1, combined, 2)
+        if REQUIRED_KEYS <= keys:
+            return HeaderMatch(index, row, 1)
+    return None
+
+
+def header_not_found(leading: Sequence[Sequence[object]]) -> HeaderError:
+    """Why no header was found, said of the likeliest row (the one naming the most columns; when none names any,
+    the first row, as a header is usually there): the required columns it lacks and the headers it does not
+    know, which are usually the cause."""
+    rows = [list(row) for row in leading[:HEADER_SEARCH_ROWS]]
+    if not any(_text(cell) for row in rows for cell in row):
+        return HeaderError(str(_("文件没有表头行")))
+    best = max(rows, key=lambda row: len(recognised_keys(row)))  # the first of the best: row 1 when none names any
+    try:
+        map_headers(best)
+    except HeaderError as error:
+        return error
+    return HeaderError(str(_("无法识别表头")))

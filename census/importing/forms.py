@@ -11,7 +11,7 @@ class ImportUploadForm(forms.Form):
     """Upload a census spreadsheet for a campaign the user sees."""
 
     campaign = forms.ModelChoiceField(label=_("侨情调查"), queryset=Campaign.objects.none())
-    file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
+    file = forms.FileField(label=_("文件（.xlsx、.xls 或 .csv）"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

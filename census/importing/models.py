@@ -45,6 +45,9 @@ class CensusImport(models.Model):
     message = models.TextField(_("说明"), blank=True, default="")
     error_report = models.FileField(_("错误报告"), upload_to="census/errors/%Y/%m/", blank=True)
     checksum = models.CharField(_("文件校验值（SHA-256）"), max_length=64, blank=True, default="", editable=False)
+    sheet = models.CharField(_("工作表"), max_length=100, blank=True, default="", help_text=_("空白：第一个有表头的工作表"))
+    # What reading found: {"sheet", "sheets", "header_row", "encoding", "skipped": {reason: [row numbers]}}.
+    reading = models.JSONField(_("读取情况"), default=dict, blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 

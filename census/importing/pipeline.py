@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from census.importing.checked import (
     Checked,
@@ -104,6 +105,9 @@ class ImportOutcome:
     invalid: int = 0
     errors: list[CellError] = field(default_factory=list)
     ignored_headers: list[str] = field(default_factory=list)
+    # Where the rows were read and what was passed over: {"sheet", "sheets", "header_row", "encoding",
+    # "skipped": {reason: [row numbers]}} (reasons: SKIP_REASONS).
+    reading: dict = field(default_factory=dict)
     invalid_rows: dict[int, list[object]] = field(default_factory=dict)
     header: list[object] = field(default_factory=list)
     written: bool = False
@@ -202,6 +206,25 @@ def _blank(cells) -> bool:
         if clean_text(cell):
             return False
     return True
+
+
+# Rows that are not people (checked only for rows without an ID): totals, and notes under the table.
+SKIP_REASONS = {"total": gettext_lazy("合计行"), "note": gettext_lazy("说明行")}
+TOTAL_WORDS = frozenset({"合计", "小计", "总计", "共计", "累计", "总数", "合计人数"})
+NOTE_PREFIXES = ("填表说明", "说明", "备注", "注：", "注:", "注释", "填表人", "填报人", "制表人", "审核人", "负责人",
+                 "联系人", "统计人", "填表日期", "制表日期", "填报日期")
+
+
+def skip_reason(cells: list[object]) -> str | None:
+    """"total" for a 合计 / 小计 / 总计 row, "note" for a 填表说明 / 备注 line, None for anything else."""
+    texts = [text for text in ("".join(str(cell).split()) for cell in cells[:8] if cell is not None) if text]
+    if not texts:
+        return None
+    if any(text.rstrip("：:") in TOTAL_WORDS for text in texts[:3]):
+        return "total"
+    if texts[0].startswith(NOTE_PREFIXES):
+        return "note"
+    return None
 
 
 def _flag(text: str) -> bool:
@@ -328,6 +351,7 @@ def run_census_import(
     record: CensusImport | None = None,
     keep: Path | None = None,
     checksum: str = "",
+    sheet: str = "",
 ) -> ImportOutcome:
     """Checks a census file and, when `commit`, stores it (all-or-nothing unless `valid_only`).
 
@@ -336,13 +360,15 @@ def run_census_import(
 
     With `keep` (a path beside the upload) and the upload's `checksum`, a preview keeps what it found
     there and a commit starts from it instead of validating every row again, provided the file, the
-    day, the importer, the campaign and the importer's scope are still those of the preview."""
+    day, the importer, the campaign and the importer's scope are still those of the preview.
+
+    `sheet` names the workbook's sheet to read; empty: the first sheet that has a header."""
     if commit and record is None:
         raise TypeError("run_census_import(commit=True) needs the CensusImport record")
     with _collector_paused():
         return _run(
             path, original_name, user=user, campaign=campaign, commit=commit, valid_only=valid_only, today=today,
-            progress=progress, record=record, keep=keep, checksum=checksum,
+            progress=progress, record=record, keep=keep, checksum=checksum, sheet=sheet,
         )
 
 
@@ -359,17 +385,18 @@ def _collector_paused():
             gc.enable()
 
 
-def _run(path, original_name, *, user, campaign, commit, valid_only, today, progress, record, keep, checksum) -> ImportOutcome:
+def _run(path, original_name, *, user, campaign, commit, valid_only, today, progress, record, keep, checksum, sheet) -> ImportOutcome:
     today = today or timezone.localdate()
     scope = ImportScope(user)
     encrypt, keyed_hash = encryptor()
     fingerprint = scope_fingerprint(scope) if keep is not None and checksum else ""
-    binding = {"checksum": checksum, "today": today, "user_id": getattr(user, "pk", None), "campaign_id": campaign.pk, "scope": fingerprint}
+    binding = {"checksum": checksum, "today": today, "user_id": getattr(user, "pk", None), "campaign_id": campaign.pk, "scope": fingerprint, "sheet": sheet}
 
     found = checked_load(keep, DATA_FIELDS) if commit and fingerprint else None
     known: set[str] | None = None  # with the preview's findings: the IDs registered at preview time
     if found is not None and found.matches(**binding):
-        outcome = ImportOutcome(ignored_headers=list(found.ignored_headers), header=list(found.header), rows=found.rows)
+        outcome = ImportOutcome(ignored_headers=list(found.ignored_headers), header=list(found.header), rows=found.rows,
+                                reading=dict(found.reading))
         outcome.errors = [CellError(*e) for e in found.errors]
         outcome.invalid_rows = dict(found.invalid_rows)
         columns = found.valid
@@ -379,7 +406,9 @@ def _run(path, original_name, *, user, campaign, commit, valid_only, today, prog
         if progress:
             progress(outcome.rows)
     else:
-        outcome, valid, lookup = _validate_file(path, original_name, scope=scope, today=today, keyed_hash=keyed_hash, progress=progress)
+        outcome, valid, lookup = _validate_file(
+            path, original_name, scope=scope, today=today, keyed_hash=keyed_hash, progress=progress, sheet=sheet
+        )
     findings = (list(outcome.errors), dict(outcome.invalid_rows))  # before matching: what the file alone says
 
     # What depends on the registry now: people already registered (here: update; elsewhere: refused).
@@ -392,6 +421,7 @@ def _run(path, original_name, *, user, campaign, commit, valid_only, today, prog
             keep,
             Checked(
                 **binding, rows=outcome.rows, ignored_headers=outcome.ignored_headers, header=outcome.header,
+                reading=outcome.reading,
                 valid=valid.as_columns(),
                 errors=[(e.row, e.column, e.value, e.reason) for e in errors],
                 invalid_rows=invalid_rows,
@@ -429,7 +459,7 @@ def _run(path, original_name, *, user, campaign, commit, valid_only, today, prog
     outcome.invalid = len(outcome.invalid_rows)
     outcome.new, outcome.updated, outcome.unchanged = len(new_rows), len(changed_rows), len(unchanged_ids)
     outcome.errors.sort(key=lambda e: e.row)
-    _fill_invalid_cells(outcome, path, original_name)
+    _fill_invalid_cells(outcome, path, original_name, sheet)
 
     if not commit or (outcome.invalid and not valid_only):
         return outcome
@@ -446,7 +476,7 @@ def _run(path, original_name, *, user, campaign, commit, valid_only, today, prog
         # whole): check the file again against the registry as it is now.
         return run_census_import(
             path, original_name, user=user, campaign=campaign, commit=True, valid_only=valid_only, today=today,
-            progress=progress, record=record,
+            progress=progress, record=record, sheet=sheet,
         )
     return outcome
 
@@ -460,22 +490,34 @@ def _keep_findings(path: Path, checked: Checked, fields: tuple[str, ...]) -> Non
 
 
 def _validate_file(
-    path: Path, original_name: str, *, scope: ImportScope, today: dt.date, keyed_hash, progress
+    path: Path, original_name: str, *, scope: ImportScope, today: dt.date, keyed_hash, progress, sheet: str = ""
 ) -> tuple[ImportOutcome, ValidRows, RegistryLookup]:
     """Reads and validates every row: the column-wise fast path decides the plainly valid rows, the
     others go through `validate_row` for their exact errors. Errors of rows refused for a reason
     found only in the registry (registered elsewhere) are added later by the caller."""
-    sheet = open_census_file(Path(path), original_name)
-    positions, ignored = map_headers(sheet.header)
-    outcome = ImportOutcome(ignored_headers=ignored, header=list(sheet.header))
+    opened = open_census_file(Path(path), original_name, sheet=sheet or None)
+    positions, ignored = map_headers(opened.header)
+    outcome = ImportOutcome(ignored_headers=ignored, header=list(opened.header))
+    skipped: dict[str, list[int]] = {}
+    id_index = positions.get("id_number")
     read: list[tuple[int, list[object]]] = []
-    for row_number, cells in sheet.rows:
+    for row_number, cells in opened.rows:
         if _blank(cells):
             continue
+        # A row without an ID may be a 合计 row or a note under the table, not a person.
+        if id_index is not None and (id_index >= len(cells) or cells[id_index] in ("", None)):
+            reason = skip_reason(cells)
+            if reason:
+                skipped.setdefault(reason, []).append(row_number)
+                continue
         read.append((row_number, cells))
         if progress and len(read) % CHUNK == 0:
             progress(len(read))
     outcome.rows = len(read)
+    outcome.reading = {
+        "sheet": opened.sheet, "sheets": list(opened.sheets), "header_row": opened.header_row,
+        "encoding": opened.encoding, "skipped": skipped,
+    }
     # The registry is searched for the IDs as written while the rows are checked; IDs that only the
     # checks normalise (spaces, lower-case x, full-width digits …) are looked up afterwards.
     hash_of = _hashes_of_plain_ids([cells for _, cells in read], positions.get("id_number"), keyed_hash)
@@ -625,12 +667,12 @@ class RegistryLookup:
         return found
 
 
-def _fill_invalid_cells(outcome: ImportOutcome, path: Path, original_name: str) -> None:
+def _fill_invalid_cells(outcome: ImportOutcome, path: Path, original_name: str, sheet: str = "") -> None:
     """Rows refused only after matching (registered elsewhere) have no cells kept yet: re-read them."""
     missing = {row for row, cells in outcome.invalid_rows.items() if not cells}
     if not missing:
         return
-    for row_number, cells in open_census_file(Path(path), original_name).rows:
+    for row_number, cells in open_census_file(Path(path), original_name, sheet=sheet or None).rows:
         if row_number in missing:
             outcome.invalid_rows[row_number] = list(cells)
 

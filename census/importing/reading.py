@@ -1,6 +1,11 @@
 """Reading uploaded census files safely: the type is judged by content (not by name), archives are
-checked before parsing (zip bombs), CSV may be UTF-8, UTF-8 with BOM or GBK, and large workbooks are
-streamed (python-calamine) rather than loaded as objects."""
+checked before parsing (zip bombs), workbooks are .xlsx or Excel 97-2003 .xls, CSV may be UTF-8 (with or
+without BOM), GBK/GB18030 or UTF-16 (Excel's "Unicode 文本", tab-separated), and large workbooks are streamed
+(python-calamine) rather than loaded as objects.
+
+Offices' sheets put a title, the reporting unit and notes above the header: the header is found among the
+first rows (`columns.find_header`), and the rows keep the sheet's own numbers. A workbook's sheet is chosen
+by name, or else it is the first sheet that has a header."""
 from __future__ import annotations
 
 import csv
@@ -8,12 +13,15 @@ import io
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO, cast
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from census.importing.columns import HEADER_SEARCH_ROWS, HeaderMatch, find_header, header_not_found
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
@@ -23,28 +31,38 @@ class FileRejected(ValueError):
     """The file as a whole is refused (size, type, encoding, archive); nothing is read or written."""
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 @dataclass
 class SheetRows:
-    """The header row and an iterator over the data rows (1-based row numbers as in the sheet)."""
+    """The header and an iterator over the data rows below it (1-based row numbers as in the sheet)."""
 
     header: Sequence[object]
     rows: Iterator[tuple[int, list[object]]]
-    kind: str  # "xlsx" or "csv"
+    kind: str  # "xlsx", "xls" or "csv"
     encoding: str = ""
+    header_row: int = 1  # the sheet's number of the header's (last) row
+    sheet: str = ""  # the sheet read, in a workbook
+    sheets: tuple[str, ...] = ()  # every sheet of the workbook
 
 
 def _sniff_kind(head: bytes, name: str) -> str:
     suffix = Path(name).suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ""):
+        raise FileRejected(_("不支持的文件类型 %(suffix)s：请上传 .xlsx、.xls 或 .csv") % {"suffix": suffix})
     if head.startswith(OLE_MAGIC):
-        raise FileRejected(_("“%(name)s”是旧版 Excel（.xls）或其他 Office 文件：请在 Excel 中另存为 .xlsx 后上传") % {"name": name})
+        if suffix not in (".xls", ""):
+            raise FileRejected(_("“%(name)s”的内容是旧版 Office 文件，与扩展名 %(suffix)s 不符") % {"name": name, "suffix": suffix})
+        return "xls"
     if head.startswith(XLSX_MAGIC):
         if suffix not in (".xlsx", ".xlsm", ""):
             raise FileRejected(_("“%(name)s”的内容是压缩包（xlsx），与扩展名 %(suffix)s 不符") % {"name": name, "suffix": suffix})
         return "xlsx"
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        raise FileRejected(_("“%(name)s”不是有效的 Excel 文件（内容不是 xlsx 格式）") % {"name": name})
-    if suffix not in (".csv", ".txt", ""):
-        raise FileRejected(_("不支持的文件类型 %(suffix)s：请上传 .xlsx 或 .csv") % {"suffix": suffix})
+        raise FileRejected(_("“%(name)s”不是有效的 Excel 文件（内容不是 xlsx 或 xls 格式）") % {"name": name})
+    if head.startswith(UTF16_BOMS):
+        return "csv"  # Excel's "Unicode 文本": UTF-16 with its byte order mark
     if b"\x00" in head:
         raise FileRejected(_("“%(name)s”不是文本文件（含二进制内容），不能作为 CSV 读取") % {"name": name})
     return "csv"
@@ -97,6 +115,11 @@ def check_xlsx_archive(path: Path | BinaryIO) -> None:
 def _decode(raw: bytes) -> tuple[str, str]:
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8"), "utf-8-sig"
+    if raw.startswith(UTF16_BOMS):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise FileRejected(_("无法读取 UTF-16 编码的文本文件：内容不完整")) from None
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -104,7 +127,7 @@ def _decode(raw: bytes) -> tuple[str, str]:
     try:
         return raw.decode("gb18030"), "gbk"
     except UnicodeDecodeError:
-        raise FileRejected(_("无法识别 CSV 文件的编码：请使用 UTF-8 或 GBK")) from None
+        raise FileRejected(_("无法识别 CSV 文件的编码：请使用 UTF-8、GBK 或 UTF-16")) from None
 
 
 def _csv_problem(error: csv.Error, line: int) -> FileRejected:
@@ -116,50 +139,75 @@ def _csv_problem(error: csv.Error, line: int) -> FileRejected:
     return FileRejected(_("CSV 文件格式错误（第 %(line)d 行）：%(reason)s") % {"line": line, "reason": reason})
 
 
+def _with_header(numbered: Iterator[tuple[int, list[object]]]) -> tuple[HeaderMatch, int, Iterator[tuple[int, list[object]]]] | list[list[object]]:
+    """Finds the header among the first rows: (the match, its sheet row number, the rows below it), or the
+    leading rows read when there is none (for the error)."""
+    leading: list[tuple[int, list[object]]] = []
+    for numbered_row in numbered:
+        leading.append(numbered_row)
+        if len(leading) >= HEADER_SEARCH_ROWS:
+            break
+    match = find_header([cells for _number, cells in leading])
+    if match is None:
+        return [cells for _number, cells in leading]
+    below = leading[match.index + 1:]
+    return match, leading[match.index][0], chain(below, numbered)
+
+
 def _csv_rows(text: str) -> SheetRows:
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise FileRejected(_("文件没有表头行")) from None
-    except csv.Error as error:
-        raise _csv_problem(error, reader.line_num) from None
 
-    def rows() -> Iterator[tuple[int, list[object]]]:
+    def numbered() -> Iterator[tuple[int, list[object]]]:
         try:
-            yield from enumerate(reader, start=2)
+            yield from enumerate(cast("Iterator[list[object]]", reader), start=1)
         except csv.Error as error:
             raise _csv_problem(error, reader.line_num) from None
 
-    return SheetRows(header=header, rows=rows(), kind="csv")
+    found = _with_header(numbered())
+    if isinstance(found, list):
+        if not any(any(_filled(c) for c in row) for row in found):
+            raise FileRejected(_("文件没有表头行"))
+        raise header_not_found(found)
+    match, header_row, rows = found
+    return SheetRows(header=match.cells, rows=rows, kind="csv", header_row=header_row)
 
 
-def _xlsx_rows(path: Path) -> SheetRows:
-    from python_calamine import CalamineError, CalamineWorkbook
+def _filled(cell: object) -> bool:
+    return cell is not None and str(cell).strip() != ""
+
+
+def _workbook_rows(path: Path, kind: str, sheet_name: str | None) -> SheetRows:
+    from python_calamine import CalamineError, CalamineWorkbook  # lazy: only workbooks need it
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-        # Each row a new list of cell values, handed on as the pipeline's list[object].
-        iterator = cast("Iterator[list[object]]", iter(sheet.iter_rows()))
-        header = next(iterator, None)
+        names = tuple(workbook.sheet_names)
+        if sheet_name is not None and sheet_name not in names:
+            raise FileRejected(_("工作簿中没有名为“%(sheet)s”的工作表（有：%(names)s）") % {"sheet": sheet_name, "names": "、".join(names)})
+        first_failure: list[list[object]] | None = None
+        for name in (sheet_name,) if sheet_name is not None else names:
+            sheet = workbook.get_sheet_by_name(name)
+            first_row = sheet.start[0] + 1 if sheet.start else 1
+            # Each row a new list of cell values, handed on as the pipeline's list[object].
+            cells = cast("Iterator[list[object]]", iter(sheet.iter_rows()))
+            found = _with_header(enumerate(cells, start=first_row))
+            if not isinstance(found, list):
+                match, header_row, rows = found
+                return SheetRows(header=match.cells, rows=rows, kind=kind, header_row=header_row, sheet=name, sheets=names)
+            if first_failure is None:
+                first_failure = found
     except CalamineError as error:
         raise FileRejected(_("无法读取 Excel 文件：%(error)s") % {"error": error}) from None
-    if header is None:
+    if not first_failure or not any(any(_filled(c) for c in row) for row in first_failure):
         raise FileRejected(_("工作表是空的"))
-    first_row = sheet.start[0] + 1 if sheet.start else 1
-
-    def rows() -> Iterator[tuple[int, list[object]]]:
-        for offset, row in enumerate(iterator, start=1):
-            yield first_row + offset, row
-
-    return SheetRows(header=list(header), rows=rows(), kind="xlsx")
+    raise header_not_found(first_failure)
 
 
-def open_census_file(path: Path, name: str) -> SheetRows:
-    """Opens a stored upload for reading, refusing what is not what it claims to be."""
+def open_census_file(path: Path, name: str, *, sheet: str | None = None) -> SheetRows:
+    """Opens a stored upload for reading, refusing what is not what it claims to be; finds the header (and,
+    in a workbook without a `sheet` named, the first sheet that has one)."""
     size = path.stat().st_size
     check_size(size)
     with path.open("rb") as handle:
@@ -167,8 +215,9 @@ def open_census_file(path: Path, name: str) -> SheetRows:
     kind = _sniff_kind(head, name)
     if kind == "xlsx":
         check_xlsx_archive(path)
-        return _xlsx_rows(path)
+    if kind in ("xlsx", "xls"):
+        return _workbook_rows(path, kind, sheet or None)
     text, encoding = _decode(path.read_bytes())
-    sheet = _csv_rows(text)
-    sheet.encoding = encoding
-    return sheet
+    rows = _csv_rows(text)
+    rows.encoding = encoding
+    return rows

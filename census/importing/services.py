@@ -65,6 +65,7 @@ def _store_outcome(record: CensusImport, outcome: ImportOutcome) -> None:
     record.rows, record.new, record.updated = outcome.rows, outcome.new, outcome.updated
     record.unchanged, record.invalid = outcome.unchanged, outcome.invalid
     record.errors = [e.as_dict() for e in outcome.errors[:MAX_STORED_ERRORS]]
+    record.reading = outcome.reading
     if outcome.ignored_headers:
         record.message = _("已忽略无法识别的列：%(cols)s") % {"cols": "、".join(outcome.ignored_headers)}
     if record.error_report:  # the preview's report: replaced (it holds resident IDs; no copy is left behind)
@@ -108,7 +109,7 @@ def census_import_run(*, record: CensusImport, commit: bool, valid_only: bool = 
         outcome = run_census_import(
             path, record.original_name, user=record.user, campaign=record.campaign,
             commit=commit, valid_only=valid_only, progress=progress, record=record,
-            keep=keep, checksum=checksum,
+            keep=keep, checksum=checksum, sheet=record.sheet,
         )
     except (FileRejected, HeaderError, ValueError, OSError) as error:
         if commit:
@@ -148,6 +149,20 @@ def _require_own_import(record: CensusImport, user) -> None:
     own_record = record.user_id == user.pk or user_scope(user).is_admin
     if not own_record or not CensusImport.objects.editable_by(user).filter(pk=record.pk).exists():
         raise PermissionDenied
+
+
+def census_import_choose_sheet(*, record: CensusImport, user, sheet: str) -> CensusImport:
+    """Reads another sheet of the uploaded workbook: the preview runs again on it. Only while nothing is
+    written (as discarding), by the uploader; a sheet the workbook does not have is refused."""
+    _require_own_import(record, user)
+    if record.status not in DISCARDABLE:
+        raise ValidationError(_("导入 #%(id)d 已在处理或已写入，不能更换工作表") % {"id": record.pk})
+    sheets = record.reading.get("sheets") or []
+    if sheet not in sheets:
+        raise ValidationError(_("工作簿中没有名为“%(sheet)s”的工作表") % {"sheet": sheet})
+    record.sheet = sheet
+    record.save(update_fields=["sheet"])
+    return census_import_request(record=record, user=user, commit=False)
 
 
 def census_import_discard(*, record: CensusImport, user) -> CensusImport:

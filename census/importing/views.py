@@ -20,9 +20,10 @@ from census.importing.columns import PERSON_COLUMNS
 from census.importing.forms import ImportUploadForm
 from census.importing.models import CensusImport, ImportStatus
 from census.importing.reading import FileRejected
-from census.importing.selectors import import_files_downloadable_by
+from census.importing.selectors import import_files_downloadable_by, skipped_rows
 from census.importing.services import (
     DISCARDABLE,
+    census_import_choose_sheet,
     census_import_discard,
     census_import_request,
     census_import_upload,
@@ -74,10 +75,12 @@ def import_detail(request, pk: int):
     can_commit = own and record.status == ImportStatus.PREVIEWED
     can_discard = own and record.status in DISCARDABLE
     valid_rows = record.new + record.updated + record.unchanged
+    sheets = (record.reading or {}).get("sheets") or []
     return render(
         request, "census/import_detail.html",
         {
             "record": record, "can_commit": can_commit, "can_discard": can_discard, "valid_rows": valid_rows,
+            "skipped": skipped_rows(record), "sheets": sheets, "can_choose_sheet": can_discard and len(sheets) > 1,
             "running": record.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
         },
     )
@@ -108,6 +111,18 @@ def import_commit(request, pk: int):
             )
         elif record.status == ImportStatus.QUEUED:
             messages.info(request, _("正在后台导入，完成后本页显示结果"))
+    return redirect("census:import-detail", pk=record.pk)
+
+
+@login_required
+@require_POST
+def import_sheet(request, pk: int):
+    """Previews another sheet of the uploaded workbook."""
+    record = get_editable_or_404(CensusImport.objects.select_related("user", "campaign"), request.user, pk=pk)
+    try:
+        record = census_import_choose_sheet(record=record, user=request.user, sheet=request.POST.get("sheet", ""))
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
     return redirect("census:import-detail", pk=record.pk)
 
 

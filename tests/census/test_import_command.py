@@ -146,8 +146,8 @@ def test_many_errors_are_cut_short(tonghai_official, campaign, tmp_path):
 @pytest.mark.parametrize(
     "name, data, message",
     [
-        ("photo.xlsx", files.PNG_BYTES, "“photo.xlsx”不是有效的 Excel 文件（内容不是 xlsx 格式）"),
-        ("old.xls", files.OLE_HEADER, "“old.xls”是旧版 Excel（.xls）或其他 Office 文件：请在 Excel 中另存为 .xlsx 后上传"),
+        ("photo.xlsx", files.PNG_BYTES, "“photo.xlsx”不是有效的 Excel 文件（内容不是 xlsx 或 xls 格式）"),
+        ("old.doc", files.OLE_HEADER, "不支持的文件类型 .doc：请上传 .xlsx、.xls 或 .csv"),
         ("empty.csv", b"", "文件是空的"),
         ("header.csv", "姓名,类别\n张三,侨眷\n".encode("gbk"), "缺少必需的列：身份证号码、居住地区划代码"),
     ],

@@ -607,15 +607,16 @@ def _hostile(tmp_path: Path, kind: str) -> tuple[Path, str]:
     """(file, the start of the message that refuses it)."""
     good_xlsx = files.write_xlsx(tmp_path / "good.xlsx", SHORT_HEADERS, [row(姓名="张三", 身份证号码="11010519491231002X", 类别="侨眷", 居住地区划代码="530423101")])
     builders = {
-        "junk_20mb_xlsx": lambda: (files.write_junk(tmp_path / "junk.xlsx", 20 * MIB), "“junk.xlsx”不是有效的 Excel 文件（内容不是 xlsx 格式）"),
+        "junk_20mb_xlsx": lambda: (files.write_junk(tmp_path / "junk.xlsx", 20 * MIB), "“junk.xlsx”不是有效的 Excel 文件（内容不是 xlsx 或 xls 格式）"),
         "junk_20mb_csv": lambda: (files.write_junk(tmp_path / "junk.csv", 20 * MIB), "“junk.csv”不是文本文件（含二进制内容），不能作为 CSV 读取"),
-        "png_as_xlsx": lambda: (files.write_bytes(tmp_path / "photo.xlsx", files.PNG_BYTES), "“photo.xlsx”不是有效的 Excel 文件（内容不是 xlsx 格式）"),
+        "png_as_xlsx": lambda: (files.write_bytes(tmp_path / "photo.xlsx", files.PNG_BYTES), "“photo.xlsx”不是有效的 Excel 文件（内容不是 xlsx 或 xls 格式）"),
         "png_as_csv": lambda: (files.write_bytes(tmp_path / "photo.csv", files.PNG_BYTES), "“photo.csv”不是文本文件（含二进制内容），不能作为 CSV 读取"),
-        "pdf_as_xlsx": lambda: (files.write_bytes(tmp_path / "doc.xlsx", files.PDF_BYTES), "“doc.xlsx”不是有效的 Excel 文件（内容不是 xlsx 格式）"),
-        "legacy_xls": lambda: (files.write_bytes(tmp_path / "old.xls", files.OLE_HEADER), "“old.xls”是旧版 Excel（.xls）或其他 Office 文件：请在 Excel 中另存为 .xlsx 后上传"),
-        "legacy_xls_as_xlsx": lambda: (files.write_bytes(tmp_path / "old.xlsx", files.OLE_HEADER), "“old.xlsx”是旧版 Excel（.xls）"),
+        "pdf_as_xlsx": lambda: (files.write_bytes(tmp_path / "doc.xlsx", files.PDF_BYTES), "“doc.xlsx”不是有效的 Excel 文件（内容不是 xlsx 或 xls 格式）"),
+        # An Office file that says it is .xls but is no workbook: taken on upload (.xls is read), refused reading it.
+        "broken_xls": lambda: (files.write_bytes(tmp_path / "old.xls", files.OLE_HEADER), "无法读取 Excel 文件"),
+        "legacy_xls_as_xlsx": lambda: (files.write_bytes(tmp_path / "old.xlsx", files.OLE_HEADER), "“old.xlsx”的内容是旧版 Office 文件，与扩展名 .xlsx 不符"),
         "xlsx_as_csv": lambda: (files.write_bytes(tmp_path / "sheet.csv", good_xlsx.read_bytes()), "“sheet.csv”的内容是压缩包（xlsx），与扩展名 .csv 不符"),
-        "unsupported_suffix": lambda: (files.write_bytes(tmp_path / "data.json", b'{"a": 1}'), "不支持的文件类型 .json：请上传 .xlsx 或 .csv"),
+        "unsupported_suffix": lambda: (files.write_bytes(tmp_path / "data.json", b'{"a": 1}'), "不支持的文件类型 .json：请上传 .xlsx、.xls 或 .csv"),
         "zip_bomb": lambda: (files.write_zip_bomb(tmp_path / "bomb.xlsx", 420), "Excel 文件解压后达"),
         "many_entries": lambda: (files.write_many_entries_zip(tmp_path / "many.xlsx", 2001), "Excel 文件包含 2001 个内部文件，超过上限，疑似恶意文件"),
         "lying_zip": lambda: (files.write_lying_zip(tmp_path / "liar.xlsx", good_xlsx), "无法读取 Excel 文件"),
@@ -623,13 +624,14 @@ def _hostile(tmp_path: Path, kind: str) -> tuple[Path, str]:
         "corrupt_xlsx": lambda: (files.write_corrupt_sheet_xlsx(tmp_path / "broken.xlsx"), "无法读取 Excel 文件"),
         "truncated_xlsx": lambda: (files.write_bytes(tmp_path / "cut.xlsx", good_xlsx.read_bytes()[:300]), "Excel 文件已损坏，无法打开"),
         "text_junk_csv": lambda: (files.write_bytes(tmp_path / "dump.csv", b'"' + b"A" * (2 * MIB)), "CSV 文件格式错误"),
-        "undecodable_csv": lambda: (files.write_bytes(tmp_path / "bytes.csv", b"\xff\xfe\xfa\xfb" * 100), "无法识别 CSV 文件的编码：请使用 UTF-8 或 GBK"),
+        # Not UTF-8, not GB18030 (0xFF leads no character), and no UTF-16 byte order mark (FF FE / FE FF).
+        "undecodable_csv": lambda: (files.write_bytes(tmp_path / "bytes.csv", b"\xff\xfa\xfb\xfe" * 100), "无法识别 CSV 文件的编码：请使用 UTF-8、GBK 或 UTF-16"),
     }
     return builders[kind]()
 
 
 HOSTILE = [
-    "junk_20mb_xlsx", "junk_20mb_csv", "png_as_xlsx", "png_as_csv", "pdf_as_xlsx", "legacy_xls", "legacy_xls_as_xlsx",
+    "junk_20mb_xlsx", "junk_20mb_csv", "png_as_xlsx", "png_as_csv", "pdf_as_xlsx", "broken_xls", "legacy_xls_as_xlsx",
     "xlsx_as_csv", "unsupported_suffix", "zip_bomb", "many_entries", "lying_zip", "docx_as_xlsx", "corrupt_xlsx",
     "truncated_xlsx", "text_junk_csv", "undecodable_csv",
 ]
@@ -638,7 +640,7 @@ HOSTILE = [
 # Refused on upload, from the file's first bytes and its archive directory: nothing is stored. The others
 # are found while reading (encoding, broken sheets): the preview fails with the reason.
 REFUSED_ON_UPLOAD = {
-    "junk_20mb_xlsx", "junk_20mb_csv", "png_as_xlsx", "png_as_csv", "pdf_as_xlsx", "legacy_xls", "legacy_xls_as_xlsx",
+    "junk_20mb_xlsx", "junk_20mb_csv", "png_as_xlsx", "png_as_csv", "pdf_as_xlsx", "legacy_xls_as_xlsx",
     "xlsx_as_csv", "unsupported_suffix", "zip_bomb", "many_entries", "docx_as_xlsx", "truncated_xlsx",
 }
 
@@ -675,7 +677,7 @@ def test_the_upload_page_refuses_a_disguised_file_on_the_form_and_stores_nothing
     )
 
     assert response.status_code == 400
-    assert "“名单.xlsx”不是有效的 Excel 文件（内容不是 xlsx 格式）" in response.content.decode()
+    assert "“名单.xlsx”不是有效的 Excel 文件（内容不是 xlsx 或 xls 格式）" in response.content.decode()
     assert CensusImport.objects.count() == records
     assert not (Path(settings.MEDIA_ROOT) / "census").exists()
 

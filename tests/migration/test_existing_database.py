@@ -48,7 +48,12 @@ def test_a_database_of_the_old_layout_migrates_with_every_row_kept(old_database)
 
     migrated = manage(old_database, "migrate", "--noinput")
     assert migrated.returncode == 0, migrated.stderr
-    assert row_counts(old_database) == before
+    after = row_counts(old_database)
+    # Every table keeps its rows; only the migrations written since the snapshot are recorded as applied.
+    assert {t: n for t, n in after.items() if t != "django_migrations"} == {
+        t: n for t, n in before.items() if t != "django_migrations"
+    }
+    assert after["django_migrations"] >= before["django_migrations"]
 
     # Nothing is pending and the models of today describe the tables as they are.
     pending = manage(old_database, "makemigrations", "--check", "--dry-run")

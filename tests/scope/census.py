@@ -7,11 +7,13 @@ and rollups by loading the shipped policies and evaluating a county (`evaluate_c
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import random
 import tempfile
 import uuid
 
+import openpyxl
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -149,6 +151,35 @@ PREVIEWED_IMPORT = Placed(
     ),
     markers=lambda r: (r.original_name,),
     rows=_rows(CensusImport, "status", "original_name", "rows", "new", "invalid"),
+)
+
+
+
+def _workbook_import(region) -> CensusImport:
+    """A previewed two-sheet workbook of the county's own official: they may preview its other sheet."""
+    workbook = openpyxl.Workbook()
+    for index, title in enumerate(("第一页", "第二页")):
+        sheet = workbook.active if index == 0 else workbook.create_sheet()
+        sheet.title = title
+        sheet.append(["姓名", "身份证号码", "类别", "居住地区划代码"])
+        sheet.append([f"{_short(region)}工作簿人{index}", _id_number(region, 8 + index), "侨眷", region.code])
+    content = io.BytesIO()
+    workbook.save(content)
+    record = _make_import(
+        region, uploader=User.objects.get(username=COUNTY_OFFICIALS[region.code]), name=f"{_short(region)}工作簿.xlsx",
+        status=ImportStatus.PREVIEWED,
+    )
+    record.file.save(f"matrix-{region.code}.xlsx", ContentFile(content.getvalue()), save=False)
+    record.reading = {"sheet": "第一页", "sheets": ["第一页", "第二页"], "header_row": 1, "encoding": "", "skipped": {}}
+    record.save()
+    return record
+
+
+WORKBOOK_IMPORT = Placed(
+    "workbookimport",
+    make=_workbook_import,
+    markers=lambda r: (r.original_name,),
+    rows=_rows(CensusImport, "status", "original_name", "sheet"),
 )
 
 
@@ -302,6 +333,10 @@ register(
         writes=(Write("POST", lambda world, obj, region: {"mode": "all"}),),
     ),
     RouteCase("census:import-discard", WEB, PREVIEWED_IMPORT, kwargs=by_pk, methods=("POST",), reads=(), writes=(Write("POST"),)),
+    RouteCase(
+        "census:import-sheet", WEB, WORKBOOK_IMPORT, kwargs=by_pk, methods=("POST",), reads=(),
+        writes=(Write("POST", lambda world, obj, region: {"sheet": "第二页"}),),
+    ),
     # The files hold full resident IDs: a user who is neither the uploader nor holds the reveal permission
     # gets a 403 for an import in the scope; one outside the scope stays a 404.
     RouteCase("census:import-errors", WEB, CENSUS_IMPORT, kwargs=by_pk, reads=(Probe(shows_own=False),), own_status=(403,)),

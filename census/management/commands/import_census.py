@@ -36,11 +36,12 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
         parser.add_argument("--valid-only", action="store_true", help="import the valid rows, skip the invalid ones")
         parser.add_argument("--max-errors", type=int, default=20)
+        parser.add_argument("--sheet", default="", help="the workbook's sheet to read (default: the first sheet with a header)")
         parser.add_argument(
             "--from-preview", type=int, metavar="ID", help="commit import #ID previewed before with --dry-run (FILE must be that file)"
         )
 
-    def handle(self, *args, file, campaign, user, dry_run, valid_only, max_errors, from_preview, **options):
+    def handle(self, *args, file, campaign, user, dry_run, valid_only, max_errors, from_preview, sheet, **options):
         try:
             importer = get_user_model().objects.get(username=user)
         except get_user_model().DoesNotExist:
@@ -68,6 +69,9 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from error
             except (PermissionDenied, ValidationError) as error:  # a read-only user; a closed campaign
                 raise CommandError(" ".join(getattr(error, "messages", None) or [str(error) or _("没有导入权限")])) from error
+            if sheet:
+                record.sheet = sheet
+                record.save(update_fields=["sheet"])
             record = census_import_run(record=record, commit=not dry_run, valid_only=valid_only)
         if record.status == ImportStatus.FAILED:
             raise CommandError(record.message)
