@@ -49,14 +49,15 @@ from census.importing.columns import (
 from census.importing.models import CensusImport
 from census.importing.reading import open_census_file
 from census.importing.values import (
+    BirthMonth,
     ValueProblem,
     cell_as_identifier,
     clean_text,
-    parse_date,
+    parse_birth,
 )
 from census.registry.crypto import encryptor
 from census.registry.headcounts import headcounts_add
-from census.registry.models import Campaign, Person, PersonEvent, PersonEventKind
+from census.registry.models import Campaign, Gender, Person, PersonEvent, PersonEventKind
 from census.registry.services import history_changes
 from census.registry.signals import census_changed
 from orgs.access.scoping import user_scope
@@ -278,21 +279,28 @@ def validate_row(row_number: int, cells: list[object], positions: dict[str, int]
     if id_number:
         implied = resident_id_gender(id_number)
         if gender and gender != implied:
-            fail("gender", gender_text, _("与身份证号码中的性别不一致"))
+            fail("gender", gender_text, _("与身份证号码中的性别（%(gender)s）不一致") % {"gender": Gender(implied).label})
         gender = gender or implied
     values["gender"] = gender
 
-    birth = None
+    birth: dt.date | BirthMonth | None = None
     raw_birth = cell("birth_date")
     try:
-        birth = parse_date(raw_birth)
+        birth = parse_birth(raw_birth)
     except ValueProblem as error:
         fail("birth_date", raw_birth, str(error))
     if id_number:
         implied_birth = resident_id_birth_date(id_number)
-        if birth and birth != implied_birth:
+        if isinstance(birth, BirthMonth):
+            # 出生年月 only: checked against the ID, the date stored is the ID's
+            if (birth.year, birth.month) != (implied_birth.year, implied_birth.month):
+                fail("birth_date", raw_birth, _("与身份证号码中的出生年月 %(month)s 不一致") % {"month": f"{implied_birth:%Y-%m}"})
+            birth = implied_birth
+        elif birth and birth != implied_birth:
             fail("birth_date", raw_birth, _("与身份证号码中的出生日期 %(date)s 不一致") % {"date": implied_birth.isoformat()})
         birth = birth or implied_birth
+    elif isinstance(birth, BirthMonth):
+        birth = None  # without an ID nothing gives the day; the ID's own error is reported
     elif birth and birth > today:
         fail("birth_date", raw_birth, _("出生日期晚于今天"))
     values["birth_date"] = birth

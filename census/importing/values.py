@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from orgs.common.exports import unescape_cell
 from orgs.common.identifiers import HALF_WIDTH_TABLE
@@ -16,6 +17,24 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
+
+
+_MONTH_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月?$"),
+    re.compile(r"^(\d{4})(\d{2})$"),
+)
+
+
+@dataclass(frozen=True)
+class BirthMonth:
+    """A birth date written to the month only (出生年月: 1965.03, 196503, 1965年3月)."""
+
+    year: int
+    month: int
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"
 
 
 class ValueProblem(ValueError):
@@ -70,6 +89,39 @@ def parse_date(value: object) -> dt.date | None:
             except ValueError:
                 raise ValueProblem(_("日期不存在")) from None
     raise ValueProblem(_("无法识别的日期格式（可用 2001-01-05、2001/1/5 或 2001年1月5日）"))
+
+
+def parse_birth(value: object) -> dt.date | BirthMonth | None:
+    """A birth date as offices write it: a whole date (as `parse_date`), or the month only — 1965.03, 1965.3,
+    196503, 1965年3月, and the number 1965.03 that Excel keeps of "1965.03" typed into a cell (no serial date
+    falls in 1900-2099: those are the days of 1905-1909)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1900 <= value < 2100:
+            return _month_of(repr(float(value)).rstrip("0").rstrip("."))
+        if float(value).is_integer() and 190001 <= value <= 209912:
+            return _month_of(str(int(value)))
+        if float(value).is_integer() and 19000101 <= value <= 20991231:
+            return parse_date(str(int(value)))
+    try:
+        return parse_date(value)
+    except ValueProblem as error:
+        text = _TIME_OF_DAY.sub("", clean_text(value)).replace(" ", "")
+        if any(pattern.match(text) for pattern in _MONTH_PATTERNS):
+            return _month_of(text)
+        if any(pattern.match(text) for pattern in _DATE_PATTERNS):
+            raise  # a date in a known form that does not exist (2001/2/30): that is the reason
+        raise ValueProblem(_("无法识别的出生日期（可用 2001-01-05、2001/1/5、2001年1月5日，或只写年月：2001.01、2001年1月）")) from error
+
+
+def _month_of(text: str) -> BirthMonth:
+    for pattern in _MONTH_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            year, month = int(match.group(1)), int(match.group(2))
+            if not 1 <= month <= 12:
+                raise ValueProblem(_("月份不存在"))
+            return BirthMonth(year, month)
+    raise ValueProblem(_("无法识别的出生年月"))
 
 
 def _from_serial(serial: float) -> dt.date:

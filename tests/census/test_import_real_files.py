@@ -281,3 +281,51 @@ def test_a_header_beyond_the_first_rows_is_an_error(tmp_path):
     text = "".join(f"第 {n} 行说明\r\n" for n in range(16)) + csv_text(people(1, seed=51))
     with pytest.raises(HeaderError):
         open_census_file(files.write_bytes(tmp_path / "b.csv", text.encode()), "b.csv")
+
+
+# ---------------------------------------------------------------- values as offices write them
+
+
+def test_birth_months_and_dates_as_offices_write_them():
+    import datetime as dt
+
+    from census.importing.values import BirthMonth, ValueProblem, parse_birth
+
+    month = BirthMonth(1965, 3)
+    for value in ("1965.03", "1965.3", "196503", "1965年3月", "1965-03", "1965/3", 1965.03, 196503):
+        assert parse_birth(value) == month, value
+    assert parse_birth(1965.12) == BirthMonth(1965, 12)
+    for value in ("1965-03-12", "1965/3/12", "1965.03.12", "19650312", "1965年3月12日", 19650312, dt.date(1965, 3, 12)):
+        assert parse_birth(value) == dt.date(1965, 3, 12), value
+    assert parse_birth(23813) == dt.date(1965, 3, 12)  # an Excel serial date
+    with pytest.raises(ValueProblem, match="月份不存在"):
+        parse_birth("1965.13")
+    with pytest.raises(ValueProblem, match="只写年月"):
+        parse_birth("六五年")
+
+
+@pytest.mark.django_db
+def test_a_birth_month_is_checked_against_the_id_and_the_id_gives_the_day(tonghai_official, campaign, tmp_path):
+    import datetime as dt
+
+    header = ["姓名", "性别", "出生年月", "身份证号码", "类别", "居住地区划代码", "联系电话"]
+    born = files.id_born("530423", dt.date(1965, 3, 12), sequence=121)  # odd: 男
+    other = files.id_born("530423", dt.date(1971, 8, 2), sequence=122)  # even: 女
+    third = files.id_born("530423", dt.date(1980, 1, 20), sequence=131)
+    rows = [
+        ["年月对", "", 1965.03, born, "归侨", "530423101", "+86 139-0000-0000"],
+        ["年月错", "", "1971.09", other, "侨眷", "530423101", "0877-1234567"],
+        ["性别错", "女", "1980年1月", third, "侨眷", "530423101", "(0877) 123 4567"],
+    ]
+    path = files.write_xlsx(tmp_path / "出生年月.xlsx", header, rows, text_cells=True)
+
+    record = census_import_run(record=upload(tonghai_official, path, campaign), commit=True)
+    assert record.status == ImportStatus.REJECTED
+    assert {(e["row"], e["column"], e["value"], e["reason"]) for e in record.errors} == {
+        (3, "出生日期", "1971.09", "与身份证号码中的出生年月 1971-08 不一致"),
+        (4, "性别", "女", "与身份证号码中的性别（男）不一致"),
+    }
+
+    record = census_import_run(record=upload(tonghai_official, path, campaign), commit=True, valid_only=True)
+    person = Person.objects.get(name="年月对")
+    assert (person.birth_date, person.gender, person.phone) == (dt.date(1965, 3, 12), "M", "+8613900000000")
