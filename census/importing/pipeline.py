@@ -10,6 +10,7 @@ starts from them: only what depends on the registry at commit time is checked ag
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import gc
 import threading
 from collections import Counter, defaultdict
@@ -21,7 +22,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Field, Model
+from django.db.models import Field, Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -163,19 +164,72 @@ class ImportScope:
     def __init__(self, user) -> None:
         self.user = user
         scope = user_scope(user)
-        regions = Region.objects.editable_by(user).values_list("id", "code", "full_name", "name")
+        regions = Region.objects.editable_by(user).values_list("id", "code", "full_name", "name", "parent_id")
         self.region_by_code: dict[str, int] = {}
         self.region_by_name: dict[str, int] = {}
-        for region_id, code, full_name, _name in regions.iterator(chunk_size=10000):
+        # For names inside the scope (河西镇, 河西镇大回村): each region's name, parent and (code, full name).
+        self._named: dict[int, tuple[str, int | None]] = {}
+        self.region_label: dict[int, tuple[str, str]] = {}
+        self._paths: dict[str, list[int]] | None = None
+        for region_id, code, full_name, name, parent_id in regions.iterator(chunk_size=10000):
             self.region_by_code[code] = region_id
             self.region_by_name[full_name] = region_id
+            self._named[region_id] = (name, parent_id)
+            self.region_label[region_id] = (code, full_name)
         self.units_by_name: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for unit_id, name, region_id in Unit.objects.editable_by(user).values_list("id", "name", "region_id").iterator(chunk_size=10000):
             self.units_by_name[name].append((unit_id, region_id))
         self.scope = scope
 
     def region_id(self, text: str) -> int | None:
-        return self.region_by_code.get(text) or self.region_by_name.get(text.replace(" ", ""))
+        """The region of the scope that `text` names: its code, its full name, or a name that one region of
+        the scope alone goes by (河西镇, 通海县河西镇, 河西镇大回村, 大回村 for 大回村村委会)."""
+        found = self.region_by_code.get(text) or self.region_by_name.get(text.replace(" ", ""))
+        if found is None:
+            candidates = self.regions_named(text)
+            if len(candidates) == 1:
+                found = candidates[0]
+        return found
+
+    def regions_named(self, text: str) -> list[int]:
+        """Every region of the scope that `text` names by its own name and those above it in the scope."""
+        return self.paths().get(text.replace(" ", ""), [])
+
+    def paths(self) -> dict[str, list[int]]:
+        """The names of the scope's regions joined with those above them (河西镇, 通海县河西镇 …): built once,
+        in memory, on the first place that is neither a code nor a full name."""
+        if self._paths is None:
+            paths: dict[str, list[int]] = defaultdict(list)
+            for region_id, (name, parent_id) in self._named.items():
+                for alias in place_aliases(name):
+                    path, parent = alias, parent_id
+                    paths[path].append(region_id)
+                    while parent is not None and parent in self._named:
+                        parent_name, parent = self._named[parent]
+                        path = parent_name + path
+                        paths[path].append(region_id)
+            self._paths = dict(paths)
+        return self._paths
+
+    def closest_regions(self, text: str, limit: int = 3) -> list[int]:
+        """Regions of the scope whose names are closest to `text` (a typo, a name half written)."""
+        names: dict[str, list[int]] = defaultdict(list)
+        for region_id, (name, _parent) in self._named.items():
+            names[name].append(region_id)
+        close = difflib.get_close_matches(text.replace(" ", ""), list(names), n=limit, cutoff=0.5)
+        return [region_id for name in close for region_id in names[name]][:limit]
+
+
+# A village committee goes by its village's name too (大回村村委会: 大回村), a residents' committee by its community's.
+_ALIAS_SUFFIXES = (("村民委员会", "村"), ("村委会", ""), ("社区居民委员会", "社区"), ("社区居委会", "社区"), ("居委会", "社区"))
+
+
+def place_aliases(name: str) -> tuple[str, ...]:
+    """A region's name and the shorter names offices write for it."""
+    for suffix, replacement in _ALIAS_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return (name, name[: -len(suffix)] + replacement)
+    return (name,)
 
 
 def _county_names_of(region_ids: set[int]) -> dict[int, str]:
@@ -560,7 +614,7 @@ def _validate_file(
         row_number, cells = read[index]
         outcome.errors.extend(errors_of[index])
         outcome.invalid_rows[row_number] = list(cells)
-    explain_unknown_regions(outcome.errors)
+    explain_unknown_regions(outcome.errors, scope)
     rows = [row_number for row_number, _cells in read]
     valid = ValidRows(rows, ids, [], columns)
     if errors_of:
@@ -578,20 +632,45 @@ def _hashes_of_plain_ids(rows: list[list[object]], index: int | None, keyed_hash
     return {number: keyed_hash(number) for number in plain}
 
 
-def explain_unknown_regions(errors: list[CellError]) -> None:
-    """Says for each unknown region whether it does not exist or lies outside the scope: one query."""
+PLACE_CANDIDATES_SHOWN = 5
+
+
+def explain_unknown_regions(errors: list[CellError], scope: ImportScope | None = None) -> None:
+    """Says for each unknown place why: a name several regions of the scope go by (listing them with their
+    codes), a region outside the scope, or none by that name (suggesting the closest names in the scope).
+    One query, and each distinct text judged once."""
     unknown = {e.value for e in errors if e.reason == UNKNOWN_REGION}
     if not unknown:
         return
     texts = {t.replace(" ", "") for t in unknown}
-    existing = set(Region.objects.filter(code__in=texts).values_list("code", flat=True)) | set(
-        Region.objects.filter(full_name__in=texts).values_list("full_name", flat=True)
+    existing = set(
+        Region.objects.filter(Q(code__in=texts) | Q(full_name__in=texts) | Q(name__in=texts))
+        .values_list("code", "full_name", "name")
+        .iterator()
     )
-    outside, missing = _("区划不在您的管辖范围内"), _("区划不存在（请填区划代码或全称）")
+    existing_texts = {text for row in existing for text in row}
+    reasons: dict[str, str] = {}
+    for text in unknown:
+        compact = text.replace(" ", "")
+        several = scope.regions_named(compact) if scope else []
+        if len(several) > 1:
+            reasons[text] = _("有 %(n)d 个区划都叫“%(value)s”：%(candidates)s，请填区划代码或全称") % {
+                "n": len(several), "value": compact, "candidates": _labels(scope, several[:PLACE_CANDIDATES_SHOWN]),
+            }
+        elif compact in existing_texts:
+            reasons[text] = _("区划不在您的管辖范围内")
+        elif scope and (close := scope.closest_regions(compact)):
+            reasons[text] = _("区划不存在；您是否要填：%(candidates)s") % {"candidates": _labels(scope, close)}
+        else:
+            reasons[text] = _("区划不存在（请填区划代码或全称）")
     for index, error in enumerate(errors):
         if error.reason == UNKNOWN_REGION:
-            reason = outside if error.value.replace(" ", "") in existing else missing
-            errors[index] = CellError(error.row, error.column, error.value, reason)
+            errors[index] = CellError(error.row, error.column, error.value, reasons[error.value])
+
+
+def _labels(scope: ImportScope | None, region_ids: list[int]) -> str:
+    assert scope is not None
+    return "、".join(f"{scope.region_label[r][1]}（{scope.region_label[r][0]}）" for r in region_ids)
 
 
 def _editable(scope: ImportScope, person: dict) -> bool:

@@ -362,7 +362,7 @@ class PersonResource(EscapingResource):
                     CellError(row_number, person_header("id_number"), mask_resident_id(number),
                               _("与第 %(row)d 行身份证号码重复") % {"row": first})
                 )
-        explain_unknown_regions(errors)
+        explain_unknown_regions(errors, scope)
         if errors:
             grouped: dict[str, list[str]] = {}
             for error in errors:

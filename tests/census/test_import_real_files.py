@@ -329,3 +329,46 @@ def test_a_birth_month_is_checked_against_the_id_and_the_id_gives_the_day(tongha
     record = census_import_run(record=upload(tonghai_official, path, campaign), commit=True, valid_only=True)
     person = Person.objects.get(name="年月对")
     assert (person.birth_date, person.gender, person.phone) == (dt.date(1965, 3, 12), "M", "+8613900000000")
+
+
+# ---------------------------------------------------------------- places by name in the scope
+
+
+@pytest.fixture
+def two_new_villages(db):
+    """Two villages called 新村 in 通海县: one under 河西镇, one under 纳古镇."""
+    from orgs.regions.models import Region, RegionLevel
+
+    hexi, nagu = Region.objects.get(code="530423101"), Region.objects.get(name="纳古镇", parent__code="530423")
+    return [
+        Region.objects.create(code=f"{township.code}201", name="新村", level=RegionLevel.VILLAGE, parent=township)
+        for township in (hexi, nagu)
+    ]
+
+
+@pytest.mark.django_db
+def test_places_are_found_by_their_names_inside_the_scope(tonghai_official, campaign, tmp_path, two_new_villages):
+    header = ["姓名", "身份证号码", "类别", "居住地"]
+    numbers = files.ids("530423", 8, seed=71)
+    places = ["河西镇", "通海县河西镇", "河西镇新村", "大回村", "大回村村委会", "530423101", "云南省玉溪市通海县纳古镇新村", "新村"]
+    rows = [[f"地名{i}", number, "侨眷", place] for i, (number, place) in enumerate(zip(numbers, places))]
+    rows.append(["地名错", files.ids("530423", 9, seed=72)[8], "侨眷", "河西"])
+    rows.append(["县外", files.ids("530424", 1, seed=73)[0], "侨眷", "华宁县"])
+    path = files.write_csv(tmp_path / "地名.csv", header, rows)
+
+    record = census_import_run(record=upload(tonghai_official, path, campaign), commit=True, valid_only=True)
+
+    hexi_new, nagu_new = two_new_villages
+    errors = {(e["row"], e["value"]): e["reason"] for e in record.errors}
+    assert errors == {
+        (9, "新村"): f"有 2 个区划都叫“新村”：{hexi_new.full_name}（{hexi_new.code}）、{nagu_new.full_name}（{nagu_new.code}），请填区划代码或全称",
+        (10, "河西"): "区划不存在；您是否要填：云南省玉溪市通海县河西镇（530423101）",
+        (11, "华宁县"): "区划不在您的管辖范围内",
+    }
+    assert record.new == 7
+    placed = dict(Person.objects.filter(name__startswith="地名").values_list("name", "region__code"))
+    assert placed == {
+        "地名0": "530423101", "地名1": "530423101", "地名2": hexi_new.code, "地名3": placed["地名3"],
+        "地名4": placed["地名4"], "地名5": "530423101", "地名6": nagu_new.code,
+    }
+    assert placed["地名3"] == placed["地名4"] and placed["地名3"].startswith("530423000")  # 大回村村委会
