@@ -25,7 +25,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Field, Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from census.importing.checked import (
     Checked,
@@ -48,7 +47,7 @@ from census.importing.columns import (
     map_headers,
 )
 from census.importing.models import CensusImport
-from census.importing.reading import open_census_file
+from census.importing.reading import open_census_file, skip_reason
 from census.importing.values import (
     BirthMonth,
     ValueProblem,
@@ -171,6 +170,7 @@ class ImportScope:
         self._named: dict[int, tuple[str, int | None]] = {}
         self.region_label: dict[int, tuple[str, str]] = {}
         self._paths: dict[str, list[int]] | None = None
+        self._by_name: dict[str, list[int]] = defaultdict(list)  # own names and aliases, filled with the paths
         for region_id, code, full_name, name, parent_id in regions.iterator(chunk_size=10000):
             self.region_by_code[code] = region_id
             self.region_by_name[full_name] = region_id
@@ -204,6 +204,7 @@ class ImportScope:
                 for alias in place_aliases(name):
                     path, parent = alias, parent_id
                     paths[path].append(region_id)
+                    self._by_name[alias].append(region_id)
                     while parent is not None and parent in self._named:
                         parent_name, parent = self._named[parent]
                         path = parent_name + path
@@ -213,11 +214,9 @@ class ImportScope:
 
     def closest_regions(self, text: str, limit: int = 3) -> list[int]:
         """Regions of the scope whose names are closest to `text` (a typo, a name half written)."""
-        names: dict[str, list[int]] = defaultdict(list)
-        for region_id, (name, _parent) in self._named.items():
-            names[name].append(region_id)
-        close = difflib.get_close_matches(text.replace(" ", ""), list(names), n=limit, cutoff=0.5)
-        return [region_id for name in close for region_id in names[name]][:limit]
+        self.paths()  # builds the names index with the paths, once
+        close = difflib.get_close_matches(text.replace(" ", ""), list(self._by_name), n=limit, cutoff=0.5)
+        return list(dict.fromkeys(region_id for name in close for region_id in self._by_name[name]))[:limit]
 
 
 # A village committee goes by its village's name too (大回村村委会: 大回村), a residents' committee by its community's.
@@ -261,25 +260,6 @@ def _blank(cells) -> bool:
         if clean_text(cell):
             return False
     return True
-
-
-# Rows that are not people (checked only for rows without an ID): totals, and notes under the table.
-SKIP_REASONS = {"total": gettext_lazy("合计行"), "note": gettext_lazy("说明行")}
-TOTAL_WORDS = frozenset({"合计", "小计", "总计", "共计", "累计", "总数", "合计人数"})
-NOTE_PREFIXES = ("填表说明", "说明", "备注", "注：", "注:", "注释", "填表人", "填报人", "制表人", "审核人", "负责人",
-                 "联系人", "统计人", "填表日期", "制表日期", "填报日期")
-
-
-def skip_reason(cells: list[object]) -> str | None:
-    """"total" for a 合计 / 小计 / 总计 row, "note" for a 填表说明 / 备注 line, None for anything else."""
-    texts = [text for text in ("".join(str(cell).split()) for cell in cells[:8] if cell is not None) if text]
-    if not texts:
-        return None
-    if any(text.rstrip("：:") in TOTAL_WORDS for text in texts[:3]):
-        return "total"
-    if texts[0].startswith(NOTE_PREFIXES):
-        return "note"
-    return None
 
 
 def _flag(text: str) -> bool:
@@ -635,7 +615,7 @@ def _hashes_of_plain_ids(rows: list[list[object]], index: int | None, keyed_hash
 PLACE_CANDIDATES_SHOWN = 5
 
 
-def explain_unknown_regions(errors: list[CellError], scope: ImportScope | None = None) -> None:
+def explain_unknown_regions(errors: list[CellError], scope: ImportScope) -> None:
     """Says for each unknown place why: a name several regions of the scope go by (listing them with their
     codes), a region outside the scope, or none by that name (suggesting the closest names in the scope).
     One query, and each distinct text judged once."""
@@ -652,14 +632,14 @@ def explain_unknown_regions(errors: list[CellError], scope: ImportScope | None =
     reasons: dict[str, str] = {}
     for text in unknown:
         compact = text.replace(" ", "")
-        several = scope.regions_named(compact) if scope else []
+        several = scope.regions_named(compact)
         if len(several) > 1:
             reasons[text] = _("有 %(n)d 个区划都叫“%(value)s”：%(candidates)s，请填区划代码或全称") % {
                 "n": len(several), "value": compact, "candidates": _labels(scope, several[:PLACE_CANDIDATES_SHOWN]),
             }
         elif compact in existing_texts:
             reasons[text] = _("区划不在您的管辖范围内")
-        elif scope and (close := scope.closest_regions(compact)):
+        elif close := scope.closest_regions(compact):
             reasons[text] = _("区划不存在；您是否要填：%(candidates)s") % {"candidates": _labels(scope, close)}
         else:
             reasons[text] = _("区划不存在（请填区划代码或全称）")
@@ -668,8 +648,7 @@ def explain_unknown_regions(errors: list[CellError], scope: ImportScope | None =
             errors[index] = CellError(error.row, error.column, error.value, reasons[error.value])
 
 
-def _labels(scope: ImportScope | None, region_ids: list[int]) -> str:
-    assert scope is not None
+def _labels(scope: ImportScope, region_ids: list[int]) -> str:
     return "、".join(f"{scope.region_label[r][1]}（{scope.region_label[r][0]}）" for r in region_ids)
 
 

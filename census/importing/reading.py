@@ -5,7 +5,8 @@ without BOM), GBK/GB18030 or UTF-16 (Excel's "Unicode 文本", tab-separated), a
 
 Offices' sheets put a title, the reporting unit and notes above the header: the header is found among the
 first rows (`columns.find_header`), and the rows keep the sheet's own numbers. A workbook's sheet is chosen
-by name, or else it is the first sheet that has a header."""
+by name, or else it is the first sheet that has a header. Rows without an ID that are totals or notes under
+the table are not people (`skip_reason`)."""
 from __future__ import annotations
 
 import csv
@@ -20,6 +21,7 @@ from typing import BinaryIO, cast
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from census.importing.columns import HEADER_SEARCH_ROWS, HeaderMatch, find_header, header_not_found
 
@@ -221,3 +223,22 @@ def open_census_file(path: Path, name: str, *, sheet: str | None = None) -> Shee
     rows = _csv_rows(text)
     rows.encoding = encoding
     return rows
+
+
+# Rows that are not people (checked only for rows without an ID): totals, and notes under the table.
+SKIP_REASONS = {"total": gettext_lazy("合计行"), "note": gettext_lazy("说明行")}
+TOTAL_WORDS = frozenset({"合计", "小计", "总计", "共计", "累计", "总数", "合计人数"})
+NOTE_PREFIXES = ("填表说明", "说明", "备注", "注：", "注:", "注释", "填表人", "填报人", "制表人", "审核人", "负责人",
+                 "联系人", "统计人", "填表日期", "制表日期", "填报日期")
+
+
+def skip_reason(cells: list[object]) -> str | None:
+    """"total" for a 合计 / 小计 / 总计 row, "note" for a 填表说明 / 备注 line, None for anything else."""
+    texts = [text for text in ("".join(str(cell).split()) for cell in cells[:8] if cell is not None) if text]
+    if not texts:
+        return None
+    if any(text.rstrip("：:") in TOTAL_WORDS for text in texts[:3]):
+        return "total"
+    if texts[0].startswith(NOTE_PREFIXES):
+        return "note"
+    return None

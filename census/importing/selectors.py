@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from census.importing.models import CensusImport
-from census.importing.pipeline import SKIP_REASONS
+from census.importing.reading import SKIP_REASONS
 
 
 def import_files_downloadable_by(record, user) -> bool:
