@@ -13,11 +13,12 @@ class CensusConfig(AppConfig):
         from census.coverage import receivers  # noqa: F401  (connects the coverage re-evaluation)
         from census.coverage.models import Policy
         from census.coverage.views import region_coverage_panel
-        from census.registry.models import Campaign, Person
+        from census.registry.models import Campaign, Person, PersonDocument
         from orgs.regions.panels import register_region_panel
 
         register_region_panel(region_coverage_panel)  # 覆盖情况 on the region page
 
         auditlog.register(Person, exclude_fields=["id_number_encrypted", "id_number_hash"])
+        auditlog.register(PersonDocument, exclude_fields=["number_encrypted", "number_hash"])
         auditlog.register(Campaign)
         auditlog.register(Policy)

@@ -14,8 +14,8 @@ from census.importing.selectors import import_files_downloadable_by
 from orgs.access.admin import ReadOnlyAdminMixin, ScopedAdminMixin, region_path
 from orgs.common.audit import audit_export
 from orgs.common.identifiers import (
+    mask_document,
     mask_phone,
-    mask_resident_id,
 )
 
 
@@ -74,7 +74,7 @@ class CensusImportAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("错误"))
     def errors_display(self, obj: CensusImport):
-        masked_columns = {COLUMN_BY_KEY["id_number"].header: mask_resident_id, COLUMN_BY_KEY["phone"].header: mask_phone}
+        masked_columns = {COLUMN_BY_KEY["id_number"].header: mask_document, COLUMN_BY_KEY["phone"].header: mask_phone}
         rows = [
             (e.get("row"), e.get("column"), masked_columns.get(e.get("column"), str)(str(e.get("value", ""))), e.get("reason"))
             for e in (obj.errors or [])

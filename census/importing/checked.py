@@ -3,10 +3,11 @@
 The file holds the validated, normalised rows (with their resident IDs and keyed hashes), the errors
 and the refused rows. It is encrypted and authenticated with the resident-ID key (census/registry/crypto.py),
 so it is no more readable than the registry and cannot be altered unnoticed. It is bound to the
-upload's SHA-256, the sheet read, the day of the check, the importer, the campaign and a fingerprint of what the
-importer could import into (regions and units by name): if any of these differs at commit time the
-commit validates the file again from scratch. Only the checks that depend on the registry at commit
-time (matching existing people, persons registered elsewhere) run again in any case.
+upload's SHA-256, the sheet read, the column mapping it was read with, the day of the check, the importer,
+the campaign and a fingerprint of what the importer could import into (regions and units by name): if any
+of these differs at commit time the commit validates the file again from scratch. Only the checks that
+depend on the registry at commit time (matching existing people, persons registered elsewhere) run again in
+any case.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from census.registry.crypto import CryptoError, open_bytes, seal_bytes
 
-FORMAT = 2
+FORMAT = 3
 SUFFIX = ".checked"
 
 
@@ -87,7 +88,7 @@ def _column_in(key: str, column: list) -> list:
 
 @dataclass
 class Checked:
-    """The binding (checksum, day, importer, campaign, scope, sheet) and the findings of one preview."""
+    """The binding (checksum, day, importer, campaign, scope, sheet, mapping) and the findings of one preview."""
 
     checksum: str
     today: dt.date
@@ -98,6 +99,8 @@ class Checked:
     rows: int
     ignored_headers: list[str]
     header: list[object]
+    # the column mapping the file was read with (header text -> schema key or "")
+    mapping: dict[str, str] = field(default_factory=dict)
     # where the rows were read: sheet, header row, encoding, rows skipped by reason (ImportOutcome.reading)
     reading: dict = field(default_factory=dict)
     # the valid rows by column: "row", "id_number", "id_hash" and the data fields
@@ -108,9 +111,11 @@ class Checked:
     # ID hashes that were registered at preview time (looked up again at commit time)
     known: list[str] = field(default_factory=list)
 
-    def matches(self, *, checksum: str, today: dt.date, user_id, campaign_id: int, scope: str, sheet: str) -> bool:
-        return (self.checksum, self.today, self.user_id, self.campaign_id, self.scope, self.sheet) == (
-            checksum, today, user_id, campaign_id, scope, sheet,
+    def matches(
+        self, *, checksum: str, today: dt.date, user_id, campaign_id: int, scope: str, sheet: str, mapping: dict[str, str]
+    ) -> bool:
+        return (self.checksum, self.today, self.user_id, self.campaign_id, self.scope, self.sheet, self.mapping) == (
+            checksum, today, user_id, campaign_id, scope, sheet, dict(mapping or {}),
         )
 
 
@@ -124,6 +129,7 @@ def checked_save(path: Path, checked: Checked, data_fields: tuple[str, ...]) -> 
         "campaign": checked.campaign_id,
         "scope": checked.scope,
         "sheet": checked.sheet,
+        "mapping": dict(checked.mapping),
         "reading": checked.reading,
         "rows": checked.rows,
         "ignored": list(checked.ignored_headers),
@@ -155,6 +161,7 @@ def checked_load(path: Path, data_fields: tuple[str, ...]) -> Checked | None:
         campaign_id=payload["campaign"],
         scope=payload["scope"],
         sheet=payload["sheet"],
+        mapping=payload["mapping"],
         reading=payload["reading"],
         rows=payload["rows"],
         ignored_headers=payload["ignored"],

@@ -19,6 +19,7 @@ from typing import TypeVar, cast
 from census.importing.columns import (
     CATEGORY_WORDS,
     COUNTRY_LIMIT,
+    DOCUMENT_WORDS,
     FALSE_WORDS,
     FLAG_KEYS,
     GENDER_WORDS,
@@ -34,6 +35,8 @@ from orgs.common.identifiers import (
     ID_SHAPE,
     ID_WEIGHTS,
     PROVINCE_PREFIXES,
+    RESIDENCE_PERMIT_PREFIXES,
+    RESIDENT_ID,
     IdentifierError,
     validate_phone,
 )
@@ -127,6 +130,9 @@ _GENDER_OF_DIGIT = {str(d): "M" if d % 2 else "F" for d in range(10)}
 
 # The fields an import sets on a person, in this order everywhere (columns, sealed findings, COPY).
 DATA_FIELDS = ("name", "gender", "birth_date", "category", "region_id", "unit_id", "country", "phone", *FLAG_KEYS, "notes")
+# What an import writes for a new person besides: the document type (part of the identity: never changed by
+# an import, since a row finds its person by (type, number)).
+IMPORT_FIELDS = (*DATA_FIELDS, "id_type")
 
 
 @dataclass
@@ -150,7 +156,7 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
     than a loop over rows; only ever decides "plainly valid" (see ColumnCheck)."""
     n = len(rows)
     if not n:
-        return ColumnCheck([], {key: [] for key in DATA_FIELDS}, set())
+        return ColumnCheck([], {key: [] for key in IMPORT_FIELDS}, set())
     shortest = min(map(len, rows))
     bad: set[int] = set()
 
@@ -164,6 +170,13 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
     names = cleaned("name")
     if not (min(map(len, names)) and max(map(len, names)) <= NAME_LIMIT):
         _doubtful(names, bad, lambda name: not name or len(name) > NAME_LIMIT)
+
+    # document type: blank or 居民身份证 here; any other document takes the slow path (a small share of rows)
+    types: list[str | None] = [RESIDENT_ID] * n
+    if positions.get("id_type") is not None:
+        type_memo: _Memo[str, str | None] = _Memo(lambda text: DOCUMENT_WORDS.get(text.replace(" ", "").lower()) if text else RESIDENT_ID)
+        types = list(map(type_memo.__getitem__, cleaned("id_type")))
+        _doubtful(types, bad, lambda id_type: id_type != RESIDENT_ID)
 
     # resident ID: text cells of the plain 18-character shape; digits judged through memos
     raw_ids = raw("id_number")
@@ -190,6 +203,8 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
     for index, (number, check, birth) in enumerate(zip(safe_ids, checks, implied_births)):
         if number[17] != check or birth is None or number[:2] not in PROVINCE_PREFIXES:
             bad.add(index)
+        elif number.startswith(RESIDENCE_PERMIT_PREFIXES):
+            bad.add(index)  # a residence permit's number given as a resident ID: validate_row says so
     genders = list(map(_GENDER_OF_DIGIT.__getitem__, [number[16] for number in safe_ids]))
 
     # gender: blank, or 男/女 (…) agreeing with the ID
@@ -261,6 +276,8 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
 
     notes = [note[:NOTES_LIMIT] for note in cleaned("notes")]
 
-    columns: tuple[Sequence[object], ...] = (names, genders, implied_births, category_values, region_values, unit_values, countries, phones, *flags, notes)
+    columns: tuple[Sequence[object], ...] = (
+        names, genders, implied_births, category_values, region_values, unit_values, countries, phones, *flags, notes, types,
+    )
     # Each column its own list: the caller puts the slow path's values of doubted rows in place.
-    return ColumnCheck(list(ids), {key: list(column) for key, column in zip(DATA_FIELDS, columns)}, bad)
+    return ColumnCheck(list(ids), {key: list(column) for key, column in zip(IMPORT_FIELDS, columns)}, bad)

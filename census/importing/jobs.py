@@ -6,9 +6,11 @@ from census.importing.services import CENSUS_IMPORT_JOB, census_import_run
 
 
 @shared_task(name=CENSUS_IMPORT_JOB, bind=True, acks_late=True, max_retries=0, soft_time_limit=1200, time_limit=1500)
-def census_import_job(self, record_id: int, commit: bool, valid_only: bool = False) -> str:
-    """Preview or commit of one import record (idempotent: a committed record is not run again)."""
+def census_import_job(self, record_id: int, commit: bool, valid_only: bool = False, choices: dict | None = None) -> str:
+    """Preview or commit of one import record (idempotent: a committed record is not run again). `choices`:
+    what the user confirmed at commit (create_units, accept_duplicates); absent in messages queued before."""
     record = CensusImport.objects.select_related("user", "campaign", "campaign__region").get(pk=record_id)
     if record.status == "committed":
         return record.status
-    return census_import_run(record=record, commit=commit, valid_only=valid_only).status
+    confirmed = {key: bool(value) for key, value in (choices or {}).items() if key in ("create_units", "accept_duplicates")}
+    return census_import_run(record=record, commit=commit, valid_only=valid_only, **confirmed).status

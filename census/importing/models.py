@@ -1,4 +1,5 @@
-"""Import records: one uploaded census file, its status, counts, findings and error report."""
+"""Import records: one uploaded census file, its status, counts, findings and error report; and the column
+mappings users chose for headers we do not know, remembered for their next file with the same header."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -42,12 +43,16 @@ class CensusImport(models.Model):
     invalid = models.PositiveIntegerField(_("无效"), default=0)
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)
     errors = models.JSONField(_("错误（前 500 条）"), default=list, blank=True)
+    # 可能重复 (census.importing.duplicates): rows that may be people registered under another document.
+    warnings = models.JSONField(_("可能重复（前 500 条）"), default=list, blank=True)
     message = models.TextField(_("说明"), blank=True, default="")
     error_report = models.FileField(_("错误报告"), upload_to="census/errors/%Y/%m/", blank=True)
     checksum = models.CharField(_("文件校验值（SHA-256）"), max_length=64, blank=True, default="", editable=False)
     sheet = models.CharField(_("工作表"), max_length=100, blank=True, default="", help_text=_("空白：第一个有表头的工作表"))
     # What reading found: {"sheet", "sheets", "header_row", "encoding", "skipped": {reason: [row numbers]}}.
     reading = models.JSONField(_("读取情况"), default=dict, blank=True)
+    # What the file's headers mean, as the user said: {header text: schema key, or "" to ignore the column}.
+    mapping = models.JSONField(_("列的对应关系"), default=dict, blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
@@ -60,3 +65,21 @@ class CensusImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name}（{self.get_status_display()}）"
+
+
+class ColumnMapping(models.Model):
+    """A user's column mapping for one header (its texts in order, normalised: `columns.headers_key`): applied
+    to that user's next file with the same header."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+")
+    headers_key = models.CharField(_("表头摘要（SHA-256）"), max_length=64)
+    mapping = models.JSONField(_("列的对应关系"), default=dict)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("列的对应关系")
+        verbose_name_plural = _("列的对应关系")
+        constraints = [models.UniqueConstraint(fields=["user", "headers_key"], name="column_mapping_user_headers")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.headers_key[:12]}"

@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Field, Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from census.importing.checked import (
     Checked,
@@ -32,21 +33,25 @@ from census.importing.checked import (
     checked_save,
     scope_fingerprint,
 )
-from census.importing.columnar import DATA_FIELDS, fast_rows
+from census.importing.columnar import DATA_FIELDS, IMPORT_FIELDS, fast_rows
 from census.importing.columns import (
     CATEGORY_WORDS,
     COLUMN_BY_KEY,
     COUNTRY_LIMIT,
+    DOCUMENT_WORDS,
     FALSE_WORDS,
     FLAG_KEYS,
     GENDER_WORDS,
     NAME_LIMIT,
     NOTES_LIMIT,
     PHONE_LIMIT,
+    TEMPLATE_DOCUMENTS,
     TRUE_WORDS,
     map_headers,
 )
+from census.importing.duplicates import DuplicateWarning, possible_duplicates
 from census.importing.models import CensusImport
+from census.importing.new_units import NewUnits, is_placeholder, new_units_create
 from census.importing.reading import open_census_file, skip_reason
 from census.importing.values import (
     BirthMonth,
@@ -57,26 +62,34 @@ from census.importing.values import (
 )
 from census.registry.crypto import encryptor
 from census.registry.headcounts import headcounts_add
-from census.registry.models import Campaign, Gender, Person, PersonEvent, PersonEventKind
+from census.registry.models import Campaign, Gender, Person, PersonDocument, PersonEvent, PersonEventKind
 from census.registry.services import history_changes
 from census.registry.signals import census_changed
 from orgs.access.scoping import user_scope
 from orgs.common.bulk import analyze_if_grown, chunks, copy_insert, values_update
 from orgs.common.identifiers import (
+    FOREIGN_PR,
     ID_SHAPE,
+    NUMBER_GIVES_BIRTH,
+    PASSPORT,
+    RESIDENT_ID,
     IdentifierError,
-    mask_resident_id,
+    document_gives_birth,
+    document_key,
+    mask_document,
     resident_id_birth_date,
     resident_id_gender,
+    validate_document,
     validate_phone,
-    validate_resident_id,
 )
-from orgs.regions.models import Region, RegionLevel
+from orgs.regions.models import Region
+from orgs.regions.selectors import counties_of
 from orgs.units.models import Unit
 
 CHUNK = 5000
 MAX_STORED_ERRORS = 500
 UNKNOWN_REGION = "\x00unknown-region"
+UNKNOWN_UNIT = "\x00unknown-unit"
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,10 @@ class ImportOutcome:
     reading: dict = field(default_factory=dict)
     invalid_rows: dict[int, list[object]] = field(default_factory=dict)
     header: list[object] = field(default_factory=list)
+    # 可能重复: new rows that may be people registered under another document (duplicates.py)
+    warnings: list[DuplicateWarning] = field(default_factory=list)
+    held: str = ""  # why a commit wrote nothing though the rows are valid (possible duplicates not confirmed)
+    created_units: int = 0
     written: bool = False
     touched_region_ids: set[int] = field(default_factory=set)
     touched_unit_ids: set[int] = field(default_factory=set)
@@ -131,7 +148,7 @@ class ImportOutcome:
 @dataclass
 class ValidRows:
     """The valid rows by column (a hundred thousand rows are 20 lists, not 100,000 objects): sheet row
-    numbers, resident IDs, their keyed hashes, and each of DATA_FIELDS."""
+    numbers, document numbers, their keyed hashes, and each of IMPORT_FIELDS (DATA_FIELDS and the document type)."""
 
     row: list[int]
     id_number: list[str]
@@ -191,6 +208,11 @@ class ImportScope:
                 found = candidates[0]
         return found
 
+    def region_parent(self, region_id: int) -> int | None:
+        """The region above, if it is in the scope too."""
+        parent = self._named[region_id][1]
+        return parent if parent in self._named else None
+
     def regions_named(self, text: str) -> list[int]:
         """Every region of the scope that `text` names by its own name and those above it in the scope."""
         return self.paths().get(text.replace(" ", ""), [])
@@ -232,18 +254,8 @@ def place_aliases(name: str) -> tuple[str, ...]:
 
 
 def _county_names_of(region_ids: set[int]) -> dict[int, str]:
-    """The county (or the nearest level above a village) a region belongs to, by region id: two queries."""
-    if not region_ids:
-        return {}
-    places = list(Region.objects.filter(pk__in=region_ids).values_list("id", "tree_id", "lft", "rght", "level", "full_name"))
-    counties = list(
-        Region.objects.filter(level=RegionLevel.COUNTY, tree_id__in={p[1] for p in places}).values_list("tree_id", "lft", "rght", "full_name")
-    )
-    named: dict[int, str] = {}
-    for region_id, tree_id, lft, rght, _level, full_name in places:
-        match = next((c[3] for c in counties if c[0] == tree_id and c[1] <= lft and rght <= c[2]), None)
-        named[region_id] = match or full_name
-    return named
+    """The full name of the county a region belongs to (the region's own above counties), by region id."""
+    return {region_id: county.full_name for region_id, county in counties_of(region_ids).items()}
 
 
 def _blank(cells) -> bool:
@@ -282,8 +294,8 @@ def validate_row(row_number: int, cells: list[object], positions: dict[str, int]
 
     def fail(key: str, raw: object, reason: str) -> None:
         value = clean_text(raw)
-        if key == "id_number" and len(value) >= 15:
-            value = mask_resident_id(value)  # most likely someone's ID with a typo: masked, as IDs are everywhere
+        if key == "id_number" and len(value) >= 5:
+            value = mask_document(value)  # most likely someone's document with a typo: masked, as numbers are everywhere
         errors.append(CellError(row_number, COLUMN_BY_KEY[key].header, value, str(reason)))
 
     for key in ("name", "category", "region"):
@@ -295,26 +307,39 @@ def validate_row(row_number: int, cells: list[object], positions: dict[str, int]
         fail("name", name, _("姓名过长（最多 64 个字）"))
     values["name"] = name
 
+    # 证件类型: blank is 居民身份证 (a file with only 身份证号码 means that); an unknown word leaves the type open.
+    type_text = clean_text(cell("id_type"))
+    id_type: str | None = DOCUMENT_WORDS.get(type_text.replace(" ", "").lower()) if type_text else RESIDENT_ID
+    if id_type is None:
+        fail("id_type", type_text, _("未知证件类型（可填：%(types)s）") % {"types": "、".join(TEMPLATE_DOCUMENTS)})
+    values["id_type"] = id_type or RESIDENT_ID
+
     id_number = ""
     raw_id = cell("id_number")
     try:
         id_text = cell_as_identifier(raw_id)
         if not id_text:
             fail("id_number", "", _("必填项为空"))
-        else:
-            id_number = validate_resident_id(id_text, today=today)
+        elif id_type is not None:
+            id_number = validate_document(id_type, id_text, today=today)
     except (ValueProblem, IdentifierError) as error:
         fail("id_number", raw_id, str(error))
+    # The number gives birth date and sex (resident IDs, residence permits, the 2023 permanent residence ID);
+    # other documents do not, and the row must give them.
+    from_number = bool(id_number) and document_gives_birth(values["id_type"], id_number)
+    needs_facts = id_type is not None and not from_number and (bool(id_number) or id_type not in (*NUMBER_GIVES_BIRTH, FOREIGN_PR))
 
     gender_text = clean_text(cell("gender")).lower()
     gender: str | None = GENDER_WORDS.get(gender_text) if gender_text else None
     if gender_text and gender is None:
         fail("gender", gender_text, _("应填“男”或“女”"))
-    if id_number:
+    if from_number:
         implied = resident_id_gender(id_number)
         if gender and gender != implied:
-            fail("gender", gender_text, _("与身份证号码中的性别（%(gender)s）不一致") % {"gender": Gender(implied).label})
+            fail("gender", gender_text, _("与证件号码中的性别（%(gender)s）不一致") % {"gender": Gender(implied).label})
         gender = gender or implied
+    elif needs_facts and not gender_text:
+        fail("gender", "", _("此证件号码不含性别，请填写性别"))
     values["gender"] = gender
 
     birth: dt.date | BirthMonth | None = None
@@ -323,20 +348,24 @@ def validate_row(row_number: int, cells: list[object], positions: dict[str, int]
         birth = parse_birth(raw_birth)
     except ValueProblem as error:
         fail("birth_date", raw_birth, str(error))
-    if id_number:
+    if from_number:
         implied_birth = resident_id_birth_date(id_number)
         if isinstance(birth, BirthMonth):
-            # 出生年月 only: checked against the ID, the date stored is the ID's
+            # 出生年月 only: checked against the number, the date stored is the number's
             if (birth.year, birth.month) != (implied_birth.year, implied_birth.month):
-                fail("birth_date", raw_birth, _("与身份证号码中的出生年月 %(month)s 不一致") % {"month": f"{implied_birth:%Y-%m}"})
+                fail("birth_date", raw_birth, _("与证件号码中的出生年月 %(month)s 不一致") % {"month": f"{implied_birth:%Y-%m}"})
             birth = implied_birth
         elif birth and birth != implied_birth:
-            fail("birth_date", raw_birth, _("与身份证号码中的出生日期 %(date)s 不一致") % {"date": implied_birth.isoformat()})
+            fail("birth_date", raw_birth, _("与证件号码中的出生日期 %(date)s 不一致") % {"date": implied_birth.isoformat()})
         birth = birth or implied_birth
     elif isinstance(birth, BirthMonth):
-        birth = None  # without an ID nothing gives the day; the ID's own error is reported
+        if needs_facts:
+            fail("birth_date", raw_birth, _("此证件号码不含出生日期，请填写完整的出生日期（年月日）"))
+        birth = None  # without a number that gives the day nothing does; the number's own error is reported
     elif birth and birth > today:
         fail("birth_date", raw_birth, _("出生日期晚于今天"))
+    elif birth is None and needs_facts and not clean_text(raw_birth):
+        fail("birth_date", "", _("此证件号码不含出生日期，请填写出生日期"))
     values["birth_date"] = birth
 
     category_text = clean_text(cell("category"))
@@ -358,13 +387,15 @@ def validate_row(row_number: int, cells: list[object], positions: dict[str, int]
     if unit_text:
         candidates = scope.units_by_name.get(unit_text, [])
         if not candidates:
-            fail("unit", unit_text, _("单位不存在或不在您的管辖范围内，请先在单位名录中登记"))
+            fail("unit", unit_text, UNKNOWN_UNIT)  # a unit to create, if the user confirms (new_units.py)
         elif len(candidates) > 1:
             fail("unit", unit_text, _("有 %(n)d 个同名单位，请在单位名录中区分名称") % {"n": len(candidates)})
         else:
             values["unit_id"] = candidates[0][0]
 
     values["country"] = clean_text(cell("country"))[:COUNTRY_LIMIT]
+    if values["id_type"] == PASSPORT and not values["country"]:
+        fail("country", "", _("持护照登记的须填写侨居国(地区)"))
     raw_phone = cell("phone")
     try:
         values["phone"] = validate_phone(clean_text(raw_phone))[:PHONE_LIMIT]
@@ -394,6 +425,9 @@ def run_census_import(
     keep: Path | None = None,
     checksum: str = "",
     sheet: str = "",
+    mapping: dict[str, str] | None = None,
+    create_units: bool = False,
+    accept_duplicates: bool = False,
 ) -> ImportOutcome:
     """Checks a census file and, when `commit`, stores it (all-or-nothing unless `valid_only`).
 
@@ -404,13 +438,19 @@ def run_census_import(
     there and a commit starts from it instead of validating every row again, provided the file, the
     day, the importer, the campaign and the importer's scope are still those of the preview.
 
-    `sheet` names the workbook's sheet to read; empty: the first sheet that has a header."""
+    `sheet` names the workbook's sheet to read; empty: the first sheet that has a header. `mapping` says
+    what the file's headers mean (header text -> schema key, or "" to ignore the column; columns.map_headers).
+
+    A commit creates the units the file names and the directory lacks only with `create_units` (else their
+    rows are refused), and registers people who may be someone registered under another document only with
+    `accept_duplicates` (else nothing is written and `outcome.held` says why)."""
     if commit and record is None:
         raise TypeError("run_census_import(commit=True) needs the CensusImport record")
     with _collector_paused():
         return _run(
             path, original_name, user=user, campaign=campaign, commit=commit, valid_only=valid_only, today=today,
-            progress=progress, record=record, keep=keep, checksum=checksum, sheet=sheet,
+            progress=progress, record=record, keep=keep, checksum=checksum, sheet=sheet, mapping=dict(mapping or {}),
+            create_units=create_units, accept_duplicates=accept_duplicates,
         )
 
 
@@ -427,14 +467,17 @@ def _collector_paused():
             gc.enable()
 
 
-def _run(path, original_name, *, user, campaign, commit, valid_only, today, progress, record, keep, checksum, sheet) -> ImportOutcome:
+def _run(
+    path, original_name, *, user, campaign, commit, valid_only, today, progress, record, keep, checksum, sheet, mapping,
+    create_units, accept_duplicates,
+) -> ImportOutcome:
     today = today or timezone.localdate()
     scope = ImportScope(user)
     encrypt, keyed_hash = encryptor()
     fingerprint = scope_fingerprint(scope) if keep is not None and checksum else ""
-    binding = {"checksum": checksum, "today": today, "user_id": getattr(user, "pk", None), "campaign_id": campaign.pk, "scope": fingerprint, "sheet": sheet}
+    binding = {"checksum": checksum, "today": today, "user_id": getattr(user, "pk", None), "campaign_id": campaign.pk, "scope": fingerprint, "sheet": sheet, "mapping": mapping}
 
-    found = checked_load(keep, DATA_FIELDS) if commit and fingerprint else None
+    found = checked_load(keep, IMPORT_FIELDS) if commit and fingerprint else None
     known: set[str] | None = None  # with the preview's findings: the IDs registered at preview time
     if found is not None and found.matches(**binding):
         outcome = ImportOutcome(ignored_headers=list(found.ignored_headers), header=list(found.header), rows=found.rows,
@@ -442,16 +485,19 @@ def _run(path, original_name, *, user, campaign, commit, valid_only, today, prog
         outcome.errors = [CellError(*e) for e in found.errors]
         outcome.invalid_rows = dict(found.invalid_rows)
         columns = found.valid
-        valid = ValidRows(columns["row"], columns["id_number"], columns["id_hash"], {k: columns[k] for k in DATA_FIELDS})
+        valid = ValidRows(columns["row"], columns["id_number"], columns["id_hash"], {k: columns[k] for k in IMPORT_FIELDS})
         known = set(found.known)
         lookup = RegistryLookup(valid.id_hash if known is None else [h for h in valid.id_hash if h in known])
         if progress:
             progress(outcome.rows)
     else:
         outcome, valid, lookup = _validate_file(
-            path, original_name, scope=scope, today=today, keyed_hash=keyed_hash, progress=progress, sheet=sheet
+            path, original_name, scope=scope, today=today, keyed_hash=keyed_hash, progress=progress, sheet=sheet, mapping=mapping
         )
     findings = (list(outcome.errors), dict(outcome.invalid_rows))  # before matching: what the file alone says
+    unit_listing: list[dict] = outcome.reading.get("new_units") or []
+    if commit and unit_listing and not create_units:
+        valid = _refuse_new_unit_rows(outcome, valid, unit_listing)
 
     # What depends on the registry now: people already registered (here: update; elsewhere: refused).
     # Starting from a preview, only the people registered then are looked up again; anyone registered
@@ -469,7 +515,7 @@ def _run(path, original_name, *, user, campaign, commit, valid_only, today, prog
                 invalid_rows=invalid_rows,
                 known=sorted(existing),
             ),
-            DATA_FIELDS,
+            IMPORT_FIELDS,
         )
     foreign_region_ids = {
         e["region_id"] for e in existing.values() if not _editable(scope, e)
@@ -482,7 +528,7 @@ def _run(path, original_name, *, user, campaign, commit, valid_only, today, prog
         current, values = existing[valid.id_hash[index]], valid.values_at(index)
         if not _editable(scope, current):
             outcome.errors.append(
-                CellError(valid.row[index], COLUMN_BY_KEY["id_number"].header, mask_resident_id(valid.id_number[index]),
+                CellError(valid.row[index], COLUMN_BY_KEY["id_number"].header, mask_document(valid.id_number[index]),
                           _("此人已在%(county)s登记，请联系该县办理迁移") % {"county": county_of.get(current["region_id"], "")})
             )
             outcome.invalid_rows[valid.row[index]] = []
@@ -497,20 +543,30 @@ def _run(path, original_name, *, user, campaign, commit, valid_only, today, prog
         new_rows = valid.take([i for i in range(len(valid)) if i not in taken])
     else:
         new_rows = valid
+    outcome.warnings = possible_duplicates(
+        new_rows.row, new_rows.id_hash, new_rows.values["name"], new_rows.values["birth_date"], new_rows.values["gender"],
+        new_rows.values["region_id"], column=COLUMN_BY_KEY["name"].header,
+    )
 
     outcome.invalid = len(outcome.invalid_rows)
     outcome.new, outcome.updated, outcome.unchanged = len(new_rows), len(changed_rows), len(unchanged_ids)
     outcome.errors.sort(key=lambda e: e.row)
-    _fill_invalid_cells(outcome, path, original_name, sheet)
+    _fill_invalid_cells(outcome, path, original_name, sheet, mapping)
 
     if not commit or (outcome.invalid and not valid_only):
         return outcome
     if outcome.invalid and not (new_rows or changed_rows or unchanged_ids):
         return outcome  # "valid rows only", but none is valid: nothing to write
+    if outcome.warnings and not accept_duplicates:
+        outcome.held = _("有 %(n)d 行可能与已登记人员或文件中其他行是同一人，未写入任何数据：请核对后确认导入") % {"n": len(outcome.warnings)}
+        return outcome
     if not campaign.is_open:
         raise ValueError(_("调查“%(name)s”已结束，不能再导入") % {"name": campaign.name})
     try:
-        _write(outcome, new_rows, changed_rows, unchanged_ids, user=user, campaign=campaign, encrypt=encrypt, record=record)
+        _write(
+            outcome, new_rows, changed_rows, unchanged_ids, user=user, campaign=campaign, encrypt=encrypt, record=record,
+            unit_listing=unit_listing if create_units else [],
+        )
     except IntegrityError:
         if known is None:
             raise
@@ -518,9 +574,24 @@ def _run(path, original_name, *, user, campaign, commit, valid_only, today, prog
         # whole): check the file again against the registry as it is now.
         return run_census_import(
             path, original_name, user=user, campaign=campaign, commit=True, valid_only=valid_only, today=today,
-            progress=progress, record=record, sheet=sheet,
+            progress=progress, record=record, sheet=sheet, mapping=mapping, create_units=create_units,
+            accept_duplicates=accept_duplicates,
         )
     return outcome
+
+
+def _refuse_new_unit_rows(outcome: ImportOutcome, valid: ValidRows, unit_listing: list[dict]) -> ValidRows:
+    """Without the user's confirmation no unit is created: the rows naming one are refused, as always."""
+    held = [i for i, unit_id in enumerate(valid.values["unit_id"]) if is_placeholder(unit_id)]
+    if not held:
+        return valid
+    column = COLUMN_BY_KEY["unit"].header
+    for index in held:
+        name = unit_listing[-valid.values["unit_id"][index] - 1]["name"]
+        outcome.errors.append(CellError(valid.row[index], column, name, str(UNIT_MISSING)))
+        outcome.invalid_rows[valid.row[index]] = []  # its cells are read again for the error report
+    kept = set(held)
+    return valid.take([i for i in range(len(valid)) if i not in kept])
 
 
 def _keep_findings(path: Path, checked: Checked, fields: tuple[str, ...]) -> None:
@@ -532,13 +603,14 @@ def _keep_findings(path: Path, checked: Checked, fields: tuple[str, ...]) -> Non
 
 
 def _validate_file(
-    path: Path, original_name: str, *, scope: ImportScope, today: dt.date, keyed_hash, progress, sheet: str = ""
+    path: Path, original_name: str, *, scope: ImportScope, today: dt.date, keyed_hash, progress, sheet: str = "",
+    mapping: dict[str, str] | None = None,
 ) -> tuple[ImportOutcome, ValidRows, RegistryLookup]:
     """Reads and validates every row: the column-wise fast path decides the plainly valid rows, the
     others go through `validate_row` for their exact errors. Errors of rows refused for a reason
     found only in the registry (registered elsewhere) are added later by the caller."""
-    opened = open_census_file(Path(path), original_name, sheet=sheet or None)
-    positions, ignored = map_headers(opened.header)
+    opened = open_census_file(Path(path), original_name, sheet=sheet or None, mapping=mapping)
+    positions, ignored = map_headers(opened.header, mapping)
     outcome = ImportOutcome(ignored_headers=ignored, header=list(opened.header))
     skipped: dict[str, list[int]] = {}
     id_index = positions.get("id_number")
@@ -569,37 +641,48 @@ def _validate_file(
 
     # Rows the columns doubt: the reference validator gives their values or their exact errors.
     errors_of: dict[int, list[CellError]] = {}
+    new_units = NewUnits()
     for index in sorted(checked.doubtful):
         row_number, cells = read[index]
         values, ids[index], errors = validate_row(row_number, list(cells), positions, scope, today)
+        columns["id_type"][index] = values["id_type"]  # kept with the number, for the duplicates below
+        if errors and all(error.reason == UNKNOWN_UNIT for error in errors):
+            # only its unit is missing from the directory: a unit to create, if the user confirms
+            values["unit_id"] = new_units.placeholder(errors[0].value, values["region_id"], row_number)
+            errors = []
         if errors:
             errors_of[index] = errors
         else:
             for key, value in values.items():
                 columns[key][index] = value
-    # The same ID twice in the file: the later rows are refused, naming the first (which keeps the ID
-    # even when it is refused for another reason).
+    # The same document twice in the file: the later rows are refused, naming the first (which keeps the
+    # document even when it is refused for another reason).
+    types = columns["id_type"]
     first_row_of: dict[str, int] = {}
     if len(set(filter(None, ids))) < len(ids) - ids.count(""):
         for index, id_number in enumerate(ids):
             if not id_number:
                 continue
-            first = first_row_of.setdefault(id_number, read[index][0])
+            first = first_row_of.setdefault(document_key(types[index], id_number), read[index][0])
             if first != read[index][0]:
                 errors_of.setdefault(index, []).append(
-                    CellError(read[index][0], COLUMN_BY_KEY["id_number"].header, mask_resident_id(id_number),
-                              _("与第 %(row)d 行身份证号码重复") % {"row": first})
+                    CellError(read[index][0], COLUMN_BY_KEY["id_number"].header, mask_document(id_number),
+                              _("与第 %(row)d 行证件号码重复") % {"row": first})
                 )
     for index in sorted(errors_of):
         row_number, cells = read[index]
         outcome.errors.extend(errors_of[index])
         outcome.invalid_rows[row_number] = list(cells)
-    explain_unknown_regions(outcome.errors, scope)
+    explain_unknowns(outcome.errors, scope)
+    outcome.reading["new_units"] = new_units.listing(scope)
     rows = [row_number for row_number, _cells in read]
     valid = ValidRows(rows, ids, [], columns)
     if errors_of:
         valid = valid.take([i for i in range(len(read)) if i not in errors_of])
-    valid.id_hash = [hash_of.get(number) or keyed_hash(number) for number in valid.id_number]
+    valid.id_hash = [
+        (hash_of.get(number) if id_type == RESIDENT_ID else None) or keyed_hash(document_key(id_type, number))
+        for number, id_type in zip(valid.id_number, valid.values["id_type"])
+    ]
     return outcome, valid, lookup
 
 
@@ -615,10 +698,17 @@ def _hashes_of_plain_ids(rows: list[list[object]], index: int | None, keyed_hash
 PLACE_CANDIDATES_SHOWN = 5
 
 
-def explain_unknown_regions(errors: list[CellError], scope: ImportScope) -> None:
-    """Says for each unknown place why: a name several regions of the scope go by (listing them with their
+UNIT_MISSING = gettext_lazy("单位不存在或不在您的管辖范围内，请先在单位名录中登记，或在确认导入时选择新建")
+
+
+def explain_unknowns(errors: list[CellError], scope: ImportScope) -> None:
+    """Says what is wrong with each unit the directory lacks (units to create are not errors until the commit
+    is not confirmed: new_units.py), and for each unknown place why: a name several regions of the scope go by (listing them with their
     codes), a region outside the scope, or none by that name (suggesting the closest names in the scope).
     One query, and each distinct text judged once."""
+    for index, error in enumerate(errors):
+        if error.reason == UNKNOWN_UNIT:
+            errors[index] = CellError(error.row, error.column, error.value, str(UNIT_MISSING))
     unknown = {e.value for e in errors if e.reason == UNKNOWN_REGION}
     if not unknown:
         return
@@ -696,6 +786,7 @@ class RegistryLookup:
                 raise self.failure
         found = {h: self.found[h] for h in hashes if h in self.found}
         found.update(self._fetch([h for h in hashes if h not in self.asked]))
+        found.update(self._linked([h for h in hashes if h not in found]))
         region_ids = {person["region_id"] for person in found.values()}
         places = {}
         for chunk in chunks(sorted(region_ids), CHUNK):
@@ -703,6 +794,18 @@ class RegistryLookup:
         for person in found.values():
             person["region__tree_id"], person["region__lft"], person["region__rght"] = places[person["region_id"]]
         return found
+
+    @classmethod
+    def _linked(cls, hashes: list[str]) -> dict[str, dict]:
+        """The people holding these documents as a further, linked one (PersonDocument), by the document's
+        hash. Few people have one: the look-up is skipped when nobody does."""
+        if not hashes or not PersonDocument.objects.exists():
+            return {}
+        holder: dict[str, int] = {}
+        for chunk in chunks(hashes, CHUNK * 4):
+            holder.update(PersonDocument.objects.filter(number_hash__in=chunk).values_list("number_hash", "person_id"))
+        people = {p["id"]: p for p in Person.objects.filter(pk__in=set(holder.values())).values(*cls.FIELDS)}
+        return {document_hash: dict(people[person_id]) for document_hash, person_id in holder.items()}
 
     def _fetch_in_background(self, raw_connection, hashes: list[str]) -> None:
         try:
@@ -733,25 +836,34 @@ class RegistryLookup:
         return found
 
 
-def _fill_invalid_cells(outcome: ImportOutcome, path: Path, original_name: str, sheet: str = "") -> None:
+def _fill_invalid_cells(outcome: ImportOutcome, path: Path, original_name: str, sheet: str = "", mapping: dict[str, str] | None = None) -> None:
     """Rows refused only after matching (registered elsewhere) have no cells kept yet: re-read them."""
     missing = {row for row, cells in outcome.invalid_rows.items() if not cells}
     if not missing:
         return
-    for row_number, cells in open_census_file(Path(path), original_name, sheet=sheet or None).rows:
+    for row_number, cells in open_census_file(Path(path), original_name, sheet=sheet or None, mapping=mapping).rows:
         if row_number in missing:
             outcome.invalid_rows[row_number] = list(cells)
 
 
 @transaction.atomic
-def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, encrypt, record) -> None:
+def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, encrypt, record, unit_listing) -> None:
     """Stores the rows. New people point to the import's record (their registration in the history);
-    a changed person gets a history row with the changes."""
+    a changed person gets a history row with the changes. The units of `unit_listing` (confirmed by the user)
+    are registered first, and the rows' placeholders become their ids."""
+    if unit_listing:
+        created = new_units_create(unit_listing, editor=user)
+        outcome.created_units = len(created)
+        new_rows.values["unit_id"] = [created.get(u, u) if u is not None else None for u in new_rows.values["unit_id"]]
+        for values, _current, difference in changed_rows:
+            values["unit_id"] = created.get(values["unit_id"], values["unit_id"])
+            if "unit_id" in difference:
+                difference["unit_id"] = values["unit_id"]
     now = timezone.now()
     actor_id = user.pk if user is not None else None
     note = _("导入 #%(id)d") % {"id": record.pk}
     person_columns = (
-        *DATA_FIELDS, "id_number_encrypted", "id_number_hash", "id_number_masked", "verified_campaign_id",
+        *IMPORT_FIELDS, "id_number_encrypted", "id_number_hash", "id_number_masked", "verified_campaign_id",
         "registered_by_import_id", "created_at", "updated_at",
     )
     event_columns = ("person_id", "kind", "at", "actor_id", "from_region_id", "to_region_id", "changes", "note")
@@ -762,8 +874,8 @@ def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, en
         Person,
         person_columns,
         zip(
-            *(ordered.values[k] for k in DATA_FIELDS), map(encrypt, ordered.id_number), ordered.id_hash,
-            map(mask_resident_id, ordered.id_number), *(repeat(value, len(ordered)) for value in (campaign.pk, record.pk, now, now)),
+            *(ordered.values[k] for k in IMPORT_FIELDS), map(encrypt, ordered.id_number), ordered.id_hash,
+            map(mask_document, ordered.id_number), *(repeat(value, len(ordered)) for value in (campaign.pk, record.pk, now, now)),
         ),
     )
     events: list[tuple] = []

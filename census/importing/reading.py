@@ -6,7 +6,11 @@ without BOM), GBK/GB18030 or UTF-16 (Excel's "Unicode 文本", tab-separated), a
 Offices' sheets put a title, the reporting unit and notes above the header: the header is found among the
 first rows (`columns.find_header`), and the rows keep the sheet's own numbers. A workbook's sheet is chosen
 by name, or else it is the first sheet that has a header. Rows without an ID that are totals or notes under
-the table are not people (`skip_reason`)."""
+the table are not people (`skip_reason`).
+
+A column mapping (header text → schema key, chosen by the user) says what headers we do not know mean; when no
+header is found even so, the error keeps the likeliest header row's texts and place (`HeaderError.reading`), for
+the user to map them."""
 from __future__ import annotations
 
 import csv
@@ -23,7 +27,17 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from census.importing.columns import HEADER_SEARCH_ROWS, HeaderMatch, find_header, header_not_found
+from census.importing.columns import (
+    HEADER_SEARCH_ROWS,
+    HeaderError,
+    HeaderMapping,
+    HeaderMatch,
+    find_header,
+    header_not_found,
+    header_texts,
+    likeliest_header,
+    recognised_keys,
+)
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
@@ -141,22 +155,47 @@ def _csv_problem(error: csv.Error, line: int) -> FileRejected:
     return FileRejected(_("CSV 文件格式错误（第 %(line)d 行）：%(reason)s") % {"line": line, "reason": reason})
 
 
-def _with_header(numbered: Iterator[tuple[int, list[object]]]) -> tuple[HeaderMatch, int, Iterator[tuple[int, list[object]]]] | list[list[object]]:
+Numbered = list[tuple[int, list[object]]]
+
+
+def _with_header(
+    numbered: Iterator[tuple[int, list[object]]], mapping: HeaderMapping | None = None
+) -> tuple[HeaderMatch, int, Iterator[tuple[int, list[object]]]] | Numbered:
     """Finds the header among the first rows: (the match, its sheet row number, the rows below it), or the
-    leading rows read when there is none (for the error)."""
-    leading: list[tuple[int, list[object]]] = []
+    leading rows read, numbered, when there is none (for the error)."""
+    leading: Numbered = []
     for numbered_row in numbered:
         leading.append(numbered_row)
         if len(leading) >= HEADER_SEARCH_ROWS:
             break
-    match = find_header([cells for _number, cells in leading])
+    match = find_header([cells for _number, cells in leading], mapping)
     if match is None:
-        return [cells for _number, cells in leading]
+        return leading
     below = leading[match.index + 1:]
     return match, leading[match.index][0], chain(below, numbered)
 
 
-def _csv_rows(text: str) -> SheetRows:
+def _not_found(leading: Numbered, mapping: HeaderMapping | None, *, sheet: str = "", sheets: tuple[str, ...] = ()) -> HeaderError:
+    """The error of a sheet without a header, with where its likeliest header row is (for the user to map it)."""
+    error = header_not_found([cells for _number, cells in leading], mapping)
+    if error.index is not None:
+        error.reading = {
+            "sheet": sheet, "sheets": list(sheets), "header_row": leading[error.index][0], "columns": error.columns,
+        }
+    return error
+
+
+def _header_likelihood(leading: Numbered, mapping: HeaderMapping | None) -> tuple[int, int]:
+    """How much the likeliest header row of a sheet without a header looks like one: the columns it names, its
+    filled cells (to tell which sheet of a workbook to offer for mapping)."""
+    rows = [cells for _number, cells in leading]
+    if not rows:
+        return (0, 0)
+    best = rows[likeliest_header(rows, mapping)]
+    return (len(recognised_keys(best, mapping)), sum(1 for cell in best if _filled(cell)))
+
+
+def _csv_rows(text: str, mapping: HeaderMapping | None = None) -> SheetRows:
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -167,11 +206,11 @@ def _csv_rows(text: str) -> SheetRows:
         except csv.Error as error:
             raise _csv_problem(error, reader.line_num) from None
 
-    found = _with_header(numbered())
+    found = _with_header(numbered(), mapping)
     if isinstance(found, list):
-        if not any(any(_filled(c) for c in row) for row in found):
+        if not any(any(_filled(c) for c in row) for _number, row in found):
             raise FileRejected(_("文件没有表头行"))
-        raise header_not_found(found)
+        raise _not_found(found, mapping)
     match, header_row, rows = found
     return SheetRows(header=match.cells, rows=rows, kind="csv", header_row=header_row)
 
@@ -180,7 +219,7 @@ def _filled(cell: object) -> bool:
     return cell is not None and str(cell).strip() != ""
 
 
-def _workbook_rows(path: Path, kind: str, sheet_name: str | None) -> SheetRows:
+def _workbook_rows(path: Path, kind: str, sheet_name: str | None, mapping: HeaderMapping | None = None) -> SheetRows:
     from python_calamine import CalamineError, CalamineWorkbook  # lazy: only workbooks need it
 
     try:
@@ -188,28 +227,32 @@ def _workbook_rows(path: Path, kind: str, sheet_name: str | None) -> SheetRows:
         names = tuple(workbook.sheet_names)
         if sheet_name is not None and sheet_name not in names:
             raise FileRejected(_("工作簿中没有名为“%(sheet)s”的工作表（有：%(names)s）") % {"sheet": sheet_name, "names": "、".join(names)})
-        first_failure: list[list[object]] | None = None
+        # the sheet without a header whose likeliest header row looks most like one (the first of equals)
+        failure: Numbered | None = None
+        failed_sheet = ""
+        likelihood = (-1, -1)
         for name in (sheet_name,) if sheet_name is not None else names:
             sheet = workbook.get_sheet_by_name(name)
             first_row = sheet.start[0] + 1 if sheet.start else 1
             # Each row a new list of cell values, handed on as the pipeline's list[object].
             cells = cast("Iterator[list[object]]", iter(sheet.iter_rows()))
-            found = _with_header(enumerate(cells, start=first_row))
+            found = _with_header(enumerate(cells, start=first_row), mapping)
             if not isinstance(found, list):
                 match, header_row, rows = found
                 return SheetRows(header=match.cells, rows=rows, kind=kind, header_row=header_row, sheet=name, sheets=names)
-            if first_failure is None:
-                first_failure = found
+            if (this := _header_likelihood(found, mapping)) > likelihood:
+                failure, failed_sheet, likelihood = found, name, this
     except CalamineError as error:
         raise FileRejected(_("无法读取 Excel 文件：%(error)s") % {"error": error}) from None
-    if not first_failure or not any(any(_filled(c) for c in row) for row in first_failure):
+    if not failure or not any(any(_filled(c) for c in row) for _number, row in failure):
         raise FileRejected(_("工作表是空的"))
-    raise header_not_found(first_failure)
+    raise _not_found(failure, mapping, sheet=failed_sheet, sheets=names)
 
 
-def open_census_file(path: Path, name: str, *, sheet: str | None = None) -> SheetRows:
+def open_census_file(path: Path, name: str, *, sheet: str | None = None, mapping: HeaderMapping | None = None) -> SheetRows:
     """Opens a stored upload for reading, refusing what is not what it claims to be; finds the header (and,
-    in a workbook without a `sheet` named, the first sheet that has one)."""
+    in a workbook without a `sheet` named, the first sheet that has one), reading headers we do not know as the
+    column `mapping` says."""
     size = path.stat().st_size
     check_size(size)
     with path.open("rb") as handle:
@@ -218,11 +261,26 @@ def open_census_file(path: Path, name: str, *, sheet: str | None = None) -> Shee
     if kind == "xlsx":
         check_xlsx_archive(path)
     if kind in ("xlsx", "xls"):
-        return _workbook_rows(path, kind, sheet or None)
+        return _workbook_rows(path, kind, sheet or None, mapping)
     text, encoding = _decode(path.read_bytes())
-    rows = _csv_rows(text)
+    try:
+        rows = _csv_rows(text, mapping)
+    except HeaderError as error:
+        if error.reading:
+            error.reading["encoding"] = encoding
+        raise
     rows.encoding = encoding
     return rows
+
+
+def header_columns(path: Path, name: str, *, sheet: str | None = None) -> list[str]:
+    """The texts of the header a file is read with as we know headers (of its likeliest header row when none is
+    found), its rows not read: what a mapping remembered for the same header is looked up by."""
+    try:
+        opened = open_census_file(path, name, sheet=sheet)
+    except HeaderError as error:
+        return error.columns
+    return header_texts(opened.header)
 
 
 # Rows that are not people (checked only for rows without an ID): totals, and notes under the table.

@@ -3,7 +3,7 @@
 One schema: person columns are PERSON_COLUMNS (census.importing.columns), with the same Chinese
 headers, synonyms and cell normalisation as the fast import pipeline; units and campaigns use their
 model fields' Chinese names. Every export goes through EscapingResource (formula cells escaped);
-resident IDs and phones are exported masked. A person import validates each row exactly as the
+document numbers and phones are exported masked. A person import validates each row exactly as the
 pipeline does and writes through the person services (encryption, keyed hash, one ID one record,
 history, headcounts), so the admin cannot store a person any other way.
 """
@@ -19,6 +19,7 @@ from import_export import fields, widgets
 
 from census.importing.columns import (
     COLUMN_BY_KEY,
+    DOCUMENT_WORDS,
     FALSE_WORDS,
     PERSON_COLUMNS,
     TRUE_WORDS,
@@ -29,16 +30,16 @@ from census.importing.pipeline import (
     DATA_FIELDS,
     CellError,
     ImportScope,
-    explain_unknown_regions,
+    explain_unknowns,
     validate_row,
 )
 from census.importing.values import ValueProblem, cell_as_identifier, clean_text
-from census.registry.crypto import lookup_hash
-from census.registry.models import FLAG_FIELDS, Campaign, Category, Gender, Person
+from census.registry.models import FLAG_FIELDS, Campaign, Category, DocumentType, Gender, Person
 from census.registry.services import (
     campaign_close,
     campaign_create,
     person_create,
+    person_find_by_document,
     person_update,
     unit_create,
     unit_update,
@@ -49,8 +50,9 @@ from orgs.common.admin import EscapingResource
 from orgs.common.audit import AuditEvent, audit_event
 from orgs.common.identifiers import (
     IdentifierError,
-    mask_resident_id,
-    validate_resident_id,
+    document_key,
+    mask_document,
+    validate_document,
 )
 from orgs.regions.models import Region
 from orgs.units.models import TWO_NEW_KINDS, Unit, UnitKind
@@ -276,13 +278,14 @@ class CampaignResource(ScopedResourceMixin, EscapingResource):
 
 
 class PersonResource(EscapingResource):
-    """侨务工作对象 in the census template's columns (PERSON_COLUMNS). Exports mask the resident ID
+    """侨务工作对象 in the census template's columns (PERSON_COLUMNS). Exports mask the document number
     and the phone; imports validate every row as the census pipeline does and write through the
     person services. An exported (masked) file is therefore not importable as it is."""
 
     name = fields.Field(attribute="name", column_name=person_header("name"))
     gender = fields.Field(attribute="gender", column_name=person_header("gender"), widget=ChoiceLabelWidget(Gender.choices))
     birth_date = fields.Field(attribute="birth_date", column_name=person_header("birth_date"), widget=widgets.DateWidget())
+    id_type = fields.Field(attribute="id_type", column_name=person_header("id_type"), widget=ChoiceLabelWidget(DocumentType.choices))
     id_number = fields.Field(attribute="id_number_masked", column_name=person_header("id_number"))
     category = fields.Field(attribute="category", column_name=person_header("category"), widget=ChoiceLabelWidget(Category.choices))
     region = fields.Field(attribute="region__code", column_name=person_header("region"))
@@ -339,15 +342,22 @@ class PersonResource(EscapingResource):
         return [row.get(header) for header in self._headers]
 
     def get_instance(self, instance_loader, row):
-        """The registered person with the row's resident ID, when the importer may change them."""
+        """The registered person with the row's document, when the importer may change them."""
         index = self._positions.get("id_number") if self._positions else None
         if index is None:
             return None
+        cells = self._cells(row)
+        type_index = self._positions.get("id_type") if self._positions else None
+        type_text = clean_text(cells[type_index]) if type_index is not None else ""
+        id_type = DOCUMENT_WORDS.get(type_text.replace(" ", "").lower()) if type_text else DocumentType.RESIDENT_ID
+        if id_type is None:
+            return None
         try:
-            number = validate_resident_id(cell_as_identifier(self._cells(row)[index]), today=self._today)
+            number = validate_document(id_type, cell_as_identifier(cells[index]), today=self._today)
         except (IdentifierError, ValueProblem):
             return None
-        return Person.objects.editable_by(self.user).filter(id_number_hash=lookup_hash(number)).first()
+        person = person_find_by_document(id_type, number)
+        return person if person is not None and Person.objects.editable_by(self.user).filter(pk=person.pk).exists() else None
 
     def import_instance(self, instance, row, **kwargs) -> None:
         """Normalises and validates the row with the pipeline's own rules; keeps the values for the write."""
@@ -356,13 +366,13 @@ class PersonResource(EscapingResource):
         assert positions is not None and scope is not None  # set by before_import, which runs first
         values, number, errors = validate_row(row_number, self._cells(row), positions, scope, self._today)
         if number:
-            first = self._first_row_of.setdefault(number, row_number)
+            first = self._first_row_of.setdefault(document_key(values["id_type"], number), row_number)
             if first != row_number:
                 errors.append(
-                    CellError(row_number, person_header("id_number"), mask_resident_id(number),
-                              _("与第 %(row)d 行身份证号码重复") % {"row": first})
+                    CellError(row_number, person_header("id_number"), mask_document(number),
+                              _("与第 %(row)d 行证件号码重复") % {"row": first})
                 )
-        explain_unknown_regions(errors, scope)
+        explain_unknowns(errors, scope)
         if errors:
             grouped: dict[str, list[str]] = {}
             for error in errors:
@@ -371,7 +381,7 @@ class PersonResource(EscapingResource):
         for key, value in values.items():
             setattr(instance, key, value)
         if instance.pk is None:
-            instance.id_number_masked = mask_resident_id(number)
+            instance.id_number_masked = mask_document(number)
         instance._census_values = values
         instance._census_number = number
 
@@ -402,7 +412,7 @@ class PersonResource(EscapingResource):
         }
         try:
             if is_create:
-                person = person_create(editor=self.user, id_number=instance._census_number, **data)
+                person = person_create(editor=self.user, id_type=values["id_type"], id_number=instance._census_number, **data)
             else:
                 person = person_update(person=instance, editor=self.user, **data)
         except DjangoValidationError as error:

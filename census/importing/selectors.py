@@ -1,11 +1,12 @@
-"""Reads of imports: who may download an import's file and error report (they hold full IDs), and what the
-preview passed over."""
+"""Reads of imports: who may download an import's file and error report (they hold full IDs), what the
+preview passed over, and the units it would create."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from census.importing.models import CensusImport
+from census.importing.models import CensusImport, ImportStatus
 from census.importing.reading import SKIP_REASONS
+from orgs.units.models import UnitKind
 
 
 def import_files_downloadable_by(record, user) -> bool:
@@ -36,3 +37,12 @@ def skipped_rows(record: CensusImport) -> list[SkippedRows]:
             numbers = "、".join(str(n) for n in rows[:SKIPPED_ROWS_SHOWN]) + ("……" if len(rows) > SKIPPED_ROWS_SHOWN else "")
             shown.append(SkippedRows(str(label), len(rows), numbers))
     return shown
+
+
+def new_units_listed(record: CensusImport) -> list[dict]:
+    """The units a previewed file names and the directory lacks (new_units.py), with their kinds' labels; none
+    once the import is written or refused."""
+    if record.status != ImportStatus.PREVIEWED:
+        return []
+    labels = dict(UnitKind.choices)
+    return [{**unit, "kind_label": labels.get(unit["kind"], unit["kind"])} for unit in (record.reading or {}).get("new_units") or []]

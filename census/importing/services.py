@@ -1,5 +1,8 @@
 """Census imports as a user sees them: upload → preview (nothing written) → commit (all-or-nothing,
-or the valid rows only). Large files run as a Celery job that reports progress on the record."""
+or the valid rows only). Large files run as a Celery job that reports progress on the record.
+
+Headers we do not know are mapped by the user (a schema field per column, or ignored): the mapping is kept
+with the import and remembered per user for the next file with the same header (`ColumnMapping`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,14 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from census.importing.checked import checked_discard, checked_path, file_checksum
-from census.importing.columns import HeaderError
-from census.importing.models import CensusImport, ImportStatus
+from census.importing.columns import HeaderError, header_texts, headers_key, map_headers, validate_mapping
+from census.importing.models import CensusImport, ColumnMapping, ImportStatus
 from census.importing.pipeline import (
     MAX_STORED_ERRORS,
     ImportOutcome,
     run_census_import,
 )
-from census.importing.reading import FileRejected, check_upload
+from census.importing.reading import FileRejected, check_upload, header_columns
 from census.importing.workbooks import error_report_workbook
 from census.registry.models import Campaign
 from orgs.access.scoping import user_scope
@@ -65,7 +68,8 @@ def _store_outcome(record: CensusImport, outcome: ImportOutcome) -> None:
     record.rows, record.new, record.updated = outcome.rows, outcome.new, outcome.updated
     record.unchanged, record.invalid = outcome.unchanged, outcome.invalid
     record.errors = [e.as_dict() for e in outcome.errors[:MAX_STORED_ERRORS]]
-    record.reading = outcome.reading
+    record.warnings = [w.as_dict() for w in outcome.warnings[:MAX_STORED_ERRORS]]
+    record.reading = {**outcome.reading, "columns": header_texts(outcome.header)}
     if outcome.ignored_headers:
         record.message = _("已忽略无法识别的列：%(cols)s") % {"cols": "、".join(outcome.ignored_headers)}
     if record.error_report:  # the preview's report: replaced (it holds resident IDs; no copy is left behind)
@@ -85,9 +89,32 @@ def census_import_is_large(record: CensusImport) -> bool:
     return record.file.size > settings.CENSUS_ASYNC_BYTES
 
 
-def census_import_run(*, record: CensusImport, commit: bool, valid_only: bool = False) -> CensusImport:
+def _remembered_mapping(record: CensusImport, path: Path) -> dict[str, str]:
+    """The column mapping the uploader saved for this file's header (read as we know headers), if any."""
+    saved = ColumnMapping.objects.filter(user_id=record.user_id)
+    if not saved.exists():
+        return {}
+    try:
+        columns = header_columns(path, record.original_name, sheet=record.sheet or None)
+    except (FileRejected, ValueError, OSError):
+        return {}  # the run reports what is wrong with the file
+    if not columns:
+        return {}
+    return dict(saved.filter(headers_key=headers_key(columns)).values_list("mapping", flat=True).first() or {})
+
+
+def census_import_run(
+    *, record: CensusImport, commit: bool, valid_only: bool = False, create_units: bool = False, accept_duplicates: bool = False,
+) -> CensusImport:
     """Runs the pipeline for a record (preview or commit) and stores counts, errors and the report.
-    A file refused as a whole marks the record failed with the reason; nothing is written then."""
+    A file refused as a whole marks the record failed with the reason; nothing is written then.
+
+    The file is read with the record's column mapping. Without one, a preview (or a commit never previewed)
+    takes the mapping the uploader saved for the same header, and the record says so (`reading["remembered"]`).
+    When no header is found, the record keeps the likeliest header row (`reading["columns"]`, its
+    `header_row`) for the user to map its columns."""
+    remembered = bool((record.reading or {}).get("remembered")) and bool(record.mapping)
+    first_run = record.status == ImportStatus.UPLOADED
     record.status = ImportStatus.RUNNING
     record.progress = 0
     record.save(update_fields=["status", "progress"])
@@ -106,20 +133,31 @@ def census_import_run(*, record: CensusImport, commit: bool, valid_only: bool = 
         checksum = file_checksum(path)
         if record.checksum and checksum != record.checksum:
             raise FileRejected(_("文件在上传后被改动（校验值不符），未写入任何数据：请重新上传"))
+        if not record.mapping and (first_run or not commit) and (saved := _remembered_mapping(record, path)):
+            record.mapping, remembered = saved, True
+            record.save(update_fields=["mapping"])
         outcome = run_census_import(
             path, record.original_name, user=record.user, campaign=record.campaign,
             commit=commit, valid_only=valid_only, progress=progress, record=record,
-            keep=keep, checksum=checksum, sheet=record.sheet,
+            keep=keep, checksum=checksum, sheet=record.sheet, mapping=record.mapping,
+            create_units=create_units, accept_duplicates=accept_duplicates,
         )
     except (FileRejected, HeaderError, ValueError, OSError) as error:
         if commit:
             checked_discard(keep)
         record.status, record.message, record.finished_at = ImportStatus.FAILED, _message(error), timezone.now()
+        if isinstance(error, HeaderError) and (error.reading or error.columns):
+            # for the user to say what the columns mean (census_import_map_columns)
+            record.reading = dict(error.reading) or {"columns": error.columns}
+            if remembered:
+                record.reading["remembered"] = True
         record.save()
         return record
     if commit:
         checked_discard(keep)  # the preview's findings are spent (and hold resident IDs)
     _store_outcome(record, outcome)
+    if remembered:
+        record.reading["remembered"] = True
     record.valid_only = valid_only
     record.progress = 100
     if not commit:
@@ -127,11 +165,20 @@ def census_import_run(*, record: CensusImport, commit: bool, valid_only: bool = 
     elif outcome.written:
         record.status = ImportStatus.COMMITTED
         record.finished_at = timezone.now()
+        if outcome.created_units:
+            record.message = _("已新建 %(n)d 个单位") % {"n": outcome.created_units}
         audit_event(
             event=AuditEvent.IMPORT, model=record, actor=record.user,
             description=_("导入侨情数据 %(file)s：%(summary)s") % {"file": record.original_name, "summary": outcome.summary()},
-            data={"rows": outcome.rows, "new": outcome.new, "updated": outcome.updated, "invalid": outcome.invalid},
+            data={
+                "rows": outcome.rows, "new": outcome.new, "updated": outcome.updated, "invalid": outcome.invalid,
+                "units_created": outcome.created_units, "possible_duplicates": len(outcome.warnings),
+            },
         )
+    elif outcome.held:
+        # valid, but people who may be registered already were not confirmed: the preview stands
+        record.status = ImportStatus.PREVIEWED
+        record.message = outcome.held
     else:
         record.status = ImportStatus.REJECTED
         record.finished_at = timezone.now()
@@ -161,7 +208,35 @@ def census_import_choose_sheet(*, record: CensusImport, user, sheet: str) -> Cen
     if sheet not in sheets:
         raise ValidationError(_("工作簿中没有名为“%(sheet)s”的工作表") % {"sheet": sheet})
     record.sheet = sheet
-    record.save(update_fields=["sheet"])
+    if record.reading.get("remembered"):
+        record.mapping = {}  # remembered for the other sheet's header: looked up again for this one
+    record.save(update_fields=["sheet", "mapping"])
+    return census_import_request(record=record, user=user, commit=False)
+
+
+def census_import_map_columns(*, record: CensusImport, user, mapping: dict[str, str]) -> CensusImport:
+    """Reads the uploaded file again with the columns mapped as the user says (header text → schema key, or ""
+    to ignore the column), and remembers the mapping for the user's next file with the same header. Only while
+    nothing is written (as discarding), by the uploader. The mapping must name columns of the file, each field
+    once, and every required field."""
+    _require_own_import(record, user)
+    if record.status not in DISCARDABLE:
+        raise ValidationError(_("导入 #%(id)d 已在处理或已写入，不能更改列的对应关系") % {"id": record.pk})
+    columns = (record.reading or {}).get("columns") or []
+    if not columns:
+        raise ValidationError(_("没有读到文件的表头，不能选择列的对应关系"))
+    strange = [text for text in mapping if text not in columns]
+    if strange:
+        raise ValidationError(_("文件中没有这些列：%(cols)s") % {"cols": "、".join(strange)})
+    try:
+        mapping = validate_mapping(mapping)
+        map_headers(columns, mapping)
+    except HeaderError as error:
+        raise ValidationError(str(error)) from None
+    record.mapping = mapping
+    record.reading = {key: value for key, value in record.reading.items() if key != "remembered"}
+    record.save(update_fields=["mapping", "reading"])
+    ColumnMapping.objects.update_or_create(user=user, headers_key=headers_key(columns), defaults={"mapping": mapping})
     return census_import_request(record=record, user=user, commit=False)
 
 
@@ -191,15 +266,22 @@ def census_import_discard(*, record: CensusImport, user) -> CensusImport:
 
 
 def census_import_request(
-    *, record: CensusImport, user, commit: bool, valid_only: bool = False, inline: bool = False
+    *, record: CensusImport, user, commit: bool, valid_only: bool = False, inline: bool = False,
+    create_units: bool = False, accept_duplicates: bool = False,
 ) -> CensusImport:
     """Starts a preview or commit: inline for small files (or when `inline`, as the command line
-    does), as a Celery job for large ones."""
+    does), as a Celery job for large ones. A commit creates the units the preview listed only with
+    `create_units`, and registers possible duplicates only with `accept_duplicates`."""
     _require_own_import(record, user)
     if commit and record.status not in (ImportStatus.PREVIEWED,):
         raise ValidationError(_("请先预览，再确认导入"))
+    if commit and record.warnings and not accept_duplicates:
+        raise ValidationError(
+            _("有 %(n)d 行可能与已登记人员或文件中其他行是同一人：请核对后勾选“确认不是同一人，仍然导入”") % {"n": len(record.warnings)}
+        )
+    choices = {"create_units": create_units, "accept_duplicates": accept_duplicates}
     if inline or not census_import_is_large(record):
-        return census_import_run(record=record, commit=commit, valid_only=valid_only)
+        return census_import_run(record=record, commit=commit, valid_only=valid_only, **choices)
     previous_status = record.status
     CensusImport.objects.filter(pk=record.pk).update(status=ImportStatus.QUEUED, progress=0)
 
@@ -210,7 +292,7 @@ def census_import_request(
         )
 
     transaction.on_commit(
-        lambda: job_enqueue(CENSUS_IMPORT_JOB, record.pk, commit, valid_only, on_broker_error=broker_down)
+        lambda: job_enqueue(CENSUS_IMPORT_JOB, record.pk, commit, valid_only, choices, on_broker_error=broker_down)
     )
     record.refresh_from_db()
     return record

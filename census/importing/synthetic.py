@@ -1,8 +1,9 @@
 """Deterministic synthetic census data under the real county-level tree, for demos and benchmarks.
 
 Townships, villages, units and people with heavy-tailed headcounts (most villages 0-10 people, a
-few 侨乡 villages far above 30, a few townships above 100), valid resident ID numbers and Chinese
-names. The same seed gives the same data. People are written with COPY on PostgreSQL.
+few 侨乡 villages far above 30, a few townships above 100), valid identity documents (resident IDs for
+most; passports and permits for every 外籍华人, 15% of 华侨 and a few returnees, `synthetic_document`) and
+Chinese names. The same seed gives the same data. People are written with COPY on PostgreSQL.
 """
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from census.importing.columns import CATEGORY_LABELS, PERSON_COLUMNS
+from census.importing.columns import CATEGORY_LABELS, PERSON_COLUMNS, TEMPLATE_DOCUMENTS
 from census.registry.crypto import encryptor
 from census.registry.headcounts import headcounts_rebuild
-from census.registry.models import Campaign, Category, Headcount, Person
+from census.registry.models import Campaign, Category, DocumentType, Headcount, Person
 from orgs.common.bulk import analyze, copy_insert
-from orgs.common.identifiers import mask_resident_id, resident_id_check_char
+from orgs.common.identifiers import document_key, mask_document, resident_id_check_char
 from orgs.regions.models import Region, RegionLevel
 from orgs.regions.services import regions_import
 from orgs.units.models import Unit, UnitKind
@@ -84,6 +85,55 @@ def resident_id(rng: random.Random, county_code: str, taken: set[str]) -> tuple[
         if number not in taken:
             taken.add(number)
             return number, birth, "M" if sequence % 2 else "F"
+
+
+# The documents of people without a resident ID, by category: (type, weight); the rest hold a resident ID.
+# Every 外籍华人 (foreign nationals: a foreign passport, or China's permanent residence ID), 15% of 华侨
+# (Chinese passports: many no longer hold a resident ID), a few returnees from Hong Kong, Macao and Taiwan.
+DOCUMENT_SHARES: dict[str, tuple[tuple[str, float], ...]] = {
+    Category.FOREIGN_CHINESE: ((DocumentType.PASSPORT, 0.8), (DocumentType.FOREIGN_PR, 0.2)),
+    Category.OVERSEAS: ((DocumentType.PASSPORT, 0.15),),
+    Category.RETURNED: ((DocumentType.HK_MACAO_PERMIT, 0.03), (DocumentType.TAIWAN_PERMIT, 0.01), (DocumentType.RESIDENCE_PERMIT, 0.01)),
+}
+DOCUMENT_LABELS = dict(zip(DocumentType.values, TEMPLATE_DOCUMENTS))
+_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def _birth_and_gender(rng: random.Random) -> tuple[dt.date, int]:
+    return dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(0, 31_000)), rng.randrange(0, 1000)
+
+
+def synthetic_document(rng: random.Random, category: str, county_code: str, taken: set[str]) -> tuple[str, str, dt.date, str]:
+    """An unused, valid identity document for a person of `category`: (type, number, birth, gender)."""
+    draw = rng.random()
+    id_type: str = DocumentType.RESIDENT_ID
+    for candidate, share in DOCUMENT_SHARES.get(category, ()):
+        if draw < share:
+            id_type = candidate
+            break
+        draw -= share
+    if id_type == DocumentType.RESIDENT_ID:
+        number, birth, gender = resident_id(rng, county_code, taken)
+        return id_type, number, birth, gender
+    while True:
+        birth, sequence = _birth_and_gender(rng)
+        if id_type in (DocumentType.RESIDENCE_PERMIT, DocumentType.FOREIGN_PR):
+            # GB 11643 layout: 810000 / 820000 / 830000, or 9 + province + nationality, then the birth date
+            head = rng.choice(("810000", "820000", "830000")) if id_type == DocumentType.RESIDENCE_PERMIT else f"953{rng.randrange(100, 999)}"
+            first17 = f"{head}{birth:%Y%m%d}{sequence:03d}"
+            number = first17 + resident_id_check_char(first17)
+        elif id_type == DocumentType.HK_MACAO_PERMIT:
+            number = f"{rng.choice('HM')}{rng.randrange(0, 10**8):08d}"
+        elif id_type == DocumentType.TAIWAN_PERMIT:
+            number = f"{rng.randrange(0, 10**8):08d}"
+        elif category == Category.OVERSEAS:  # a Chinese passport
+            number = f"E{rng.choice(_LETTERS)}{rng.randrange(0, 10**7):07d}"
+        else:  # a foreign passport
+            number = "".join(rng.choice(_LETTERS) for _ in range(2)) + f"{rng.randrange(0, 10**7):07d}"
+        key = document_key(id_type, number)
+        if key not in taken:
+            taken.add(key)
+            return id_type, number, birth, "M" if sequence % 2 else "F"
 
 
 def person_name(rng: random.Random) -> str:
@@ -193,11 +243,11 @@ def generate_people(scale: Scale, rng: random.Random, campaign: Campaign, batch:
             county = county_by_place[place]
             unit_pool = units_by_county.get(county.pk, [])
             for _ in range(n):
-                number, birth, gender = resident_id(rng, county.code, taken)
-                id_hash = keyed_hash(number)
+                category = rng.choices(categories, category_weights)[0]
+                id_type, number, birth, gender = synthetic_document(rng, category, county.code, taken)
+                id_hash = keyed_hash(document_key(id_type, number))
                 if id_hash in existing_hashes:
                     continue
-                category = rng.choices(categories, category_weights)[0]
                 abroad = category in (Category.OVERSEAS, Category.FOREIGN_CHINESE)
                 unit_id = rng.choice(unit_pool) if unit_pool and not abroad and rng.random() < 0.4 else None
                 flags = (
@@ -206,12 +256,12 @@ def generate_people(scale: Scale, rng: random.Random, campaign: Campaign, batch:
                 )
                 phone = f"1{rng.choice('35789')}{rng.randrange(0, 10**9):09d}"
                 yield (
-                    person_name(rng), gender, birth, encrypt(number), id_hash, mask_resident_id(number), category,
-                    place, unit_id, rng.choice(COUNTRIES) if abroad else "", phone, *flags, campaign.pk,
+                    person_name(rng), gender, birth, id_type, encrypt(number), id_hash, mask_document(number), category,
+                    place, unit_id, rng.choice(COUNTRIES) if abroad or id_type == DocumentType.PASSPORT else "", phone, *flags, campaign.pk,
                 )
 
     columns = (
-        "name", "gender", "birth_date", "id_number_encrypted", "id_number_hash", "id_number_masked", "category",
+        "name", "gender", "birth_date", "id_type", "id_number_encrypted", "id_number_hash", "id_number_masked", "category",
         "region_id", "unit_id", "country", "phone", "is_needy", "is_left_behind_child", "is_empty_nest_elderly",
         "is_high_level_talent", "is_new_overseas", "verified_campaign_id",
     )
@@ -289,11 +339,12 @@ def write_census_sheet(path, *, rows: int, region_code: str, seed: int, fmt: str
 
     def data() -> Iterator[list]:
         for _ in range(rows):
-            number, birth, gender = resident_id(rng, region_code[:6], taken)
             category = rng.choices(categories, category_weights)[0]
+            id_type, number, birth, gender = synthetic_document(rng, category, region_code[:6], taken)
+            abroad = category in (Category.OVERSEAS, Category.FOREIGN_CHINESE) or id_type == DocumentType.PASSPORT
             yield [
-                person_name(rng), "男" if gender == "M" else "女", birth.strftime("%Y-%m-%d"), number,
-                CATEGORY_LABELS[category], rng.choice(places), "", rng.choice(COUNTRIES) if category == Category.OVERSEAS else "",
+                person_name(rng), "男" if gender == "M" else "女", birth.strftime("%Y-%m-%d"), DOCUMENT_LABELS[id_type], number,
+                CATEGORY_LABELS[category], rng.choice(places), "", rng.choice(COUNTRIES) if abroad else "",
                 f"1{rng.choice('35789')}{rng.randrange(0, 10**9):09d}", "否", "否", "否", "否", "否", "",
             ]
 

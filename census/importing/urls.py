@@ -13,6 +13,7 @@ urlpatterns = [
     path("imports/<int:pk>/commit/", views.import_commit, name="import-commit"),
     path("imports/<int:pk>/discard/", views.import_discard, name="import-discard"),
     path("imports/<int:pk>/sheet/", views.import_sheet, name="import-sheet"),
+    path("imports/<int:pk>/mapping/", views.import_mapping, name="import-mapping"),
     path("imports/<int:pk>/errors.xlsx", views.import_error_report, name="import-errors"),
     path("imports/<int:pk>/file/", views.import_file, name="import-file"),
 ]

@@ -1,5 +1,5 @@
-"""Census files in and out: the import pages (upload, preview, commit, progress, discard, error report, the file,
-the template) and the registry's export in the same columns. Thin: the import services do the work."""
+"""Census files in and out: the import pages (upload, preview, the sheet and the columns to read, commit, progress,
+discard, error report, the file, the template) and the registry's export in the same columns. Thin: the import services do the work."""
 from __future__ import annotations
 
 import csv
@@ -17,14 +17,15 @@ from django.views.decorators.http import (
 )
 
 from census.importing.columns import PERSON_COLUMNS
-from census.importing.forms import ImportUploadForm
+from census.importing.forms import ColumnMappingForm, ImportUploadForm
 from census.importing.models import CensusImport, ImportStatus
 from census.importing.reading import FileRejected
-from census.importing.selectors import import_files_downloadable_by, skipped_rows
+from census.importing.selectors import import_files_downloadable_by, new_units_listed, skipped_rows
 from census.importing.services import (
     DISCARDABLE,
     census_import_choose_sheet,
     census_import_discard,
+    census_import_map_columns,
     census_import_request,
     census_import_upload,
 )
@@ -76,12 +77,16 @@ def import_detail(request, pk: int):
     can_discard = own and record.status in DISCARDABLE
     valid_rows = record.new + record.updated + record.unchanged
     sheets = (record.reading or {}).get("sheets") or []
+    columns = (record.reading or {}).get("columns") or []
+    mapping_form = ColumnMappingForm(columns=columns, mapping=record.mapping) if can_discard and columns else None
     return render(
         request, "census/import_detail.html",
         {
             "record": record, "can_commit": can_commit, "can_discard": can_discard, "valid_rows": valid_rows,
-            "skipped": skipped_rows(record), "sheets": sheets, "can_choose_sheet": can_discard and len(sheets) > 1,
+            "skipped": skipped_rows(record), "new_units": new_units_listed(record), "sheets": sheets, "can_choose_sheet": can_discard and len(sheets) > 1,
             "running": record.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+            "mapping_form": mapping_form, "mapping_needed": record.status == ImportStatus.FAILED,
+            "required_fields": "、".join(c.header for c in PERSON_COLUMNS if c.required),
         },
     )
 
@@ -100,7 +105,10 @@ def import_commit(request, pk: int):
     record = get_editable_or_404(CensusImport.objects.select_related("user", "campaign"), request.user, pk=pk)
     valid_only = request.POST.get("mode") == "valid_only"
     try:
-        record = census_import_request(record=record, user=request.user, commit=True, valid_only=valid_only)
+        record = census_import_request(
+            record=record, user=request.user, commit=True, valid_only=valid_only,
+            create_units=bool(request.POST.get("create_units")), accept_duplicates=bool(request.POST.get("accept_duplicates")),
+        )
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
     else:
@@ -121,6 +129,22 @@ def import_sheet(request, pk: int):
     record = get_editable_or_404(CensusImport.objects.select_related("user", "campaign"), request.user, pk=pk)
     try:
         record = census_import_choose_sheet(record=record, user=request.user, sheet=request.POST.get("sheet", ""))
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    return redirect("census:import-detail", pk=record.pk)
+
+
+@login_required
+@require_POST
+def import_mapping(request, pk: int):
+    """Previews the file again with its columns mapped as the user chose (remembered for their next such file)."""
+    record = get_editable_or_404(CensusImport.objects.select_related("user", "campaign"), request.user, pk=pk)
+    form = ColumnMappingForm(request.POST, columns=(record.reading or {}).get("columns") or [], mapping=record.mapping)
+    if not form.is_valid():
+        messages.error(request, _("请为每一列选择列表中的字段或“忽略”"))
+        return redirect("census:import-detail", pk=record.pk)
+    try:
+        record = census_import_map_columns(record=record, user=request.user, mapping=form.mapping())
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
     return redirect("census:import-detail", pk=record.pk)
@@ -177,7 +201,7 @@ def import_template(request):
 @require_safe
 @login_required
 def person_export(request):
-    """The filtered registry as CSV: IDs and phones masked, formulas escaped, the export audited."""
+    """The filtered registry as CSV: document numbers and phones masked, formulas escaped, the export audited."""
     people = Person.objects.visible_to(request.user).select_related("region", "unit").order_by("region__code", "name", "pk")
     rows = PersonFilter(request.GET or None, queryset=people, request=request).qs
     audit_export(user=request.user, queryset=rows, file_format="csv", request=request)
@@ -191,7 +215,7 @@ def person_export(request):
         writer.writerow(
             escape_cell(v)
             for v in (
-                p.name, p.get_gender_display(), p.birth_date.isoformat(), p.id_number_masked, p.get_category_display(),
+                p.name, p.get_gender_display(), p.birth_date.isoformat(), p.get_id_type_display(), p.id_number_masked, p.get_category_display(),
                 p.region.code, p.unit.name if p.unit_id else "", p.country, p.phone_masked,
                 *[yes if getattr(p, f) else no for f in FLAG_FIELDS], p.notes,
             )

@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from census.importing.columns import PERSON_COLUMNS, TEMPLATE_CATEGORIES
+from census.importing.columns import PERSON_COLUMNS, TEMPLATE_CATEGORIES, TEMPLATE_DOCUMENTS
 from census.importing.values import clean_text
 from orgs.common.exports import escape_cell
 
@@ -49,6 +49,7 @@ def census_template_workbook(max_rows: int = 5000) -> bytes:
     letters = {c.key: get_column_letter(i) for i, c in enumerate(PERSON_COLUMNS, start=1)}
     lists = {
         "category": ",".join(TEMPLATE_CATEGORIES),
+        "id_type": ",".join(TEMPLATE_DOCUMENTS),
         "gender": "男,女",
         **dict.fromkeys(("is_needy", "is_left_behind_child", "is_empty_nest_elderly", "is_high_level_talent", "is_new_overseas"), "是,否"),
     }

@@ -6,15 +6,16 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from census.importing.resources import CampaignResource, PersonResource, UnitResource
 from census.registry.api.serializers import masked_changes
-from census.registry.crypto import lookup_hash
-from census.registry.models import FLAG_FIELDS, Campaign, Headcount, Person, PersonEvent
+from census.registry.models import FLAG_FIELDS, Campaign, Headcount, Person, PersonDocument, PersonEvent
 from census.registry.services import (
+    document_hash,
     person_create,
     person_update,
     unit_create,
@@ -30,10 +31,7 @@ from orgs.access.admin import (
 from orgs.access.roles import Role
 from orgs.access.scoping import user_scope
 from orgs.common.admin import EscapingExportMixin
-from orgs.common.identifiers import (
-    IdentifierError,
-    validate_resident_id,
-)
+from orgs.common.identifiers import documents_matching
 from orgs.regions.models import Region
 from orgs.units.models import Unit
 
@@ -104,15 +102,18 @@ class CampaignAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, UserBoundRes
 
 # Persons -------------------------------------------------------------------------------------------
 
-PERSON_FORM_FIELDS = ("name", "category", "region", "unit", "country", "phone", *FLAG_FIELDS, "verified_campaign", "notes")
+PERSON_FORM_FIELDS = (
+    "name", "id_type", "gender", "birth_date", "category", "region", "unit", "country", "phone", *FLAG_FIELDS, "verified_campaign", "notes",
+)
 
 
 class PersonAdminForm(forms.ModelForm):
     """Registers or changes a person. Validation is the service's own: the change is tried in a
     savepoint that is rolled back, so the form shows exactly the service's messages (duplicate ID
-    registered in another county, region outside the scope …). Gender and birth date come from the ID."""
+    registered in another county, region outside the scope …). Gender and birth date come from a number that
+    carries them (resident IDs …), and are required for other documents."""
 
-    id_number = forms.CharField(label=_("身份证号码"), max_length=32, required=False, help_text=_("18 位；修改时留空表示不变"))
+    id_number = forms.CharField(label=_("证件号码"), max_length=32, required=False, help_text=_("修改时留空表示不变"))
     editor = None  # set by PersonAdmin.get_form
 
     class Meta:
@@ -124,24 +125,22 @@ class PersonAdminForm(forms.ModelForm):
         creating = self.instance.pk is None
         if "id_number" in self.fields:
             self.fields["id_number"].required = creating
+        if "id_type" in self.fields:
+            self.fields["id_type"].required = False  # 居民身份证 unless chosen
+        for name in ("gender", "birth_date"):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].help_text = _("证件号码含出生日期和性别时可留空")
         if not creating and "phone" in self.fields:
             # The full phone is not shown here (only the audited reveal shows it).
             self.initial["phone"] = ""
             self.fields["phone"].help_text = _("当前：%(phone)s；留空表示不变") % {"phone": self.instance.phone_masked or "—"}
 
-    def clean_id_number(self):
-        raw = self.cleaned_data.get("id_number", "")
-        if not raw:
-            return ""
-        try:
-            return validate_resident_id(raw)
-        except IdentifierError as error:
-            raise ValidationError(str(error)) from None
-
     def service_arguments(self) -> dict:
         data = {key: self.cleaned_data[key] for key in PERSON_FORM_FIELDS if key in self.cleaned_data}
-        if self.instance.pk is not None and not data.get("phone"):
-            data.pop("phone", None)
+        for key in ("phone", "gender", "birth_date", "id_type"):
+            if not data.get(key) and (key != "phone" or self.instance.pk is not None):
+                data.pop(key, None)
         return data
 
     def write(self) -> Person:
@@ -176,21 +175,35 @@ class PersonAdminForm(forms.ModelForm):
         pass
 
 
+class PersonDocumentInline(admin.TabularInline):
+    """Linked documents, masked; linked and unlinked on the person's page (the services merge records)."""
+
+    model = PersonDocument
+    fields = ("id_type", "number_masked", "linked_at", "linked_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Person)
 class PersonAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, UserBoundResourcesMixin, EscapingExportMixin, ScopedChoicesMixin, ImportExportModelAdmin):
     """侨务工作对象: masked in every list and page; the encrypted ID and its hash are never shown."""
 
     resource_classes = [PersonResource]
     form = PersonAdminForm
-    list_display = ("name", "id_number_masked", "gender", "category", region_path, "unit", "phone_display", "verified_campaign")
-    list_filter = ("category", *FLAG_FIELDS)
+    inlines = [PersonDocumentInline]
+    list_display = ("name", "id_type", "id_number_masked", "gender", "category", region_path, "unit", "phone_display", "verified_campaign")
+    list_filter = ("category", "id_type", *FLAG_FIELDS)
     list_select_related = ("region", "unit", "verified_campaign")
     search_fields = ("name",)
-    search_help_text = _("按姓名或完整身份证号码查找")
+    search_help_text = _("按姓名或完整证件号码查找")
     raw_id_fields = ("region", "unit")
-    readonly_fields = ("id_number_masked", "gender", "birth_date", "phone_display", "registered_by_import", "created_at", "updated_at")
+    readonly_fields = ("id_number_masked", "phone_display", "registered_by_import", "created_at", "updated_at")
     fields = (
-        "name", "id_number", "id_number_masked", "gender", "birth_date", "category", "region", "unit", "country",
+        "name", "id_type", "id_number", "id_number_masked", "gender", "birth_date", "category", "region", "unit", "country",
         "phone", *FLAG_FIELDS, "verified_campaign", "notes", "registered_by_import", "created_at", "updated_at",
     )
     list_per_page = 100
@@ -211,12 +224,12 @@ class PersonAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, UserBoundResou
         return type(form.__name__, (form,), {"editor": request.user})
 
     def get_search_results(self, request, queryset, search_term):
-        """A full resident ID is found by its keyed hash (the ID itself is not stored in the clear)."""
-        try:
-            number = validate_resident_id(search_term.strip())
-        except IdentifierError:
+        """A full document number is found by its keyed hash (numbers are not stored in the clear), whatever its
+        type, as a person's own document or a linked one."""
+        hashes = [document_hash(id_type, number) for id_type, number in documents_matching(search_term)]
+        if not hashes:
             return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(id_number_hash=lookup_hash(number)), False
+        return queryset.filter(Q(id_number_hash__in=hashes) | Q(documents__number_hash__in=hashes)), True
 
     def save_model(self, request, obj, form, change):
         person = form.write()

@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from census.registry.models import FLAG_FIELDS, Campaign, Category, Person
+from census.registry.models import FLAG_FIELDS, Campaign, Category, DocumentType, Person
 from orgs.common.filters import yes_no_filter
 from orgs.common.identifiers import normalize_uscc
 from orgs.regions.filters import RegionSubtreeFilter
@@ -18,13 +18,14 @@ from orgs.units.models import Unit, UnitKind
 
 
 class PersonFilter(django_filters.FilterSet):
-    """region (subtree, by code), category (several), unit (id, or name contains), the five flags,
+    """region (subtree, by code), category (several), id_type (证件类型), unit (id, or name contains), the five flags,
     campaign (id or year of the campaign that last verified the person), q (name contains). On the
     page the ids ride along as hidden fields (links from other pages carry them); people pick by name
     and year."""
 
     region = RegionSubtreeFilter()
     category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("类别"), widget=forms.CheckboxSelectMultiple)
+    id_type = django_filters.ChoiceFilter(choices=DocumentType.choices, label=_("证件类型"), empty_label=_("全部"))
     unit = django_filters.NumberFilter(field_name="unit_id", label=_("工作单位（编号）"), widget=forms.HiddenInput)
     unit_name = django_filters.CharFilter(field_name="unit__name", lookup_expr="contains", label=_("工作单位"))
     is_needy = yes_no_filter(_("困难群众"))
@@ -38,7 +39,7 @@ class PersonFilter(django_filters.FilterSet):
 
     class Meta:
         model = Person
-        fields = ["region", "category", "unit", "unit_name", *FLAG_FIELDS, "campaign", "campaign_year", "q"]
+        fields = ["region", "category", "id_type", "unit", "unit_name", *FLAG_FIELDS, "campaign", "campaign_year", "q"]
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

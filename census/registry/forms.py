@@ -4,18 +4,20 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from census.registry.models import FLAG_FIELDS, Category, Gender, Person
+from census.registry.models import FLAG_FIELDS, Category, DocumentType, Gender, Person
 from orgs.common.forms import DateInput, ScopedFormMixin
 from orgs.regions.forms import ScopedRegionField
 from orgs.units.forms import ScopedUnitField
 
 
 class PersonForm(ScopedFormMixin, forms.Form):
-    """Register or edit a person. The ID is required on registration, optional (unchanged) on edit."""
+    """Register or edit a person. The document number is required on registration, optional (unchanged) on
+    edit; sex and birth date come from a number that carries them, else they are required (the service says)."""
 
     name = forms.CharField(label=_("姓名"), max_length=64)
-    id_number = forms.CharField(label=_("身份证号码"), max_length=32, required=False)
-    gender = forms.ChoiceField(label=_("性别"), choices=[("", _("按身份证号码")), *Gender.choices], required=False)
+    id_type = forms.ChoiceField(label=_("证件类型"), choices=DocumentType.choices, initial=DocumentType.RESIDENT_ID)
+    id_number = forms.CharField(label=_("证件号码"), max_length=32, required=False)
+    gender = forms.ChoiceField(label=_("性别"), choices=[("", _("按证件号码")), *Gender.choices], required=False)
     birth_date = forms.DateField(label=_("出生日期"), required=False, widget=DateInput())
     category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
     region = ScopedRegionField(label=_("居住地"))
@@ -42,12 +44,19 @@ class PersonForm(ScopedFormMixin, forms.Form):
     @staticmethod
     def initial_for(person: Person) -> dict:
         return {
-            **{f: getattr(person, f) for f in ("name", "gender", "birth_date", "category", "country", "notes", *FLAG_FIELDS)},
+            **{f: getattr(person, f) for f in ("name", "id_type", "gender", "birth_date", "category", "country", "notes", *FLAG_FIELDS)},
             "region": person.region,
             "unit": person.unit,
             "phone": person.phone,
             "id_number_masked": person.id_number_masked,
         }
+
+
+class DocumentLinkForm(forms.Form):
+    """关联证件: another identity document of the same person."""
+
+    id_type = forms.ChoiceField(label=_("证件类型"), choices=DocumentType.choices)
+    id_number = forms.CharField(label=_("证件号码"), max_length=32)
 
 
 class TransferForm(ScopedFormMixin, forms.Form):

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from orgs.access.scoping import ScopedQuerySet
+from orgs.common import identifiers
 from orgs.common.identifiers import mask_phone
 from orgs.regions.models import Region
 from orgs.units.models import Unit
@@ -61,20 +62,34 @@ class Gender(models.TextChoices):
     FEMALE = "F", _("女")
 
 
+class DocumentType(models.TextChoices):
+    """证件类型: the identity document a person is registered by (its rule: orgs.common.identifiers)."""
+
+    RESIDENT_ID = identifiers.RESIDENT_ID, _("居民身份证")
+    PASSPORT = identifiers.PASSPORT, _("护照")
+    HK_MACAO_PERMIT = identifiers.HK_MACAO_PERMIT, _("港澳居民来往内地通行证")
+    TAIWAN_PERMIT = identifiers.TAIWAN_PERMIT, _("台湾居民来往大陆通行证")
+    FOREIGN_PR = identifiers.FOREIGN_PR, _("外国人永久居留身份证")
+    RESIDENCE_PERMIT = identifiers.RESIDENCE_PERMIT, _("港澳台居民居住证")
+    OTHER = identifiers.OTHER_DOCUMENT, _("其他")
+
+
 class PersonQuerySet(ScopedQuerySet):
     region_field = "region"
 
 
 class Person(models.Model):
-    """侨务工作对象: one registered person. The resident ID is stored encrypted, found by a keyed
-    hash and shown masked; one ID is one record across the whole registry."""
+    """侨务工作对象: one registered person, by an identity document (a resident ID, or a passport, a permit …).
+    The document number is stored encrypted, found by a keyed hash of (type, number) and shown masked; one
+    document is one record across the whole registry. Further documents of the same person: PersonDocument."""
 
     name = models.CharField(_("姓名"), max_length=64)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"))
-    id_number_encrypted = models.TextField(_("身份证号码（密文）"), editable=False)
-    id_number_hash = models.CharField(_("身份证号码索引"), max_length=64, editable=False)
-    id_number_masked = models.CharField(_("身份证号码"), max_length=18, editable=False)
+    id_type = models.CharField(_("证件类型"), max_length=16, choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
+    id_number_encrypted = models.TextField(_("证件号码（密文）"), editable=False)
+    id_number_hash = models.CharField(_("证件号码索引"), max_length=64, editable=False)
+    id_number_masked = models.CharField(_("证件号码"), max_length=32, editable=False)
     category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
     # Indexed together with the category (Meta.indexes), which serves look-ups by region alone too.
     region = models.ForeignKey(Region, verbose_name=_("居住地"), on_delete=models.PROTECT, related_name="persons", db_index=False)
@@ -111,7 +126,7 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("侨务工作对象")
         verbose_name_plural = _("侨务工作对象")
-        permissions = [("reveal_id_number", _("可查看完整身份证号码和电话"))]
+        permissions = [("reveal_id_number", _("可查看完整证件号码和电话"))]
         # Few indexes on purpose: each one is written for every imported row (see docs/benchmarks.md).
         # The name is searched with "contains", which no b-tree serves; lists are ordered by region.
         indexes = [
@@ -127,6 +142,37 @@ class Person(models.Model):
     @property
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
+
+
+class PersonDocumentQuerySet(ScopedQuerySet):
+    region_field = "person__region"
+
+
+class PersonDocument(models.Model):
+    """Another identity document of a registered person (a returnee's old passport beside the new resident ID),
+    linked on the person's page. Stored as the person's own: encrypted, by keyed hash (unique across these and
+    every person's own document, which the services check), masked."""
+
+    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="documents")
+    id_type = models.CharField(_("证件类型"), max_length=16, choices=DocumentType.choices)
+    number_encrypted = models.TextField(_("证件号码（密文）"), editable=False)
+    number_hash = models.CharField(_("证件号码索引"), max_length=64, editable=False)
+    number_masked = models.CharField(_("证件号码"), max_length=32, editable=False)
+    linked_at = models.DateTimeField(_("关联时间"), auto_now_add=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("关联人"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = PersonDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("人员其他证件")
+        verbose_name_plural = _("人员其他证件")
+        ordering = ["linked_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["number_hash"], name="persondocument_number_hash_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_id_type_display()} {self.number_masked}"
 
 
 FLAG_FIELDS = ("is_needy", "is_left_behind_child", "is_empty_nest_elderly", "is_high_level_talent", "is_new_overseas")

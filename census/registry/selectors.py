@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from census.registry.models import (
     Campaign,
     Category,
+    DocumentType,
     Gender,
     Headcount,
     Person,
@@ -106,7 +107,9 @@ def history_change_lines(events: list[PersonEvent]) -> None:
 
 def _change_label(key: str) -> str:
     if key == "id_number":
-        return _("身份证号码")
+        return _("证件号码")
+    if key == "documents":
+        return _("其他证件")
     try:
         field = Person._meta.get_field(key.removesuffix("_id"))
     except FieldDoesNotExist:
@@ -127,6 +130,8 @@ def _change_value(key: str, value, names: dict[str, dict]) -> str:
         return str(dict(Category.choices).get(value, value))
     if kind == "gender":
         return str(dict(Gender.choices).get(value, value))
+    if kind == "id_type":
+        return str(dict(DocumentType.choices).get(value, value))
     return str(value)
 
 

@@ -14,7 +14,9 @@ from census.registry.headcounts import headcounts_rebuild, headcounts_refresh
 from census.registry.models import (
     FLAG_FIELDS,
     Campaign,
+    DocumentType,
     Person,
+    PersonDocument,
     PersonEvent,
     PersonEventKind,
 )
@@ -23,13 +25,16 @@ from census.registry.signals import census_changed
 from orgs.access.scoping import user_scope
 from orgs.common.audit import AuditEvent, audit_event
 from orgs.common.identifiers import (
+    PASSPORT,
     IdentifierError,
+    document_gives_birth,
+    document_key,
+    mask_document,
     mask_phone,
-    mask_resident_id,
     resident_id_birth_date,
     resident_id_gender,
+    validate_document,
     validate_phone,
-    validate_resident_id,
     validate_uscc,
 )
 from orgs.regions.models import Region, RegionLevel
@@ -45,16 +50,31 @@ def county_of(region: Region) -> Region:
     return region.get_ancestors().filter(level=RegionLevel.COUNTY).first() or region
 
 
+def document_hash(id_type: str, number: str) -> str:
+    """The keyed hash a (type, normalised number) is found by."""
+    return lookup_hash(document_key(id_type, number))
+
+
+def person_find_by_document(id_type: str, number: str) -> Person | None:
+    """The registered person holding this document (as their own or a linked one; any scope), or None. For
+    checks, not for display."""
+    digest = document_hash(id_type, number)
+    person = Person.objects.select_related("region").filter(id_number_hash=digest).first()
+    if person is None:
+        person = Person.objects.select_related("region").filter(documents__number_hash=digest).first()
+    return person
+
+
 def person_find_by_id_number(id_number: str) -> Person | None:
     """The registered person with this resident ID (any scope), or None. For checks, not for display."""
-    return Person.objects.select_related("region").filter(id_number_hash=lookup_hash(id_number)).first()
+    return person_find_by_document(DocumentType.RESIDENT_ID, id_number)
 
 
-def _check_unique(id_number: str, *, exclude_pk: int | None = None) -> None:
-    other = person_find_by_id_number(id_number)
+def _check_unique(id_type: str, number: str, *, exclude_pk: int | None = None) -> None:
+    other = person_find_by_document(id_type, number)
     if other is not None and other.pk != exclude_pk:
         raise ValidationError(
-            {"id_number": _("此身份证号码已在%(county)s登记，请联系该县办理迁移") % {"county": county_of(other.region).full_name}}
+            {"id_number": _("此证件号码已在%(county)s登记，请联系该县办理迁移") % {"county": county_of(other.region).full_name}}
         )
 
 
@@ -65,24 +85,45 @@ def _check_places(*, region: Region, unit: Unit | None, editor) -> None:
         raise ValidationError({"unit": _("单位“%(unit)s”不在您的管辖范围内") % {"unit": unit.name}})
 
 
-def _normalise(id_number: str, gender: str | None, birth_date: dt.date | None, phone: str) -> tuple[str, str, dt.date, str]:
+def _normalise(
+    id_type: str, id_number: str, gender: str | None, birth_date: dt.date | None, phone: str, country: str
+) -> tuple[str, str, dt.date, str]:
+    """The document's number validated by its type's rule, the sex and birth date (from the number where it
+    carries them, else as given: then required) and the phone. Raises ValidationError by field."""
     errors = {}
     try:
-        number = validate_resident_id(id_number)
+        number = validate_document(id_type, id_number)
     except IdentifierError as error:
         raise ValidationError({"id_number": str(error)}) from None
-    implied_gender, implied_birth = resident_id_gender(number), resident_id_birth_date(number)
-    if gender and gender != implied_gender:
-        errors["gender"] = _("与身份证号码中的性别不一致")
-    if birth_date and birth_date != implied_birth:
-        errors["birth_date"] = _("与身份证号码中的出生日期 %(date)s 不一致") % {"date": implied_birth.isoformat()}
+    if document_gives_birth(id_type, number):
+        implied_gender, implied_birth = resident_id_gender(number), resident_id_birth_date(number)
+        if gender and gender != implied_gender:
+            errors["gender"] = _("与证件号码中的性别不一致")
+        if birth_date and birth_date != implied_birth:
+            errors["birth_date"] = _("与证件号码中的出生日期 %(date)s 不一致") % {"date": implied_birth.isoformat()}
+        gender, birth_date = implied_gender, implied_birth
+    else:
+        if not gender:
+            errors["gender"] = _("此证件号码不含性别，请填写性别")
+        if not birth_date:
+            errors["birth_date"] = _("此证件号码不含出生日期，请填写出生日期")
+    if id_type == PASSPORT and not country.strip():
+        errors["country"] = _("持护照登记的须填写侨居国(地区)")
     try:
         phone = validate_phone(phone)
     except IdentifierError as error:
         errors["phone"] = str(error)
     if errors:
         raise ValidationError(errors)
-    return number, implied_gender, implied_birth, phone
+    assert gender is not None and birth_date is not None  # both given or both from the number: checked above
+    return number, gender, birth_date, phone
+
+
+def _document_fields(id_type: str, number: str) -> dict[str, str]:
+    return {
+        "id_type": id_type, "id_number_encrypted": encrypt_text(number), "id_number_hash": document_hash(id_type, number),
+        "id_number_masked": mask_document(number),
+    }
 
 
 def _changed(region_ids: set[int], unit_ids: set[int], campaign: Campaign | None = None) -> None:
@@ -104,6 +145,7 @@ def person_create(
     id_number: str,
     category: str,
     region: Region,
+    id_type: str = DocumentType.RESIDENT_ID,
     gender: str | None = None,
     birth_date: dt.date | None = None,
     unit: Unit | None = None,
@@ -113,22 +155,23 @@ def person_create(
     verified_campaign: Campaign | None = None,
     **flags: bool,
 ) -> Person:
-    """Registers a person in the editor's scope; refuses an ID already registered anywhere."""
-    number, gender, birth_date, phone = _normalise(id_number, gender, birth_date, phone)
+    """Registers a person in the editor's scope by an identity document (a resident ID unless `id_type` says
+    otherwise); refuses a document already registered anywhere."""
+    number, gender, birth_date, phone = _normalise(id_type, id_number, gender, birth_date, phone, country)
     _check_places(region=region, unit=unit, editor=editor)
-    _check_unique(number)
+    _check_unique(id_type, number)
     person = Person(
         name=name.strip(), gender=gender, birth_date=birth_date, category=category, region=region, unit=unit,
         country=country.strip(), phone=phone, notes=notes, verified_campaign=verified_campaign,
-        id_number_encrypted=encrypt_text(number), id_number_hash=lookup_hash(number), id_number_masked=mask_resident_id(number),
+        **_document_fields(id_type, number),
         **{k: bool(v) for k, v in flags.items() if k in FLAG_FIELDS},
     )
     person.full_clean(exclude=["id_number_encrypted", "id_number_hash", "id_number_masked"])
     try:
         with transaction.atomic():
             person.save()
-    except IntegrityError:  # a concurrent registration of the same ID won the race
-        _check_unique(number)
+    except IntegrityError:  # a concurrent registration of the same document won the race
+        _check_unique(id_type, number)
         raise
     PersonEvent.objects.create(person=person, kind=PersonEventKind.CREATED, actor=editor, to_region=region)
     _changed({region.pk}, {unit.pk} if unit else set())
@@ -136,21 +179,32 @@ def person_create(
 
 
 @transaction.atomic
-def person_update(*, person: Person, editor, id_number: str | None = None, **changes) -> Person:
-    """Changes a person's data (a change of residence region is recorded as a transfer)."""
+def person_update(*, person: Person, editor, id_number: str | None = None, id_type: str | None = None, **changes) -> Person:
+    """Changes a person's data (a change of residence region is recorded as a transfer). A new document
+    number (of `id_type`, else of the type held) replaces the one held."""
     locked = Person.objects.editable_by(editor).select_for_update(of=("self",)).filter(pk=person.pk).first()
     if locked is None:
         raise PermissionDenied
     before = {f: getattr(locked, f if f not in ("region", "unit") else f"{f}_id") for f in EDITABLE_FIELDS}
+    before_type = locked.id_type
     number = None
+    new_type = id_type or locked.id_type
+    country = changes.get("country", locked.country)
     if id_number:
-        number, gender, birth, phone = _normalise(id_number, changes.get("gender"), changes.get("birth_date"), changes.get("phone", locked.phone))
-        _check_unique(number, exclude_pk=locked.pk)
+        number, gender, birth, phone = _normalise(
+            new_type, id_number, changes.get("gender"), changes.get("birth_date"), changes.get("phone", locked.phone), country
+        )
+        _check_unique(new_type, number, exclude_pk=locked.pk)
         changes.update(gender=gender, birth_date=birth, phone=phone)
-    elif changes.get("gender") or changes.get("birth_date"):
-        # Gender and birth date are facts of the ID: checked against the stored one.
+    elif id_type and id_type != locked.id_type:
+        raise ValidationError({"id_number": _("更换证件类型时请同时填写新的证件号码")})
+    elif changes.get("gender") or changes.get("birth_date") or "country" in changes:
+        # Sex and birth date are facts of a number that carries them: checked against the stored one.
         stored = decrypt_text(locked.id_number_encrypted)
-        _, gender, birth, phone = _normalise(stored, changes.get("gender"), changes.get("birth_date"), changes.get("phone", locked.phone))
+        _number, gender, birth, phone = _normalise(
+            locked.id_type, stored, changes.get("gender") or locked.gender, changes.get("birth_date") or locked.birth_date,
+            changes.get("phone", locked.phone), country,
+        )
         changes.update(gender=gender, birth_date=birth, phone=phone)
     elif "phone" in changes:
         try:
@@ -164,15 +218,16 @@ def person_update(*, person: Person, editor, id_number: str | None = None, **cha
         if key in EDITABLE_FIELDS:
             setattr(locked, key, value)
     if number:
-        locked.id_number_encrypted = encrypt_text(number)
-        locked.id_number_hash = lookup_hash(number)
-        locked.id_number_masked = mask_resident_id(number)
+        for key, value in _document_fields(new_type, number).items():
+            setattr(locked, key, value)
     locked.full_clean(exclude=["id_number_encrypted", "id_number_hash", "id_number_masked"])
     locked.save()
     after = {f: getattr(locked, f if f not in ("region", "unit") else f"{f}_id") for f in EDITABLE_FIELDS}
     diff = history_changes(before, after, EDITABLE_FIELDS)
     if number:
         diff["id_number"] = ["******", locked.id_number_masked]
+        if before_type != locked.id_type:
+            diff["id_type"] = [before_type, locked.id_type]
     moved = before["region"] != after["region"]
     if diff:
         PersonEvent.objects.create(
@@ -212,16 +267,81 @@ def person_transfer(*, person: Person, editor, to_region: Region, note: str = ""
 
 
 def person_reveal(*, person: Person, viewer, request=None) -> dict[str, str]:
-    """The full ID number and phone, for a user with the permission; written to the audit trail."""
+    """The full document number (and its type) and phone, for a user with the permission; written to the audit
+    trail."""
     if not viewer.has_perm("census.reveal_id_number"):
-        raise PermissionDenied(_("您没有查看完整身份证号码的权限"))
+        raise PermissionDenied(_("您没有查看完整证件号码的权限"))
     if not Person.objects.visible_to(viewer).filter(pk=person.pk).exists():
         raise PermissionDenied
     audit_event(
         event=AuditEvent.REVEAL, model=person, actor=viewer, request=request,
-        description=_("查看完整身份证号码：%(person)s") % {"person": person},
+        description=_("查看完整证件号码：%(person)s") % {"person": person},
     )
-    return {"id_number": decrypt_text(person.id_number_encrypted), "phone": person.phone}
+    return {"id_type": person.id_type, "id_number": decrypt_text(person.id_number_encrypted), "phone": person.phone}
+
+
+@transaction.atomic
+def person_link_document(*, person: Person, editor, id_type: str, id_number: str) -> Person:
+    """Links another identity document to a person (a returnee's old passport beside the new resident ID).
+
+    A document nobody holds is added to the person. One that another registered person holds is that same
+    person registered twice (by two documents), provided name and birth date agree: the other record is merged
+    into this one (its documents become this person's, its history follows it, the headcounts count one
+    person). Both must be in the editor's scope; nothing is decrypted or encrypted again."""
+    locked = Person.objects.editable_by(editor).select_for_update(of=("self",)).filter(pk=person.pk).first()
+    if locked is None:
+        raise PermissionDenied
+    try:
+        number = validate_document(id_type, id_number)
+    except IdentifierError as error:
+        raise ValidationError({"id_number": str(error)}) from None
+    digest = document_hash(id_type, number)
+    if locked.id_number_hash == digest or locked.documents.filter(number_hash=digest).exists():
+        raise ValidationError({"id_number": _("此证件已是该人员的证件")})
+    holder = person_find_by_document(id_type, number)
+    label = f"{DocumentType(id_type).label} {mask_document(number)}"
+    if holder is None:
+        PersonDocument.objects.create(
+            person=locked, id_type=id_type, number_encrypted=encrypt_text(number), number_hash=digest,
+            number_masked=mask_document(number), linked_by=editor,
+        )
+        PersonEvent.objects.create(person=locked, kind=PersonEventKind.UPDATED, actor=editor, changes={"documents": ["", label]})
+        return locked
+    other = Person.objects.editable_by(editor).select_for_update(of=("self",)).filter(pk=holder.pk).first()
+    if other is None:
+        raise ValidationError(
+            {"id_number": _("此证件号码已在%(county)s登记，请联系该县办理迁移") % {"county": county_of(holder.region).full_name}}
+        )
+    if (other.name, other.birth_date) != (locked.name, locked.birth_date):
+        raise ValidationError(
+            {"id_number": _("此证件已登记为另一人（%(name)s，%(birth)s 出生），姓名或出生日期不同，不能关联")
+             % {"name": other.name, "birth": other.birth_date.isoformat()}}
+        )
+    documents = [(other.id_type, other.id_number_encrypted, other.id_number_hash, other.id_number_masked)]
+    documents += list(other.documents.values_list("id_type", "number_encrypted", "number_hash", "number_masked"))
+    moved_events = PersonEvent.objects.filter(person=other).update(person=locked)
+    region_ids, unit_ids = {other.region_id, locked.region_id}, {u for u in (other.unit_id, locked.unit_id) if u}
+    other.delete()  # its own documents go with it, and are linked again below
+    PersonDocument.objects.bulk_create(
+        PersonDocument(person=locked, id_type=t, number_encrypted=e, number_hash=h, number_masked=m, linked_by=editor)
+        for t, e, h, m in documents
+    )
+    PersonEvent.objects.create(
+        person=locked, kind=PersonEventKind.UPDATED, actor=editor, note=_("合并重复登记（%(n)d 条记录随之并入）") % {"n": moved_events},
+        changes={"documents": ["", "、".join(f"{DocumentType(t).label} {m}" for t, _e, _h, m in documents)]},
+    )
+    _changed(region_ids, unit_ids)
+    return locked
+
+
+@transaction.atomic
+def person_unlink_document(*, document: PersonDocument, editor) -> None:
+    """Removes a linked document from a person (linked by mistake); the person's own document stays."""
+    if not PersonDocument.objects.editable_by(editor).filter(pk=document.pk).exists():
+        raise PermissionDenied
+    label = f"{document.get_id_type_display()} {document.number_masked}"
+    PersonEvent.objects.create(person_id=document.person_id, kind=PersonEventKind.UPDATED, actor=editor, changes={"documents": [label, ""]})
+    document.delete()
 
 
 def _plain(value):

@@ -9,5 +9,7 @@ urlpatterns = [
     path("persons/<int:pk>/", views.person_detail, name="person-detail"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),
     path("persons/<int:pk>/transfer/", views.person_transfer_view, name="person-transfer"),
+    path("persons/<int:pk>/documents/", views.person_document_link, name="person-document-link"),
+    path("persons/<int:pk>/documents/<int:document_pk>/remove/", views.person_document_unlink, name="person-document-unlink"),
     path("persons/<int:pk>/reveal/", views.person_reveal_view, name="person-reveal"),
 ]

@@ -16,13 +16,15 @@ from django.views.decorators.http import (
 )
 
 from census.registry.filters import PersonFilter
-from census.registry.forms import PersonForm, TransferForm
-from census.registry.models import FLAG_FIELDS, Person
+from census.registry.forms import DocumentLinkForm, PersonForm, TransferForm
+from census.registry.models import FLAG_FIELDS, Person, PersonDocument
 from census.registry.selectors import history_change_lines, person_history
 from census.registry.services import (
     person_create,
+    person_link_document,
     person_reveal,
     person_transfer,
+    person_unlink_document,
     person_update,
 )
 from orgs.access.scoping import (
@@ -77,6 +79,8 @@ def person_detail(request, pk: int):
             "can_edit": can_edit,
             "can_reveal": request.user.has_perm("census.reveal_id_number"),
             "transfer_form": TransferForm(user=request.user) if can_edit else None,
+            "documents": person.documents.all(),
+            "document_form": DocumentLinkForm() if can_edit else None,
         },
     )
 
@@ -106,12 +110,13 @@ def person_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         id_number = data.pop("id_number") or None
+        id_type = data.pop("id_type")
         if not data.get("gender"):
             data.pop("gender")
         if not data.get("birth_date"):
             data.pop("birth_date")
         try:
-            person_update(person=person, editor=request.user, id_number=id_number, **data)
+            person_update(person=person, editor=request.user, id_number=id_number, id_type=id_type, **data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -139,7 +144,34 @@ def person_transfer_view(request, pk: int):
 
 @login_required
 @require_POST
+def person_document_link(request, pk: int):
+    """关联证件: another document of this person (a record holding it is merged into this one)."""
+    person = get_editable_or_404(Person.objects.all(), request.user, pk=pk)
+    form = DocumentLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            person_link_document(person=person, editor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, _("已关联证件"))
+    else:
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("census:person-detail", pk=person.pk)
+
+
+@login_required
+@require_POST
+def person_document_unlink(request, pk: int, document_pk: int):
+    document = get_editable_or_404(PersonDocument.objects.filter(person_id=pk), request.user, pk=document_pk)
+    person_unlink_document(document=document, editor=request.user)
+    messages.success(request, _("已取消关联证件"))
+    return redirect("census:person-detail", pk=pk)
+
+
+@login_required
+@require_POST
 def person_reveal_view(request, pk: int):
-    """The full ID and phone, as JSON, for users with the permission (audited by the service)."""
+    """The full document number and phone, as JSON, for users with the permission (audited by the service)."""
     person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
     return JsonResponse(person_reveal(person=person, viewer=request.user, request=request))

@@ -2,6 +2,10 @@
 
 - Resident ID numbers (居民身份证号码, GB 11643-1999): 18 characters, a plausible region and birth
   date, and the check character over weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2 (mod 11 → 1 0 X 9 8 7 6 5 4 3 2).
+- Identity documents (证件) of people without a resident ID, each by its own rule (`validate_document`):
+  港澳台居民居住证 (GB 11643 with the codes 810000 / 820000 / 830000), 外国人永久居留身份证 (2023: 18 characters
+  starting with 9, GB 11643 check; 2017: 3 letters and 12 digits), 港澳居民来往内地通行证 (H/M and 8 or 10
+  digits), 台湾居民来往大陆通行证 (8 digits), passports (5 to 20 letters and digits), other documents.
 - Unified social credit codes (统一社会信用代码, GB 32100-2015): 18 characters from the code alphabet
   (no I, O, Z, S, V), with the check character over weights 3^i mod 31.
 """
@@ -77,6 +81,124 @@ def validate_resident_id(raw: str, *, today: dt.date | None = None) -> str:
 def resident_id_gender(number: str) -> str:
     """'M' or 'F' from the 17th digit (odd: male)."""
     return "M" if int(number[16]) % 2 else "F"
+
+
+# Identity documents (证件类型): the values stored in Person.id_type (census.registry.models.DocumentType).
+RESIDENT_ID = "resident_id"  # 居民身份证
+PASSPORT = "passport"  # 护照
+HK_MACAO_PERMIT = "hk_macao_permit"  # 港澳居民来往内地通行证
+TAIWAN_PERMIT = "taiwan_permit"  # 台湾居民来往大陆通行证
+FOREIGN_PR = "foreign_pr"  # 外国人永久居留身份证
+RESIDENCE_PERMIT = "residence_permit"  # 港澳台居民居住证
+OTHER_DOCUMENT = "other"  # 其他
+DOCUMENT_TYPES = (RESIDENT_ID, PASSPORT, HK_MACAO_PERMIT, TAIWAN_PERMIT, FOREIGN_PR, RESIDENCE_PERMIT, OTHER_DOCUMENT)
+# Documents whose number carries the birth date and sex (GB 11643 layout): those are taken from it.
+NUMBER_GIVES_BIRTH = frozenset({RESIDENT_ID, RESIDENCE_PERMIT})
+RESIDENCE_PERMIT_PREFIXES = ("810000", "820000", "830000")
+
+_HK_MACAO = re.compile(r"[HM][0-9]{8}(?:[0-9]{2})?")
+_TAIWAN = re.compile(r"[0-9]{8}")
+_FOREIGN_PR_2017 = re.compile(r"[A-Z]{3}[0-9]{12}")
+_PASSPORT = re.compile(r"[A-Z0-9]{5,20}")
+_OTHER = re.compile(r"[A-Z0-9\-]{2,30}")
+
+
+def _gb11643(number: str, label: str, today: dt.date | None) -> str:
+    """The GB 11643 layout shared by resident IDs, residence permits and the 2023 permanent residence ID:
+    17 digits, a birth date at 7-14, the check character last."""
+    if len(number) != 18:
+        raise IdentifierError(_("%(label)s号码应为 18 位，实为 %(n)s 位") % {"label": label, "n": len(number)})
+    if not ID_SHAPE.fullmatch(number):
+        raise IdentifierError(_("%(label)s号码前 17 位应为数字，末位为数字或 X") % {"label": label})
+    try:
+        birth = resident_id_birth_date(number)
+    except ValueError:
+        raise IdentifierError(_("%(label)s号码中的出生日期 %(digits)s 不是有效日期") % {"label": label, "digits": number[6:14]}) from None
+    if not (EARLIEST_BIRTH <= birth <= (today or dt.date.today())):
+        raise IdentifierError(_("%(label)s号码中的出生日期 %(date)s 不合理") % {"label": label, "date": birth.isoformat()})
+    expected = resident_id_check_char(number[:17])
+    if number[17] != expected:
+        raise IdentifierError(_("%(label)s号码校验位应为 %(expected)s，实为 %(given)s") % {"label": label, "expected": expected, "given": number[17]})
+    return number
+
+
+def normalize_document(raw: str) -> str:
+    """Half-width, no white space, upper case (dashes kept: 其他 documents may have them)."""
+    return re.sub(r"\s", "", to_half_width(str(raw))).upper()
+
+
+def validate_document(id_type: str, raw: str, *, today: dt.date | None = None) -> str:
+    """The normalised number of an identity document of `id_type`, or IdentifierError saying what is wrong."""
+    if id_type == RESIDENT_ID:
+        number = validate_resident_id(raw, today=today)
+        if number.startswith(RESIDENCE_PERMIT_PREFIXES):
+            raise IdentifierError(_("以 %(prefix)s 开头的是港澳台居民居住证号码，请将证件类型填为“港澳台居民居住证”") % {"prefix": number[:6]})
+        return number
+    number = normalize_document(raw)
+    if not number:
+        raise IdentifierError(_("证件号码为空"))
+    if id_type == RESIDENCE_PERMIT:
+        if not number.startswith(RESIDENCE_PERMIT_PREFIXES):
+            raise IdentifierError(_("港澳台居民居住证号码应以 810000（香港）、820000（澳门）或 830000（台湾）开头"))
+        return _gb11643(number, _("港澳台居民居住证"), today)
+    if id_type == FOREIGN_PR:
+        if _FOREIGN_PR_2017.fullmatch(number):
+            return number
+        if len(number) == 18 and number.startswith("9"):
+            return _gb11643(number, _("外国人永久居留身份证"), today)
+        raise IdentifierError(_("外国人永久居留身份证号码应为以 9 开头的 18 位（2023 年版），或 3 个字母加 12 位数字（2017 年版）"))
+    if id_type == HK_MACAO_PERMIT:
+        if not _HK_MACAO.fullmatch(number):
+            raise IdentifierError(_("港澳居民来往内地通行证号码应为 H 或 M 加 8 位或 10 位数字"))
+        return number
+    if id_type == TAIWAN_PERMIT:
+        if not _TAIWAN.fullmatch(number):
+            raise IdentifierError(_("台湾居民来往大陆通行证号码应为 8 位数字"))
+        return number
+    if id_type == PASSPORT:
+        if not _PASSPORT.fullmatch(number):
+            raise IdentifierError(_("护照号码应为 5 至 20 位字母或数字"))
+        return number
+    if id_type == OTHER_DOCUMENT:
+        if not _OTHER.fullmatch(number):
+            raise IdentifierError(_("证件号码应为 2 至 30 位字母、数字或连字符"))
+        return number
+    raise IdentifierError(_("未知的证件类型“%(type)s”") % {"type": id_type})
+
+
+def documents_matching(raw: str) -> list[tuple[str, str]]:
+    """Every (type, normalised number) that `raw` is a valid number of: to find a person by a number typed
+    without its type (a search box)."""
+    found = []
+    for id_type in DOCUMENT_TYPES:
+        try:
+            found.append((id_type, validate_document(id_type, raw)))
+        except IdentifierError:
+            continue
+    return found
+
+
+def document_gives_birth(id_type: str, number: str) -> bool:
+    """Whether the number carries the birth date and sex in the GB 11643 layout (digits 7-14, the 17th odd for a
+    man): then they are taken from it and checked against what is given. The 2023 permanent residence ID follows
+    that standard; the 2017 one (3 letters, 12 digits) and the other documents do not."""
+    return id_type in NUMBER_GIVES_BIRTH or (id_type == FOREIGN_PR and len(number) == 18)
+
+
+def document_key(id_type: str, number: str) -> str:
+    """What the keyed lookup hash is computed over: (type, number). A resident ID alone, as before documents had
+    types, so that every hash stored then stays valid; other types are prefixed and never collide with it."""
+    return number if id_type == RESIDENT_ID else f"{id_type}:{number}"
+
+
+def mask_document(number: str) -> str:
+    """A document number as shown: 18-character numbers keep their first 6 and last 4 characters (as resident
+    IDs always did), shorter ones 2 and 2 (E1*****78), the shortest 1 and 1."""
+    if len(number) >= 15:
+        return mask_middle(number, 6, 4)
+    if len(number) >= 8:
+        return mask_middle(number, 2, 2)
+    return mask_middle(number, 1, 1)
 
 
 def mask_middle(value: str, head: int = 6, tail: int = 4) -> str:

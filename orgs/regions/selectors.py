@@ -106,3 +106,22 @@ def visible_ancestors(region: Region, user) -> list[Region]:
 def staff_of(region: Region, roles=(Role.STAFF,)):
     """Users holding one of `roles` exactly at `region`."""
     return Membership.objects.filter(region=region, role__in=roles).select_related("user")
+
+
+def counties_of(region_ids) -> dict[int, Region]:
+    """The county each region lies in (itself for a county; for a region above counties, itself), by region id.
+    Two queries whatever the number of regions: the regions' tree positions, then the counties of their trees."""
+    places = list(Region.objects.filter(pk__in=set(region_ids)).only("id", "tree_id", "lft", "rght", "level", "full_name", "code"))
+    if not places:
+        return {}
+    counties = list(
+        Region.objects.filter(level=RegionLevel.COUNTY, tree_id__in={p.tree_id for p in places})
+        .only("id", "tree_id", "lft", "rght", "level", "full_name", "code")
+    )
+    found: dict[int, Region] = {}
+    for place in places:
+        if place.level in (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY):
+            found[place.pk] = place
+            continue
+        found[place.pk] = next((c for c in counties if c.tree_id == place.tree_id and c.lft <= place.lft and place.rght <= c.rght), place)
+    return found

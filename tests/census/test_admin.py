@@ -106,7 +106,7 @@ def test_person_export_is_masked_escaped_scoped_and_audited(client_for, census_s
     by_name = {row[0]: dict(zip(HEADERS, row)) for row in rows[1:]}
     assert set(by_name) == {"'=1+2", "通海王五"}  # the formula escaped; 华宁 absent
     row = by_name["'=1+2"]
-    assert row["身份证号码"] == formula.id_number_masked and "*" in row["身份证号码"]
+    assert row["证件号码"] == formula.id_number_masked and "*" in row["证件号码"] and row["证件类型"] == "居民身份证"
     assert row["联系电话"] == "139****5678"
     assert row["备注"] == "'@SUM(A1)"
     assert row["居住地区划代码"] == "530423" and row["类别"] == "侨眷" and row["困难群众"] == "否"
@@ -164,10 +164,10 @@ def test_person_import_validates_like_the_pipeline_and_writes_through_the_servic
     result = PersonResource(user=tonghai_official).import_data(dataset, dry_run=True, user=tonghai_official)
     errors = {row.number: row.error_dict for row in result.invalid_rows}
     assert set(errors) == {2, 3, 4, 6, 7}
-    assert "校验位" in errors[2]["身份证号码"][0]
-    assert errors[3] == {"身份证号码": ["此身份证号码已在云南省玉溪市华宁县登记，请联系该县办理迁移"]}
+    assert "校验位" in errors[2]["证件号码"][0]
+    assert errors[3] == {"证件号码": ["此证件号码已在云南省玉溪市华宁县登记，请联系该县办理迁移"]}
     assert errors[4] == {"居住地区划代码": ["区划不在您的管辖范围内"]}
-    assert errors[6] == {"身份证号码": ["与第 6 行身份证号码重复"]}
+    assert errors[6] == {"证件号码": ["与第 6 行证件号码重复"]}
     assert "未知类别" in errors[7]["类别"][0]
     assert not Person.objects.filter(name__in=["好人", "重复甲"]).exists()  # a dry run writes nothing
 
@@ -210,7 +210,7 @@ def test_admin_import_page_shows_row_errors_by_column(client_for, census_staff, 
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "此身份证号码已在云南省玉溪市华宁县登记" in body and "身份证号码" in body
+    assert "此证件号码已在云南省玉溪市华宁县登记" in body and "证件号码" in body
     assert "华宁人" not in body
     assert not Person.objects.filter(name="他县").exists()
 
@@ -243,7 +243,7 @@ def test_admin_form_registers_through_the_service_and_names_the_other_county(cli
     form = {"name": "表单人", "category": "relative", "region": tonghai.pk, "country": "", "phone": "", "notes": ""}
     refused = client.post("/admin/census/person/add/", {**form, "id_number": decrypt_text(theirs.id_number_encrypted)})
     assert refused.status_code == 200
-    assert "此身份证号码已在云南省玉溪市华宁县登记" in refused.content.decode()
+    assert "此证件号码已在云南省玉溪市华宁县登记" in refused.content.decode()
     assert not Person.objects.filter(name="表单人").exists()
 
     number = valid_id(231)

@@ -171,7 +171,7 @@ def test_an_id_registered_in_huaning_is_refused_naming_only_the_county(tonghai_a
         "/api/persons/", {"name": "重复者", "id_number": number, "category": "relative", "region": "530423"}, format="json"
     )
     assert response.status_code == 400
-    assert response.json() == {"id_number": ["此身份证号码已在云南省玉溪市华宁县登记，请联系该县办理迁移"]}
+    assert response.json() == {"id_number": ["此证件号码已在云南省玉溪市华宁县登记，请联系该县办理迁移"]}
     body = response.content.decode()
     for secret in (huaning_person.name, huaning_person.id_number_masked, huaning_person.phone, huaning_person.region.code):
         assert secret not in body
@@ -264,7 +264,7 @@ def test_reveal_requires_the_permission_and_is_audited(tonghai_api, tonghai_offi
     tonghai_api.force_authenticate(tonghai_official)
     shown = tonghai_api.post(f"/api/persons/{tonghai_person.pk}/reveal/")
     assert shown.status_code == 200
-    assert shown.json() == {"id_number": full_ids(tonghai_person)[0], "phone": PHONE}
+    assert shown.json() == {"id_type": "resident_id", "id_number": full_ids(tonghai_person)[0], "phone": PHONE}
     entry = reveal_entries().get()
     assert entry.actor == tonghai_official and entry.object_pk == str(tonghai_person.pk)
 

@@ -82,7 +82,7 @@ def test_invalid_rows_write_nothing_and_exit_1(tonghai_official, campaign, mixed
     assert SUMMARY.match(lines[0])
     assert lines[0] == "rows=4 new=2 updated=0 unchanged=0 invalid=2"
     masked = bad[:6] + "********" + bad[-4:]  # the ID masked, as everywhere; the reason names both check characters
-    assert lines[1].startswith(f"第 3 行【身份证号码】“{masked}”：身份证号码校验位应为 ")
+    assert lines[1].startswith(f"第 3 行【证件号码】“{masked}”：身份证号码校验位应为 ")
     assert lines[2] == "第 5 行【居住地区划代码】“530424”：区划不在您的管辖范围内"
     assert status == 1
     assert counts() == before
@@ -137,7 +137,7 @@ def test_many_errors_are_cut_short(tonghai_official, campaign, tmp_path):
 
     lines = out.splitlines()
     assert lines[0] == "rows=30 new=0 updated=0 unchanged=0 invalid=30"
-    assert lines[1:6] == [f"第 {n} 行【身份证号码】“123”：身份证号码应为 18 位，实为 3 位" for n in range(2, 7)]
+    assert lines[1:6] == [f"第 {n} 行【证件号码】“123”：身份证号码应为 18 位，实为 3 位" for n in range(2, 7)]
     assert lines[6].startswith("……共 30 行无效")
     assert status == 1
 
@@ -149,7 +149,7 @@ def test_many_errors_are_cut_short(tonghai_official, campaign, tmp_path):
         ("photo.xlsx", files.PNG_BYTES, "“photo.xlsx”不是有效的 Excel 文件（内容不是 xlsx 或 xls 格式）"),
         ("old.doc", files.OLE_HEADER, "不支持的文件类型 .doc：请上传 .xlsx、.xls 或 .csv"),
         ("empty.csv", b"", "文件是空的"),
-        ("header.csv", "姓名,类别\n张三,侨眷\n".encode("gbk"), "缺少必需的列：身份证号码、居住地区划代码"),
+        ("header.csv", "姓名,类别\n张三,侨眷\n".encode("gbk"), "缺少必需的列：证件号码、居住地区划代码"),
     ],
 )
 def test_a_refused_file_is_a_command_error(tonghai_official, campaign, tmp_path, name, data, message):

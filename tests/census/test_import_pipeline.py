@@ -107,7 +107,7 @@ def errors_of(record_or_outcome) -> set[tuple]:
     found = set()
     for e in record_or_outcome.errors:
         error = (e["row"], e["column"], e["value"], e["reason"]) if isinstance(e, dict) else (e.row, e.column, e.value, e.reason)
-        if error[1] == "身份证号码" and "数字格式" in error[3]:
+        if error[1] == "证件号码" and "数字格式" in error[3]:
             assert len(error[2]) == 18 and error[2][6:14] == "********", error  # masked, as every ID
             error = (*error[:2], NUMBER_CELL, error[3])
         found.add(error)
@@ -169,20 +169,19 @@ def bad_file(tmp_path, huaning_id):
     ]
     path = files.write_xlsx(tmp_path / "侨情登记-错误.xlsx", header, rows)
     expected = {
-        (4, "身份证号码", wrong_check[:6] + "********" + wrong_check[-4:], f"身份证号码校验位应为 {good[2][17]}，实为 {wrong_check[17]}"),
+        (4, "证件号码", wrong_check[:6] + "********" + wrong_check[-4:], f"身份证号码校验位应为 {good[2][17]}，实为 {wrong_check[17]}"),
         (5, "居住地区划代码", "530423999", MISSING_REGION),
         (6, "居住地区划代码", "530424", OUTSIDE),
-        (7, "身份证号码", good[0][:6] + "********" + good[0][-4:], "与第 2 行身份证号码重复"),
-        (9, "身份证号码", huaning_id[:6] + "********" + huaning_id[-4:], HUANING_MESSAGE),
+        (7, "证件号码", good[0][:6] + "********" + good[0][-4:], "与第 2 行证件号码重复"),
+        (9, "证件号码", huaning_id[:6] + "********" + huaning_id[-4:], HUANING_MESSAGE),
         (10, "出生日期", "2001/2/30", "日期不存在"),
         (11, "出生日期", "去年", "无法识别的出生日期（可用 2001-01-05、2001/1/5、2001年1月5日，或只写年月：2001.01、2001年1月）"),
-        (12, "身份证号码", NUMBER_CELL, "该单元格是数字格式，Excel 已将 18 位号码的末几位变为 0：请将此列设为文本后重新填写"),
+        (12, "证件号码", NUMBER_CELL, "该单元格是数字格式，Excel 已将 18 位号码的末几位变为 0：请将此列设为文本后重新填写"),
         (13, "类别", "侨胞家属", "未知类别（可填：归侨、侨眷、华侨、外籍华人、留学人员、留学人员眷属）"),
-        (14, "工作单位", "不存在的单位", "单位不存在或不在您的管辖范围内，请先在单位名录中登记"),
         (15, "姓名", "", "必填项为空"),
-        (16, "性别", "女", "与身份证号码中的性别（男）不一致"),
-        (16, "出生日期", "1990-01-01", "与身份证号码中的出生日期 1980-05-06 不一致"),
-        (17, "身份证号码", "110105********002X", "身份证号码中的出生日期 19990230 不是有效日期"),
+        (16, "性别", "女", "与证件号码中的性别（男）不一致"),
+        (16, "出生日期", "1990-01-01", "与证件号码中的出生日期 1980-05-06 不一致"),
+        (17, "证件号码", "110105********002X", "身份证号码中的出生日期 19990230 不是有效日期"),
         (17, "联系电话", "打电话", "联系电话“打电话”格式不正确"),
         (20, "类别", "", "必填项为空"),
     }
@@ -198,7 +197,9 @@ def test_every_class_of_bad_input_gets_an_exact_error(tonghai_official, campaign
 
     assert record.status == ImportStatus.PREVIEWED
     assert errors_of(record) == expected
-    assert (record.rows, record.new, record.updated, record.unchanged, record.invalid) == (16, 2, 0, 0, 14)
+    # a unit the directory lacks is no error in the preview: a unit to create, if the user confirms
+    assert (record.rows, record.new, record.updated, record.unchanged, record.invalid) == (16, 3, 0, 0, 13)
+    assert [(u["name"], u["region_code"], u["rows"], u["first_row"]) for u in record.reading["new_units"]] == [("不存在的单位", "530423101", 1, 14)]
     assert record.message == "已忽略无法识别的列：籍贯"
     assert snapshot() == before  # a preview writes nothing
 
@@ -217,7 +218,9 @@ def test_all_or_nothing_commit_refuses_a_file_with_invalid_rows(tonghai_official
 
     assert record.status == ImportStatus.REJECTED
     assert record.message == "文件有 14 行无效，未写入任何数据"
-    assert errors_of(record) == expected
+    # not confirmed: the row naming a unit the directory lacks is refused, as it always was
+    unit_missing = "单位不存在或不在您的管辖范围内，请先在单位名录中登记，或在确认导入时选择新建"
+    assert errors_of(record) == expected | {(14, "工作单位", "不存在的单位", unit_missing)}
     assert snapshot() == before
 
 
@@ -230,13 +233,13 @@ def test_error_report_has_the_original_rows_an_error_column_and_no_formulas(tong
     sheet = book.active
     values = [[c.value for c in r] for r in sheet.iter_rows()]
     assert values[0] == ["原行号", *SHORT_HEADERS, "籍贯", "错误原因"]
-    assert [r[0] for r in values[1:]] == [4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 20]
+    assert [r[0] for r in values[1:]] == [4, 5, 6, 7, 9, 10, 11, 12, 13, 15, 16, 17, 20]
     by_row = {r[0]: r for r in values[1:]}
     # original cells as uploaded, including the row refused only after matching (registered in 华宁县)
     assert by_row[9][1] == "华宁某人" and by_row[9][4] not in (None, "")
     assert by_row[5][6] == "530423999"
-    assert by_row[16][-1] == "【性别】与身份证号码中的性别（男）不一致；【出生日期】与身份证号码中的出生日期 1980-05-06 不一致"
-    assert by_row[9][-1] == f"【身份证号码】{HUANING_MESSAGE}"
+    assert by_row[16][-1] == "【性别】与证件号码中的性别（男）不一致；【出生日期】与证件号码中的出生日期 1980-05-06 不一致"
+    assert by_row[9][-1] == f"【证件号码】{HUANING_MESSAGE}"
     # formula injection: text that starts like a formula is escaped, and no cell is a formula
     assert by_row[6][1] == "'@SUM(1+1)"
     assert by_row[6][9] == "'" + FORMULA_NOTE
@@ -364,13 +367,14 @@ def test_a_commit_is_one_transaction(tonghai_official, campaign, registered, tmp
 @pytest.mark.parametrize(
     "header, message",
     [
-        (["姓名", "类别", "居住地区划代码", "手机"], "缺少必需的列：身份证号码"),
-        (["名字", "证件号", "类别", "区划代码"], "缺少必需的列：身份证号码；无法识别的列：证件号"),
+        (["姓名", "类别", "居住地区划代码", "手机"], "缺少必需的列：证件号码"),
+        (["名字", "证件", "类别", "区划代码"], "缺少必需的列：证件号码；无法识别的列：证件"),
         # the schema's own keys are accepted as headers (name, category, region); "ID" is not one
-        (["Name", "ID", "Category", "Region"], "缺少必需的列：身份证号码；无法识别的列：ID"),
-        (["Nom", "Numéro", "Catégorie"], "缺少必需的列：姓名、身份证号码、类别、居住地区划代码；无法识别的列：Nom、Numéro、Catégorie"),
+        (["Name", "ID", "Category", "Region"], "缺少必需的列：证件号码；无法识别的列：ID"),
+        (["Nom", "Numéro", "Catégorie"], "缺少必需的列：姓名、证件号码、类别、居住地区划代码；无法识别的列：Nom、Numéro、Catégorie"),
         (["姓名", "名字", "身份证号码", "类别", "居住地"], "列重复：名字"),
-        ([], "缺少必需的列：姓名、身份证号码、类别、居住地区划代码"),
+        # a blank header row: the likeliest header is the fullest row, here the person's (columns.likeliest_header)
+        ([], "缺少必需的列：姓名、证件号码、类别、居住地区划代码；无法识别的列：张三、x、y、z"),
     ],
 )
 def test_wrong_headers_are_named(tonghai_official, campaign, tmp_path, header, message):
@@ -783,7 +787,7 @@ def test_control_characters_do_not_break_the_error_report(tonghai_official, camp
     assert record.status == ImportStatus.PREVIEWED, record.message
     assert record.invalid == 1
     [error] = record.errors
-    assert (error["row"], error["column"], error["value"]) == (3, "身份证号码", "123")
+    assert (error["row"], error["column"], error["value"]) == (3, "证件号码", "123")
     report = load_workbook(record.error_report.path).active
     assert report.cell(row=2, column=2).value == "'=李四"  # control characters dropped, then escaped
     assert report.cell(row=2, column=10).value == "bell"
@@ -815,14 +819,15 @@ def test_template_has_chinese_headers_and_drop_downs():
     book = load_workbook(BytesIO(census_template_workbook(max_rows=50)))
     sheet = book["侨情登记"]
     headers = [c.value for c in sheet[1]]
-    assert headers[:6] == ["姓名", "性别", "出生日期", "身份证号码", "类别", "居住地区划代码"]
+    assert headers[:7] == ["姓名", "性别", "出生日期", "证件类型", "证件号码", "类别", "居住地区划代码"]
     lists = {str(dv.sqref)[0]: dv.formula1 for dv in sheet.data_validations.dataValidation}
-    assert lists["E"] == '"归侨,侨眷,华侨,外籍华人,留学人员,留学人员眷属"'
+    assert lists["F"] == '"归侨,侨眷,华侨,外籍华人,留学人员,留学人员眷属"'
+    assert lists["D"] == '"居民身份证,护照,港澳居民来往内地通行证,台湾居民来往大陆通行证,外国人永久居留身份证,港澳台居民居住证,其他"'
     assert lists["B"] == '"男,女"'
     # ID, region and phone columns are text (Excel keeps all 18 digits) on every row the drop-downs cover,
     # and as the columns' style for rows typed below them
-    assert str(next(dv.sqref for dv in sheet.data_validations.dataValidation if dv.formula1.startswith('"归侨'))) == "E2:E51"
-    for column in ("D", "F", "I"):
+    assert str(next(dv.sqref for dv in sheet.data_validations.dataValidation if dv.formula1.startswith('"归侨'))) == "F2:F51"
+    for column in ("E", "G", "J"):
         assert sheet[f"{column}2"].number_format == sheet[f"{column}51"].number_format == "@"
         assert sheet.column_dimensions[column].number_format == "@"
     assert sheet["A51"].number_format == "General"
@@ -836,7 +841,7 @@ def test_the_filled_template_imports(tonghai_official, campaign, tmp_path):
     book = load_workbook(BytesIO(census_template_workbook(max_rows=10)))
     sheet = book["侨情登记"]
     number = files.ids("530423", 1, seed=61)[0]
-    for column, value in {"A": "张三", "D": number, "E": "华侨", "F": "530423102", "H": "泰国"}.items():
+    for column, value in {"A": "张三", "E": number, "F": "华侨", "G": "530423102", "I": "泰国"}.items():
         sheet[f"{column}2"] = value
     path = tmp_path / "template.xlsx"
     book.save(path)

@@ -169,7 +169,7 @@ def test_no_header_in_the_first_rows_fails_the_preview_naming_what_is_missing(to
     path = files.write_csv(tmp_path / "无表头.csv", ["姓名", "民族"], [["张三", "汉"]])
     record = preview(tonghai_official, path, campaign)
     assert record.status == ImportStatus.FAILED
-    assert record.message == "缺少必需的列：身份证号码、类别、居住地区划代码；无法识别的列：民族"
+    assert record.message == "缺少必需的列：证件号码、类别、居住地区划代码；无法识别的列：民族"
 
 
 # ---------------------------------------------------------------- several sheets, .xls
@@ -322,8 +322,8 @@ def test_a_birth_month_is_checked_against_the_id_and_the_id_gives_the_day(tongha
     record = census_import_run(record=upload(tonghai_official, path, campaign), commit=True)
     assert record.status == ImportStatus.REJECTED
     assert {(e["row"], e["column"], e["value"], e["reason"]) for e in record.errors} == {
-        (3, "出生日期", "1971.09", "与身份证号码中的出生年月 1971-08 不一致"),
-        (4, "性别", "女", "与身份证号码中的性别（男）不一致"),
+        (3, "出生日期", "1971.09", "与证件号码中的出生年月 1971-08 不一致"),
+        (4, "性别", "女", "与证件号码中的性别（男）不一致"),
     }
 
     record = census_import_run(record=upload(tonghai_official, path, campaign), commit=True, valid_only=True)

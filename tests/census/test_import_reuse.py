@@ -131,7 +131,7 @@ def test_a_person_registered_elsewhere_after_the_preview_is_refused(tonghai_offi
     # the optimistic insert of the "new" rows meets the unique ID: rolled back, the file checked again
     assert validated == [1]
     assert record.status == ImportStatus.REJECTED and record.invalid == 1
-    assert [(e["row"], e["column"], e["reason"]) for e in record.errors] == [(3, "身份证号码", HUANING_MESSAGE)]
+    assert [(e["row"], e["column"], e["reason"]) for e in record.errors] == [(3, "证件号码", HUANING_MESSAGE)]
     assert (Person.objects.count(), PersonEvent.objects.count()) == before  # all-or-nothing still
 
 
@@ -241,6 +241,7 @@ def test_valid_only_commit_from_the_preview_keeps_the_errors(tonghai_official, c
 TRICKY = {
     "姓名": ["张三", " 李四 ", "王　五", "A" * 64, "B" * 65, "", None, "赵\t六", "钱  七", "孙\x07八", "ＡＢ", "x\uffffy", "周 吴"],
     "性别": ["", "男", "女", "M", "f", "Male", "男 ", "未知", None, "ｍ"],
+    "证件类型": ["", "", "", "居民身份证", "身份证", "护照", "台胞证", "港澳通行证", "外国人永久居留身份证", "港澳台居民居住证", "其他", "驾驶证", None, " 护 照 "],
     "出生日期": ["", None, "1980-05-06", "1980/5/6", "1980年5月6日", "19800506", "2001/2/30", "去年", 29347, 29347.0,
                  dt.datetime(1980, 5, 6), dt.date(1980, 5, 6), "1980-05-06 00:00:00", True, " 1980-05-06"],
     "类别": ["侨眷", "归侨", "华侨", " 侨眷", "侨胞家属", "", "relative", "留学 人员", None],
@@ -264,6 +265,7 @@ def _ids_pool(seed: int) -> list[object]:
         *good, born, born.lower(), born[:17] + ("0" if born[17] != "0" else "1"), " " + good[0], good[1][:6] + " " + good[1][6:],
         "11010519990230002X", "990105198001010011", "53042318790101001X", "530423" + "2999" + "0101" + "0011", float(good[2][:17]),
         int(good[3][:15]), "５３０４２３" + good[4][6:], "", None, good[5][:17], good[6] + "1", born.replace("1", "١", 1),
+        "E12345678", "h12345678", "12345678", "USA123456789012", "830000198001010018", "A-1",
     ]
 
 
@@ -282,13 +284,14 @@ def test_the_column_wise_check_agrees_with_validate_row(tonghai_official, places
     today = dt.date(2026, 3, 1)
     rows: list[list[object]] = []
     region_title = "居住地区划代码" if "居住地区划代码" in header else "居住地"
+    id_title = "证件号码" if "证件号码" in header else "身份证号码"
     synonyms = {"居住地": "居住地区划代码", "出生年月日": "出生日期"}
     for n in range(1500):
         if n % 3 == 0:  # a plain row: valid unless its ID is one of the bad ones
-            given = {"姓名": f"人{n}", "身份证号码": ids_pool[n % len(ids_pool)], "类别": "侨眷", region_title: "530423101"}
+            given = {"姓名": f"人{n}", id_title: ids_pool[n % len(ids_pool)], "类别": "侨眷", region_title: "530423101"}
             cells = [given.get(title, "") for title in header]
         else:  # every cell drawn from the tricky values of its column
-            cells = [rng.choice(ids_pool) if title == "身份证号码" else rng.choice(TRICKY[synonyms.get(title, title)]) for title in header]
+            cells = [rng.choice(ids_pool) if title == id_title else rng.choice(TRICKY[synonyms.get(title, title)]) for title in header]
         if n % 7 == 0:
             cells = cells[: rng.randrange(len(cells) + 1)]  # short rows: missing trailing cells
         rows.append(cells)
@@ -304,7 +307,7 @@ def test_the_column_wise_check_agrees_with_validate_row(tonghai_official, places
         accepted += 1
         assert errors == [], (cells, errors)
         assert plain == (id_number, values), cells
-    assert accepted >= 300  # most plain rows (a good ID, full length) do take the fast path
+    assert accepted >= 250  # most plain rows (a good ID, full length) do take the fast path
 
 
 def test_a_plain_column_is_not_copied_and_an_unclean_one_is_cleaned():

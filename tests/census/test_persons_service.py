@@ -24,7 +24,7 @@ from orgs.regions.models import Region
 from orgs.units.models import Unit
 from tests.census import import_files as files
 
-HUANING = "此身份证号码已在云南省玉溪市华宁县登记，请联系该县办理迁移"
+HUANING = "此证件号码已在云南省玉溪市华宁县登记，请联系该县办理迁移"
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def test_the_same_id_in_another_county_is_refused_naming_only_the_county(
 def test_the_same_id_twice_in_one_county_is_refused(tonghai_person, tonghai_official, places, number):
     with pytest.raises(ValidationError) as caught:
         person_create(editor=tonghai_official, name="重复", id_number=number, category="relative", region=places["nagu"])
-    assert caught.value.message_dict == {"id_number": ["此身份证号码已在云南省玉溪市通海县登记，请联系该县办理迁移"]}
+    assert caught.value.message_dict == {"id_number": ["此证件号码已在云南省玉溪市通海县登记，请联系该县办理迁移"]}
 
 
 @pytest.mark.django_db
@@ -281,7 +281,7 @@ def test_reveal_needs_the_permission_and_is_audited(tonghai_person, tonghai_offi
     grant_reveal(tonghai_official)
     revealed = person_reveal(person=tonghai_person, viewer=tonghai_official)
 
-    assert revealed == {"id_number": number, "phone": "13900000000"}
+    assert revealed == {"id_type": "resident_id", "id_number": number, "phone": "13900000000"}
     [entry] = LogEntry.objects.filter(additional_data__event="reveal")
     assert entry.actor == tonghai_official
     assert entry.object_pk == str(tonghai_person.pk)

@@ -14,7 +14,7 @@ from census.importing.pipeline import run_census_import
 from census.importing.synthetic import resident_id, write_census_sheet
 from census.registry.crypto import decrypt_text
 from census.registry.models import Campaign, Headcount, Person
-from orgs.common.identifiers import validate_resident_id
+from orgs.common.identifiers import document_gives_birth, mask_document, validate_document, validate_resident_id
 from orgs.regions.models import Region, RegionLevel
 from orgs.units.models import Unit
 from tests.census.factories import import_record
@@ -34,7 +34,7 @@ def generate_and_capture(*args: str) -> tuple[str, list[tuple], list[str]]:
             call_command("generate_census", *args, stdout=out)
             captured["out"] = out.getvalue()
             captured["people"] = list(
-                Person.objects.order_by("pk").values_list("name", "id_number_masked", "region__code", "category", "birth_date")
+                Person.objects.order_by("pk").values_list("name", "id_number_masked", "region__code", "category", "birth_date", "id_type")
             )
             captured["regions"] = list(
                 Region.objects.filter(code__startswith="530423", level=RegionLevel.VILLAGE).order_by("code").values_list("code", "name")
@@ -62,11 +62,21 @@ def test_county_scale_is_deterministic_and_every_id_is_valid():
 
     numbers = [decrypt_text(token) for token in encrypted]
     assert len(set(numbers)) == len(numbers)
-    for number, (_name, masked, _region, _category, birth) in zip(numbers, people, strict=True):
-        assert validate_resident_id(number) == number
-        assert number.startswith("530423")
-        assert masked == number[:6] + "********" + number[-4:]
-        assert birth.strftime("%Y%m%d") == number[6:14]
+    for number, (_name, masked, _region, _category, birth, id_type) in zip(numbers, people, strict=True):
+        assert validate_document(id_type, number) == number
+        assert masked == mask_document(number) and number not in masked
+        if id_type == "resident_id":
+            assert number.startswith("530423")
+        if document_gives_birth(id_type, number):
+            assert birth.strftime("%Y%m%d") == number[6:14]
+    # people without a resident ID, as the registry really holds them: every 外籍华人, about 15% of 华侨
+    by_category: dict[str, list[str]] = {}
+    for *_rest, category, _birth, id_type in people:
+        by_category.setdefault(category, []).append(id_type)
+    assert by_category["foreign_chinese"] and "resident_id" not in by_category["foreign_chinese"]
+    overseas = by_category["overseas"]
+    assert 0.08 < overseas.count("passport") / len(overseas) < 0.25
+    assert set(by_category["relative"]) == {"resident_id"}
 
 
 @pytest.mark.django_db

@@ -42,17 +42,32 @@ def old_database(tmp_path) -> Path:
     return database
 
 
+def documents(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT id, id_number_encrypted, id_number_hash, id_number_masked FROM census_person ORDER BY id").fetchall()
+
+
 def test_a_database_of_the_old_layout_migrates_with_every_row_kept(old_database):
     before = row_counts(old_database)
     assert before["census_person"] == 6000 and before["orgs_region"] == 3613  # the demo is in it
+    stored = documents(old_database)
 
     migrated = manage(old_database, "migrate", "--noinput")
     assert migrated.returncode == 0, migrated.stderr
     after = row_counts(old_database)
-    # Every table keeps its rows; only the migrations written since the snapshot are recorded as applied.
-    assert {t: n for t, n in after.items() if t != "django_migrations"} == {
-        t: n for t, n in before.items() if t != "django_migrations"
+    # Every table keeps its rows; only the migrations written since the snapshot are recorded as applied, and the
+    # tables added since are empty.
+    # (new models add their content types and permissions).
+    grown = ("django_migrations", "django_content_type", "auth_permission")
+    assert {t: n for t, n in after.items() if t in before and t not in grown} == {
+        t: n for t, n in before.items() if t not in grown
     }
+    assert all(after[t] >= before[t] for t in grown)
+    assert {t: n for t, n in after.items() if t not in before} == {"census_persondocument": 0, "census_columnmapping": 0}
+    # Issue 14: every person registered then holds a resident ID, its ciphertext and lookup hash untouched.
+    assert documents(old_database) == stored
+    with sqlite3.connect(old_database) as connection:
+        assert connection.execute("SELECT DISTINCT id_type FROM census_person").fetchall() == [("resident_id",)]
     assert after["django_migrations"] >= before["django_migrations"]
 
     # Nothing is pending and the models of today describe the tables as they are.
@@ -66,6 +81,9 @@ def test_a_database_of_the_old_layout_migrates_with_every_row_kept(old_database)
         "from census.registry.models import Person; from orgs.regions.models import Region; "
         "from orgs.organizations.models import Organization; from tasks.plans.models import Task; "
         "from census.coverage.models import Requirement; "
+        "from census.registry.crypto import decrypt_text; from census.registry.services import person_find_by_document; "
+        "first = Person.objects.order_by('pk').first(); "
+        "assert person_find_by_document('resident_id', decrypt_text(first.id_number_encrypted)) == first; "
         "print(Person.objects.count(), Region.objects.count(), Organization.objects.count(), "
         "Task.objects.count(), Requirement.objects.count())"
     )

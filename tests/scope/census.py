@@ -23,8 +23,8 @@ from census.coverage.models import CoverageRollup, Policy, Requirement
 from census.coverage.services import evaluate_coverage, policies_load
 from census.importing.models import CensusImport, ImportStatus
 from census.importing.synthetic import resident_id
-from census.registry.models import Campaign, Headcount, Person, PersonEvent
-from census.registry.services import campaign_create, person_create, unit_create
+from census.registry.models import Campaign, Headcount, Person, PersonDocument, PersonEvent
+from census.registry.services import campaign_create, person_create, person_link_document, unit_create
 from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import Organization, OrganizationKind
 from orgs.regions.models import Region, RegionLevel
@@ -107,6 +107,17 @@ PERSON_EVENT = Placed(
     markers=lambda e: (e.person.name,),
     rows=_rows(PersonEvent, "person_id", "kind", "changes"),
 )
+PERSON_DOCUMENT = Placed(
+    "persondocument",
+    make=lambda region: person_link_document(
+        person=person_create(
+            editor=_admin(), name=f"{_short(region)}双证人", id_number=_id_number(region, 6), category="returned", region=region
+        ),
+        editor=_admin(), id_type="passport", id_number=f"E{int(region.code) % 10**8:08d}",
+    ).documents.get(),
+    markers=lambda d: (d.person.name,),
+    rows=_rows(PersonDocument, "person_id", "id_type", "number_hash"),
+)
 HEADCOUNT = Placed(
     "headcount",
     make=lambda region: Headcount.objects.create(
@@ -182,6 +193,30 @@ WORKBOOK_IMPORT = Placed(
     rows=_rows(CensusImport, "status", "original_name", "sheet"),
 )
 
+MAPPED_HEADER = ["姓名", "身份证号码", "人员身份", "户籍所在地"]  # the last two are headers the import does not know
+
+
+def _unmapped_import(region) -> CensusImport:
+    """A file of the county's own official whose header was not found (人员身份, 户籍所在地 unknown): they may map
+    its columns, which previews it again."""
+    record = _make_import(
+        region, uploader=User.objects.get(username=COUNTY_OFFICIALS[region.code]), name=f"{_short(region)}未识别表头.csv",
+        status=ImportStatus.FAILED,
+    )
+    row = [f"{_short(region)}对应人", _id_number(region, 10), "侨眷", region.code]
+    record.file.save(f"matrix-mapping-{region.code}.csv", ContentFile(f"{','.join(MAPPED_HEADER)}\n{','.join(row)}\n".encode()), save=False)
+    record.reading = {"sheet": "", "sheets": [], "header_row": 1, "columns": MAPPED_HEADER}
+    record.save()
+    return record
+
+
+UNMAPPED_IMPORT = Placed(
+    "unmappedimport",
+    make=_unmapped_import,
+    markers=lambda r: (r.original_name,),
+    rows=_rows(CensusImport, "status", "original_name", "mapping"),
+)
+
 
 def _coverage_township(region) -> Region:
     """A township of the county with one registered person (a recommended place today), whose count in
@@ -245,7 +280,7 @@ def _in(world, placed, region):
 
 def person_form(world, obj, region):
     body = {"name": f"{_short(region)}网页人", "category": "student", "region": region.code, "unit": "", "country": "",
-            "phone": "", "notes": "", "gender": "", "birth_date": ""}
+            "phone": "", "notes": "", "gender": "", "birth_date": "", "id_type": "resident_id"}
     body["id_number"] = _id_number(region, 3) if obj is None else ""
     return body
 
@@ -301,6 +336,15 @@ register(
         "census:person-transfer", WEB, PERSON, kwargs=by_pk, methods=("POST",), reads=(),
         writes=(Write("POST", transfer_form, moves=True),),
     ),
+    # Linking another document to a person, and removing a linked one (the person's page).
+    RouteCase(
+        "census:person-document-link", WEB, PERSON_DOCUMENT, kwargs=lambda d: {"pk": d.person_id}, methods=("POST",), reads=(),
+        writes=(Write("POST", lambda world, obj, region: {"id_type": "taiwan_permit", "id_number": f"{int(region.code) % 10**8:08d}"}),),
+    ),
+    RouteCase(
+        "census:person-document-unlink", WEB, PERSON_DOCUMENT, kwargs=lambda d: {"pk": d.person_id, "document_pk": d.pk},
+        methods=("POST",), reads=(), writes=(Write("POST", action="delete"),),
+    ),
     # Without the reveal permission the own person is a 403 (the permission), a foreign one a 404 (the scope).
     RouteCase(
         "census:person-reveal", WEB, PERSON, kwargs=by_pk, methods=("POST",),
@@ -336,6 +380,10 @@ register(
     RouteCase(
         "census:import-sheet", WEB, WORKBOOK_IMPORT, kwargs=by_pk, methods=("POST",), reads=(),
         writes=(Write("POST", lambda world, obj, region: {"sheet": "第二页"}),),
+    ),
+    RouteCase(
+        "census:import-mapping", WEB, UNMAPPED_IMPORT, kwargs=by_pk, methods=("POST",), reads=(),
+        writes=(Write("POST", lambda world, obj, region: {"column_0": "name", "column_1": "id_number", "column_2": "category", "column_3": "region"}),),
     ),
     # The files hold full resident IDs: a user who is neither the uploader nor holds the reveal permission
     # gets a 403 for an import in the scope; one outside the scope stays a 404.

@@ -1,8 +1,8 @@
 """Serializers of the registry API. They validate and shape; persons are written by the services.
 
-A person is never serialized with the full resident ID or phone: reads carry `id_number_masked` and
-`phone_masked`, writes take `id_number` and `phone` write-only; only the audited `reveal` action
-returns them."""
+A person is never serialized with the full document number or phone: reads carry `id_type`,
+`id_number_masked` and `phone_masked`, writes take `id_number` and `phone` write-only; only the audited
+`reveal` action returns them."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -11,12 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from census.registry.models import Campaign, Category, Person, PersonEvent
+from census.registry.models import Campaign, Category, DocumentType, Gender, Person, PersonEvent
 from orgs.access.api import ScopedRelatedMixin
 from orgs.common.identifiers import (
     IdentifierError,
     mask_phone,
-    validate_resident_id,
+    validate_document,
     validate_uscc,
 )
 from orgs.regions.api import EditableRegionField, RegionBriefSerializer
@@ -123,12 +123,13 @@ class PersonSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True, default=None, allow_null=True)
     gender_display = serializers.CharField(source="get_gender_display", read_only=True)
     category_display = serializers.CharField(source="get_category_display", read_only=True)
+    id_type_display = serializers.CharField(source="get_id_type_display", read_only=True)
     phone_masked = serializers.CharField(read_only=True)
 
     class Meta:
         model = Person
         fields = [
-            "id", "name", "gender", "gender_display", "birth_date", "id_number_masked", "category",
+            "id", "name", "gender", "gender_display", "birth_date", "id_type", "id_type_display", "id_number_masked", "category",
             "category_display", "region", "region_name", "unit", "unit_name", "country", "phone_masked",
             "is_needy", "is_left_behind_child", "is_empty_nest_elderly", "is_high_level_talent", "is_new_overseas",
             "verified_campaign", "notes", "created_at", "updated_at",
@@ -137,11 +138,16 @@ class PersonSerializer(serializers.ModelSerializer):
 
 
 class PersonWriteSerializer(serializers.Serializer):
-    """What a caller sends to register or change a person. Gender and birth date are not sent: the
-    service takes them from the resident ID. `id_number` is required to register, optional to change."""
+    """What a caller sends to register or change a person. `id_type` (证件类型) defaults to 居民身份证;
+    `id_number` is required to register, optional to change. Gender and birth date come from a number that
+    carries them (resident IDs, residence permits, the 2023 permanent residence ID; given ones must agree) and
+    must be sent for other documents; a passport needs `country` too."""
 
     name = serializers.CharField(max_length=64, label=_("姓名"))
-    id_number = serializers.CharField(max_length=32, write_only=True, label=_("身份证号码"))
+    id_type = serializers.ChoiceField(choices=DocumentType.choices, required=False, label=_("证件类型"))
+    id_number = serializers.CharField(max_length=32, write_only=True, label=_("证件号码"))
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False, label=_("性别"))
+    birth_date = serializers.DateField(required=False, label=_("出生日期"))
     category = serializers.ChoiceField(choices=Category.choices, label=_("类别"))
     region = EditableRegionField(label=_("居住地区划代码"))
     unit = EditableUnitField(queryset=Unit.objects.all(), required=False, allow_null=True, label=_("工作单位"))
@@ -162,16 +168,21 @@ class PersonWriteSerializer(serializers.Serializer):
         if self.instance is not None:
             self.fields["id_number"].required = False
 
-    def validate_id_number(self, value: str) -> str:
-        try:
-            return validate_resident_id(value)
-        except IdentifierError as error:
-            raise serializers.ValidationError(str(error)) from None
+    def validate(self, attrs: dict) -> dict:
+        number = attrs.get("id_number")
+        if number:
+            id_type = attrs.get("id_type") or (self.instance.id_type if self.instance is not None else DocumentType.RESIDENT_ID)
+            try:
+                attrs["id_number"] = validate_document(id_type, number)
+            except IdentifierError as error:
+                raise serializers.ValidationError({"id_number": [str(error)]}) from None
+        return attrs
 
 
 class RevealSerializer(serializers.Serializer):
-    """The full resident ID and phone, returned only by the audited reveal action."""
+    """The full document number (with its type) and phone, returned only by the audited reveal action."""
 
+    id_type = serializers.ChoiceField(choices=DocumentType.choices)
     id_number = serializers.CharField()
     phone = serializers.CharField()
 

@@ -157,8 +157,9 @@ class PersonViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """侨务工作对象: resident IDs and phones masked. Registration and changes go through the census
-    services (one ID is one record across the registry); the full ID only through `reveal`."""
+    """侨务工作对象: document numbers and phones masked; `?id_type=passport` filters by 证件类型. Registration and
+    changes go through the census services (one document is one record across the registry); the full number
+    only through `reveal`."""
 
     queryset = Person.objects.select_related("region", "unit").order_by("region__code", "name", "pk")
     serializer_class = PersonSerializer
@@ -191,10 +192,10 @@ class PersonViewSet(
         person = self.get_queryset().get(pk=person.pk)
         return Response(PersonSerializer(person, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=None, responses={200: RevealSerializer, 403: OpenApiResponse(description="没有查看完整身份证号码的权限")})
+    @extend_schema(request=None, responses={200: RevealSerializer, 403: OpenApiResponse(description="没有查看完整证件号码的权限")})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def reveal(self, request, pk=None, format=None):
-        """The full resident ID and phone, for users with the census.reveal_id_number permission.
+        """The full document number (with its type) and phone, for users with the census.reveal_id_number permission.
         Every call is written to the audit trail (by the service)."""
         person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
         return Response(RevealSerializer(person_reveal(person=person, viewer=request.user, request=request)).data)
