@@ -62,3 +62,59 @@ def test_an_office_workbook_is_previewed_another_sheet_read_and_committed(page, 
     page.wait_for_load_state()
     assert "已导入：新增 4 人" in page.content()
     screenshot(page, "import_office_committed")
+
+
+DOCUMENT_HEADER = ["序号", "姓名", "性别", "出生日期", "证件类型", "证件号码", "类别", "居住地区划代码", "工作单位", "侨居国(地区)"]
+
+
+def test_passports_new_units_and_possible_duplicates_are_shown_and_confirmed(page, login, screenshot, demo_data, tmp_path, settings):
+    """A county official imports people by passport and permit: the preview lists the units to create and the
+    person who may already be registered; the official ticks both confirmations and commits."""
+    from django.contrib.auth import get_user_model
+
+    from census.registry.models import Campaign, Person
+    from census.registry.services import person_create
+    from orgs.regions.models import Region
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    Campaign.objects.create(year=2026, name="2026年度玉溪市侨情调查", region=Region.objects.get(code="530400"))
+    known = person_create(
+        editor=get_user_model().objects.get(username="tonghai_official"), name="归侨陈某", id_number=files.ids("530423", 1, seed=90)[0],
+        category="returned", region=Region.objects.get(code="530423101"),
+    )
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(DOCUMENT_HEADER)
+    sheet.append([1, "新侨甲", "男", "1985-02-03", "护照", "E12345678", "华侨", "530423101", "通海县侨乡食品有限公司", "泰国"])
+    sheet.append([2, "新侨乙", "女", "1990-07-08", "台胞证", "12345678", "归侨", "530423102", "通海县侨乡食品有限公司", ""])
+    sheet.append([3, known.name, known.get_gender_display(), known.birth_date.isoformat(), "护照", "G87654321", "华侨", "530423101", "", "缅甸"])
+    path = tmp_path / "护照与新单位.xlsx"
+    book.save(path)
+
+    login(page, "tonghai_official")
+    page.goto("/census/imports/")
+    page.get_by_test_id("upload-form").locator("input[type=file]").set_input_files(str(path))
+    page.get_by_test_id("upload-form").locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert text_of(page.get_by_test_id("count-new")) == "3"
+    assert "将新建 1 个单位" in text_of(page.get_by_test_id("new-units"))
+    assert "通海县侨乡食品有限公司" in text_of(page.get_by_test_id("new-units"))
+    assert known.id_number_masked in text_of(page.get_by_test_id("possible-duplicates"))
+    screenshot(page, "import_documents_preview")
+
+    page.get_by_test_id("create-units").check()
+    page.get_by_test_id("accept-duplicates").check()
+    page.get_by_test_id("commit-all").click()
+    page.wait_for_load_state()
+    assert "已导入：新增 3 人" in page.content() and "已新建 1 个单位" in page.content()
+    screenshot(page, "import_documents_committed")
+
+    passport_holder = Person.objects.get(name="新侨甲")
+    page.goto(f"/census/persons/{passport_holder.pk}/")
+    page.get_by_test_id("document-form").locator("select").select_option("hk_macao_permit")
+    page.get_by_test_id("document-form").locator("input[name=id_number]").fill("H11223344")
+    page.get_by_test_id("document-form").locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "H1*****44" in text_of(page.get_by_test_id("documents"))
+    assert "E12345678" not in page.content()
+    screenshot(page, "person_documents")
