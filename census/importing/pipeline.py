@@ -126,6 +126,7 @@ class ImportOutcome:
     header: list[object] = field(default_factory=list)
     # 可能重复: new rows that may be people registered under another document (duplicates.py)
     warnings: list[DuplicateWarning] = field(default_factory=list)
+    warnings_checked: bool = False  # False: not looked for (a commit whose importer accepted the preview's)
     held: str = ""  # why a commit wrote nothing though the rows are valid (possible duplicates not confirmed)
     created_units: int = 0
     written: bool = False
@@ -543,10 +544,12 @@ def _run(
         new_rows = valid.take([i for i in range(len(valid)) if i not in taken])
     else:
         new_rows = valid
-    outcome.warnings = possible_duplicates(
-        new_rows.row, new_rows.id_hash, new_rows.values["name"], new_rows.values["birth_date"], new_rows.values["gender"],
-        new_rows.values["region_id"], column=COLUMN_BY_KEY["name"].header,
-    )
+    if not (commit and accept_duplicates):  # accepted: the preview's warnings stand, not looked for again
+        outcome.warnings_checked = True
+        outcome.warnings = possible_duplicates(
+            new_rows.row, new_rows.id_hash, new_rows.values["name"], new_rows.values["birth_date"], new_rows.values["gender"],
+            new_rows.values["region_id"], column=COLUMN_BY_KEY["name"].header,
+        )
 
     outcome.invalid = len(outcome.invalid_rows)
     outcome.new, outcome.updated, outcome.unchanged = len(new_rows), len(changed_rows), len(unchanged_ids)

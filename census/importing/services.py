@@ -68,7 +68,8 @@ def _store_outcome(record: CensusImport, outcome: ImportOutcome) -> None:
     record.rows, record.new, record.updated = outcome.rows, outcome.new, outcome.updated
     record.unchanged, record.invalid = outcome.unchanged, outcome.invalid
     record.errors = [e.as_dict() for e in outcome.errors[:MAX_STORED_ERRORS]]
-    record.warnings = [w.as_dict() for w in outcome.warnings[:MAX_STORED_ERRORS]]
+    if outcome.warnings_checked:
+        record.warnings = [w.as_dict() for w in outcome.warnings[:MAX_STORED_ERRORS]]
     record.reading = {**outcome.reading, "columns": header_texts(outcome.header)}
     if outcome.ignored_headers:
         record.message = _("已忽略无法识别的列：%(cols)s") % {"cols": "、".join(outcome.ignored_headers)}
