@@ -6,8 +6,9 @@ the name, birth date and sex of a person registered in the same county (or of an
 with a different document. A warning, not an error: the user looks, then confirms the import (and links the
 two documents on the person's page if they are one person).
 
-Set-based: the (name, birth date) pairs of the rows' counties in one narrow query, compared in memory, then the
-few people found."""
+Set-based and cheap whatever the county's size: two resident IDs are two people, so only pairs in which one
+holds another document are compared (see `possible_duplicates`): the county's people of other documents come from
+a partial index, the namesakes of the file's few other documents from one query per 10,000 names."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from census.registry.models import DocumentType, Person
 from orgs.access.scoping import subtree_q
 from orgs.common.bulk import chunks
+from orgs.common.identifiers import RESIDENT_ID
 from orgs.regions.models import Region
 from orgs.regions.selectors import counties_of
 
@@ -38,38 +40,53 @@ class DuplicateWarning:
 
 
 def possible_duplicates(
-    rows: list[int], hashes: list[str], names: list[str], births: list, genders: list[str], region_ids: list[int], *, column: str,
+    rows: list[int], hashes: list[str], names: list[str], births: list, genders: list[str], region_ids: list[int],
+    id_types: list[str], *, column: str,
 ) -> list[DuplicateWarning]:
-    """Warnings for the new rows (sheet row numbers, document hashes and values, by column) that share name, birth
-    date and sex with someone registered in the same county under another document, or with an earlier new row of
-    the file. (A person registered under the row's own document is that person, not a possible duplicate.)"""
+    """Warnings for the new rows (sheet row numbers, document hashes, values and document types, by column) that
+    share name, birth date and sex with someone registered in the same county under another document, or with an
+    earlier new row of the file.
+
+    A person has one resident ID for life: two resident IDs are two people, however alike. So a pair is a possible
+    duplicate only when one of the two holds another document (a passport, a permit …). That keeps the check cheap
+    whatever the county's size: resident-ID rows are compared with the county's people of other documents (a
+    partial index holds just those), and the few rows of other documents with the county's people of their names."""
     if not rows:
         return []
     county_of = counties_of(set(region_ids))
-    counties = {county.pk: county for county in county_of.values()}
-    document_labels = dict(DocumentType.choices)
-    warnings: list[DuplicateWarning] = []
     county_pk = {region_id: county.pk for region_id, county in county_of.items()}
     keys = list(zip(names, births, genders, map(county_pk.__getitem__, region_ids)))
+    other_document = [id_type != RESIDENT_ID for id_type in id_types]
+    warnings: list[DuplicateWarning] = []
     if len(set(keys)) < len(keys):
-        first_row: dict[tuple, int] = {}
-        for row, key in zip(rows, keys):
-            earlier = first_row.setdefault(key, row)
-            if earlier != row:
-                warnings.append(DuplicateWarning(row, column, key[0], _("与第 %(row)d 行的姓名、出生日期、性别相同而证件不同，可能是同一人") % {"row": earlier}))
-    registered: dict[tuple, list[tuple[str, str, str, str]]] = {}
-    ranges = sorted(counties.values(), key=lambda county: (county.tree_id, county.lft))
-    for name, birth, gender, tree_id, lft, id_type, masked, place, digest in _namesakes(ranges, {key[:2] for key in keys}):
-        county = next((c for c in ranges if c.tree_id == tree_id and c.lft <= lft <= c.rght), None)
+        first: dict[tuple, tuple[int, bool]] = {}
+        for row, key, other in zip(rows, keys, other_document):
+            earlier = first.setdefault(key, (row, other))
+            if earlier[0] != row and (other or earlier[1]):
+                warnings.append(DuplicateWarning(row, column, key[0], _("与第 %(row)d 行的姓名、出生日期、性别相同而证件不同，可能是同一人") % {"row": earlier[0]}))
+    counties = sorted({county.pk: county for county in county_of.values()}.values(), key=lambda county: (county.tree_id, county.lft))
+    registered: dict[tuple, list[tuple[str, str, str, str, bool]]] = {}
+    # Resident-ID rows: the counties' people of other documents, their names and birth dates first (an index-only
+    # read of the partial index), then the few who match. Rows of other documents: anyone, through the index.
+    region_ids_in = list(Region.objects.filter(subtree_q(counties, "")).values_list("id", flat=True))
+    others_here = set(
+        Person.objects.filter(region_id__in=region_ids_in).exclude(id_type=RESIDENT_ID).values_list("name", "birth_date").iterator()
+    )
+    resident_keys = {key[:2] for key, other in zip(keys, other_document) if not other} & others_here
+    other_keys = {key[:2] for key, other in zip(keys, other_document) if other}
+    found = [*_registered_with(resident_keys, other_documents=True), *_registered_with(other_keys, other_documents=None)]
+    document_labels = dict(DocumentType.choices)
+    for name, birth, gender, tree_id, lft, id_type, masked, place, digest in found:
+        county = next((c for c in counties if c.tree_id == tree_id and c.lft <= lft <= c.rght), None)
         if county is not None:
-            label = str(document_labels.get(id_type, id_type))
-            registered.setdefault((name, birth, gender, county.pk), []).append((label, masked, place, digest))
+            entry = (str(document_labels.get(id_type, id_type)), masked, place, digest, id_type != RESIDENT_ID)
+            registered.setdefault((name, birth, gender, county.pk), []).append(entry)
     if registered:
-        for row, digest, key in zip(rows, hashes, keys):
-            found = [other for other in registered.get(key, ()) if other[3] != digest]
-            if found:
-                others = "；".join(f"{label} {masked}，{place}" for label, masked, place, _digest in found[:3])
-                warnings.append(DuplicateWarning(row, column, key[0], _("与已登记的同名人员（%(others)s）出生日期、性别相同而证件不同，可能是同一人") % {"others": others}))
+        for row, digest, key, other in zip(rows, hashes, keys, other_document):
+            alike = [entry for entry in registered.get(key, ()) if entry[3] != digest and (other or entry[4])]
+            if alike:
+                described = "；".join(f"{label} {masked}，{place}" for label, masked, place, _digest, _other in alike[:3])
+                warnings.append(DuplicateWarning(row, column, key[0], _("与已登记的同名人员（%(others)s）出生日期、性别相同而证件不同，可能是同一人") % {"others": described}))
     warnings.sort(key=lambda warning: warning.row)
     return warnings
 
@@ -80,23 +97,28 @@ NAMESAKE_FIELDS = (
 )
 
 
-def _namesakes(counties: list, keys: set[tuple]):
-    """The people of these counties with one of these (name, birth date) pairs: NAMESAKE_FIELDS of each. Two
-    queries: the pairs of everyone in the counties' regions (two narrow columns, compared in memory: cheaper than
-    any join the server could do without an index on names, which every imported row would pay for), then the
-    people of the pairs found."""
+def _registered_with(keys: set[tuple], *, other_documents: bool | None):
+    """The people with one of these (name, birth date) pairs, anywhere (the caller keeps those of its counties; those
+    of other documents than a resident ID only, when `other_documents`): NAMESAKE_FIELDS of each. On PostgreSQL one
+    query joining the pairs, sent as two arrays, to the people through the (name, birth date) indexes; elsewhere one
+    query per 10,000 names."""
     if not keys:
-        return
-    region_ids = list(Region.objects.filter(subtree_q(counties, "")).values_list("id", flat=True))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f'SELECT name, birth_date FROM "{Person._meta.db_table}" WHERE region_id = ANY(%s)', [region_ids])
-            found = keys.intersection(cursor.fetchall())
-    else:
-        found = keys.intersection(Person.objects.filter(region_id__in=region_ids).values_list("name", "birth_date").iterator())
-    if not found:
-        return
-    names = sorted({name for name, _birth in found})
-    for chunk in chunks(names, NAME_CHUNK):
-        people = Person.objects.filter(region_id__in=region_ids, name__in=chunk).values_list(*NAMESAKE_FIELDS)
-        yield from (person for person in people.iterator(chunk_size=2000) if (person[0], person[1]) in found)
+        return []
+    if connection.vendor != "postgresql":
+        people = Person.objects.exclude(id_type=RESIDENT_ID) if other_documents else Person.objects.all()
+        names = sorted({name for name, _birth in keys})
+        return [
+            person for chunk in chunks(names, NAME_CHUNK)
+            for person in people.filter(name__in=chunk).values_list(*NAMESAKE_FIELDS) if person[:2] in keys
+        ]
+    pairs = sorted(keys)
+    person, region = connection.ops.quote_name(Person._meta.db_table), connection.ops.quote_name(Region._meta.db_table)
+    only_others = f" WHERE p.id_type <> '{RESIDENT_ID}'" if other_documents else ""  # the partial index's condition
+    sql = (
+        "SELECT p.name, p.birth_date, p.gender, r.tree_id, r.lft, p.id_type, p.id_number_masked, r.full_name, p.id_number_hash "
+        f"FROM {person} p JOIN unnest(%s::text[], %s::date[]) AS k(name, birth) ON p.name = k.name AND p.birth_date = k.birth "
+        f"JOIN {region} r ON r.id = p.region_id{only_others}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[name for name, _birth in pairs], [birth for _name, birth in pairs]])
+        return cursor.fetchall()

@@ -548,7 +548,7 @@ def _run(
         outcome.warnings_checked = True
         outcome.warnings = possible_duplicates(
             new_rows.row, new_rows.id_hash, new_rows.values["name"], new_rows.values["birth_date"], new_rows.values["gender"],
-            new_rows.values["region_id"], column=COLUMN_BY_KEY["name"].header,
+            new_rows.values["region_id"], new_rows.values["id_type"], column=COLUMN_BY_KEY["name"].header,
         )
 
     outcome.invalid = len(outcome.invalid_rows)

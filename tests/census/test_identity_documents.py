@@ -258,12 +258,13 @@ def test_possible_duplicates_are_warned_and_written_only_when_accepted(tonghai_o
     other = files.write_csv(tmp_path / "dup2.csv", HEADER, [
         ["归侨张三", returnee.get_gender_display(), returnee.birth_date.isoformat(), "台胞证", "87654321", "归侨", "530423101", "", ""],
     ])
+    held = io.StringIO()
     with pytest.raises(SystemExit):
-        call_command("import_census", str(other), "--campaign", "2026", "--user", "tonghai_official", stdout=io.StringIO())
+        call_command("import_census", str(other), "--campaign", "2026", "--user", "tonghai_official", stdout=held)
+    assert "可能重复：第 2 行" in held.getvalue() and "--accept-duplicates" in held.getvalue()
     assert Person.objects.count() == 4
-    out = io.StringIO()
-    call_command("import_census", str(other), "--campaign", "2026", "--user", "tonghai_official", "--accept-duplicates", stdout=out)
-    assert "可能重复：第 2 行" in out.getvalue() and Person.objects.count() == 5
+    call_command("import_census", str(other), "--campaign", "2026", "--user", "tonghai_official", "--accept-duplicates", stdout=io.StringIO())
+    assert Person.objects.count() == 5
 
 
 # ---------------------------------------------------------------- two documents of one person
@@ -374,3 +375,52 @@ def test_the_api_registers_a_passport_holder_and_filters_by_document_type(tongha
     assert "E99999999" not in created.content.decode()
     assert api.get("/api/persons/", {"id_type": "resident_id"}).json()["count"] == 0
 
+
+
+# ---------------------------------------------------------------- everything at once, as a county office sends it
+
+
+def test_one_office_workbook_with_every_feature_imports_exactly_its_valid_rows(tonghai_official, campaign, tmp_path):
+    """Title and 填报单位 rows, a two-row header with merged group cells, columns we do not keep, 证件类型, birth
+    months, places by name, a unit to create, a 合计 row and 填表说明 under the table, and a second sheet."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "河西镇"
+    sheet.append(["通海县2026年侨情调查登记表"])
+    sheet.merge_cells("A1:J1")
+    sheet.append(["填报单位：河西镇侨联（盖章）", None, None, None, None, "填报日期：2026年5月1日"])
+    sheet.append(["序号", "基本情况", None, None, "证件", None, "类别", "居住地", "工作单位", "民族", "侨居国"])
+    sheet.merge_cells("B3:D3")
+    sheet.merge_cells("E3:F3")
+    sheet.append([None, "姓名", "性别", "出生年月", "证件类型", "证件号码", None, None, None, None, None])
+    first = valid_id(901)
+    sheet.append([1, "甲", "", f"{first[6:10]}.{first[10:12]}", "", first, "侨眷", "河西镇", "", "汉", ""])
+    sheet.append([2, "乙", "男", "1980-01-02", "护照", "E10000001", "华侨", "大回村", "河西镇侨乡商会", "汉", "泰国"])
+    sheet.append([3, "丙", "女", "1975年6月7日", "台胞证", "10000002", "归侨", "通海县河西镇", "河西镇侨乡商会", "回", ""])
+    sheet.append([4, "丁", "女", "", "护照", "E10000003", "华侨", "河西镇", "", "汉", "缅甸"])  # no birth date: invalid
+    sheet.append(["合计", None, None, None, None, None, "4人"])
+    sheet.append(["填表说明：证件号码请设为文本格式。"])
+    other = book.create_sheet("纳古镇")
+    other.append(["姓名", "证件号码", "类别", "居住地"])
+    other.append(["戊", valid_id(902), "侨眷", "纳古镇"])
+    path = tmp_path / "通海县侨情.xlsx"
+    book.save(path)
+
+    record = census_import_run(record=upload(tonghai_official, path, campaign), commit=False)
+    assert record.status == ImportStatus.PREVIEWED, record.message
+    assert (record.reading["sheet"], record.reading["header_row"], record.reading["sheets"]) == ("河西镇", 4, ["河西镇", "纳古镇"])
+    assert record.reading["skipped"] == {"total": [9], "note": [10]}
+    assert "序号" in record.message and "民族" in record.message
+    assert [(e["row"], e["column"], e["value"]) for e in record.errors] == [(8, "出生日期", "")]
+    assert (record.rows, record.new, record.invalid) == (4, 3, 1)
+    assert [(u["name"], u["kind"], u["rows"]) for u in record.reading["new_units"]] == [("河西镇侨乡商会", "social_organization", 2)]
+
+    committed = census_import_request(record=record, user=tonghai_official, commit=True, valid_only=True, create_units=True)
+    assert committed.status == ImportStatus.COMMITTED and committed.new == 3
+    people = {p.name: p for p in Person.objects.select_related("region", "unit")}
+    assert set(people) == {"甲", "乙", "丙"}
+    assert people["甲"].birth_date.strftime("%Y%m%d") == first[6:14] and people["甲"].region.code == "530423101"
+    assert people["乙"].unit == people["丙"].unit and people["乙"].unit.name == "河西镇侨乡商会"
+    assert (people["丙"].id_type, people["丙"].birth_date) == ("taiwan_permit", dt.date(1975, 6, 7))

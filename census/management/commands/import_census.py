@@ -120,7 +120,9 @@ class Command(BaseCommand):
         for warning in record.warnings[:max_errors]:
             self.stdout.write(_("可能重复：第 %(row)d 行【%(column)s】“%(value)s”：%(reason)s") % warning)
         if record.warnings and record.status == ImportStatus.PREVIEWED:
-            self.stdout.write(record.message or _("核对后加 --accept-duplicates 确认导入"))
+            if record.message:
+                self.stdout.write(record.message)
+            self.stdout.write(_("核对后加 --accept-duplicates 确认导入"))
         for row_error in record.errors[:max_errors]:
             self.stdout.write(_("第 %(row)d 行【%(column)s】“%(value)s”：%(reason)s") % row_error)
         if record.invalid > max_errors:
