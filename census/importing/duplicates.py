@@ -6,9 +6,9 @@ the name, birth date and sex of a person registered in the same county (or of an
 with a different document. A warning, not an error: the user looks, then confirms the import (and links the
 two documents on the person's page if they are one person).
 
-Set-based and cheap whatever the county's size: two resident IDs are two people, so only pairs in which one
-holds another document are compared (see `possible_duplicates`): the county's people of other documents come from
-a partial index, the namesakes of the file's few other documents from one query per 10,000 names."""
+Set-based: two resident IDs are two people, so only pairs in which one holds another document are compared (see
+`possible_duplicates`): the counties' people of other documents come from a partial index (index-only), and the
+namesakes of the file's few rows of other documents through an index on name and birth date."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,9 +48,10 @@ def possible_duplicates(
     earlier new row of the file.
 
     A person has one resident ID for life: two resident IDs are two people, however alike. So a pair is a possible
-    duplicate only when one of the two holds another document (a passport, a permit …). That keeps the check cheap
-    whatever the county's size: resident-ID rows are compared with the county's people of other documents (a
-    partial index holds just those), and the few rows of other documents with the county's people of their names."""
+    duplicate only when one of the two holds another document (a passport, a permit …). That keeps the check cheap:
+    every row is compared with the county's people of other documents (a partial index holds just those; a
+    resident-ID row costs it nothing when imported), and the few rows of other documents with the people of their
+    names and birth dates (an index on both)."""
     if not rows:
         return []
     county_of = counties_of(set(region_ids))
@@ -66,15 +67,17 @@ def possible_duplicates(
                 warnings.append(DuplicateWarning(row, column, key[0], _("与第 %(row)d 行的姓名、出生日期、性别相同而证件不同，可能是同一人") % {"row": earlier[0]}))
     counties = sorted({county.pk: county for county in county_of.values()}.values(), key=lambda county: (county.tree_id, county.lft))
     registered: dict[tuple, list[tuple[str, str, str, str, bool]]] = {}
-    # Resident-ID rows: the counties' people of other documents, their names and birth dates first (an index-only
-    # read of the partial index), then the few who match. Rows of other documents: anyone, through the index.
     region_ids_in = list(Region.objects.filter(subtree_q(counties, "")).values_list("id", flat=True))
-    others_here = set(
-        Person.objects.filter(region_id__in=region_ids_in).exclude(id_type=RESIDENT_ID).values_list("name", "birth_date").iterator()
-    )
-    resident_keys = {key[:2] for key, other in zip(keys, other_document) if not other} & others_here
+    in_counties = Person.objects.filter(region_id__in=region_ids_in)
+    # Every row against the counties' people of other documents: their names and birth dates first (an index-only
+    # read of the partial index), then the few who match.
+    others_here = set(in_counties.exclude(id_type=RESIDENT_ID).values_list("name", "birth_date").iterator())
+    hits = {key[:2] for key in keys} & others_here
+    found = _people_named(in_counties.exclude(id_type=RESIDENT_ID), hits)
+    # The rows of other documents (few) against the people of resident IDs of their names and birth dates, through
+    # the (name, birth date) index; those of other counties are passed over below.
     other_keys = {key[:2] for key, other in zip(keys, other_document) if other}
-    found = [*_registered_with(resident_keys, other_documents=True), *_registered_with(other_keys, other_documents=None)]
+    found += _resident_people_with(other_keys)
     document_labels = dict(DocumentType.choices)
     for name, birth, gender, tree_id, lft, id_type, masked, place, digest in found:
         county = next((c for c in counties if c.tree_id == tree_id and c.lft <= lft <= c.rght), None)
@@ -97,28 +100,28 @@ NAMESAKE_FIELDS = (
 )
 
 
-def _registered_with(keys: set[tuple], *, other_documents: bool | None):
-    """The people with one of these (name, birth date) pairs, anywhere (the caller keeps those of its counties; those
-    of other documents than a resident ID only, when `other_documents`): NAMESAKE_FIELDS of each. On PostgreSQL one
-    query joining the pairs, sent as two arrays, to the people through the (name, birth date) indexes; elsewhere one
-    query per 10,000 names."""
-    if not keys:
-        return []
-    if connection.vendor != "postgresql":
-        people = Person.objects.exclude(id_type=RESIDENT_ID) if other_documents else Person.objects.all()
-        names = sorted({name for name, _birth in keys})
-        return [
-            person for chunk in chunks(names, NAME_CHUNK)
-            for person in people.filter(name__in=chunk).values_list(*NAMESAKE_FIELDS) if person[:2] in keys
-        ]
+def _people_named(people, keys: set[tuple]) -> list[tuple]:
+    """NAMESAKE_FIELDS of the `people` with one of these (name, birth date) pairs: one query per 10,000 names."""
+    names = sorted({name for name, _birth in keys})
+    return [
+        person for chunk in chunks(names, NAME_CHUNK)
+        for person in people.filter(name__in=chunk).values_list(*NAMESAKE_FIELDS).iterator(chunk_size=2000)
+        if person[:2] in keys
+    ]
+
+
+def _resident_people_with(keys: set[tuple]) -> list[tuple]:
+    """NAMESAKE_FIELDS of the people of resident IDs with one of these (name, birth date) pairs. On PostgreSQL one
+    query joining the pairs, sent as two arrays, to the people: a probe of the (name, birth date) index per pair."""
+    if not keys or connection.vendor != "postgresql":
+        return _people_named(Person.objects.filter(id_type=RESIDENT_ID), keys)
     pairs = sorted(keys)
     person, region = connection.ops.quote_name(Person._meta.db_table), connection.ops.quote_name(Region._meta.db_table)
-    only_others = f" WHERE p.id_type <> '{RESIDENT_ID}'" if other_documents else ""  # the partial index's condition
     sql = (
         "SELECT p.name, p.birth_date, p.gender, r.tree_id, r.lft, p.id_type, p.id_number_masked, r.full_name, p.id_number_hash "
         f"FROM {person} p JOIN unnest(%s::text[], %s::date[]) AS k(name, birth) ON p.name = k.name AND p.birth_date = k.birth "
-        f"JOIN {region} r ON r.id = p.region_id{only_others}"
+        f"JOIN {region} r ON r.id = p.region_id WHERE p.id_type = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [[name for name, _birth in pairs], [birth for _name, birth in pairs]])
+        cursor.execute(sql, [[name for name, _birth in pairs], [birth for _name, birth in pairs], RESIDENT_ID])
         return cursor.fetchall()

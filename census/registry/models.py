@@ -132,15 +132,16 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["region", "category"], name="person_region_category_idx"),
             models.Index(fields=["unit"], name="person_unit_idx", condition=models.Q(unit__isnull=False)),
-            # 可能重复 (census.importing.duplicates): the people of a name and birth date, found by index whatever the
-            # county's size (about 0.2 s per 100,000 imported rows, docs/benchmarks.md); and the names and birth dates
-            # of a region's few people of other documents than a resident ID (a partial index: a resident-ID row costs
-            # it nothing), which every resident-ID row of an import is compared with.
-            models.Index(fields=["name", "birth_date"], name="person_name_birth_idx"),
+            # 可能重复 (census.importing.duplicates): the names and birth dates of a region's few people of other
+            # documents than a resident ID, which every row of an import is compared with (partial: a resident-ID
+            # row costs it nothing); and the people of a name and birth date, for the few rows of other documents,
+            # whatever the county's size. The second is written for every imported row (about 0.6 s per 100,000 on
+            # a million people, docs/benchmarks.md); without it those rows would read the whole county.
             models.Index(
                 fields=["region", "name", "birth_date"], name="person_other_document_idx",
                 condition=~models.Q(id_type="resident_id"),
             ),
+            models.Index(fields=["name", "birth_date"], name="person_name_birth_idx"),
         ]
         # A constraint rather than unique=True: PostgreSQL then gets no second, LIKE-pattern index on the hash.
         constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="person_id_number_hash_unique")]
