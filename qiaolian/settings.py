@@ -129,6 +129,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-relay": {"task": "tasks.relay_outbox", "schedule": 60.0},
     "monthly-reports": {"task": "tasks.send_monthly_reports", "schedule": crontab(day_of_month=1, hour=7, minute=0)},
     "report-cleanup": {"task": "tasks.delete_expired_reports", "schedule": crontab(hour=3, minute=30)},
+    "coverage-nightly": {"task": "census.evaluate_coverage_everywhere", "schedule": crontab(hour=2, minute=30)},
 }
 
 # Sessions live in the database: a Redis outage must not log anyone out.

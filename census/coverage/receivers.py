@@ -6,9 +6,10 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from census.coverage.services import coverage_update
+from census.coverage.services import coverage_update, policies_load
 from census.registry.signals import census_changed
 from orgs.organizations.models import Organization
+from orgs.regions.signals import regions_imported
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +50,12 @@ def _organization_coverage_changed(sender, instance, action, pk_set=None, **kwar
     if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, Organization):
         ids = set(pk_set or ())
         transaction.on_commit(lambda: census_changed.send(sender=Organization, region_ids=frozenset(ids | {instance.region_id}), unit_ids=frozenset()))
+
+
+@receiver(regions_imported)
+def shipped_policies_for_new_regions(sender, codes=(), **kwargs):
+    """A local shipped policy (the Jiangxi measures, the Yuxi plan) needs its jurisdiction: created once its region
+    has been imported (never overwriting a policy that exists)."""
+    created = policies_load()
+    if created:
+        logger.info("shipped policies created after a region import: %s", ", ".join(created))

@@ -11,15 +11,12 @@ policies are loaded here too."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -32,6 +29,7 @@ from census.coverage.models import (
     Requirement,
     VerdictChoice,
 )
+from census.coverage.shipped import shipped_policies_create
 from census.coverage.signals import requirement_changed
 from census.registry.models import Headcount, Person
 from census.registry.selectors import open_campaigns_covering
@@ -58,6 +56,8 @@ class EvaluationReport:
     updated: int = 0
     deleted: int = 0
     crossings: list[dict] = field(default_factory=list)
+    # the outermost regions evaluated without a policy in force (no verdict written): (code, full name)
+    unruled: list[tuple[str, str]] = field(default_factory=list)
 
 
 def policy_facts(policy: Policy, depth: int) -> rules.PolicyFacts:
@@ -105,6 +105,17 @@ class PolicyIndex:
             chosen = rules.applicable_policy([c[0] for c in candidates], on)
             self._chosen[key] = next(((f, p) for f, p in candidates if f is chosen), None)
         return self._chosen[key]
+
+
+def policy_in_force(region: Region | None, on: dt.date | None = None) -> bool:
+    """Whether a policy applies to `region` on `on` (today): without one nothing there is evaluated, and pages say
+    so instead of showing zeros. For the whole country (None): a national policy (no jurisdiction)."""
+    on = on or timezone.localdate()
+    index = PolicyIndex()
+    if region is not None:
+        return index.for_place(region.tree_id, region.lft, on) is not None
+    national = [facts for facts, _policy, jurisdiction in index.entries if jurisdiction is None]
+    return rules.applicable_policy(national, on) is not None
 
 
 def _replace(facts: rules.PolicyFacts, changes: dict) -> rules.PolicyFacts:
@@ -203,16 +214,43 @@ def load_places(root: Region | None, *, own_counts: dict[int, dict[str, int]] | 
     return places, regions
 
 
-def judge(places: list[Place], *, on: dt.date, policies: PolicyIndex) -> list[tuple[Place, rules.RuleResult, Policy]]:
-    """The rules applied in memory to every place that has a policy."""
+def judge(
+    places: list[Place], *, on: dt.date, policies: PolicyIndex, unruled: list[Place] | None = None,
+) -> list[tuple[Place, rules.RuleResult, Policy]]:
+    """The rules applied in memory to every place that has a policy; the places without one go to `unruled`."""
     judged = []
     for place in places:
         chosen = policies.for_place(place.tree[0], place.tree[1], on)
         if chosen is None:
+            if unruled is not None:
+                unruled.append(place)
             continue
         facts, policy = chosen
         judged.append((place, rules.evaluate(place.facts, facts, on=on), policy))
     return judged
+
+
+def coverage_evaluate_everywhere(*, on: dt.date | None = None) -> dict[str, EvaluationReport]:
+    """Evaluates every top-level region (each province, one after the other, each in its own transaction): the
+    nightly job and `load_demo`. Returns the reports by region code."""
+    reports = {}
+    for root in Region.objects.filter(parent__isnull=True).order_by("code"):
+        reports[root.code] = evaluate_coverage(root, on=on)
+    return reports
+
+
+def _outermost_unruled(places: list[Place]) -> list[tuple[str, str]]:
+    """The regions of places without a policy that no other such place contains (counties, usually): what an
+    operator must give a policy. One query."""
+    region_ids = {place.region_id for place in places if place.unit_id is None}
+    if not region_ids:
+        return []
+    regions = list(Region.objects.filter(pk__in=region_ids).order_by("tree_id", "lft").values_list("tree_id", "lft", "rght", "code", "full_name"))
+    outermost: list[tuple] = []
+    for region in regions:
+        if not (outermost and outermost[-1][0] == region[0] and outermost[-1][1] <= region[1] <= outermost[-1][2]):
+            outermost.append(region)
+    return [(code, full_name) for _t, _l, _r, code, full_name in outermost]
 
 
 def _counted_by_category(result_place: Place, policy: Policy) -> dict[str, int]:
@@ -232,7 +270,8 @@ def evaluate_coverage(root: Region | None = None, *, on: dt.date | None = None, 
         places, regions = load_places(root, own_counts=own, unit_counts=per_unit)
     else:
         places, regions = load_places(root)
-    judged = judge(places, on=on, policies=PolicyIndex())
+    unruled: list[Place] = []
+    judged = judge(places, on=on, policies=PolicyIndex(), unruled=unruled)
     # A unit's verdict is found by the unit too: one moved here from elsewhere keeps its row (one per unit).
     # values() rows by (region, unit); the stubs take the nullable unit_id for an int.
     existing: dict[tuple[int | None, int | None], Mapping[str, Any]] = {
@@ -248,7 +287,7 @@ def evaluate_coverage(root: Region | None = None, *, on: dt.date | None = None, 
             "policy_id", "responsible", "clause", "rule",
         )
     }
-    report = EvaluationReport(places=len(judged))
+    report = EvaluationReport(places=len(judged), unruled=_outermost_unruled(unruled))
     to_create, to_update, seen = [], [], set()
     for place, result, policy in judged:
         key = (None, place.unit_id) if place.unit_id else (place.region_id, None)
@@ -583,20 +622,8 @@ def compare_campaigns(root: Region | None, earlier, later, *, on: dt.date | None
     return CampaignComparison(_level_counts(before), _level_counts(after), became, dropped)
 
 
-POLICY_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "policies.json"
-
-
-@transaction.atomic
-def policies_load(path: Path = POLICY_FIXTURE) -> int:
-    """Creates or updates the policies of the fixture by key; skips one whose jurisdiction is not loaded."""
-    written = 0
-    for item in json.loads(path.read_text(encoding="utf-8")):
-        item = dict(item)
-        code = item.pop("jurisdiction")
-        jurisdiction = Region.objects.filter(code=code).first() if code else None
-        if code and jurisdiction is None:
-            continue
-        policy, _ = Policy.objects.update_or_create(key=item.pop("key"), defaults={**item, "jurisdiction": jurisdiction})
-        policy.full_clean()
-        written += 1
-    return written
+def policies_load() -> list[str]:
+    """Creates the shipped policies that are missing and whose jurisdiction is loaded (census.coverage.shipped);
+    never overwrites one. Returns the keys created. Run by the data migration, after every region import and by
+    `load_demo`."""
+    return shipped_policies_create(Policy, Region)

@@ -36,6 +36,7 @@ from census.coverage.services import (
     PolicyIndex,
     compare_campaigns,
     coverage_what_if,
+    policy_in_force,
 )
 from census.registry.models import Campaign, Category
 from orgs.access.scoping import get_visible_or_404, user_scope
@@ -164,8 +165,14 @@ def coverage_gaps(request):
             "status": status,
             "verdict_label": VerdictChoice(verdict).label if verdict else "",
             "query": urlencode(query, doseq=True),
+            "unruled": scope_without_policy(request.user),
         },
     )
+
+
+def scope_without_policy(user) -> list[Region]:
+    """The regions of the user's scope to which no policy applies (nothing is evaluated there)."""
+    return [region for region in scope_regions_for(user) if not policy_in_force(region)]
 
 
 # ---- region pickers and defaults ---------------------------------------------------------------------------

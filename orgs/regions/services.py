@@ -21,6 +21,7 @@ from orgs.regions.models import (
     infer_region_kind,
     region_row_errors,
 )
+from orgs.regions.signals import regions_imported
 from orgs.regions.tree import TreeNode, layout_forest
 
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
@@ -328,6 +329,9 @@ def regions_import(
             changes[current["id"]] = values
     _write_changes(changes)
     result.written = True
+    if to_create:
+        codes = frozenset(row.code for row in to_create)
+        transaction.on_commit(lambda: regions_imported.send(sender=Region, codes=codes))
     return result
 
 

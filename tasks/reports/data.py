@@ -22,6 +22,7 @@ from census.coverage.models import (
     VerdictChoice,
 )
 from census.coverage.selectors import coverage_rollup
+from census.coverage.services import policy_in_force
 from census.importing.models import CensusImport
 from census.registry.models import Campaign, Category, Headcount, Person
 from orgs.access.scoping import SubtreeRange, ancestors_q, subtree_q
@@ -260,6 +261,8 @@ class ReportData:
     census_rounds: list[CensusRound]
     recent_imports: list[RecentImport]
     detail: bool = True
+    # False: no policy (建会门槛) applies to the region, so nothing was evaluated: pages say so instead of zeros
+    policy_in_force: bool = True
 
     @property
     def map_unplotted(self) -> int:
@@ -498,4 +501,5 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         census_rounds=rounds,
         recent_imports=imports,
         detail=detail,
+        policy_in_force=policy_in_force(region, as_of),
     )

@@ -73,6 +73,7 @@ def report_workbook(data: ReportData) -> Workbook:
             [_("逾期任务（项）"), data.overdue_count, None, None, None, None],
             [_("登记侨务工作对象（人）"), data.people_total, None, None, None, None],
             [_("侨胞之家（个）"), data.homes_total, None, None, None, None],
+            *([[_("本辖区尚无生效的建会门槛，结论未计算"), None, None, None, None, None]] if not data.policy_in_force else []),
         ],
         {1: INTEGER, 2: INTEGER, 3: INTEGER, 4: INTEGER, 5: PERCENT}, first=True,
     )

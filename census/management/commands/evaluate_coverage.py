@@ -3,6 +3,7 @@ import datetime as dt
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from census.coverage.selectors import coverage_rollup
 from census.coverage.services import evaluate_coverage
@@ -34,3 +35,10 @@ class Command(BaseCommand):
             f"places={report.places} created={report.created} updated={report.updated} deleted={report.deleted} "
             f"crossings={len(report.crossings)} seconds={seconds:.2f}"
         )
+        if report.unruled:
+            shown = "、".join(f"{name}（{code}）" for code, name in report.unruled[:20])
+            more = _("等 %(n)d 个") % {"n": len(report.unruled)} if len(report.unruled) > 20 else ""
+            raise CommandError(
+                _("以下区划没有生效的建会门槛，结论未计算：%(regions)s%(more)s。请先在“建会门槛”中为其制定或启用门槛。")
+                % {"regions": shown, "more": more}
+            )
