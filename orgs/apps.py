@@ -19,6 +19,8 @@ class OrgsConfig(AppConfig):
         from django.contrib.auth import get_user_model
 
         from orgs.access.models import Membership
+        from orgs.accounts import receivers  # noqa: F401  (the initial password's obligation ends when it is changed)
+        from orgs.accounts.models import AccountProfile
         from orgs.common import audit  # noqa: F401  (connects the login/logout signal receivers)
         from orgs.homes.models import Home, HomeDesignation
         from orgs.organizations import panels as organization_panels  # noqa: F401  (registers the region page's 侨联组织 panel)
@@ -37,6 +39,7 @@ class OrgsConfig(AppConfig):
 
         auditlog.register(Region, exclude_fields=["lft", "rght", "tree_id", "depth", "full_name"])
         auditlog.register(Membership)
+        auditlog.register(AccountProfile)
         auditlog.register(Unit)
         auditlog.register(Organization, m2m_fields={"covered_regions"})
         # The founding steps (FoundingStep) and 五有 assessments (HomeAssessment) are their own history.

@@ -8,6 +8,7 @@ from census.registry.api.views import (
     PersonViewSet,
     UnitViewSet,
 )
+from orgs.accounts.api import AccountViewSet
 from orgs.organizations.api.views import OrganizationViewSet
 from orgs.regions.api import RegionViewSet
 from tasks.dashboard.api import DashboardViewSet
@@ -17,6 +18,7 @@ from tasks.reports.api import ReportJobViewSet
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
+router.register("accounts", AccountViewSet, basename="account")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("units", UnitViewSet, basename="unit")
 router.register("campaigns", CampaignViewSet, basename="campaign")

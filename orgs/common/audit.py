@@ -24,6 +24,7 @@ class AuditEvent:
     EXPORT = "export"
     IMPORT = "import"
     REVEAL = "reveal"
+    ACCOUNT = "account"
 
 
 def _client_address(request) -> str | None:

@@ -1,0 +1,108 @@
+"""/api/accounts/: accounts given out by the level above. Writes go through the account services (a role above the
+creator's or a region outside their scope: 403 or 400, nothing created); the one-time password is in the answer to
+the creation (and to a reset) only."""
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from orgs.access.api import WritesNeedWritingRole, as_drf_error
+from orgs.access.roles import Role
+from orgs.accounts.services import account_create, account_deactivate, account_password_reset, accounts_visible_to
+from orgs.regions.api import EditableRegionField
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    """An account as listed: who, which roles where, last login, active."""
+
+    name = serializers.CharField(source="first_name", read_only=True)
+    roles = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "name", "email", "phone", "roles", "is_active", "last_login", "date_joined"]
+        read_only_fields = fields
+
+    def get_roles(self, user) -> list[dict]:
+        return [
+            {"role": m.role, "role_display": m.get_role_display(), "region": m.region.code if m.region_id else None}
+            for m in user.memberships.all()
+        ]
+
+    def get_phone(self, user) -> str:
+        profile = getattr(user, "account", None)
+        return profile.phone if profile is not None else ""
+
+
+class AccountCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, label=_("用户名"))
+    name = serializers.CharField(max_length=150, label=_("姓名"))
+    role = serializers.ChoiceField(choices=Role.choices, label=_("角色"))
+    region = EditableRegionField(required=False, allow_null=True, label=_("辖区区划代码"))
+    email = serializers.EmailField(required=False, allow_blank=True, label=_("电子邮箱"))
+    phone = serializers.CharField(max_length=24, required=False, allow_blank=True, label=_("联系电话"))
+
+
+class AccountCreatedSerializer(AccountSerializer):
+    initial_password = serializers.CharField(read_only=True, help_text=_("一次性初始密码，只在此显示一次；首次登录须修改"))
+
+    class Meta(AccountSerializer.Meta):
+        fields = [*AccountSerializer.Meta.fields, "initial_password"]
+        read_only_fields = fields
+
+
+class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """账号: the accounts of the caller's scope; staff and administrators open accounts for the level below."""
+
+    permission_classes = [permissions.IsAuthenticated, WritesNeedWritingRole]
+    serializer_class = AccountSerializer
+
+    def get_queryset(self):
+        return accounts_visible_to(self.request.user).prefetch_related("memberships__region").select_related("account").order_by("username")
+
+    def get_serializer_class(self):
+        return AccountCreateSerializer if self.action == "create" else AccountSerializer
+
+    @extend_schema(request=AccountCreateSerializer, responses={201: AccountCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            user, password = account_create(creator=request.user, request=request, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error) or None) from None
+        user.initial_password = password
+        return Response(AccountCreatedSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: AccountCreatedSerializer})
+    @action(detail=True, methods=["post"], url_path="reset-password")
+    def reset_password(self, request, pk=None):
+        """A new one-time password, shown once; the holder must change it at next login."""
+        account = self.get_object()
+        try:
+            account.initial_password = account_password_reset(account=account, editor=request.user, request=request)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error) or None) from None
+        return Response(AccountCreatedSerializer(account).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        account = self.get_object()
+        try:
+            account_deactivate(account=account, editor=request.user, request=request)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error) or None) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,135 @@
+"""Accounts given out by the level above (智慧团建 style). A creator opens an account for a region of their editable
+scope with a role no higher than their own: staff open staff, county officials and leadership accounts; a county
+official opens county officials of their county; nobody but an administrator opens administrators. A new account
+gets a one-time initial password, shown once to its creator, to be changed at first login. Every change is audited
+(who, whom, before → after)."""
+from __future__ import annotations
+
+import secrets
+import string
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from orgs.access.models import Membership
+from orgs.access.roles import Role
+from orgs.access.scoping import forget_scope, user_scope
+from orgs.accounts.models import AccountProfile
+from orgs.common.audit import AuditEvent, audit_event
+from orgs.common.identifiers import IdentifierError, validate_phone
+from orgs.regions.models import Region
+
+# The roles each role may give (an administrator: every one).
+GRANTABLE: dict[str, frozenset[str]] = {
+    Role.STAFF: frozenset({Role.STAFF, Role.COUNTY_OFFICIAL, Role.LEADERSHIP}),
+    Role.COUNTY_OFFICIAL: frozenset({Role.COUNTY_OFFICIAL}),
+    Role.LEADERSHIP: frozenset(),
+}
+PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "Il1O0o")
+
+
+def roles_grantable(creator) -> frozenset[str]:
+    """The roles `creator` may give."""
+    scope = user_scope(creator)
+    if scope.is_admin:
+        return frozenset(Role.values)
+    return frozenset().union(*(GRANTABLE.get(role, frozenset()) for role in scope.roles))
+
+
+def account_check_grant(creator, role: str, region: Region | None) -> None:
+    """Refuses (PermissionDenied, saying why) a role above the creator's or a region outside their editable scope."""
+    if role not in roles_grantable(creator):
+        raise PermissionDenied(_("您不能开通“%(role)s”账号") % {"role": Role(role).label if role in Role.values else role})
+    if role == Role.ADMIN:
+        return  # an administrator, by an administrator: no region
+    if region is None:
+        raise ValidationError({"region": _("请选择辖区")})
+    if not user_scope(creator).is_admin and not Region.objects.editable_by(creator).filter(pk=region.pk).exists():
+        raise PermissionDenied(_("“%(region)s”不在您的管辖范围内") % {"region": region.full_name})
+
+
+def initial_password() -> str:
+    """A one-time password: 12 letters and digits, no look-alikes (I, l, 1, O, 0, o)."""
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(12))
+
+
+def _phone(phone: str) -> str:
+    try:
+        return validate_phone(phone)
+    except IdentifierError as error:
+        raise ValidationError({"phone": str(error)}) from None
+
+
+@transaction.atomic
+def account_create(
+    *, creator, username: str, name: str, role: str, region: Region | None, email: str = "", phone: str = "", request=None,
+):
+    """Opens an account; returns (user, the one-time initial password). Nothing is written when refused."""
+    account_check_grant(creator, role, region)
+    User = get_user_model()
+    username = username.strip()
+    if not username:
+        raise ValidationError({"username": _("请填写用户名")})
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("用户名“%(username)s”已被使用") % {"username": username}})
+    password = initial_password()
+    user = User(username=username, first_name=name.strip(), email=email.strip(), is_staff=role in (Role.ADMIN, Role.STAFF))
+    user.is_superuser = role == Role.ADMIN
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    AccountProfile.objects.create(user=user, phone=_phone(phone), created_by=creator)
+    Membership.objects.create(user=user, role=role, region=None if role == Role.ADMIN else region)
+    audit_event(
+        event=AuditEvent.ACCOUNT, model=user, actor=creator, request=request,
+        description=_("开通账号 %(username)s（%(role)s，%(region)s）") % {
+            "username": username, "role": Role(role).label, "region": region.full_name if region else _("全部"),
+        },
+        data={"username": username, "role": role, "region": region.code if region else None},
+    )
+    return user, password
+
+
+def accounts_visible_to(viewer):
+    """The accounts `viewer` may see: those with a role in their scope (an administrator: every one). Leadership
+    reads them too; changing one needs the roles to give (`_require_manages`)."""
+    User = get_user_model()
+    if user_scope(viewer).is_admin:
+        return User.objects.all()
+    return User.objects.filter(pk__in=Membership.objects.visible_to(viewer).values("user_id"))
+
+
+@transaction.atomic
+def account_password_reset(*, account, editor, request=None) -> str:
+    """A new one-time password for an account the editor may manage; the holder must change it at next login."""
+    _require_manages(editor, account)
+    password = initial_password()
+    account.set_password(password)
+    account.save(update_fields=["password"])
+    AccountProfile.objects.update_or_create(user=account, defaults={"must_change_password": True})
+    audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request,
+                description=_("重置密码：%(username)s") % {"username": account.username})
+    return password
+
+
+@transaction.atomic
+def account_deactivate(*, account, editor, request=None) -> None:
+    _require_manages(editor, account)
+    if account.pk == editor.pk:
+        raise ValidationError(_("不能停用自己的账号"))
+    account.is_active = False
+    account.save(update_fields=["is_active"])
+    forget_scope(account)
+    audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request,
+                description=_("停用账号：%(username)s") % {"username": account.username})
+
+
+def _require_manages(editor, account) -> None:
+    """The editor may act on an account inside their scope whose every role they could have given."""
+    if not accounts_visible_to(editor).filter(pk=account.pk).exists():
+        raise PermissionDenied
+    grantable = roles_grantable(editor)
+    if any(role not in grantable for role in account.memberships.values_list("role", flat=True)):
+        raise PermissionDenied(_("您不能管理角色高于自己的账号"))

@@ -1,0 +1,93 @@
+"""Issue 15, part 2 (first step): accounts given out by the level above, through /api/accounts/. A creator opens
+accounts in their editable scope with a role no higher than their own; nothing is created otherwise; the one-time
+initial password is shown once; every opening is audited."""
+from __future__ import annotations
+
+import pytest
+from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
+
+from orgs.access.models import Membership
+from orgs.accounts.models import AccountProfile
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+def open_account(api, **fields):
+    body = {"username": "new_official", "name": "新干部", "role": "county_official", "region": "530423",
+            "email": "new@example.org", "phone": "139 1234 5678", **fields}
+    return api.post("/api/accounts/", body, format="json")
+
+
+def test_city_staff_open_a_county_official_account_with_a_one_time_password(api_client_for, yuxi_staff, client):
+    response = open_account(api_client_for(yuxi_staff))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    password = body["initial_password"]
+    assert len(password) == 12 and body["roles"] == [{"role": "county_official", "role_display": "县级统战/侨联干部", "region": "530423"}]
+    user = User.objects.get(username="new_official")
+    assert user.check_password(password) and user.first_name == "新干部" and not user.is_staff
+    profile = AccountProfile.objects.get(user=user)
+    assert profile.must_change_password and profile.created_by == yuxi_staff and profile.phone == "13912345678"
+    entry = LogEntry.objects.filter(additional_data__event="account").get()
+    assert entry.actor == yuxi_staff and "new_official" in entry.object_repr
+    listed = api_client_for(yuxi_staff).get(f"/api/accounts/{user.pk}/").json()
+    assert "initial_password" not in listed  # shown once, at creation
+
+
+@pytest.mark.parametrize(
+    ("creator", "fields", "status"),
+    [
+        ("yuxi_staff", {"region": "532500"}, 400),  # 红河州: outside 玉溪市
+        ("yuxi_staff", {"role": "admin", "region": None}, 403),  # only administrators open administrators
+        ("tonghai_official", {"role": "staff"}, 403),  # above a county official's own role
+        ("tonghai_official", {"region": "530424"}, 400),  # 华宁县: another county
+        ("yuxi_leader", {}, 403),  # read-only
+    ],
+)
+def test_a_role_above_the_creator_or_a_region_outside_their_scope_creates_nothing(api_client_for, creator, fields, status):
+    before = (User.objects.count(), Membership.objects.count(), AccountProfile.objects.count())
+    response = open_account(api_client_for(User.objects.get(username=creator)), **fields)
+    assert response.status_code == status, response.content
+    assert (User.objects.count(), Membership.objects.count(), AccountProfile.objects.count()) == before
+
+
+def test_a_county_official_opens_a_colleague_of_their_county_and_an_administrator_anyone(api_client_for, tonghai_official, admin_user):
+    assert open_account(api_client_for(tonghai_official), username="colleague").status_code == 201
+    assert open_account(api_client_for(admin_user), username="second_admin", role="admin", region=None).status_code == 201
+    assert User.objects.get(username="second_admin").is_superuser
+
+
+def test_the_list_holds_the_accounts_of_the_scope_only(api_client_for, yuxi_staff, tonghai_official):
+    names = {a["username"] for a in api_client_for(yuxi_staff).get("/api/accounts/").json()["results"]}
+    assert {"tonghai_official", "huaning_official", "yuxi_leader"} <= names and "yunnan_staff" not in names and "admin" not in names
+    names = {a["username"] for a in api_client_for(tonghai_official).get("/api/accounts/").json()["results"]}
+    assert names == {"tonghai_official"}
+
+
+def test_a_password_reset_is_shown_once_and_an_account_deactivated(api_client_for, yuxi_staff, tonghai_official):
+    api = api_client_for(yuxi_staff)
+    reset = api.post(f"/api/accounts/{tonghai_official.pk}/reset-password/")
+    assert reset.status_code == 200 and len(reset.json()["initial_password"]) == 12
+    tonghai_official.refresh_from_db()
+    assert tonghai_official.check_password(reset.json()["initial_password"]) and tonghai_official.account.must_change_password
+    assert api.post(f"/api/accounts/{tonghai_official.pk}/deactivate/").status_code == 204
+    tonghai_official.refresh_from_db()
+    assert not tonghai_official.is_active
+    # a staff member cannot touch an account above their own role
+    staff = User.objects.get(username="yunnan_staff")
+    huaning = User.objects.get(username="huaning_official")
+    assert api_client_for(huaning).post(f"/api/accounts/{staff.pk}/reset-password/").status_code == 404
+
+
+def test_a_new_account_must_change_its_initial_password_before_anything_else(api_client_for, yuxi_staff, client):
+    password = open_account(api_client_for(yuxi_staff)).json()["initial_password"]
+    assert client.post("/accounts/login/", {"username": "new_official", "password": password}).status_code == 302
+    assert client.get("/census/persons/").url == "/accounts/password/"  # every page leads to the password page
+    changed = client.post("/accounts/password/", {
+        "old_password": password, "new_password1": "Tonghai-new-2026!", "new_password2": "Tonghai-new-2026!",
+    })
+    assert changed.status_code == 302
+    assert client.get("/census/persons/").status_code == 200
+    assert not AccountProfile.objects.get(user__username="new_official").must_change_password
