@@ -15,7 +15,15 @@ from rest_framework.response import Response
 
 from orgs.access.api import WritesNeedWritingRole, as_drf_error
 from orgs.access.roles import Role
-from orgs.accounts.services import account_create, account_deactivate, account_password_reset, accounts_visible_to
+from orgs.accounts.services import (
+    account_create,
+    account_deactivate,
+    account_password_reset,
+    account_unlock,
+    account_update,
+    accounts_visible_to,
+    locked_usernames,
+)
 from orgs.regions.api import EditableRegionField
 
 
@@ -25,11 +33,15 @@ class AccountSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="first_name", read_only=True)
     roles = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
+    locked = serializers.SerializerMethodField(help_text=_("登录失败次数过多，已被锁定"))
 
     class Meta:
         model = get_user_model()
-        fields = ["id", "username", "name", "email", "phone", "roles", "is_active", "last_login", "date_joined"]
+        fields = ["id", "username", "name", "email", "phone", "roles", "is_active", "locked", "last_login", "date_joined"]
         read_only_fields = fields
+
+    def get_locked(self, user) -> bool:
+        return user.username in self.context.get("locked_usernames", ())
 
     def get_roles(self, user) -> list[dict]:
         return [
@@ -51,6 +63,12 @@ class AccountCreateSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=24, required=False, allow_blank=True, label=_("联系电话"))
 
 
+class AccountUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150, required=False, label=_("姓名"))
+    email = serializers.EmailField(required=False, allow_blank=True, label=_("电子邮箱"))
+    phone = serializers.CharField(max_length=24, required=False, allow_blank=True, label=_("联系电话"))
+
+
 class AccountCreatedSerializer(AccountSerializer):
     initial_password = serializers.CharField(read_only=True, help_text=_("一次性初始密码，只在此显示一次；首次登录须修改"))
 
@@ -59,7 +77,9 @@ class AccountCreatedSerializer(AccountSerializer):
         read_only_fields = fields
 
 
-class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class AccountViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet,
+):
     """账号: the accounts of the caller's scope; staff and administrators open accounts for the level below."""
 
     permission_classes = [permissions.IsAuthenticated, WritesNeedWritingRole]
@@ -69,7 +89,39 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         return accounts_visible_to(self.request.user).prefetch_related("memberships__region").select_related("account").order_by("username")
 
     def get_serializer_class(self):
-        return AccountCreateSerializer if self.action == "create" else AccountSerializer
+        if self.action == "create":
+            return AccountCreateSerializer
+        if self.action in ("update", "partial_update"):
+            return AccountUpdateSerializer
+        return AccountSerializer
+
+    def get_serializer_context(self):
+        # the locked accounts, in one query for the whole page
+        return {**super().get_serializer_context(), "locked_usernames": locked_usernames()}
+
+    @extend_schema(request=AccountUpdateSerializer, responses={200: AccountSerializer})
+    def update(self, request, *args, **kwargs):
+        account = self.get_object()
+        serializer = self.get_serializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            account_update(account=account, editor=request.user, request=request, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error) or None) from None
+        return Response(AccountSerializer(self.get_queryset().get(pk=account.pk), context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses={200: AccountSerializer})
+    @action(detail=True, methods=["post"])
+    def unlock(self, request, pk=None):
+        """Lifts the login lock (django-axes) of an account the caller may manage."""
+        account = self.get_object()
+        try:
+            account_unlock(account=account, editor=request.user, request=request)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error) or None) from None
+        return Response(AccountSerializer(account, context=self.get_serializer_context()).data)
 
     @extend_schema(request=AccountCreateSerializer, responses={201: AccountCreatedSerializer})
     def create(self, request, *args, **kwargs):

@@ -8,6 +8,9 @@ from __future__ import annotations
 import secrets
 import string
 
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -124,6 +127,50 @@ def account_deactivate(*, account, editor, request=None) -> None:
     forget_scope(account)
     audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request,
                 description=_("停用账号：%(username)s") % {"username": account.username})
+
+
+ACCOUNT_FIELDS = ("name", "email", "phone")
+
+
+@transaction.atomic
+def account_update(*, account, editor, request=None, **changes):
+    """Changes an account's name, e-mail or phone (roles are changed by opening memberships, not here); audited
+    with before → after."""
+    _require_manages(editor, account)
+    profile, _created = AccountProfile.objects.get_or_create(user=account, defaults={"must_change_password": False})
+    before = {"name": account.first_name, "email": account.email, "phone": profile.phone}
+    if "name" in changes:
+        account.first_name = changes["name"].strip()
+    if "email" in changes:
+        account.email = changes["email"].strip()
+    if "phone" in changes:
+        profile.phone = _phone(changes["phone"])
+    account.full_clean(exclude=["password"])
+    account.save(update_fields=["first_name", "email"])
+    profile.save(update_fields=["phone"])
+    after = {"name": account.first_name, "email": account.email, "phone": profile.phone}
+    changed = {key: [before[key], after[key]] for key in ACCOUNT_FIELDS if before[key] != after[key]}
+    if changed:
+        audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request, data={"changes": changed},
+                    description=_("修改账号：%(username)s") % {"username": account.username})
+    return account
+
+
+def locked_usernames() -> set[str]:
+    """The user names django-axes locks out now (too many failed logins, from some address): one query."""
+    return set(
+        AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).values_list("username", flat=True)
+    )
+
+
+@transaction.atomic
+def account_unlock(*, account, editor, request=None) -> int:
+    """Lifts django-axes' lock on an account the editor may manage; returns how many lock records were removed."""
+    _require_manages(editor, account)
+    removed = axes_reset(username=account.username)
+    audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request,
+                description=_("解除锁定：%(username)s") % {"username": account.username})
+    return removed
 
 
 def _require_manages(editor, account) -> None:

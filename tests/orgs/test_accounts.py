@@ -91,3 +91,27 @@ def test_a_new_account_must_change_its_initial_password_before_anything_else(api
     assert changed.status_code == 302
     assert client.get("/census/persons/").status_code == 200
     assert not AccountProfile.objects.get(user__username="new_official").must_change_password
+
+
+def test_an_account_is_edited_audited_and_unlocked(api_client_for, yuxi_staff, tonghai_official, client):
+    from axes.models import AccessAttempt
+
+    api = api_client_for(yuxi_staff)
+    changed = api.patch(f"/api/accounts/{tonghai_official.pk}/", {"name": "通海县新任干部", "phone": "0877-1234567"}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["name"], changed.json()["phone"]) == ("通海县新任干部", "08771234567")
+    entry = LogEntry.objects.filter(additional_data__event="account").latest("pk")
+    assert entry.additional_data["changes"]["name"][1] == "通海县新任干部"
+    assert api.patch(f"/api/accounts/{tonghai_official.pk}/", {"phone": "打电话"}, format="json").status_code == 400
+
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "tonghai_official", "password": "wrong-password"})
+    assert AccessAttempt.objects.filter(username="tonghai_official").exists()
+    listed = {a["username"]: a for a in api.get("/api/accounts/").json()["results"]}
+    assert listed["tonghai_official"]["locked"] is True and listed["huaning_official"]["locked"] is False
+    unlocked = api.post(f"/api/accounts/{tonghai_official.pk}/unlock/")
+    assert unlocked.status_code == 200 and unlocked.json()["locked"] is False
+    assert not AccessAttempt.objects.filter(username="tonghai_official").exists()
+    # leadership reads, never changes
+    leader = api_client_for(User.objects.get(username="yuxi_leader"))
+    assert leader.post(f"/api/accounts/{tonghai_official.pk}/unlock/").status_code == 403

@@ -23,7 +23,7 @@ ACCOUNT = Placed(
     "account",
     make=_account,
     markers=lambda u: (u.username,),
-    rows=lambda: list(User.objects.order_by("pk").values_list("pk", "username", "password", "is_active")),
+    rows=lambda: list(User.objects.order_by("pk").values_list("pk", "username", "password", "is_active", "first_name", "email")),
 )
 
 
@@ -37,7 +37,17 @@ register(
         reads=(Probe(),),
         writes=(Write("POST", account_body, action="create", moves=True, json=True),),
     ),
-    RouteCase("api:account-detail", API, ACCOUNT, kwargs=lambda u: {"pk": u.pk}, methods=READ_METHODS),
+    RouteCase(
+        "api:account-detail", API, ACCOUNT, kwargs=lambda u: {"pk": u.pk}, methods=READ_METHODS,
+        writes=(
+            Write("PATCH", lambda world, obj, region: {"name": "改名账号", "phone": "13800000000"}, json=True),
+            Write("PUT", lambda world, obj, region: {"name": "改名账号", "email": "x@example.org"}, json=True),
+        ),
+    ),
+    RouteCase(
+        "api:account-unlock", API, ACCOUNT, kwargs=lambda u: {"pk": u.pk}, methods=("POST",), reads=(),
+        writes=(Write("POST", json=True, control=False),),  # nothing locked: the positive control would change nothing
+    ),
     RouteCase(
         "api:account-reset-password", API, ACCOUNT, kwargs=lambda u: {"pk": u.pk}, methods=("POST",), reads=(),
         writes=(Write("POST", json=True),),
