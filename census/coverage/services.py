@@ -245,12 +245,11 @@ def _outermost_unruled(places: list[Place]) -> list[tuple[str, str]]:
     region_ids = {place.region_id for place in places if place.unit_id is None}
     if not region_ids:
         return []
-    regions = list(Region.objects.filter(pk__in=region_ids).order_by("tree_id", "lft").values_list("tree_id", "lft", "rght", "code", "full_name"))
-    outermost: list[tuple] = []
-    for region in regions:
-        if not (outermost and outermost[-1][0] == region[0] and outermost[-1][1] <= region[1] <= outermost[-1][2]):
+    outermost: list[Region] = []
+    for region in Region.objects.filter(pk__in=region_ids).order_by("tree_id", "lft").only("tree_id", "lft", "rght", "code", "full_name"):
+        if not (outermost and encloses(outermost[-1], region)):
             outermost.append(region)
-    return [(code, full_name) for _t, _l, _r, code, full_name in outermost]
+    return [(region.code, region.full_name) for region in outermost]
 
 
 def _counted_by_category(result_place: Place, policy: Policy) -> dict[str, int]:

@@ -21,7 +21,7 @@ from orgs.access.scoping import subtree_q
 from orgs.common.bulk import chunks
 from orgs.common.identifiers import RESIDENT_ID
 from orgs.regions.models import Region
-from orgs.regions.selectors import counties_of
+from orgs.regions.selectors import county_by_region
 
 NAME_CHUNK = 10_000
 
@@ -54,7 +54,7 @@ def possible_duplicates(
     names and birth dates (an index on both)."""
     if not rows:
         return []
-    county_of = counties_of(set(region_ids))
+    county_of = county_by_region(set(region_ids))
     county_pk = {region_id: county.pk for region_id, county in county_of.items()}
     keys = list(zip(names, births, genders, map(county_pk.__getitem__, region_ids)))
     other_document = [id_type != RESIDENT_ID for id_type in id_types]

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
-
 from census.registry.services import unit_create
 from orgs.regions.models import Region
 from orgs.units.models import UnitKind
@@ -106,6 +104,3 @@ def new_units_create(listing: list[dict], *, editor) -> dict[int, int]:
         created[-(index + 1)] = made.pk
     return created
 
-
-def new_units_message(count: int) -> str:
-    return _("将新建 %(n)d 个单位") % {"n": count}

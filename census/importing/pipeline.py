@@ -83,7 +83,7 @@ from orgs.common.identifiers import (
     validate_phone,
 )
 from orgs.regions.models import Region
-from orgs.regions.selectors import counties_of
+from orgs.regions.selectors import county_by_region
 from orgs.units.models import Unit
 
 CHUNK = 5000
@@ -256,7 +256,7 @@ def place_aliases(name: str) -> tuple[str, ...]:
 
 def _county_names_of(region_ids: set[int]) -> dict[int, str]:
     """The full name of the county a region belongs to (the region's own above counties), by region id."""
-    return {region_id: county.full_name for region_id, county in counties_of(region_ids).items()}
+    return {region_id: county.full_name for region_id, county in county_by_region(region_ids).items()}
 
 
 def _blank(cells) -> bool:

@@ -108,7 +108,7 @@ def staff_of(region: Region, roles=(Role.STAFF,)):
     return Membership.objects.filter(region=region, role__in=roles).select_related("user")
 
 
-def counties_of(region_ids) -> dict[int, Region]:
+def county_by_region(region_ids) -> dict[int, Region]:
     """The county each region lies in (itself for a county; for a region above counties, itself), by region id.
     Two queries whatever the number of regions: the regions' tree positions, then the counties of their trees."""
     places = list(Region.objects.filter(pk__in=set(region_ids)).only("id", "tree_id", "lft", "rght", "level", "full_name", "code"))
