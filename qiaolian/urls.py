@@ -12,6 +12,7 @@ urlpatterns = [
     path("dashboard/<str:code>/", dashboard_views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("orgs.access.urls")),
+    path("accounts/", include("orgs.accounts.urls")),
     path("regions/", include("orgs.regions.urls")),
     path("census/", include("census.urls")),
     path("organizations/", include("orgs.organizations.urls")),

@@ -10,12 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from orgs.access.api import WritesNeedWritingRole, as_drf_error
+from orgs.access.models import Membership
 from orgs.access.roles import Role
+from orgs.accounts.filters import AccountFilter
 from orgs.accounts.services import (
+    account_activate,
     account_create,
     account_deactivate,
     account_password_reset,
@@ -23,6 +26,8 @@ from orgs.accounts.services import (
     account_update,
     accounts_visible_to,
     locked_usernames,
+    membership_grant,
+    membership_revoke,
 )
 from orgs.regions.api import EditableRegionField
 
@@ -45,7 +50,7 @@ class AccountSerializer(serializers.ModelSerializer):
 
     def get_roles(self, user) -> list[dict]:
         return [
-            {"role": m.role, "role_display": m.get_role_display(), "region": m.region.code if m.region_id else None}
+            {"id": m.pk, "role": m.role, "role_display": m.get_role_display(), "region": m.region.code if m.region_id else None}
             for m in user.memberships.all()
         ]
 
@@ -61,6 +66,11 @@ class AccountCreateSerializer(serializers.Serializer):
     region = EditableRegionField(required=False, allow_null=True, label=_("辖区区划代码"))
     email = serializers.EmailField(required=False, allow_blank=True, label=_("电子邮箱"))
     phone = serializers.CharField(max_length=24, required=False, allow_blank=True, label=_("联系电话"))
+
+
+class MembershipCreateSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, label=_("角色"))
+    region = EditableRegionField(required=False, allow_null=True, label=_("辖区区划代码"))
 
 
 class AccountUpdateSerializer(serializers.Serializer):
@@ -84,6 +94,7 @@ class AccountViewSet(
 
     permission_classes = [permissions.IsAuthenticated, WritesNeedWritingRole]
     serializer_class = AccountSerializer
+    filterset_class = AccountFilter
 
     def get_queryset(self):
         return accounts_visible_to(self.request.user).prefetch_related("memberships__region").select_related("account").order_by("username")
@@ -93,6 +104,8 @@ class AccountViewSet(
             return AccountCreateSerializer
         if self.action in ("update", "partial_update"):
             return AccountUpdateSerializer
+        if self.action == "roles":
+            return MembershipCreateSerializer
         return AccountSerializer
 
     def get_serializer_context(self):
@@ -147,12 +160,55 @@ class AccountViewSet(
             raise PermissionDenied(str(error) or None) from None
         return Response(AccountCreatedSerializer(account).data)
 
+    @extend_schema(request=None, responses={200: AccountSerializer})
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        """Re-opens a deactivated account."""
+        account = self.get_object()
+        try:
+            account_activate(account=account, editor=request.user, request=request)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error) or None) from None
+        return Response(AccountSerializer(self.get_queryset().get(pk=account.pk), context=self.get_serializer_context()).data)
+
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
         account = self.get_object()
         try:
             account_deactivate(account=account, editor=request.user, request=request)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error) or None) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=MembershipCreateSerializer, responses={201: AccountSerializer})
+    @action(detail=True, methods=["post"])
+    def roles(self, request, pk=None):
+        """Gives the account one more role in a region (no higher than the caller's, inside their scope)."""
+        account = self.get_object()
+        serializer = MembershipCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        try:
+            membership_grant(account=account, editor=request.user, request=request, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error) or None) from None
+        data = AccountSerializer(self.get_queryset().get(pk=account.pk), context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"roles/(?P<membership_pk>[0-9]+)", url_name="role-delete")
+    def role_delete(self, request, pk=None, membership_pk=None):
+        """Takes one role from the account (the last one stays: deactivate the account instead)."""
+        account = self.get_object()
+        membership = Membership.objects.filter(pk=membership_pk, user=account).select_related("region", "user").first()
+        if membership is None:
+            raise NotFound
+        try:
+            membership_revoke(membership=membership, editor=request.user, request=request)
         except DjangoValidationError as error:
             raise as_drf_error(error) from None
         except DjangoPermissionDenied as error:

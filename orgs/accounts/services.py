@@ -173,10 +173,93 @@ def account_unlock(*, account, editor, request=None) -> int:
     return removed
 
 
+@transaction.atomic
+def account_activate(*, account, editor, request=None) -> None:
+    """Re-opens a deactivated account the editor may manage."""
+    _require_manages(editor, account)
+    account.is_active = True
+    account.save(update_fields=["is_active"])
+    forget_scope(account)
+    audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request,
+                description=_("启用账号：%(username)s") % {"username": account.username})
+
+
+def _membership_label(membership: Membership) -> str:
+    where = membership.region.full_name if membership.region is not None else _("全部")
+    return f"{membership.get_role_display()} · {where}"
+
+
+def _roles_of(account) -> list[str]:
+    return [_membership_label(m) for m in account.memberships.select_related("region").order_by("pk")]
+
+
+@transaction.atomic
+def membership_grant(*, account, editor, role: str, region: Region | None, request=None) -> Membership:
+    """Gives an account the editor manages one more role in a region (same rules as opening an account);
+    audited with the roles before → after."""
+    _require_manages(editor, account)
+    if account.pk == editor.pk:
+        raise PermissionDenied(_("不能修改自己的角色"))
+    account_check_grant(editor, role, region)
+    region = None if role == Role.ADMIN else region
+    if Membership.objects.filter(user=account, role=role, region=region).exists():
+        raise ValidationError({"role": _("该账号已有此角色")})
+    before = _roles_of(account)
+    membership = Membership.objects.create(user=account, role=role, region=region)
+    if role in (Role.ADMIN, Role.STAFF) and not account.is_staff:
+        account.is_staff = True
+        account.is_superuser = account.is_superuser or role == Role.ADMIN
+        account.save(update_fields=["is_staff", "is_superuser"])
+    forget_scope(account)
+    audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request,
+                data={"changes": {"roles": [before, _roles_of(account)]}},
+                description=_("授予角色：%(username)s，%(role)s") % {"username": account.username, "role": _membership_label(membership)})
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, membership: Membership, editor, request=None) -> None:
+    """Takes one role from an account the editor manages. The last role stays: an account without a role sees
+    nothing and nobody below an administrator would see it again (deactivate it instead)."""
+    account = membership.user
+    _require_manages(editor, account)
+    if account.pk == editor.pk:
+        raise PermissionDenied(_("不能修改自己的角色"))
+    if account.memberships.count() <= 1:
+        raise ValidationError(_("账号至少保留一个角色；不再使用的账号请停用"))
+    before = _roles_of(account)
+    label = _membership_label(membership)
+    membership.delete()
+    if not account.memberships.filter(role__in=(Role.ADMIN, Role.STAFF)).exists():
+        account.is_staff = False
+    account.is_superuser = account.memberships.filter(role=Role.ADMIN).exists()
+    account.save(update_fields=["is_staff", "is_superuser"])
+    forget_scope(account)
+    audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request,
+                data={"changes": {"roles": [before, _roles_of(account)]}},
+                description=_("撤销角色：%(username)s，%(role)s") % {"username": account.username, "role": label})
+
+
+def account_manageable(editor, account) -> bool:
+    """Whether the editor may change the account (the pages show or hide their buttons by it)."""
+    try:
+        _require_manages(editor, account)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def _require_manages(editor, account) -> None:
-    """The editor may act on an account inside their scope whose every role they could have given."""
+    """The editor may act on an account inside their scope whose every role they could have given, each in a
+    region they may edit (an account holding a role in another city stays that city's to manage)."""
     if not accounts_visible_to(editor).filter(pk=account.pk).exists():
         raise PermissionDenied
     grantable = roles_grantable(editor)
-    if any(role not in grantable for role in account.memberships.values_list("role", flat=True)):
+    memberships = list(account.memberships.values_list("role", "region_id"))
+    if any(role not in grantable for role, _region in memberships):
         raise PermissionDenied(_("您不能管理角色高于自己的账号"))
+    if user_scope(editor).is_admin:
+        return
+    region_ids = {region_id for _role, region_id in memberships if region_id is not None}
+    if Region.objects.editable_by(editor).filter(pk__in=region_ids).count() != len(region_ids):
+        raise PermissionDenied(_("该账号在您管辖范围以外还有角色"))

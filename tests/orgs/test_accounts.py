@@ -25,7 +25,8 @@ def test_city_staff_open_a_county_official_account_with_a_one_time_password(api_
     assert response.status_code == 201, response.content
     body = response.json()
     password = body["initial_password"]
-    assert len(password) == 12 and body["roles"] == [{"role": "county_official", "role_display": "县级统战/侨联干部", "region": "530423"}]
+    assert len(password) == 12 and [{k: v for k, v in r.items() if k != "id"} for r in body["roles"]] == [
+        {"role": "county_official", "role_display": "县级统战/侨联干部", "region": "530423"}]
     user = User.objects.get(username="new_official")
     assert user.check_password(password) and user.first_name == "新干部" and not user.is_staff
     profile = AccountProfile.objects.get(user=user)

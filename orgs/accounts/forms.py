@@ -1,0 +1,49 @@
+"""Forms of the account pages: opening an account, changing its contact details, giving it a role. The role
+choices are only those the user may give; regions are typed (code or full name) inside the user's editable scope."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from orgs.access.roles import Role
+from orgs.accounts.services import roles_grantable
+from orgs.common.forms import ScopedFormMixin
+from orgs.regions.forms import ScopedRegionField
+
+
+class _RoleChoicesMixin:
+    fields: dict[str, forms.Field]
+
+    def limit_roles(self, user) -> None:
+        grantable = roles_grantable(user)
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = [(value, label) for value, label in Role.choices if value in grantable]
+
+
+class AccountCreateForm(_RoleChoicesMixin, ScopedFormMixin, forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150, help_text=_("登录用，字母、数字和 @ . + - _"))
+    name = forms.CharField(label=_("姓名"), max_length=150)
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    region = ScopedRegionField(label=_("辖区"), required=False)
+    email = forms.EmailField(label=_("电子邮箱"), required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=24, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.limit_roles(user)
+
+
+class AccountEditForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=150)
+    email = forms.EmailField(label=_("电子邮箱"), required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=24, required=False)
+
+
+class MembershipForm(_RoleChoicesMixin, ScopedFormMixin, forms.Form):
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    region = ScopedRegionField(label=_("辖区"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.limit_roles(user)
