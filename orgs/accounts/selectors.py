@@ -14,7 +14,7 @@ from orgs.accounts.services import accounts_visible_to
 from orgs.common.audit import AuditEvent
 
 HISTORY_EVENTS = (AuditEvent.ACCOUNT, AuditEvent.LOGIN)
-CHANGE_LABELS = {"name": _("姓名"), "email": _("电子邮箱"), "phone": _("联系电话"), "roles": _("角色")}
+CHANGE_LABELS = {"name": _("姓名"), "email": _("电子邮箱"), "phone": _("联系电话"), "roles": _("角色"), "active": _("状态")}
 
 
 def accounts_listed(viewer):

@@ -122,10 +122,12 @@ def account_deactivate(*, account, editor, request=None) -> None:
     _require_manages(editor, account)
     if account.pk == editor.pk:
         raise ValidationError(_("不能停用自己的账号"))
+    was_active = account.is_active
     account.is_active = False
     account.save(update_fields=["is_active"])
     forget_scope(account)
     audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request,
+                data={"changes": {"active": [_active_label(was_active), _active_label(False)]}},
                 description=_("停用账号：%(username)s") % {"username": account.username})
 
 
@@ -177,11 +179,17 @@ def account_unlock(*, account, editor, request=None) -> int:
 def account_activate(*, account, editor, request=None) -> None:
     """Re-opens a deactivated account the editor may manage."""
     _require_manages(editor, account)
+    was_active = account.is_active
     account.is_active = True
     account.save(update_fields=["is_active"])
     forget_scope(account)
     audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request,
+                data={"changes": {"active": [_active_label(was_active), _active_label(True)]}},
                 description=_("启用账号：%(username)s") % {"username": account.username})
+
+
+def _active_label(active: bool) -> str:
+    return str(_("启用") if active else _("停用"))
 
 
 def _membership_label(membership: Membership) -> str:

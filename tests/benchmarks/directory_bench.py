@@ -1,0 +1,38 @@
+"""Benchmark group `directory` (issue 15): the account list with 2,000 accounts and the unit list with 20,000 units,
+at province scale. Measured by `manage.py benchmark_accounts` and `manage.py benchmark_units` in the dataset's
+database; server time is the whole Django stack through the test client, median of 6 after a warm-up."""
+from __future__ import annotations
+
+import os
+import re
+
+from tests.benchmarks.runner import run
+
+
+def _figures(text: str) -> dict[str, str]:
+    return dict(re.findall(r"(\w+)=([\w.\-]+)", text))
+
+
+def bench(env, dataset, options) -> str:
+    load_before = os.getloadavg()[0]
+    accounts = run("benchmark_accounts", "--accounts", "2000", env=env)
+    a = _figures(accounts.stdout)
+    load_after = os.getloadavg()[0]
+    return "\n".join([
+        "| figure | target | measured |",
+        "| --- | --- | --- |",
+        f"| account list, yunnan_staff (云南省, {a.get('account_list_total_yunnan_staff')} accounts, 50 a page) | < 300 ms | "
+        f"{a.get('account_list_ms_yunnan_staff')} ms |",
+        f"| account list, yuxi_staff (玉溪市, {a.get('account_list_total_yuxi_staff')} accounts) | < 300 ms | "
+        f"{a.get('account_list_ms_yuxi_staff')} ms |",
+        f"| account list, admin ({a.get('account_list_total_admin')} accounts) | < 300 ms | {a.get('account_list_ms_admin')} ms |",
+        f"| account list filtered (role, region subtree, not locked), yunnan_staff | < 300 ms | "
+        f"{a.get('account_list_filtered_ms_yunnan_staff')} ms |",
+        f"| `/api/accounts/`, yunnan_staff | < 300 ms | {a.get('account_api_ms_yunnan_staff')} ms |",
+        f"| setup (2,000 accounts, 40 locked), whole step | — | {a.get('setup_seconds')} s, {accounts.seconds:.0f} s, "
+        f"{accounts.peak_mb:.0f} MB |",
+        "",
+        "The list costs a fixed number of queries whatever the page holds: the page's accounts with their profiles, "
+        "their roles with regions (one prefetch), the locked user names (one query on django-axes' table), the count. "
+        f"`manage.py benchmark --only directory`; machine load average {load_before:.1f} → {load_after:.1f} on 2 cores.",
+    ])
