@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 
 from tests.benchmarks.runner import run
 
@@ -18,7 +19,15 @@ def bench(env, dataset, options) -> str:
     accounts = run("benchmark_accounts", "--accounts", "2000", env=env)
     a = _figures(accounts.stdout)
     load_after = os.getloadavg()[0]
-    return "\n".join([
+    return "\n".join([*_account_rows(a, accounts), "", *_load_rows(env, "yunnan_staff", ("/accounts/", "/api/accounts/")), "",
+        "The list costs a fixed number of queries whatever the page holds: the page's accounts with their profiles, "
+        "their roles with regions (one prefetch), the locked user names (one query on django-axes' table), the count. "
+        f"`manage.py benchmark --only directory`; machine load average {load_before:.1f} → {load_after:.1f} on 2 cores.",
+    ])
+
+
+def _account_rows(a: dict[str, str], accounts) -> list[str]:
+    return [
         "| figure | target | measured |",
         "| --- | --- | --- |",
         f"| account list, yunnan_staff (云南省, {a.get('account_list_total_yunnan_staff')} accounts, 50 a page) | < 300 ms | "
@@ -31,8 +40,25 @@ def bench(env, dataset, options) -> str:
         f"| `/api/accounts/`, yunnan_staff | < 300 ms | {a.get('account_api_ms_yunnan_staff')} ms |",
         f"| setup (2,000 accounts, 40 locked), whole step | — | {a.get('setup_seconds')} s, {accounts.seconds:.0f} s, "
         f"{accounts.peak_mb:.0f} MB |",
-        "",
-        "The list costs a fixed number of queries whatever the page holds: the page's accounts with their profiles, "
-        "their roles with regions (one prefetch), the locked user names (one query on django-axes' table), the count. "
-        f"`manage.py benchmark --only directory`; machine load average {load_before:.1f} → {load_after:.1f} on 2 cores.",
-    ])
+    ]
+
+
+def _load_rows(env, user: str, paths: tuple[str, ...]) -> list[str]:
+    """Under load (`manage.py benchmark_load`): gunicorn with 2 sync workers on PostgreSQL, wrk on the same machine."""
+    if shutil.which("wrk") is None:
+        return ["Under load: not measured (wrk is missing: `apt-get install wrk`)."]
+    args = ["benchmark_load", "--user", user, "--users", "10", "--saturation", "50", "--seconds", "15"]
+    for path in paths:
+        args += ["--path", path]
+    f = _figures(run(*args, env=env).stdout)
+    rows = ["| page, as " + user + " | p50 / p99 at 10 users | requests/s at 10 users | requests/s at saturation (50 connections) | errors |",
+            "| --- | --- | --- | --- | --- |"]
+    for path in paths:
+        name = re.sub(r"[^a-z0-9]+", "_", path.strip("/").lower())
+        rows.append(
+            f"| `{path}` | {f.get(f'load_{name}_users_p50_ms')} / {f.get(f'load_{name}_users_p99_ms')} ms | "
+            f"{f.get(f'load_{name}_users_rps')} | {f.get(f'load_{name}_saturation_rps')} "
+            f"(p50 {f.get(f'load_{name}_saturation_p50_ms')} ms) | {f.get(f'load_{name}_users_errors')}, "
+            f"{f.get(f'load_{name}_saturation_errors')} |"
+        )
+    return rows
