@@ -10,5 +10,12 @@ class TasksConfig(AppConfig):
     def ready(self) -> None:
         # Receivers connect on import: tasks for places that became required or organizations that became
         # active (plans), and the dashboard cache's invalidation (dashboard).
+        from auditlog.registry import auditlog
+
         import tasks.dashboard.receivers
         import tasks.plans.receivers  # noqa: F401
+        from tasks.plans.models import Milestone, Plan
+
+        # plans and milestones written in the product: every change in the audit trail (who, before → after)
+        auditlog.register(Plan, exclude_fields=["source_text"])
+        auditlog.register(Milestone, m2m_fields={"target_regions", "target_units"})

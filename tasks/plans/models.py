@@ -20,6 +20,7 @@ __all__ = [
     "Plan",
     "PlanQuerySet",
     "Recurrence",
+    "TargetRule",
     "Task",
     "TaskQuerySet",
     "TaskStatus",
@@ -44,6 +45,19 @@ class Plan(models.Model):
     source_text = models.TextField(_("原文"), blank=True, default="")
     key = models.SlugField(_("标识"), max_length=40, unique=True, null=True, blank=True, help_text=_("载入的方案以此去重"))
     is_open = models.BooleanField(_("执行中"), default=True, help_text=_("执行中的方案接收新增应建地点的任务"))
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级方案"), on_delete=models.PROTECT, null=True, blank=True, related_name="sub_plans",
+    )
+    parent_milestone = models.ForeignKey(
+        "Milestone", verbose_name=_("来自上级方案的时间节点"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="sub_plans",
+    )
+    copied_from = models.ForeignKey(
+        "self", verbose_name=_("所用模板"), on_delete=models.SET_NULL, null=True, blank=True, related_name="copies",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("制定人"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -52,6 +66,10 @@ class Plan(models.Model):
     class Meta:
         verbose_name = _("实施方案")
         verbose_name_plural = _("实施方案")
+        constraints = [
+            # a cascading milestone makes one sub-plan per region, once
+            models.UniqueConstraint(fields=["parent_milestone", "scope_region"], name="plan_one_sub_plan_per_region"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -60,6 +78,17 @@ class Plan(models.Model):
 class Recurrence(models.TextChoices):
     NONE = "", _("不重复")
     YEARLY = "yearly", _("每年")
+
+
+class TargetRule(models.TextChoices):
+    """How a milestone chooses the places that get a task."""
+
+    NONE = "", _("不生成任务")
+    LEVEL = "level", _("该层级的每个区划")
+    KEY_AREAS = "key_areas", _("每个重点侨务地区")
+    GAPS = "gaps", _("应建未建的地点")
+    NAMED = "named", _("指定的区划或单位")
+    SUB_PLANS = "sub_plans", _("每个下级区划制定子方案")
 
 
 class MilestoneQuerySet(ScopedQuerySet):
@@ -88,6 +117,12 @@ class Milestone(models.Model):
     task_title = models.CharField(_("任务标题模板"), max_length=200, blank=True, default="", help_text=_("可用 {region}、{year}"))
     task_responsible_unit = models.CharField(_("责任单位模板"), max_length=128, blank=True, default="")
     recurrence = models.CharField(_("重复"), max_length=8, choices=Recurrence.choices, blank=True, default=Recurrence.NONE)
+    target_rule = models.CharField(_("任务对象"), max_length=12, choices=TargetRule.choices, blank=True, default=TargetRule.NONE)
+    target_regions = models.ManyToManyField(Region, verbose_name=_("指定区划"), blank=True, related_name="+")
+    target_units = models.ManyToManyField(Unit, verbose_name=_("指定单位"), blank=True, related_name="+")
+    task_responsible_person = models.CharField(
+        _("责任人"), max_length=128, blank=True, default="", help_text=_("按方案原文，如“县（市、区）委统战部部长”"),
+    )
 
     objects = MilestoneQuerySet.as_manager()
 
@@ -137,6 +172,7 @@ class Task(models.Model):
         Organization, verbose_name=_("目标组织"), on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
     )
     responsible_unit = models.CharField(_("责任单位"), max_length=128, blank=True, default="")
+    responsible_person = models.CharField(_("责任人"), max_length=128, blank=True, default="", help_text=_("按方案原文"))
     responsible_users = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("责任人"), blank=True, related_name="responsible_tasks"
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from tasks.plans.models import OPEN_TASK_STATUSES, Milestone, Task, TaskStatus
+from tasks.plans.models import OPEN_TASK_STATUSES, Milestone, Plan, Task, TaskStatus
 
 
 class OpenFirstList:
@@ -66,6 +67,7 @@ class MilestoneProgress:
     overdue: int
     today: datetime.date
     can_generate: bool = False
+    rule: str = ""  # the target rule in words (plan page)
 
     @property
     def percent(self) -> int:
@@ -97,3 +99,23 @@ def milestones_progress(user, today: datetime.date | None = None, plan_id: int |
                           counts.get(m.pk, {}).get("overdue", 0), today)
         for m in milestones.order_by("deadline", "pk")
     ]
+
+
+def plan_templates(user):
+    """Plans a federation may copy into its own: the shipped ones (loaded by key: the Yuxi plan, the Jiangxi
+    measures) and any plan the user sees."""
+    return Plan.objects.visible_to(user).select_related("scope_region").order_by("-key", "-issued_on", "pk")
+
+
+def plans_listed(user):
+    """The plans the user sees, with their milestones and tasks counted (one query)."""
+    def counted(queryset):
+        rows = queryset.filter(plan=OuterRef("pk")).order_by().values("plan").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+    return (
+        Plan.objects.visible_to(user).select_related("scope_region", "parent")
+        .annotate(milestone_count=counted(Milestone.objects), task_count=counted(Task.objects),
+                  done_count=counted(Task.objects.filter(status=TaskStatus.DONE)))
+        .order_by("scope_region__tree_id", "scope_region__lft", "-issued_on", "pk")
+    )

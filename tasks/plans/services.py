@@ -31,8 +31,10 @@ from orgs.access.models import Membership
 from orgs.access.roles import Role
 from orgs.access.scoping import OuterNode
 from orgs.common.documents import validate_document
+from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import Organization, OrganizationKind
 from orgs.regions.models import Region, RegionLevel
+from orgs.units.models import Unit
 from tasks.notifications.models import Notification, OutboxMessage
 from tasks.notifications.services import notifications_send, outbox_kick, recipients_get
 from tasks.plans.models import (
@@ -40,6 +42,7 @@ from tasks.plans.models import (
     Milestone,
     Plan,
     Recurrence,
+    TargetRule,
     Task,
     TaskStatus,
     TaskUpdate,
@@ -338,8 +341,11 @@ class GeneratedTask:
     place_key: str
     deadline: datetime.date
     responsible_unit: str = ""
+    responsible_person: str = ""
     description: str = ""
     target_unit_id: int | None = None
+    target_organization_id: int | None = None
+    place_name: str = ""
     target_requirement_id: int | None = None
     recurrence: str = ""
     period_start: datetime.date | None = None
@@ -363,9 +369,12 @@ def _tasks_bulk_create(plan: Plan, milestone: Milestone | None, drafts: list[Gen
     for d in drafts:
         info = counties.get(d.region_id, NO_COUNTY)
         tasks.append(Task(
-            plan=plan, milestone=milestone, title=d.title[:200], region_id=d.region_id, place_key=d.place_key,
+            plan=plan, milestone=milestone, title=d.title.replace("{county}", info.county_name)[:200], region_id=d.region_id,
+            place_key=d.place_key,
             deadline=d.deadline, responsible_unit=(d.responsible_unit.replace("{county}", info.county_name))[:128],
+            responsible_person=(d.responsible_person.replace("{county}", info.county_name))[:128],
             description=d.description, target_unit_id=d.target_unit_id, target_requirement_id=d.target_requirement_id,
+            target_organization_id=d.target_organization_id,
             recurrence=d.recurrence, period_start=d.period_start, status=d.status, completed_on=d.completed_on,
             evidence=d.evidence,
         ))
@@ -422,16 +431,19 @@ GAP_TITLES = {
 GAP_TITLE_OTHER = gettext_lazy("{place}成立侨联组织")
 
 
-def _gap_drafts(requirements, deadline: datetime.date) -> list[GeneratedTask]:
+def _gap_drafts(requirements, deadline: datetime.date, milestone: Milestone | None = None) -> list[GeneratedTask]:
     drafts = []
     for req in requirements:
         place = req["unit__name"] if req["unit_id"] else req["region__name"]
+        title = str(GAP_TITLES.get(req["level"], GAP_TITLE_OTHER)).format(place=place)
+        if milestone is not None and milestone.task_title:
+            title = template_fill(milestone.task_title, region=place)
         drafts.append(GeneratedTask(
-            title=str(GAP_TITLES.get(req["level"], GAP_TITLE_OTHER)).format(place=place),
-            region_id=req["region_id"],
+            title=title, region_id=req["region_id"], place_name=place,
             place_key=unit_place_key(req["unit_id"]) if req["unit_id"] else region_place_key(req["region_id"]),
-            deadline=deadline, responsible_unit="{county}委统战部", description=req["reason"],
-            target_unit_id=req["unit_id"], target_requirement_id=req["pk"],
+            deadline=deadline, responsible_unit=(milestone.task_responsible_unit if milestone else "") or "{county}委统战部",
+            responsible_person=template_fill(milestone.task_responsible_person, region=place) if milestone else "",
+            description=req["reason"], target_unit_id=req["unit_id"], target_requirement_id=req["pk"],
         ))
     return drafts
 
@@ -454,7 +466,7 @@ def tasks_from_gaps(*, milestone: Milestone) -> list[Task]:
     if not milestone.gap_levels:
         return []
     rows = _milestone_requirements(milestone).values("pk", "region_id", "unit_id", "level", "reason", "region__name", "unit__name")
-    return _tasks_bulk_create(milestone.plan, milestone, _gap_drafts(rows, milestone.deadline))
+    return _tasks_bulk_create(milestone.plan, milestone, _gap_drafts(rows, milestone.deadline, milestone))
 
 
 def _regions_of_level(plan: Plan, level: str):
@@ -468,22 +480,196 @@ def milestone_tasks_create(*, milestone: Milestone, year: int | None = None, don
     occurrence of `year`. Idempotent. `done_before`: tasks whose deadline is before it are created done (demo)."""
     if not milestone.task_level:
         return []
+    drafts = _level_drafts(milestone, year)
+    for draft in drafts:
+        if done_before and draft.deadline < done_before:
+            draft.status, draft.completed_on, draft.evidence = TaskStatus.DONE, draft.deadline, _("已按时报送（演示数据）")
+    return _tasks_bulk_create(milestone.plan, milestone, drafts, notify=notify)
+
+
+def _level_drafts(milestone: Milestone, year: int | None) -> list[GeneratedTask]:
+    """One draft per region of the milestone's level in the plan's scope (a yearly milestone: the `year` occurrence)."""
     yearly = milestone.recurrence == Recurrence.YEARLY
     deadline = _shift_year(milestone.deadline, year) if yearly and year else milestone.deadline
     year = deadline.year if yearly else None
     drafts = []
-    for region in _regions_of_level(milestone.plan, milestone.task_level).values("pk", "name"):
-        draft = GeneratedTask(
-            title=milestone.task_title.format(region=region["name"], year=year or "", county=region["name"]) or milestone.name,
-            region_id=region["pk"], place_key=_occurrence_key(milestone.pk, region["pk"], year), deadline=deadline,
-            responsible_unit=milestone.task_responsible_unit.format(region=region["name"], county=region["name"], year=year or ""),
+    for region in _regions_of_level(milestone.plan, milestone.task_level or RegionLevel.COUNTY).values("pk", "name"):
+        words = {"region": region["name"], "county": region["name"], "year": year or ""}
+        drafts.append(GeneratedTask(
+            title=template_fill(milestone.task_title, **words) or f"{milestone.name}（{region['name']}）",
+            region_id=region["pk"], place_name=region["name"], place_key=_occurrence_key(milestone.pk, region["pk"], year),
+            deadline=deadline, responsible_unit=template_fill(milestone.task_responsible_unit, **words),
+            responsible_person=template_fill(milestone.task_responsible_person, **words),
             description=milestone.description, recurrence=milestone.recurrence,
             period_start=datetime.date(year, 1, 1) if year else None,
-        )
-        if done_before and deadline < done_before:
-            draft.status, draft.completed_on, draft.evidence = TaskStatus.DONE, deadline, _("已按时报送（演示数据）")
-        drafts.append(draft)
-    return _tasks_bulk_create(milestone.plan, milestone, drafts, notify=notify)
+        ))
+    return drafts
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A milestone's targets, previewed and generated (pages and API: tasks.plans.authoring is the writing side)
+
+TEMPLATE_WORDS = ("region", "county", "year")
+
+
+class _KeepUnknown(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def template_fill(template: str, **words) -> str:
+    """A plan's wording with {region}, {county}, {year} filled where given; other braces kept as written."""
+    if not template:
+        return ""
+    try:
+        return template.format_map(_KeepUnknown(words))
+    except (ValueError, IndexError):  # a stray brace: the text as the plan words it
+        return template
+
+
+def _region_drafts(milestone: Milestone, regions: list[dict]) -> list[GeneratedTask]:
+    drafts = []
+    for region in regions:
+        words = {"region": region["name"]}
+        drafts.append(GeneratedTask(
+            title=template_fill(milestone.task_title, **words) or f"{region['name']}{_('成立侨联组织')}",
+            region_id=region["pk"], place_name=region["name"], place_key=region_place_key(region["pk"]),
+            deadline=milestone.deadline, responsible_unit=template_fill(milestone.task_responsible_unit, **words),
+            responsible_person=template_fill(milestone.task_responsible_person, **words), description=milestone.description,
+        ))
+    return drafts
+
+
+def _unit_drafts(milestone: Milestone, units: list[dict]) -> list[GeneratedTask]:
+    drafts = []
+    for unit in units:
+        words = {"region": unit["name"]}
+        drafts.append(GeneratedTask(
+            title=template_fill(milestone.task_title, **words) or f"{unit['name']}{_('成立单位侨联组织')}",
+            region_id=unit["region_id"], place_name=unit["name"], place_key=unit_place_key(unit["pk"]),
+            deadline=milestone.deadline, responsible_unit=template_fill(milestone.task_responsible_unit, **words),
+            responsible_person=template_fill(milestone.task_responsible_person, **words), description=milestone.description,
+            target_unit_id=unit["pk"],
+        ))
+    return drafts
+
+
+def milestone_drafts(milestone: Milestone, *, today: datetime.date | None = None) -> list[GeneratedTask]:
+    """The tasks the milestone's rule chooses, one per place, inside the plan's scope (nothing written)."""
+    plan = milestone.plan
+    rule = milestone.target_rule
+    if rule in (TargetRule.LEVEL, TargetRule.SUB_PLANS):
+        year = (today or timezone.localdate()).year if milestone.recurrence == Recurrence.YEARLY else None
+        return _level_drafts(milestone, year)
+    if rule == TargetRule.KEY_AREAS:
+        regions = Region.objects.within(plan.scope_region).filter(is_key_area=True)
+        if milestone.task_level:
+            regions = regions.filter(level=milestone.task_level)
+        return _region_drafts(milestone, list(regions.order_by("code").values("pk", "name")))
+    if rule == TargetRule.GAPS:
+        rows = _milestone_requirements(milestone).order_by("region__code", "unit__name").values(
+            "pk", "region_id", "unit_id", "level", "reason", "region__name", "unit__name")
+        return _gap_drafts(rows, milestone.deadline, milestone)
+    if rule == TargetRule.NAMED:
+        regions = Region.objects.within(plan.scope_region).filter(pk__in=milestone.target_regions.values("pk"))
+        units = Unit.objects.within(plan.scope_region).filter(pk__in=milestone.target_units.values("pk"))
+        regions, units = regions.order_by("code").values("pk", "name"), units.order_by("name").values("pk", "name", "region_id")
+        return _region_drafts(milestone, list(regions)) + _unit_drafts(milestone, list(units))
+    return []
+
+
+def _mark_fulfilled(drafts: list[GeneratedTask], today: datetime.date) -> None:
+    """Places an active organization already fulfils get their task done at once, linked to it (two queries)."""
+    region_ids = {d.region_id for d in drafts if d.target_unit_id is None}
+    unit_ids = {d.target_unit_id for d in drafts if d.target_unit_id is not None}
+    if not drafts:
+        return
+    active = Organization.objects.filter(status=OrganizationStatus.ACTIVE).filter(
+        Q(unit__isnull=True, region_id__in=region_ids) | Q(unit_id__in=unit_ids))
+    levels = dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "level"))
+    by_region: dict[int, tuple[int, str]] = {}
+    by_unit: dict[int, tuple[int, str]] = {}
+    for pk, name, kind, region_id, unit_id in active.order_by("pk").values_list("pk", "name", "kind", "region_id", "unit_id"):
+        if unit_id is not None:
+            if kind in FULFILLING_KINDS[PlaceLevel.UNIT]:
+                by_unit.setdefault(unit_id, (pk, name))
+        elif kind in FULFILLING_KINDS.get(levels.get(region_id, ""), set()):
+            by_region.setdefault(region_id, (pk, name))
+    for draft in drafts:
+        found = by_unit.get(draft.target_unit_id) if draft.target_unit_id is not None else by_region.get(draft.region_id)
+        if found is not None:
+            draft.status, draft.completed_on, draft.target_organization_id = TaskStatus.DONE, today, found[0]
+            draft.evidence = _("%(org)s已成立（生成任务时已完成）") % {"org": found[1]}
+
+
+@dataclass
+class GenerationPreview:
+    """What generating a milestone's tasks would do: the places chosen, those that already have their task in
+    the plan, those fulfilled already (their task is created done), and for a cascade the sub-plans to open."""
+
+    milestone: Milestone
+    drafts: list[GeneratedTask]
+    existing_keys: set[str]
+
+    @property
+    def new(self) -> list[GeneratedTask]:
+        return [d for d in self.drafts if d.place_key not in self.existing_keys]
+
+    @property
+    def done_at_once(self) -> list[GeneratedTask]:
+        return [d for d in self.new if d.status == TaskStatus.DONE]
+
+    @property
+    def sub_plans(self) -> list[GeneratedTask]:
+        if self.milestone.target_rule != TargetRule.SUB_PLANS:
+            return []
+        opened = set(Plan.objects.filter(parent_milestone=self.milestone).values_list("scope_region_id", flat=True))
+        return [d for d in self.drafts if d.region_id not in opened]
+
+
+def milestone_preview(milestone: Milestone, *, today: datetime.date | None = None) -> GenerationPreview:
+    today = today or timezone.localdate()
+    drafts = milestone_drafts(milestone, today=today)
+    if milestone.target_rule in (TargetRule.KEY_AREAS, TargetRule.NAMED, TargetRule.GAPS):
+        _mark_fulfilled(drafts, today)
+    keys = [d.place_key for d in drafts]
+    existing = set(Task.objects.filter(plan=milestone.plan, place_key__in=keys).values_list("place_key", flat=True))
+    return GenerationPreview(milestone, drafts, existing)
+
+
+@dataclass
+class GenerationResult:
+    created: list[Task]
+    sub_plans: list[Plan]
+
+    @property
+    def done_at_once(self) -> int:
+        return sum(1 for t in self.created if t.status == TaskStatus.DONE)
+
+
+@transaction.atomic
+def milestone_generate(*, milestone: Milestone, actor=None, today: datetime.date | None = None, notify: bool = True) -> GenerationResult:
+    """Creates what the preview shows: the missing tasks (fulfilled places done at once, linked to their
+    organization) and, for a cascading milestone, each region's sub-plan. Running it again creates nothing."""
+    preview = milestone_preview(milestone, today=today)
+    sub_plans = []
+    if milestone.target_rule == TargetRule.SUB_PLANS:
+        sub_plans = _sub_plans_open(milestone, preview.sub_plans, actor)
+    created = _tasks_bulk_create(milestone.plan, milestone, preview.new, notify=notify)
+    return GenerationResult(created, sub_plans)
+
+
+def _sub_plans_open(milestone: Milestone, drafts: list[GeneratedTask], actor) -> list[Plan]:
+    """A sub-plan per region (its officials write its milestones), bulk created; ON CONFLICT keeps one per region."""
+    parent = milestone.plan
+    plans = [
+        Plan(title=f"{d.place_name}{milestone.name}", issuing_body="", scope_region_id=d.region_id, parent=parent,
+             parent_milestone=milestone, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+             source_text=milestone.description)
+        for d in drafts
+    ]
+    Plan.objects.bulk_create(plans, ignore_conflicts=True)
+    return list(Plan.objects.filter(parent_milestone=milestone, scope_region_id__in=[d.region_id for d in drafts]))
 
 
 def recurring_tasks_ensure(*, today: datetime.date) -> int:
@@ -586,7 +772,8 @@ PLAN_FILES = (FIXTURES / "plans" / "yuxi_2020.json", FIXTURES / "plans" / "jiang
 
 
 MILESTONE_FIELDS = ("name", "deadline", "description", "gap_levels", "key_areas_only", "other_areas_only",
-                    "task_level", "task_title", "task_responsible_unit", "recurrence")
+                    "task_level", "task_title", "task_responsible_unit", "task_responsible_person", "recurrence",
+                    "target_rule")
 
 
 @dataclass
@@ -620,42 +807,45 @@ def plan_load(*, path: Path, today: datetime.date | None = None) -> PlanLoadResu
     for item in spec.get("milestones", []):
         values = {f: item[f] for f in MILESTONE_FIELDS if f in item}
         values["deadline"] = datetime.date.fromisoformat(values["deadline"])
+        values.setdefault("target_rule", _rule_of(item))
         milestone, _c = Milestone.objects.update_or_create(plan=plan, key=item["key"], defaults=values)
         if item.get("csv_item"):
-            tasks += len(_csv_tasks(plan, milestone, item, FIXTURES / spec["items_csv"]))
-        if milestone.task_level:
+            milestone.target_regions.set(_csv_regions(item, FIXTURES / spec["items_csv"]))
+            # loading a plan is not an assignment: nobody is notified (reminders follow the deadlines)
+            tasks += len(milestone_generate(milestone=milestone, today=today, notify=False).created)
+        elif milestone.task_level:
             # One-off per-region tasks already past (the 2020 reports) are loaded as done.
             year = (today or timezone.localdate()).year if milestone.recurrence else None
             tasks += len(milestone_tasks_create(milestone=milestone, year=year, done_before=today, notify=False))
     return PlanLoadResult(plan, plan.milestones.count(), tasks)
 
 
-def _csv_tasks(plan: Plan, milestone: Milestone, item: dict, csv_path: Path):
-    """The tasks the plan's item list names (one per county federation or key area), by county and name."""
+def _rule_of(item: dict) -> str:
+    if item.get("csv_item"):
+        return TargetRule.NAMED  # the plan's own list of places (one per county federation or key area)
+    if item.get("task_level"):
+        return TargetRule.LEVEL
+    return TargetRule.GAPS if item.get("gap_levels") else TargetRule.NONE
+
+
+def _csv_regions(item: dict, csv_path: Path) -> list[int]:
+    """The regions the plan's item list names, by county code and place name inside that county."""
     with csv_path.open(encoding="utf-8-sig") as handle:
         rows = [r for r in csv.DictReader(handle) if r["item"] == item["csv_item"]]
     counties = {r.code: r for r in Region.objects.filter(code__in={r["county_code"] for r in rows})}
     named = list(Region.objects.filter(name__in={r["name"] for r in rows}).values("pk", "name", "tree_id", "lft", "rght"))
-    drafts = []
+    region_ids = []
     for row in rows:
         county = counties.get(row["county_code"])
         if county is None:
             continue
         if row["level"] == "county":
-            region_id = county.pk
-        else:
-            matches = [n["pk"] for n in named if n["name"] == row["name"] and n["tree_id"] == county.tree_id
-                       and county.lft < n["lft"] and n["rght"] < county.rght]
-            if not matches:
-                continue
-            region_id = matches[0]
-        drafts.append(GeneratedTask(
-            title=item["task_title"].format(name=row["name"], county=row["county"]), region_id=region_id,
-            place_key=region_place_key(region_id), deadline=datetime.date.fromisoformat(row["deadline"]),
-            responsible_unit=item.get("task_responsible_unit", "").format(county=row["county"], name=row["name"]),
-            description=row["note"],
-        ))
-    return _tasks_bulk_create(plan, milestone, drafts, notify=False)  # loading a plan is not an assignment
+            region_ids.append(county.pk)
+            continue
+        matches = [n["pk"] for n in named if n["name"] == row["name"] and n["tree_id"] == county.tree_id
+                   and county.lft < n["lft"] and n["rght"] < county.rght]
+        region_ids += matches[:1]
+    return region_ids
 
 
 def plans_load(*, today: datetime.date | None = None) -> list[PlanLoadResult]:

@@ -1,4 +1,5 @@
-"""Pages of plans and tasks: the board, the milestone timeline, task detail with its history, my tasks."""
+"""Pages of plans and tasks: the board, the milestone timeline, task detail with its history, my tasks; plans
+written in the product (list, a plan with its milestones, milestone forms, previewing and generating tasks)."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -17,15 +18,32 @@ from django.views.decorators.http import (
 
 from orgs.access.scoping import get_editable_or_404, get_visible_or_404, user_scope
 from orgs.common.forms import apply_errors
+from tasks.plans.authoring import (
+    milestone_delete,
+    milestone_save,
+    plan_copy,
+    plan_create,
+    plan_update,
+    plan_writable,
+    rule_description,
+)
 from tasks.plans.filters import TaskBoardFilter
-from tasks.plans.forms import TaskCreateForm, TaskStatusForm, TaskUpdateForm
-from tasks.plans.models import Milestone, Task, TaskUpdate
-from tasks.plans.selectors import OpenFirstList, board_summary, milestones_progress
+from tasks.plans.forms import (
+    MilestoneForm,
+    PlanForm,
+    TaskCreateForm,
+    TaskStatusForm,
+    TaskUpdateForm,
+    milestone_initial,
+)
+from tasks.plans.models import Milestone, Plan, Task, TaskUpdate
+from tasks.plans.selectors import OpenFirstList, board_summary, milestones_progress, plans_listed
 from tasks.plans.services import (
+    milestone_generate,
+    milestone_preview,
     task_create,
     task_status_change,
     task_update_add,
-    tasks_from_gaps,
 )
 
 PAGE_SIZE = 50
@@ -37,7 +55,7 @@ def _list_context(request, queryset, filterset=None):
     open_count = sum(r["todo"] + r["in_progress"] for r in summary)
     closed_count = sum(r["done"] + r["cancelled"] for r in summary)
     rows = queryset.select_related("region", "milestone").only(
-        "pk", "title", "deadline", "status", "responsible_unit", "region__name", "milestone__name")
+        "pk", "title", "deadline", "status", "responsible_unit", "responsible_person", "region__name", "milestone__name")
     page = Paginator(OpenFirstList(rows, open_count, closed_count, today), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -70,21 +88,9 @@ def milestone_timeline(request):
     plan = request.GET.get("plan", "")
     progress = milestones_progress(request.user, plan_id=int(plan) if plan.isdigit() else None)
     scope = user_scope(request.user)
-    for item in progress:  # the gap-task button: only for those who may change the plan's whole scope
-        item.can_generate = bool(item.milestone.gap_levels) and scope.edits_region(item.milestone.plan.scope_region)
+    for item in progress:  # the generate link: only for those who may write the plan
+        item.can_generate = bool(item.milestone.target_rule) and scope.can_write and scope.edits_region(item.milestone.plan.scope_region)
     return render(request, "tasks/timeline.html", {"progress": progress})
-
-
-@require_POST
-@login_required
-def milestone_gap_tasks(request, pk: int):
-    """Creates the missing gap tasks of a milestone (staff of the plan's whole scope only; idempotent)."""
-    milestone = get_visible_or_404(Milestone.objects.select_related("plan__scope_region"), request.user, pk=pk)
-    if not user_scope(request.user).edits_region(milestone.plan.scope_region):
-        raise Http404
-    created = tasks_from_gaps(milestone=milestone)
-    messages.success(request, _("已为“%(m)s”生成 %(n)d 项任务") % {"m": milestone.name, "n": len(created)})
-    return redirect("tasks:timeline")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -174,3 +180,162 @@ def update_attachment(request, pk: int):
     """The attachment of a progress report, for whoever sees its task."""
     update = get_visible_or_404(TaskUpdate.objects.only("pk", "task_id", "attachment"), request.user, pk=pk)
     return _file_response(update.attachment)
+
+
+# ---- plans written in the product ------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def plan_list(request):
+    """实施方案 the user sees (those of the regions above that cover theirs included), and what they may copy."""
+    plans = list(plans_listed(request.user))
+    return render(request, "tasks/plan_list.html", {
+        "plans": plans, "can_create": user_scope(request.user).can_write,
+    })
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS", "POST"])
+@login_required
+def plan_create_view(request):
+    """A new plan for a region of the user's scope, blank or copied from a template (?template=<id>)."""
+    if not user_scope(request.user).can_write:
+        raise PermissionDenied
+    if request.method == "POST":
+        form = PlanForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            template, region = data.pop("template"), data.pop("region")
+            try:
+                if template is not None:
+                    plan = plan_copy(source=template, editor=request.user, region=region, **data)
+                else:
+                    plan = plan_create(editor=request.user, region=region, **data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error("region", str(error))
+            else:
+                messages.success(request, _("已建立方案“%(title)s”") % {"title": plan.title})
+                return redirect("tasks:plan-detail", pk=plan.pk)
+    else:
+        own = request.user.memberships.select_related("region").exclude(region=None).order_by("pk").first()
+        initial = {"region": own.region.code if own else ""}
+        template_id = request.GET.get("template", "")
+        form = PlanForm(user=request.user, initial=initial)
+        if template_id.isdigit():
+            template = form.fields["template"].queryset.filter(pk=int(template_id)).first()
+            if template is not None:
+                form.initial.update({"template": template.pk, "title": template.title, "source_text": template.source_text})
+    return render(request, "tasks/plan_form.html", {"form": form, "creating": True})
+
+
+def _plan_writable_or_404(request, pk: int) -> Plan:
+    plan = get_visible_or_404(Plan.objects.select_related("scope_region"), request.user, pk=pk)
+    if not plan_writable(request.user, plan.scope_region):
+        raise PermissionDenied
+    return plan
+
+
+@require_safe
+@login_required
+def plan_detail(request, pk: int):
+    plan = get_visible_or_404(Plan.objects.select_related("scope_region", "parent", "parent_milestone", "copied_from"),
+                              request.user, pk=pk)
+    progress = milestones_progress(request.user, plan_id=plan.pk)
+    for item in progress:
+        item.rule = rule_description(item.milestone)
+    return render(request, "tasks/plan_detail.html", {
+        "plan": plan, "progress": progress, "can_write": plan_writable(request.user, plan.scope_region),
+        "sub_plans": list(plan.sub_plans.select_related("scope_region", "parent_milestone").order_by("scope_region__code")),
+    })
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS", "POST"])
+@login_required
+def plan_edit(request, pk: int):
+    plan = _plan_writable_or_404(request, pk)
+    fields = ("title", "issuing_body", "document_number", "issued_on", "source_text")
+    form = PlanForm(request.POST or None, user=request.user, creating=False, initial={f: getattr(plan, f) for f in fields})
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_update(plan=plan, editor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("tasks:plan-detail", pk=plan.pk)
+    return render(request, "tasks/plan_form.html", {"form": form, "plan": plan, "creating": False})
+
+
+def _milestone_form_page(request, plan: Plan, milestone: Milestone | None):
+    if request.method == "POST":
+        form = MilestoneForm(request.POST, plan=plan)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                milestone = milestone_save(plan=plan, editor=request.user, milestone=milestone, **data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("已保存时间节点“%(name)s”") % {"name": milestone.name})
+                return redirect("tasks:plan-detail", pk=plan.pk)
+    else:
+        form = MilestoneForm(plan=plan, initial=milestone_initial(milestone) if milestone else {"target_rule": "gaps"})
+    return render(request, "tasks/milestone_form.html", {"form": form, "plan": plan, "milestone": milestone})
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS", "POST"])
+@login_required
+def milestone_create_view(request, pk: int):
+    return _milestone_form_page(request, _plan_writable_or_404(request, pk), None)
+
+
+def _milestone_writable_or_404(request, pk: int) -> Milestone:
+    milestone = get_visible_or_404(Milestone.objects.select_related("plan__scope_region"), request.user, pk=pk)
+    if not plan_writable(request.user, milestone.plan.scope_region):
+        raise PermissionDenied
+    return milestone
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS", "POST"])
+@login_required
+def milestone_edit(request, pk: int):
+    milestone = _milestone_writable_or_404(request, pk)
+    return _milestone_form_page(request, milestone.plan, milestone)
+
+
+@require_POST
+@login_required
+def milestone_delete_view(request, pk: int):
+    milestone = _milestone_writable_or_404(request, pk)
+    try:
+        milestone_delete(milestone=milestone, editor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已删除时间节点“%(name)s”") % {"name": milestone.name})
+    return redirect("tasks:plan-detail", pk=milestone.plan_id)
+
+
+PREVIEW_SHOWN = 200
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS", "POST"])
+@login_required
+def milestone_generate_view(request, pk: int):
+    """GET: what generating would do (how many tasks, for which places, which done at once, which sub-plans);
+    POST: does it (idempotent: a second time creates nothing)."""
+    milestone = _milestone_writable_or_404(request, pk)
+    if request.method == "POST":
+        result = milestone_generate(milestone=milestone, actor=request.user)
+        messages.success(request, _("已生成 %(n)d 项任务（其中 %(done)d 项已完成），新建子方案 %(plans)d 个") % {
+            "n": len(result.created), "done": result.done_at_once, "plans": len(result.sub_plans)})
+        return redirect("tasks:plan-detail", pk=milestone.plan_id)
+    preview = milestone_preview(milestone)
+    new = preview.new
+    return render(request, "tasks/milestone_generate.html", {
+        "milestone": milestone, "plan": milestone.plan, "preview": preview, "new": new[:PREVIEW_SHOWN],
+        "new_count": len(new), "done_count": len(preview.done_at_once), "existing_count": len(preview.existing_keys),
+        "sub_plan_count": len(preview.sub_plans), "rule": rule_description(milestone),
+    })

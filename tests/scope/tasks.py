@@ -41,7 +41,8 @@ def _plan(region) -> Plan:
 def _milestone(region) -> Milestone:
     plan = _plan(region)
     milestone, _ = Milestone.objects.get_or_create(plan=plan, key="matrix", defaults={
-        "name": f"{_short(region)}矩阵节点", "deadline": datetime.date(2030, 12, 31), "gap_levels": ["village"]})
+        "name": f"{_short(region)}矩阵节点", "deadline": datetime.date(2030, 12, 31), "gap_levels": ["village"],
+        "target_rule": "level", "task_level": "township", "task_title": "{region}矩阵生成任务"})
     return milestone
 
 
@@ -53,7 +54,8 @@ def _task(region) -> Task:
     return task
 
 
-PLAN = Placed("plan", make=_plan, markers=lambda p: (p.title,), rows=lambda: list(Plan.objects.values_list()))
+PLAN = Placed("plan", make=_plan, markers=lambda p: (p.title,),
+              rows=lambda: list(Plan.objects.values_list()) + list(Milestone.objects.values_list()))
 MILESTONE = Placed("milestone", make=_milestone, markers=lambda m: (m.name,),
                    rows=lambda: list(Task.objects.values_list()) + list(Milestone.objects.values_list()))
 TASK = Placed("task", make=_task, markers=lambda t: (t.title,),
@@ -73,6 +75,17 @@ def task_form(world, obj, region):
             "deadline": "2030-05-01", "responsible_unit": "统战部", "responsible_users": [_official(region).pk],
             "contacts": "张三 13800000000", "milestone": "", "description": ""}
 
+def plan_form(world, obj, region):
+    return {"title": f"{_short(region)}网页方案", "region": region.code, "template": "", "issuing_body": "",
+            "document_number": "", "issued_on": "", "source_text": ""}
+
+
+def milestone_body(region) -> dict:
+    """Every township of the region (the own county has some; a foreign one is refused before that matters)."""
+    return {"name": f"{_short(region)}新矩阵节点", "deadline": "2031-06-30", "target_rule": "level", "task_level": "township",
+            "task_title": "{region}建会", "task_responsible_unit": "{county}委统战部", "description": ""}
+
+
 register(
     RouteCase("tasks:board", WEB, TASK, methods=("GET", "HEAD"),
               reads=(Probe(), Probe(data=lambda world, obj: {"q": "矩阵"}, name="q"),
@@ -82,18 +95,38 @@ register(
     RouteCase("tasks:mine", WEB, TASK, methods=("GET", "HEAD"), reads=(Probe(leader_sees_both=False),)),
     RouteCase("tasks:timeline", WEB, MILESTONE, methods=("GET", "HEAD")),
     RouteCase(
-        "tasks:milestone-gap-tasks", WEB, MILESTONE, kwargs=by_pk, methods=(), reads=(),
-        writes=(Write("POST", action="change", control=False),),
-    ),
-    RouteCase(
         "tasks:detail", WEB, TASK, kwargs=by_pk, methods=("GET", "HEAD"),
         writes=(Write("POST", lambda world, obj, region: {"action": "update", "note": "矩阵进展"}, action="change"),),
     ),
     RouteCase("tasks:inbox", WEB, NOTIFICATION, methods=("GET", "HEAD", "POST"), reads=(Probe(leader_sees_both=False),)),
-    RouteCase("api:plan-list", API, PLAN, methods=READ_METHODS),
-    RouteCase("api:plan-detail", API, PLAN, kwargs=by_pk, methods=READ_METHODS),
-    RouteCase("api:milestone-list", API, MILESTONE, methods=READ_METHODS),
-    RouteCase("api:milestone-detail", API, MILESTONE, kwargs=by_pk, methods=READ_METHODS),
+    RouteCase("api:plan-list", API, PLAN, methods=READ_METHODS,
+              writes=(Write("POST", lambda world, obj, region: {"title": f"{_short(region)}接口方案", "region": region.code},
+                            action="create", moves=True, json=True),)),
+    RouteCase("api:plan-detail", API, PLAN, kwargs=by_pk, methods=READ_METHODS,
+              writes=(Write("PATCH", lambda world, obj, region: {"title": "接口改名方案"}, json=True),
+                      Write("PUT", lambda world, obj, region: {"title": "接口改名方案", "document_number": "1号"}, json=True))),
+    RouteCase("api:milestone-list", API, MILESTONE, methods=READ_METHODS,
+              writes=(Write("POST", lambda world, obj, region: milestone_body(region) | {"plan": _plan(region).pk},
+                            action="create", moves=True, json=True),)),
+    RouteCase("api:milestone-detail", API, MILESTONE, kwargs=by_pk, methods=READ_METHODS,
+              writes=(Write("PATCH", lambda world, obj, region: {"name": "接口改名节点"}, json=True),
+                      Write("PUT", lambda world, obj, region: {"name": "接口改名节点", "deadline": "2031-01-01"}, json=True))),
+    RouteCase("api:milestone-preview", API, MILESTONE, kwargs=by_pk, methods=("GET", "HEAD", "OPTIONS"), leader_reads=False),
+    RouteCase("api:milestone-generate", API, MILESTONE, kwargs=by_pk, methods=("POST",), reads=(),
+              writes=(Write("POST", json=True),)),
+    RouteCase("tasks:plan-list", WEB, PLAN, methods=("GET", "HEAD")),
+    RouteCase("tasks:plan-create", WEB, PLAN, methods=("GET", "HEAD", "OPTIONS", "POST"), reads=(Probe(shows_own=False),),
+              leader_reads=False, writes=(Write("POST", plan_form, action="create", moves=True),)),
+    RouteCase("tasks:plan-detail", WEB, PLAN, kwargs=by_pk, methods=("GET", "HEAD")),
+    RouteCase("tasks:plan-edit", WEB, PLAN, kwargs=by_pk, methods=("GET", "HEAD", "OPTIONS", "POST"), leader_reads=False,
+              writes=(Write("POST", lambda world, obj, region: {"title": "网页改名方案"}),)),
+    RouteCase("tasks:milestone-create", WEB, PLAN, kwargs=by_pk, methods=("GET", "HEAD", "OPTIONS", "POST"), leader_reads=False,
+              writes=(Write("POST", lambda world, obj, region: milestone_body(region)),)),
+    RouteCase("tasks:milestone-edit", WEB, MILESTONE, kwargs=by_pk, methods=("GET", "HEAD", "OPTIONS", "POST"), leader_reads=False,
+              writes=(Write("POST", lambda world, obj, region: milestone_body(region) | {"name": "网页改名节点"}),)),
+    RouteCase("tasks:milestone-delete", WEB, MILESTONE, kwargs=by_pk, methods=("POST",), reads=(), writes=(Write("POST"),)),
+    RouteCase("tasks:milestone-generate", WEB, MILESTONE, kwargs=by_pk, methods=("GET", "HEAD", "OPTIONS", "POST"),
+              leader_reads=False, writes=(Write("POST"),)),
     RouteCase("api:task-list", API, TASK, methods=READ_METHODS,
               reads=(Probe(), Probe(data=lambda world, obj: {"region": FOREIGN_REGION}, shows_own=False, name="foreign-region"),
                      Probe(data=lambda world, obj: {"overdue": "false", "status": "todo"}, name="filters"))),

@@ -140,10 +140,11 @@ def test_completed_task_links_to_its_organization(yuxi_plan, client_for, tonghai
 
 
 @pytest.mark.django_db
-def test_gap_task_button_only_for_the_plans_whole_scope(yuxi_plan, client_for, yuxi_staff, tonghai_official):
+def test_generate_link_only_for_the_plans_writers(yuxi_plan, client_for, yuxi_staff, tonghai_official):
     milestone = yuxi_plan.milestones.get(key="other-areas")
-    assert "按应建缺口生成任务" in client_for(yuxi_staff).get("/tasks/timeline/").content.decode()
-    assert "按应建缺口生成任务" not in client_for(tonghai_official).get("/tasks/timeline/").content.decode()
-    assert client_for(tonghai_official).post(f"/tasks/milestones/{milestone.pk}/gap-tasks/").status_code == 404
-    response = client_for(yuxi_staff).post(f"/tasks/milestones/{milestone.pk}/gap-tasks/")
-    assert response.status_code == 302 and response["Location"] == "/tasks/timeline/"
+    generate_url = f"/tasks/milestones/{milestone.pk}/generate/"
+    assert generate_url in client_for(yuxi_staff).get("/tasks/timeline/").content.decode()
+    assert generate_url not in client_for(tonghai_official).get("/tasks/timeline/").content.decode()
+    assert client_for(tonghai_official).post(generate_url).status_code == 403  # sees the city's plan, may not write it
+    response = client_for(yuxi_staff).post(generate_url)
+    assert response.status_code == 302 and response["Location"] == f"/tasks/plans/{yuxi_plan.pk}/"

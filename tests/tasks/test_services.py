@@ -116,7 +116,9 @@ def test_tasks_from_gaps_is_idempotent_and_skips_places_with_a_task(yuxi_plan):
     assert [t.title for t in created] == ["兴蒙村成立村(社区)侨联组织"]
     task = created[0]
     assert list(task.responsible_users.values_list("username", flat=True)) == ["tonghai_official"]
-    assert task.responsible_unit == "通海县委统战部" and "40 人" in task.description
+    # worded as the plan words it (方案 二(二)), the county filled in
+    assert task.responsible_unit == "通海县委统战部、通海县侨联、属地各级党组织" and "40 人" in task.description
+    assert task.responsible_person == "通海县委统战部分管侨务工作副部长，通海县侨联主席，属地党组织主要负责同志"
     assert Notification.objects.get(user__username="tonghai_official").title == "新任务：兴蒙村成立村(社区)侨联组织"
     assert tasks_from_gaps(milestone=other) == []
     assert tasks_from_gaps(milestone=Milestone.objects.get(plan=yuxi_plan, key="key-areas")) == []  # CSV task exists

@@ -77,7 +77,7 @@ class Command(BaseCommand):
         store[HASH_SESSION_KEY] = account.get_session_auth_hash()
         store[SESSION_STARTED_KEY] = int(time.time())
         store.create()
-        return store.session_key
+        return str(store.session_key)
 
     def _gunicorn(self, workers: int, port: int) -> subprocess.Popen:
         command = [sys.executable, "-m", "gunicorn", "qiaolian.wsgi:application", "--bind", f"127.0.0.1:{port}",
@@ -101,14 +101,21 @@ class Command(BaseCommand):
         non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
         socket_errors = re.search(r"Socket errors: (.*)", output)
         return {
-            "rps": re.search(r"Requests/sec:\s+([\d.]+)", output).group(1),
-            "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
-            "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
+            "rps": _found(r"Requests/sec:\s+([\d.]+)", output),
+            "p50": _ms(_found(r"50%\s+([\d.]+\w+)", output)),
+            "p99": _ms(_found(r"99%\s+([\d.]+\w+)", output)),
             "errors": (non_2xx.group(1) if non_2xx else "0") + ("/" + socket_errors.group(1).replace(" ", "") if socket_errors else ""),
         }
 
 
+def _found(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    if match is None:
+        raise CommandError(f"wrk said nothing matching {pattern!r}:\n{text}")
+    return match.group(1)
+
+
 def _ms(value: str) -> str:
-    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]  # _found matched it
     factor = {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
     return f"{float(number) * factor:.0f}"
