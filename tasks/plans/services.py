@@ -628,8 +628,15 @@ class GenerationPreview:
 
 
 def milestone_preview(milestone: Milestone, *, today: datetime.date | None = None) -> GenerationPreview:
+    """The preview shows each task as it will read: {county} filled with the place's county (two queries)."""
     today = today or timezone.localdate()
     drafts = milestone_drafts(milestone, today=today)
+    counties = counties_of_regions(d.region_id for d in drafts if "{county}" in d.title + d.responsible_unit + d.responsible_person)
+    for draft in drafts:
+        info = counties.get(draft.region_id)
+        if info is not None:
+            draft.title, draft.responsible_unit, draft.responsible_person = (
+                text.replace("{county}", info.county_name) for text in (draft.title, draft.responsible_unit, draft.responsible_person))
     if milestone.target_rule in (TargetRule.KEY_AREAS, TargetRule.NAMED, TargetRule.GAPS):
         _mark_fulfilled(drafts, today)
     keys = [d.place_key for d in drafts]

@@ -329,8 +329,12 @@ def milestone_generate_view(request, pk: int):
     milestone = _milestone_writable_or_404(request, pk)
     if request.method == "POST":
         result = milestone_generate(milestone=milestone, actor=request.user)
-        messages.success(request, _("已生成 %(n)d 项任务（其中 %(done)d 项已完成），新建子方案 %(plans)d 个") % {
-            "n": len(result.created), "done": result.done_at_once, "plans": len(result.sub_plans)})
+        text = _("已生成 %(n)d 项任务") % {"n": len(result.created)}
+        if result.done_at_once:
+            text += _("，其中 %(done)d 项的地点已有侨联组织，已完成") % {"done": result.done_at_once}
+        if result.sub_plans:
+            text += _("；新建子方案 %(plans)d 个") % {"plans": len(result.sub_plans)}
+        messages.success(request, text)
         return redirect("tasks:plan-detail", pk=milestone.plan_id)
     preview = milestone_preview(milestone)
     new = preview.new
