@@ -308,7 +308,7 @@ class PolicyWriteSerializer(serializers.Serializer):
     below_threshold_options = serializers.ListField(child=serializers.CharField(), required=False)
     clauses = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,
                                     help_text=_("规则 → 条款出处；规则：%(rules)s") % {"rules": ", ".join(POLICY_RULES)})
-    source = serializers.CharField(required=False, allow_blank=True)
+    source = serializers.CharField(required=False, allow_blank=True)  # type: ignore[assignment]  # DRF's metaclass pops declared fields: Field.source is not shadowed
 
 
 class PolicyPreviewSerializer(serializers.Serializer):

@@ -48,7 +48,7 @@ class PolicyForm(forms.Form):
     township_threshold = _threshold(gettext_lazy("乡镇(街道)门槛（人）"))
     village_threshold = _threshold(gettext_lazy("村(社区)门槛（人）"))
     unit_threshold = _threshold(gettext_lazy("单位门槛（人）"))
-    two_new_upper_threshold = _threshold(gettext_lazy("两新组织由市、县级侨联负责的人数（人）"))
+    two_new_upper_threshold = _threshold(gettext_lazy("两新组织市县负责人数（人）"))
     county_always_required = forms.BooleanField(label=gettext_lazy("每个县(市、区)均须成立县级侨联"), required=False)
     key_area_always_required = forms.BooleanField(label=gettext_lazy("重点侨务地区不论人数均须成立"), required=False)
     counted_categories = forms.MultipleChoiceField(
@@ -80,6 +80,7 @@ class PolicyForm(forms.Form):
         self.policy = policy
         for rule, label in POLICY_RULES.items():
             self.fields[f"{CLAUSE_PREFIX}{rule}"] = forms.CharField(label=label, required=False)
+        self.fields["two_new_upper_threshold"].help_text = _("达到此人数的两新组织由市、县级侨联负责，其余由乡镇(街道)侨联负责")
         self.fields["counted_categories"].label = ""
         self.fields["below_threshold_options"].label = ""
         self.fields["source"].label = ""

@@ -151,14 +151,21 @@ def policies_kept_by(user):
 # ---- checking a policy's data -----------------------------------------------------------------------------
 
 
-def _label(field: str) -> str:
-    return str(Policy._meta.get_field(field).verbose_name)
+def field_label(field: str) -> str:
+    """A policy field's name in words (its verbose name)."""
+    return str(getattr(Policy._meta.get_field(field), "verbose_name", field))
 
 
-def _period(policy: Policy) -> str:
-    start = policy.effective_from.isoformat() if policy.effective_from else _("长期")
-    end = policy.effective_to.isoformat() if policy.effective_to else _("长期")
-    return _("%(start)s 至 %(end)s") % {"start": start, "end": end}
+def period_text(policy: Policy) -> str:
+    """A policy's dates in words: "2020-01-01 起", "2020-01-01 至 2025-12-31", "长期有效"."""
+    start, end = policy.effective_from, policy.effective_to
+    if start and end:
+        return _("%(start)s 至 %(end)s") % {"start": start.isoformat(), "end": end.isoformat()}
+    if start:
+        return _("%(start)s 起") % {"start": start.isoformat()}
+    if end:
+        return _("至 %(end)s") % {"end": end.isoformat()}
+    return _("长期有效")
 
 
 def _overlaps(a_from, a_to, b_from, b_to) -> bool:
@@ -213,11 +220,11 @@ def _check_values(candidate: Policy, errors: dict[str, list[str]]) -> None:
     for field in THRESHOLDS:
         value = getattr(candidate, field)
         if value is None or isinstance(value, bool) or not isinstance(value, int):
-            refuse(field, _("%(label)s须为整数（人）") % {"label": _label(field)})
+            refuse(field, _("%(label)s须为整数（人）") % {"label": field_label(field)})
         elif value < 1:
-            refuse(field, _("%(label)s至少为 1 人（填写 %(value)s）") % {"label": _label(field), "value": value})
+            refuse(field, _("%(label)s至少为 1 人（填写 %(value)s）") % {"label": field_label(field), "value": value})
         elif value > MAX_THRESHOLD:
-            refuse(field, _("%(label)s不能超过 %(max)s 人") % {"label": _label(field), "max": MAX_THRESHOLD})
+            refuse(field, _("%(label)s不能超过 %(max)s 人") % {"label": field_label(field), "max": MAX_THRESHOLD})
     township, village = candidate.township_threshold, candidate.village_threshold
     if "township_threshold" not in errors and "village_threshold" not in errors and village > township:
         refuse("village_threshold", _("村(社区)门槛（%(village)s 人）不能高于乡镇(街道)门槛（%(township)s 人）")
@@ -291,7 +298,7 @@ def _check_place_and_key(editor: PolicyEditor, stored: Policy | None, candidate:
             refuse("effective_from", _(
                 "与“%(other)s”（%(period)s）的生效期重叠：同一适用区域同一时间只能有一个门槛生效。"
                 "请调整生效、失效日期，或先为“%(other)s”设定失效日期"
-            ) % {"other": other.short_name, "period": _period(other)})
+            ) % {"other": other.short_name, "period": period_text(other)})
             break
 
 
@@ -471,13 +478,12 @@ def policy_governs(policy: Policy, user, on: dt.date | None = None) -> Governed:
     if in_force and superseded_by is None:
         visible = set(Policy.objects.visible_to(user).values_list("pk", flat=True))
         inner = [
-            other for _facts, other, _range in index.entries
+            (other.jurisdiction, other) for _facts, other, _range in index.entries
             if other.pk != policy.pk and other.jurisdiction is not None and other.pk in visible
             and policy_state(other, on) == "in_force"
             and (policy.jurisdiction is None or _strictly_inside(other.jurisdiction, policy.jurisdiction))
         ]
-        for other in sorted(inner, key=lambda p: (p.jurisdiction.tree_id, p.jurisdiction.lft)):
-            region = other.jurisdiction
+        for region, other in sorted(inner, key=lambda pair: (pair[0].tree_id, pair[0].lft)):
             if index.for_region(region, on) != other:
                 continue
             if exceptions and (region == exceptions[-1][0] or _strictly_inside(region, exceptions[-1][0])):
@@ -505,7 +511,8 @@ def value_text(field: str, value: Any, regions: Mapping[str, str] | None = None)
     if field == "below_threshold_options" and isinstance(value, list):
         return "、".join(map(str, value))
     if field == "clauses" and isinstance(value, dict):
-        return "；".join(f"{POLICY_RULES.get(rule, rule)}：{text}" for rule, text in value.items())
+        ordered = [rule for rule in POLICY_RULES if rule in value] + [rule for rule in value if rule not in POLICY_RULES]
+        return "；".join(f"{POLICY_RULES.get(rule, rule)}：{value[rule]}" for rule in ordered)
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if field in THRESHOLDS:
@@ -521,40 +528,58 @@ class HistoryEntry:
     lines: list[tuple[str, str, str]]  # (field label, before, after)
 
 
+def _auditlog_value(field: str, raw: Any) -> Any:
+    """A value as django-auditlog wrote it (text) back as the field holds it, for `value_text`."""
+    if raw is None or raw in ("None", ""):
+        return None
+    if field in ("counted_categories", "below_threshold_options", "clauses"):
+        try:
+            return json.loads(raw)
+        except (TypeError, ValueError):
+            return raw
+    if field in ("county_always_required", "key_area_always_required"):
+        return raw == "True"
+    if field in THRESHOLDS and str(raw).isdigit():
+        return int(raw)
+    return raw
+
+
 def policy_history(policy: Policy) -> list[HistoryEntry]:
     """The policy's audit trail, newest first: the saves of this module (before → after in words) and the entries
-    django-auditlog wrote for other writes (the shipped policies' creation, the admin)."""
-    entries = (
+    django-auditlog wrote for other writes (the shipped policies' creation, the admin), read back into words too."""
+    rows = list(
         LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Policy), object_pk=str(policy.pk))
         .filter(Q(action__in=(LogEntry.Action.CREATE, LogEntry.Action.UPDATE)) | Q(additional_data__event=AuditEvent.POLICY))
         .select_related("actor")
         .order_by("-timestamp", "-pk")
     )
-    codes = set()
-    rows = list(entries)
+    codes, pks = set(), set()
     for entry in rows:
-        changes = (entry.additional_data or {}).get("changes") or {}
-        codes |= {v for v in changes.get("jurisdiction", []) if v}
-    regions = dict(Region.objects.filter(code__in=codes).values_list("code", "full_name")) if codes else {}
+        if (entry.additional_data or {}).get("event") == AuditEvent.POLICY:
+            codes |= {v for v in ((entry.additional_data or {}).get("changes") or {}).get("jurisdiction", []) if v}
+        else:
+            pks |= {v for v in (entry.changes_dict or {}).get("jurisdiction", []) if v and str(v).isdigit()}
+    by_code = dict(Region.objects.filter(code__in=codes).values_list("code", "full_name")) if codes else {}
+    by_pk = {str(pk): name for pk, name in Region.objects.filter(pk__in=pks).values_list("pk", "full_name")} if pks else {}
     history = []
     for entry in rows:
         data = entry.additional_data or {}
         if data.get("event") == AuditEvent.POLICY:
-            changes = data.get("changes") or {}
-            what = _("新建") if data.get("created") else _("修改")
-            lines = [
-                (_label(field), "" if data.get("created") else value_text(field, before, regions), value_text(field, after, regions))
-                for field, (before, after) in changes.items() if field in POLICY_FIELDS
-            ]
+            created = bool(data.get("created"))
+            changes = [(field, before, after) for field, (before, after) in (data.get("changes") or {}).items()]
+            regions = by_code
         else:
-            what = _("新建") if entry.action == LogEntry.Action.CREATE else _("修改")
-            lines = [
-                (_label(field) if field in POLICY_FIELDS else field, "" if entry.action == LogEntry.Action.CREATE else str(before), str(after))
-                for field, (before, after) in (entry.changes_dict or {}).items() if field != "id"
-            ]
+            created = entry.action == LogEntry.Action.CREATE
+            changes = [(field, _auditlog_value(field, before), _auditlog_value(field, after))
+                       for field, (before, after) in (entry.changes_dict or {}).items()]
+            regions = by_pk
+        lines = [
+            (field_label(field), "" if created else value_text(field, before, regions), value_text(field, after, regions))
+            for field, before, after in changes if field in POLICY_FIELDS
+        ]
         actor = entry.actor
         who = (actor.first_name or actor.get_username()) if actor is not None else _("系统")
-        history.append(HistoryEntry(entry.timestamp, who, what, lines))
+        history.append(HistoryEntry(entry.timestamp, who, _("新建") if created else _("修改"), lines))
     return history
 
 

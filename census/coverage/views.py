@@ -42,6 +42,8 @@ from census.coverage.policies import (
     POLICY_RULES,
     STATE_LABELS,
     PolicyPreview,
+    field_label,
+    period_text,
     policies_visible,
     policy_editor,
     policy_editor_require,
@@ -522,7 +524,7 @@ def policy_list(request):
     for policy in policies_visible(request.user):
         state = policy_state(policy, today)
         rows.append({"policy": policy, "state": state, "state_label": STATE_LABELS[state], "can_edit": editor.keeps(policy.jurisdiction),
-                     "categories": value_text("counted_categories", policy.counted_categories)})
+                     "categories": value_text("counted_categories", policy.counted_categories), "period": period_text(policy)})
     context = {
         "rows": rows,
         "region": region,
@@ -535,9 +537,9 @@ def policy_list(request):
 
 def policy_facts(policy: Policy) -> list[dict]:
     """Every field of a policy in words (categories and options by label, clauses per rule), for its page."""
-    facts = [{"label": Policy._meta.get_field(field).verbose_name, "text": value_text(field, getattr(policy, field)), "field": field}
+    facts = [{"label": field_label(field), "text": value_text(field, getattr(policy, field)), "field": field}
              for field in POLICY_FIELDS if field not in ("jurisdiction", "clauses", "source", "name")]
-    facts.insert(0, {"label": Policy._meta.get_field("jurisdiction").verbose_name, "field": "jurisdiction",
+    facts.insert(0, {"label": field_label("jurisdiction"), "field": "jurisdiction",
                      "text": policy.jurisdiction.full_name if policy.jurisdiction else value_text("jurisdiction", None)})
     return facts
 
@@ -563,7 +565,9 @@ def policy_detail(request, pk: int):
 
 def _form_values(form: PolicyForm) -> dict[str, list[str]]:
     """The submitted values of a policy form, as the confirmation token carries them."""
-    return {key: values for key, values in form.data.lists() if key in form.fields}
+    data = form.data
+    assert isinstance(data, QueryDict)  # a request's POST, or rebuilt from a token
+    return {key: values for key, values in data.lists() if key in form.fields}
 
 
 def policy_confirmation_token(user, policy: Policy | None, values: dict[str, list[str]]) -> str:
@@ -605,7 +609,7 @@ def policy_change_sentence(preview: PolicyPreview) -> str:
     for level in (_levels_for(preview.region) if preview.region is not None else LEVEL_ORDER):
         delta = result.delta(level)
         if delta:
-            words = {"n": abs(delta), "level": LEVEL_WORDS[level]}
+            words = {"n": abs(delta), "level": LEVEL_WORDS[PlaceLevel(level)]}
             changes.append((_("新增 %(n)s 个应建%(level)s") if delta > 0 else _("减少 %(n)s 个应建%(level)s")) % words)
     if not changes:
         return _("保存后，%(where)s各级应建数量不变") % {"where": where}
@@ -623,7 +627,7 @@ def _render_confirmation(request, form: PolicyForm, policy: Policy | None, previ
         "on": preview.on,
         "on_is_today": preview.on == timezone.localdate(),
         "changes": [
-            {"label": Policy._meta.get_field(field).verbose_name, "before": "" if policy is None else value_text(field, before),
+            {"label": field_label(field), "before": "" if policy is None else value_text(field, before),
              "after": value_text(field, after)}
             for field, (before, after) in preview.changes.items()
             if field != "jurisdiction" or policy is not None
