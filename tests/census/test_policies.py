@@ -33,7 +33,12 @@ from orgs.common.audit import AuditEvent
 from orgs.regions.models import Region, RegionLevel
 from tests.census.factories import register_person
 from tests.factories import MembershipFactory, RegionFactory, UserFactory, region
+from tests.scope.census import POLICY
+from tests.scope.registry import API, CASES, markers_in
 from tests.test_api import assert_matches_schema
+from tests.test_scope_matrix import World as MatrixWorld
+from tests.test_scope_matrix import send, url_of
+from tests.test_scope_matrix import text_of as matrix_text
 
 pytestmark = pytest.mark.django_db
 
@@ -541,3 +546,35 @@ def test_an_administrators_change_in_the_django_admin_reevaluates_too(world, adm
         response = admin_client.post(f"/admin/census/policy/{yuxi.pk}/change/", body)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert village_verdict(world.village) == "required"
+
+
+# ---- every policy route, as 玉溪市 staff, against a policy of 红河州 -----------------------------------------------
+
+
+def _policy_cases():
+    return [pytest.param(case, id=case.route) for case in CASES.values() if case.placed is POLICY]
+
+
+@pytest.mark.parametrize("case", _policy_cases())
+def test_city_staff_reach_no_policy_of_another_city_through_any_route(case, world, request, yuxi_staff):
+    """The scope matrix looks from a county; this looks from a city that keeps policies: whatever the route (pages,
+    API, admin), 玉溪市 staff neither see 红河州's policy nor change it, nor place one there."""
+    client = request.getfixturevalue("api_client_for" if case.surface == API else "client_for")(yuxi_staff)
+    honghe, marker = world.honghe, (world.honghe.name,)
+    scope_world = MatrixWorld()
+    rows = lambda: list(Policy.objects.order_by("pk").values_list("pk", "key", "name", "jurisdiction_id", "township_threshold",  # noqa: E731
+                                                                   "village_threshold", "unit_threshold", "effective_from", "effective_to"))
+    url = url_of(case, honghe) if case.is_object_route else url_of(case)
+    for probe in case.reads:
+        response = send(client, probe.method, url, probe.data(scope_world, honghe) if probe.data else {}, follow=case.follow)
+        if case.is_object_route:
+            assert response.status_code in (403, 404), f"{probe.method} {url}: {response.status_code}"
+        assert not markers_in(matrix_text(response), marker), f"{url} shows 红河州's policy"
+    for write in case.writes:
+        target = None if write.action == "create" else honghe
+        before = rows()
+        response = send(client, write.method, url, write.body(scope_world, target, honghe.jurisdiction), json=write.json)
+        assert response.status_code < 500
+        if case.is_object_route:
+            assert response.status_code in (403, 404), f"{write.method} {url}: {response.status_code}"
+        assert rows() == before, f"{write.method} {url} changed or placed a policy in 红河州"
