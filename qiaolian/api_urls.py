@@ -1,7 +1,7 @@
 """One API root, one table of routes: each concern's `api` module holds its viewsets, registered here."""
 from rest_framework.routers import DefaultRouter
 
-from census.coverage.api import CoverageViewSet, RequirementViewSet
+from census.coverage.api import CoverageViewSet, PolicyViewSet, RequirementViewSet
 from census.registry.api.views import (
     CampaignViewSet,
     HeadcountViewSet,
@@ -26,6 +26,7 @@ router.register("persons", PersonViewSet, basename="person")
 router.register("headcounts", HeadcountViewSet, basename="headcount")
 router.register("requirements", RequirementViewSet, basename="requirement")
 router.register("coverage", CoverageViewSet, basename="coverage")
+router.register("policies", PolicyViewSet, basename="policy")
 router.register("plans", PlanViewSet, basename="plan")
 router.register("milestones", MilestoneViewSet, basename="milestone")
 router.register("tasks", TaskViewSet, basename="task")

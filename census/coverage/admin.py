@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.db import transaction
 
 from census.coverage.models import CoverageRollup, Policy, Requirement
-from census.coverage.services import evaluate_coverage
+from census.coverage.policies import POLICY_REEVALUATION_JOB
 from orgs.access.admin import (
     NotFoundBeforeForbiddenMixin,
     ReadOnlyAdminMixin,
@@ -13,14 +13,16 @@ from orgs.access.admin import (
     region_path,
 )
 from orgs.access.scoping import user_scope
+from orgs.common.dispatch import job_enqueue
 
 # Coverage (应建) -----------------------------------------------------------------------------------
 
 
 @admin.register(Policy)
 class PolicyAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, admin.ModelAdmin):
-    """Policies are read by everyone whose region they govern and changed by administrators only;
-    a change re-evaluates coverage where the policy applies."""
+    """Policies are read by everyone whose region they govern and changed here by administrators only (the policy
+    pages, 建会门槛, are where staff keep them, with the comparison first); a change re-evaluates coverage where the
+    policy applies."""
 
     list_display = ("name", "short_name", "jurisdiction", "effective_from", "effective_to",
                     "township_threshold", "village_threshold", "unit_threshold")
@@ -41,8 +43,9 @@ class PolicyAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, admin.ModelAdm
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-
-        transaction.on_commit(lambda: evaluate_coverage(obj.jurisdiction))
+        region_id = obj.jurisdiction_id
+        # the same job as a save on the policy pages (census.coverage.policies.policy_save)
+        transaction.on_commit(lambda: job_enqueue(POLICY_REEVALUATION_JOB, region_id))
 
 
 @admin.register(Requirement)

@@ -1,7 +1,11 @@
 """Coverage API (应建): the stored verdicts (`/api/requirements/`), a region's rollup and the what-if of
-other thresholds (`/api/coverage/`). Scoped: a row outside the caller's scope is a 404."""
+other thresholds (`/api/coverage/`), and the policies (`/api/policies/`: read where they govern; created and
+changed through `census.coverage.policies`, with `?dry_run=1` answering the comparison without writing). Scoped: a
+row outside the caller's scope is a 404."""
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -10,18 +14,30 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from census.coverage.filters import GapOrderedRows, RequirementFilter, in_gap_order
 from census.coverage.models import PlaceLevel, Policy, Requirement
+from census.coverage.policies import (
+    POLICY_RULES,
+    STATE_LABELS,
+    PolicyPreview,
+    policies_visible,
+    policy_preview,
+    policy_save,
+    policy_state,
+)
 from census.coverage.selectors import coverage_rollup
 from census.coverage.services import THRESHOLD_FIELDS, coverage_what_if
-from census.coverage.views import places_with_regions, what_if_sentence
+from census.coverage.views import level_comparison, places_with_regions, policy_change_sentence, what_if_sentence
 from census.registry.api.serializers import _counts_field
-from orgs.access.api import ScopedViewSetMixin
+from census.registry.models import Category
+from orgs.access.api import ScopedViewSetMixin, as_drf_error
 from orgs.regions.api import (
+    EditableRegionField,
     RegionBriefSerializer,
     _region_param,
     _visible_region_or_404,
@@ -230,3 +246,167 @@ class CoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
                 }
             ).data
         )
+
+
+# Policies (建会门槛) -----------------------------------------------------------------------------------
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    """建会门槛: a jurisdiction's thresholds, the categories counted, the forms below the threshold, the clause of
+    each rule and its dates. The most specific jurisdiction in force on a date decides a place."""
+
+    jurisdiction: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text=_("适用区域的区划代码；空为全国默认门槛")
+    )
+    jurisdiction_name = serializers.CharField(source="jurisdiction.full_name", read_only=True, default=None, allow_null=True)
+    state = serializers.SerializerMethodField(help_text=_("in_force 现行 / future 尚未生效 / ended 已失效（按今天）"))
+    state_display = serializers.SerializerMethodField()
+    counted_categories = serializers.ListField(child=serializers.ChoiceField(choices=Category.choices))
+    counted_categories_display = serializers.SerializerMethodField()
+    below_threshold_options = serializers.ListField(child=serializers.CharField())
+    clauses = serializers.DictField(child=serializers.CharField(), help_text=_("规则 → 条款出处"))
+
+    class Meta:
+        model = Policy
+        fields = [
+            "id", "key", "name", "short_name", "jurisdiction", "jurisdiction_name", "effective_from", "effective_to",
+            "state", "state_display", "counted_categories", "counted_categories_display", "township_threshold",
+            "village_threshold", "unit_threshold", "two_new_upper_threshold", "county_always_required",
+            "key_area_always_required", "below_threshold_options", "clauses", "source",
+        ]
+        read_only_fields = fields
+
+    def get_state(self, policy) -> str:
+        return policy_state(policy)
+
+    def get_state_display(self, policy) -> str:
+        return str(STATE_LABELS[policy_state(policy)])
+
+    def get_counted_categories_display(self, policy) -> list[str]:
+        return [str(Category(c).label) for c in policy.counted_categories if c in Category.values]
+
+
+class PolicyWriteSerializer(serializers.Serializer):
+    """A policy's fields as written. Only the fields sent change (PATCH); `key` and `jurisdiction` only when the
+    policy is created. Thresholds left out of a new policy default to 100 / 30 / 30 / 100. The rules (thresholds at
+    least 1, the village threshold not above the township's, the dates in order and not overlapping another policy of
+    the same jurisdiction, who may keep a policy where) are checked by the service, as on the pages."""
+
+    key = serializers.CharField(required=False, allow_blank=True, max_length=40, help_text=_("留空自动生成"))
+    name = serializers.CharField(max_length=200)
+    short_name = serializers.CharField(max_length=40)
+    jurisdiction = EditableRegionField(required=False, allow_null=True, help_text=_("区划代码；空（null）为全国默认门槛，仅系统管理员"))
+    effective_from = serializers.DateField(required=False, allow_null=True)
+    effective_to = serializers.DateField(required=False, allow_null=True)
+    counted_categories = serializers.ListField(child=serializers.ChoiceField(choices=Category.choices))
+    township_threshold = serializers.IntegerField(required=False)
+    village_threshold = serializers.IntegerField(required=False)
+    unit_threshold = serializers.IntegerField(required=False)
+    two_new_upper_threshold = serializers.IntegerField(required=False)
+    county_always_required = serializers.BooleanField(required=False)
+    key_area_always_required = serializers.BooleanField(required=False)
+    below_threshold_options = serializers.ListField(child=serializers.CharField(), required=False)
+    clauses = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,
+                                    help_text=_("规则 → 条款出处；规则：%(rules)s") % {"rules": ", ".join(POLICY_RULES)})
+    source = serializers.CharField(required=False, allow_blank=True)  # type: ignore[assignment]  # DRF's metaclass pops declared fields: Field.source is not shadowed
+
+
+class PolicyPreviewSerializer(serializers.Serializer):
+    """What saving would do (`?dry_run=1`; nothing is written): the policy as it would be saved, the fields that
+    change (before → after), and the places of its jurisdiction that would become required or no longer be."""
+
+    policy = PolicySerializer()
+    changes = serializers.DictField(child=serializers.ListField(), help_text=_("字段 → [原值, 新值]"))
+    region = RegionBriefSerializer(allow_null=True, help_text=_("比较的范围（适用区域）；空为全国"))
+    compared_on = serializers.DateField(help_text=_("测算日期：今天，或尚未到来的生效日期"))
+    summary = serializers.CharField()
+    levels = WhatIfLevelSerializer(many=True)
+    newly_required = PlaceChangeSerializer(many=True)
+    no_longer_required = PlaceChangeSerializer(many=True)
+
+
+def _policy_error(error: DjangoValidationError) -> serializers.ValidationError:
+    """The service's errors by field; the clause of a rule (`clause_<rule>` on the pages) under `clauses`."""
+    if not hasattr(error, "error_dict"):
+        return as_drf_error(error)
+    fields: dict[str, list[str]] = {}
+    for field, messages in error.message_dict.items():
+        name = "clauses" if field.startswith("clause_") else "non_field_errors" if field == "__all__" else field
+        fields.setdefault(name, []).extend(messages)
+    return serializers.ValidationError(fields)
+
+
+DRY_RUN = OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="1：只返回比较结果（哪些地点新增应建、不再应建），不保存")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="建会门槛列表", description="适用于本人辖区的建会门槛：全国默认门槛、上级区域和辖区内的门槛。"),
+    retrieve=extend_schema(summary="建会门槛详情"),
+)
+class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                    viewsets.GenericViewSet):
+    """建会门槛: read by everyone they govern; created and changed by administrators and by provincial or city staff
+    for their region and below (others: 403), through the same service as the pages (audited, re-evaluated)."""
+
+    serializer_class = PolicySerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        # Writes too: a policy the caller cannot see is a 404; one they see but do not keep, the service's 403.
+        return policies_visible(self.request.user)
+
+    def _write(self, request, policy, data, created_status):
+        try:
+            if request.query_params.get("dry_run", "").lower() in ("1", "true", "yes"):
+                return Response(self._preview_data(policy_preview(editor=request.user, policy=policy, data=data)))
+            saved = policy_save(editor=request.user, policy=policy, data=data, request=request)
+        except DjangoValidationError as error:
+            raise _policy_error(error) from None
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error) or None) from None
+        return Response(PolicySerializer(policies_visible(request.user).get(pk=saved.pk)).data, status=created_status)
+
+    @staticmethod
+    def _preview_data(preview: PolicyPreview) -> dict:
+        comparison = preview.comparison
+        return PolicyPreviewSerializer(
+            {
+                "policy": preview.candidate,
+                "changes": preview.changes,
+                "region": preview.region,
+                "compared_on": preview.on,
+                "summary": policy_change_sentence(preview),
+                "levels": [
+                    {"level": row["level"], "level_display": row["label"], "current": row["before"],
+                     "alternative": row["after"], "delta": row["delta"]}
+                    for row in level_comparison(preview.region, comparison.current, comparison.alternative)
+                ],
+                "newly_required": _place_changes(comparison.newly_required),
+                "no_longer_required": _place_changes(comparison.no_longer_required),
+            }
+        ).data
+
+    @extend_schema(summary="新建建会门槛", request=PolicyWriteSerializer, parameters=[DRY_RUN],
+                   responses={201: PolicySerializer, 200: PolicyPreviewSerializer, 400: OpenApiResponse(description="数据有误（按字段说明）"),
+                              403: OpenApiResponse(description="只有系统管理员和省、市侨联工作人员可以制定门槛")})
+    def create(self, request, *args, **kwargs):
+        serializer = PolicyWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return self._write(request, None, serializer.validated_data, status.HTTP_201_CREATED)
+
+    @extend_schema(summary="修改建会门槛", request=PolicyWriteSerializer, parameters=[DRY_RUN],
+                   responses={200: PolicySerializer, 400: OpenApiResponse(description="数据有误（按字段说明）"),
+                              403: OpenApiResponse(description="此门槛不属于您可以制定门槛的辖区"),
+                              404: OpenApiResponse(description="门槛不存在或不适用于您的辖区")})
+    def update(self, request, *args, **kwargs):
+        policy = self.get_object()
+        serializer = PolicyWriteSerializer(data=request.data, partial=kwargs.get("partial", False), context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return self._write(request, policy, serializer.validated_data, status.HTTP_200_OK)
+
+    @extend_schema(summary="修改建会门槛（部分字段）", request=PolicyWriteSerializer, parameters=[DRY_RUN],
+                   responses={200: PolicySerializer, 400: OpenApiResponse(description="数据有误（按字段说明）"),
+                              403: OpenApiResponse(description="此门槛不属于您可以制定门槛的辖区"),
+                              404: OpenApiResponse(description="门槛不存在或不适用于您的辖区")})
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)

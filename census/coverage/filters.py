@@ -159,7 +159,7 @@ class RequirementFilter(django_filters.FilterSet):
         else:
             form.fields["county"].widget.attrs["placeholder"] = _("县级区划代码，如 530423")
         form.fields["region"].widget.attrs["placeholder"] = _("如 530423101")
-        policies = (Policy.objects.visible_to(user) | Policy.objects.filter(jurisdiction__isnull=True)).order_by("key")
+        policies = Policy.objects.visible_to(user).order_by("key")
         form.fields["policy"].label = _("依据")
         form.fields["policy"].widget = forms.Select(
             choices=[("", _("全部政策"))] + [(p.key, p.short_name) for p in policies.only("key", "short_name")]

@@ -6,14 +6,23 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from census.registry.models import Category
-from orgs.access.scoping import ScopedQuerySet
+from orgs.access.scoping import ScopedQuerySet, user_scope
 from orgs.regions.models import Region
 from orgs.units.models import Unit
 
 
 class PolicyQuerySet(ScopedQuerySet):
+    """Read where they govern: the nationwide default (no jurisdiction), the jurisdictions above the user's
+    regions and those inside them."""
+
     region_field = "jurisdiction"
     visible_includes_ancestors = True
+
+    def visible_to(self, user):
+        scoped = super().visible_to(user)
+        if user_scope(user).is_admin:
+            return scoped
+        return scoped | self.filter(jurisdiction__isnull=True)
 
 
 class Policy(models.Model):

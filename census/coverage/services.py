@@ -82,10 +82,15 @@ def policy_facts(policy: Policy, depth: int) -> rules.PolicyFacts:
 class PolicyIndex:
     """Every policy with its jurisdiction's MPTT range: picks the one that applies to a place."""
 
-    def __init__(self, overrides: dict[str, dict] | None = None):
+    def __init__(self, overrides: dict[str, dict] | None = None, *, candidate: Policy | None = None):
+        """`overrides`: policy key → fields of its facts replaced (the thresholds of a what-if); `candidate`: a
+        policy not saved (a new one, or a stored one changed) in place of its stored version."""
         self.entries: list[tuple[rules.PolicyFacts, Policy, tuple[int, int, int] | None]] = []
         self._chosen: dict[tuple, tuple[rules.PolicyFacts, Policy] | None] = {}
-        for policy in Policy.objects.select_related("jurisdiction"):
+        policies = list(Policy.objects.select_related("jurisdiction"))
+        if candidate is not None:
+            policies = [p for p in policies if candidate.pk is None or p.pk != candidate.pk] + [candidate]
+        for policy in policies:
             j = policy.jurisdiction
             facts = policy_facts(policy, (j.depth + 1) if j else 0)
             if overrides and policy.key in overrides:
@@ -106,16 +111,26 @@ class PolicyIndex:
             self._chosen[key] = next(((f, p) for f, p in candidates if f is chosen), None)
         return self._chosen[key]
 
+    def for_region(self, region: Region | None, on: dt.date) -> Policy | None:
+        """The policy that applies to `region` on `on`; for the whole country (None), the national one in force."""
+        if region is not None:
+            chosen = self.for_place(region.tree_id, region.lft, on)
+            return chosen[1] if chosen else None
+        national = [(facts, policy) for facts, policy, jurisdiction in self.entries if jurisdiction is None]
+        winner = rules.applicable_policy([facts for facts, _policy in national], on)
+        return next((policy for facts, policy in national if facts is winner), None)
+
+
+def policy_applying(region: Region | None, on: dt.date | None = None) -> Policy | None:
+    """The policy the evaluation applies to `region` on `on` (today): the most specific jurisdiction in force. For
+    the whole country (None): the national policy (no jurisdiction) in force."""
+    return PolicyIndex().for_region(region, on or timezone.localdate())
+
 
 def policy_in_force(region: Region | None, on: dt.date | None = None) -> bool:
     """Whether a policy applies to `region` on `on` (today): without one nothing there is evaluated, and pages say
     so instead of showing zeros. For the whole country (None): a national policy (no jurisdiction)."""
-    on = on or timezone.localdate()
-    index = PolicyIndex()
-    if region is not None:
-        return index.for_place(region.tree_id, region.lft, on) is not None
-    national = [facts for facts, _policy, jurisdiction in index.entries if jurisdiction is None]
-    return rules.applicable_policy(national, on) is not None
+    return policy_applying(region, on) is not None
 
 
 def _replace(facts: rules.PolicyFacts, changes: dict) -> rules.PolicyFacts:
@@ -572,15 +587,23 @@ def _compare(before, after) -> tuple[list[dict], list[dict]]:
 THRESHOLD_FIELDS = ("township_threshold", "village_threshold", "unit_threshold")
 
 
-def coverage_what_if(root: Region | None, *, thresholds: dict[str, int], on: dt.date | None = None) -> WhatIfResult:
-    """Evaluates the subtree twice in memory, with the stored thresholds and with `thresholds`
-    (any of township_threshold / village_threshold / unit_threshold) applied to every policy."""
+def coverage_what_if(
+    root: Region | None, *, thresholds: dict[str, int] | None = None, candidate: Policy | None = None, on: dt.date | None = None,
+) -> WhatIfResult:
+    """Evaluates the subtree twice in memory (nothing is saved): with the stored policies, and with an alternative:
+    `thresholds` (any of township_threshold / village_threshold / unit_threshold) applied to every policy, or
+    `candidate`, a policy not saved (a new one, or a stored one changed: its categories, flags and dates too) in
+    place of its stored version."""
     on = on or timezone.localdate()
-    changes = {k: int(v) for k, v in thresholds.items() if k in THRESHOLD_FIELDS and v is not None}
     places, _regions = load_places(root)
     current_policies = PolicyIndex()
+    if candidate is not None:
+        alternative = PolicyIndex(candidate=candidate)
+    else:
+        changes = {k: int(v) for k, v in (thresholds or {}).items() if k in THRESHOLD_FIELDS and v is not None}
+        alternative = PolicyIndex({f.key: changes for f, _p, _r in current_policies.entries})
     before = judge(places, on=on, policies=current_policies)
-    after = judge(places, on=on, policies=PolicyIndex({f.key: changes for f, _p, _r in current_policies.entries}))
+    after = judge(places, on=on, policies=alternative)
     newly, dropped = _compare(before, after)
     return WhatIfResult(_level_counts(before), _level_counts(after), newly, dropped)
 

@@ -1,5 +1,7 @@
 """Coverage pages (覆盖分析): the gap list 应建未建, the what-if of other thresholds, the comparison of two
-census rounds (根据侨情变化情况，调整组织架构), and the coverage panel of the region page.
+census rounds (根据侨情变化情况，调整组织架构), the coverage panel of the region page, and the policies
+(建会门槛): their list, a policy's page, and creating or changing one in two steps (the comparison first,
+written only on confirmation).
 
 Thin: the rules and their evaluation live in `census.coverage`; these pages read the stored verdicts
 (`Requirement`, `CoverageRollup`) or ask `coverage_what_if` / `compare_campaigns` to evaluate in memory
@@ -13,33 +15,61 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from census.coverage.filters import GapOrderedRows, RequirementFilter
+from census.coverage.forms import PolicyForm
 from census.coverage.models import (
     FulfilmentChoice,
     PlaceLevel,
+    Policy,
     Requirement,
     VerdictChoice,
+)
+from census.coverage.policies import (
+    POLICY_FIELDS,
+    POLICY_RULES,
+    STATE_LABELS,
+    PolicyPreview,
+    field_label,
+    period_text,
+    policies_visible,
+    policy_editor,
+    policy_editor_require,
+    policy_fingerprint,
+    policy_for_edit,
+    policy_governs,
+    policy_history,
+    policy_preview,
+    policy_save,
+    policy_state,
+    policy_template_for,
+    value_text,
 )
 from census.coverage.selectors import coverage_rollup
 from census.coverage.services import (
     THRESHOLD_FIELDS,
     PolicyIndex,
+    WhatIfResult,
     compare_campaigns,
     coverage_what_if,
+    policy_applying,
     policy_in_force,
 )
 from census.registry.models import Campaign, Category
 from orgs.access.scoping import get_visible_or_404, user_scope
+from orgs.common.forms import apply_errors
 from orgs.regions.models import LEVEL_RANK, Region, RegionLevel
 from orgs.regions.selectors import scope_regions_for
 
@@ -304,8 +334,9 @@ def what_if_sentence(region: Region, thresholds: dict[str, int], result) -> str:
     return _("若%(condition)s：%(region)s %(clauses)s") % {"condition": condition, "region": region.name, "clauses": "，".join(clauses)}
 
 
-def level_comparison(region: Region, before: dict, after: dict) -> list[dict]:
-    """Per level: the counts before and after, and the change of the required ones."""
+def level_comparison(region: Region | None, before: dict, after: dict) -> list[dict]:
+    """Per level (those of the region's subtree; every level for the whole country): the counts before and after,
+    and the change of the required ones."""
     return [
         {
             "level": level,
@@ -314,7 +345,7 @@ def level_comparison(region: Region, before: dict, after: dict) -> list[dict]:
             "after": after[level],
             "delta": after[level]["required"] - before[level]["required"],
         }
-        for level in _levels_for(region)
+        for level in (_levels_for(region) if region is not None else LEVEL_ORDER)
     ]
 
 
@@ -472,3 +503,195 @@ def region_coverage_panel(region: Region, user):
             "missing_url": gaps_url(region=region.code, status=FulfilmentChoice.MISSING),
         },
     )
+
+
+# ---- policies (建会门槛) -----------------------------------------------------------------------------------------
+
+POLICY_TOKEN_SALT = "census.coverage.policy-confirm"
+POLICY_TOKEN_MAX_AGE = 2 * 60 * 60  # a confirmation page older than this must be prepared again
+
+
+@require_safe
+@login_required
+def policy_list(request):
+    """建会门槛: the policies that apply to the user's scope (the nationwide default, those of the regions above
+    and inside it), each with its jurisdiction, dates, thresholds and state; and for a chosen region, the policy in
+    force there today, as the evaluation chooses it."""
+    code = request.GET.get("region", "").strip()
+    region = _visible_region(request.user, code) if code else default_region(request.user)
+    editor, today = policy_editor(request.user), timezone.localdate()
+    rows = []
+    for policy in policies_visible(request.user):
+        state = policy_state(policy, today)
+        rows.append({"policy": policy, "state": state, "state_label": STATE_LABELS[state], "can_edit": editor.keeps(policy.jurisdiction),
+                     "categories": value_text("counted_categories", policy.counted_categories), "period": period_text(policy)})
+    context = {
+        "rows": rows,
+        "region": region,
+        "region_options": region_options(request.user, region) if region is not None else None,
+        "applying": policy_applying(region, today) if region is not None else None,
+        "can_create": editor.can_edit,
+    }
+    return render(request, "census/policy_list.html", context)
+
+
+def policy_facts(policy: Policy) -> list[dict]:
+    """Every field of a policy in words (categories and options by label, clauses per rule), for its page."""
+    facts = [{"label": field_label(field), "text": value_text(field, getattr(policy, field)), "field": field}
+             for field in POLICY_FIELDS if field not in ("jurisdiction", "clauses", "source", "name")]
+    facts.insert(0, {"label": field_label("jurisdiction"), "field": "jurisdiction",
+                     "text": policy.jurisdiction.full_name if policy.jurisdiction else value_text("jurisdiction", None)})
+    return facts
+
+
+@require_safe
+@login_required
+def policy_detail(request, pk: int):
+    """A policy in words: its fields, the clause of each rule, the source text, where it decides today, and its history."""
+    policy = get_visible_or_404(Policy.objects.select_related("jurisdiction"), request.user, pk=pk)
+    state = policy_state(policy)
+    context = {
+        "policy": policy,
+        "state": state,
+        "state_label": STATE_LABELS[state],
+        "facts": policy_facts(policy),
+        "clauses": [(label, (policy.clauses or {}).get(rule, "")) for rule, label in POLICY_RULES.items()],
+        "governs": policy_governs(policy, request.user),
+        "history": policy_history(policy),
+        "can_edit": policy_editor(request.user).keeps(policy.jurisdiction),
+    }
+    return render(request, "census/policy_detail.html", context)
+
+
+def _form_values(form: PolicyForm) -> dict[str, list[str]]:
+    """The submitted values of a policy form, as the confirmation token carries them."""
+    data = form.data
+    assert isinstance(data, QueryDict)  # a request's POST, or rebuilt from a token
+    return {key: values for key, values in data.lists() if key in form.fields}
+
+
+def policy_confirmation_token(user, policy: Policy | None, values: dict[str, list[str]]) -> str:
+    """The signed token a confirmation page carries: who confirms, which policy (None: a new one), the policy's state
+    when the comparison was made (a change in between makes it stale) and the form's values."""
+    return signing.dumps(
+        {"user": user.pk, "policy": policy.pk if policy else None, "base": policy_fingerprint(policy), "values": values},
+        salt=POLICY_TOKEN_SALT,
+    )
+
+
+def _token_payload(request, policy: Policy | None) -> dict | None:
+    """The confirmation token of this user for this policy (or for a new one), if valid and recent."""
+    try:
+        payload = signing.loads(request.POST.get("token", ""), salt=POLICY_TOKEN_SALT, max_age=POLICY_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if payload.get("user") != request.user.pk or payload.get("policy") != (policy.pk if policy else None):
+        return None
+    return payload
+
+
+def _bound_form(request, policy: Policy | None, values: dict[str, list[str]]) -> PolicyForm:
+    data = QueryDict(mutable=True)
+    for key, items in values.items():
+        data.setlist(key, items)
+    return PolicyForm(data, user=request.user, policy=policy)
+
+
+def _render_policy_form(request, form: PolicyForm, policy: Policy | None):
+    return render(request, "census/policy_form.html", {"form": form, "policy": policy, "creating": policy is None})
+
+
+def policy_change_sentence(preview: PolicyPreview) -> str:
+    """The comparison in words: "保存后，玉溪市将新增 15 个应建村(社区)，减少 2 个应建单位"."""
+    result: WhatIfResult = preview.comparison
+    where = preview.region.name if preview.region is not None else _("全国")
+    changes = []
+    for level in (_levels_for(preview.region) if preview.region is not None else LEVEL_ORDER):
+        delta = result.delta(level)
+        if delta:
+            words = {"n": abs(delta), "level": LEVEL_WORDS[PlaceLevel(level)]}
+            changes.append((_("新增 %(n)s 个应建%(level)s") if delta > 0 else _("减少 %(n)s 个应建%(level)s")) % words)
+    if not changes:
+        return _("保存后，%(where)s各级应建数量不变") % {"where": where}
+    return _("保存后，%(where)s将%(changes)s") % {"where": where, "changes": "，".join(changes)}
+
+
+def _render_confirmation(request, form: PolicyForm, policy: Policy | None, preview: PolicyPreview):
+    comparison = preview.comparison
+    context = {
+        "form": form,
+        "policy": policy,
+        "creating": policy is None,
+        "candidate": preview.candidate,
+        "region": preview.region,
+        "on": preview.on,
+        "on_is_today": preview.on == timezone.localdate(),
+        "changes": [
+            {"label": field_label(field), "before": "" if policy is None else value_text(field, before),
+             "after": value_text(field, after)}
+            for field, (before, after) in preview.changes.items()
+            if field != "jurisdiction" or policy is not None
+        ],
+        "jurisdiction_text": preview.region.full_name if preview.region is not None else value_text("jurisdiction", None),
+        "token": policy_confirmation_token(request.user, policy, _form_values(form)),
+        "sentence": policy_change_sentence(preview),
+        "levels": level_comparison(preview.region, comparison.current, comparison.alternative),
+        "newly_required": places_with_regions(comparison.newly_required),
+        "no_longer_required": places_with_regions(comparison.no_longer_required),
+        "n_newly_required": len(comparison.newly_required),
+        "n_no_longer_required": len(comparison.no_longer_required),
+    }
+    return render(request, "census/policy_confirm.html", context)
+
+
+def _policy_form_flow(request, policy: Policy | None):
+    """GET: the form. POST of the form: checked, then the confirmation page (the comparison; nothing written).
+    POST of the confirmation (its signed token carries the same values): checked again and saved; "back" returns
+    to the form with those values."""
+    if request.method != "POST":
+        template = None if policy is not None else policy_template_for(request.user)
+        return _render_policy_form(request, PolicyForm(user=request.user, policy=policy, template=template), policy)
+    if "token" in request.POST:
+        payload = _token_payload(request, policy)
+        if payload is None:
+            messages.error(request, _("确认页面已过期或无效：请重新填写并提交"))
+            return redirect("census:policy-edit", pk=policy.pk) if policy is not None else redirect("census:policy-create")
+        form = _bound_form(request, policy, payload["values"])
+        if "back" in request.POST or not form.is_valid():
+            return _render_policy_form(request, form, policy)
+        if payload.get("base") != policy_fingerprint(policy):
+            messages.warning(request, _("确认之前，此门槛已被他人修改：以下比较已按最新内容重新计算，请核对后再确认"))
+        else:
+            try:
+                saved = policy_save(editor=request.user, policy=policy, data=form.policy_data(), request=request)
+            except ValidationError as error:
+                apply_errors(form, error)
+                return _render_policy_form(request, form, policy)
+            messages.success(request, _("已保存“%(name)s”：辖区内的应建评估正按新门槛重新计算") % {"name": saved.short_name})
+            return redirect("census:policy-detail", pk=saved.pk)
+    else:
+        form = PolicyForm(request.POST, user=request.user, policy=policy)
+        if not form.is_valid():
+            return _render_policy_form(request, form, policy)
+    try:
+        preview = policy_preview(editor=request.user, policy=policy, data=form.policy_data())
+    except ValidationError as error:
+        apply_errors(form, error)
+        return _render_policy_form(request, form, policy)
+    return _render_confirmation(request, form, policy, preview)
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS", "POST"])
+@login_required
+def policy_create(request):
+    """新建门槛: administrators (any jurisdiction, the nationwide default too) and provincial or city staff (their
+    region and below); everyone else 403."""
+    policy_editor_require(request.user)
+    return _policy_form_flow(request, None)
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS", "POST"])
+@login_required
+def policy_edit(request, pk: int):
+    """修改门槛: a policy the user does not see is a 404; one they see but do not keep, a 403."""
+    return _policy_form_flow(request, policy_for_edit(request.user, pk))

@@ -25,6 +25,7 @@ class AuditEvent:
     IMPORT = "import"
     REVEAL = "reveal"
     ACCOUNT = "account"
+    POLICY = "policy"  # a policy (建会门槛) created or changed, with before → after of each field
 
 
 def _client_address(request) -> str | None:

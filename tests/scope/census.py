@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from census.coverage.models import CoverageRollup, Policy, Requirement
 from census.coverage.services import evaluate_coverage, policies_load
+from census.coverage.views import policy_confirmation_token
 from census.importing.models import CensusImport, ImportStatus
 from census.importing.synthetic import resident_id
 from census.registry.models import Campaign, Headcount, Person, PersonDocument, PersonEvent
@@ -252,7 +253,7 @@ POLICY = Placed(
     "policy",
     make=lambda region: Policy.objects.create(
         key=f"matrix-{region.code}", name=f"{_short(region)}矩阵方案", short_name=f"{_short(region)}方案", jurisdiction=region,
-        counted_categories=["returned", "relative"], clauses={"county": "一"},
+        counted_categories=["returned", "relative"], clauses={"county": "一"}, below_threshold_options=["侨联小组"],
     ),
     markers=lambda p: (p.name,),
     rows=_rows(Policy, "key", "name", "jurisdiction_id", "township_threshold", "village_threshold", "unit_threshold"),
@@ -431,6 +432,51 @@ register(
     ),
 )
 
+# ---- policy pages (web) ------------------------------------------------------------------------------------------
+# County officials read policies and keep none: their writes are refused (403 on their own county's policy, 404 on
+# another county's); the positive control is 玉溪市 staff's, whose city holds both counties.
+
+
+def policy_form(world, obj, region):
+    """The policy form: a new policy for `region` (obj None), or `obj` with other thresholds."""
+    body = {
+        "name": f"{_short(region)}网页方案", "short_name": f"{_short(region)}网页", "township_threshold": "80",
+        "village_threshold": "20", "unit_threshold": "30", "two_new_upper_threshold": "100", "county_always_required": "on",
+        "key_area_always_required": "on", "counted_categories": ["returned", "relative"], "below_threshold_options": ["侨联小组"],
+        "clause_county": "一", "source": "",
+    }
+    if obj is None:
+        body.update({"jurisdiction": region.code, "key": ""})
+    return body
+
+
+def policy_confirmation(world, obj, region):
+    """The confirmation of `policy_form`, as 玉溪市 staff's confirmation page carries it."""
+    values = {key: value if isinstance(value, list) else [value] for key, value in policy_form(world, obj, region).items()}
+    return {"token": policy_confirmation_token(User.objects.get(username="yuxi_staff"), obj, values), "confirm": "1"}
+
+
+register(
+    RouteCase("census:policy-list", WEB, POLICY, reads=(Probe(), Probe(data=lambda world, obj: {"region": world.own_region.code}, name="region"))),
+    RouteCase("census:policy-detail", WEB, POLICY, kwargs=by_pk),
+    RouteCase(
+        "census:policy-create", WEB, POLICY, methods=("GET", "HEAD", "OPTIONS", "POST"),
+        reads=(Probe(shows_own=False),), own_status=(403,), leader_reads=False, writer="yuxi_staff",
+        writes=(
+            Write("POST", policy_form, action="none", moves=True, name="preview"),
+            Write("POST", policy_confirmation, action="create", moves=True, name="confirm"),
+        ),
+    ),
+    RouteCase(
+        "census:policy-edit", WEB, POLICY, kwargs=by_pk, methods=("GET", "HEAD", "OPTIONS", "POST"),
+        reads=(Probe(shows_own=False),), own_status=(403,), leader_reads=False, writer="yuxi_staff",
+        writes=(
+            Write("POST", policy_form, action="none", name="preview"),
+            Write("POST", policy_confirmation, action="change", name="confirm"),
+        ),
+    ),
+)
+
 # ---- API --------------------------------------------------------------------------------------------------------
 
 
@@ -509,6 +555,26 @@ register(
     RouteCase(
         "api:coverage-what-if", API, REQUIREMENT, methods=READ_METHODS,
         url=lambda r: f"/api/coverage/what-if/?region={_county_of(r).code}&township_threshold=1",
+    ),
+)
+
+
+def policy_body(world, obj, region):
+    return {"name": f"{_short(region)}接口方案", "short_name": f"{_short(region)}接口", "jurisdiction": region.code,
+            "counted_categories": ["returned", "relative"], "village_threshold": 20, "below_threshold_options": ["侨联小组"]}
+
+
+register(
+    RouteCase(
+        "api:policy-list", API, POLICY, methods=READ_METHODS, writer="yuxi_staff",
+        writes=(Write("POST", policy_body, action="create", moves=True, json=True),),
+    ),
+    RouteCase(
+        "api:policy-detail", API, POLICY, kwargs=by_pk, methods=READ_METHODS, writer="yuxi_staff",
+        writes=(
+            Write("PATCH", lambda world, obj, region: {"village_threshold": 20, "short_name": "改名方案"}, json=True),
+            Write("PUT", lambda world, obj, region: {**policy_body(world, obj, region), "jurisdiction": obj.jurisdiction.code}, json=True),
+        ),
     ),
 )
 

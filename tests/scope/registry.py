@@ -93,6 +93,8 @@ class RouteCase:
     leader_reads: False for write-only pages (add, delete confirmation), which leadership may not open.
     admin_only: only administrators may use it at all (Django-admin pages of users, tokens, logs, imports):
         the scoped and the leadership staff users get 403.
+    writer: the fixture of the user who sends the positive control when the scoped county official may not write
+        there at all (policies: 玉溪市 staff, whose city holds both counties); "" for the scoped user.
     """
 
     route: str
@@ -108,6 +110,7 @@ class RouteCase:
     own_status: tuple[int, ...] = (200,)
     leader_reads: bool = True
     admin_only: bool = False
+    writer: str = ""
 
     @property
     def is_object_route(self) -> bool:
