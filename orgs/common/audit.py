@@ -25,6 +25,7 @@ class AuditEvent:
     IMPORT = "import"
     REVEAL = "reveal"
     ACCOUNT = "account"
+    MERGE = "merge"
 
 
 def _client_address(request) -> str | None:
