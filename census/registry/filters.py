@@ -54,7 +54,8 @@ class UnitFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="filter_q", label=_("名称或统一社会信用代码"))
     region = RegionSubtreeFilter()
-    kind = django_filters.MultipleChoiceFilter(choices=UnitKind.choices, label=_("单位类别"))
+    # distinct=False: one row per unit anyway (a DISTINCT would sort every column of every row first)
+    kind = django_filters.MultipleChoiceFilter(choices=UnitKind.choices, label=_("单位类别"), distinct=False)
     is_two_new = yes_no_filter(_("两新组织"))
     has_organization = yes_no_filter(_("已有侨联组织"), method="filter_has_organization")
 

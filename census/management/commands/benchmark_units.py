@@ -124,8 +124,7 @@ class Command(BaseCommand):
             unit.credit_code = _credit_code(rng, unit.region.code[:6])
         Unit.objects.bulk_update(coded, ["credit_code"], batch_size=5000)
         campaign, _ = Campaign.objects.get_or_create(year=2026, region=root, defaults={"name": f"2026年度{root.name}侨情调查"})
-        if not Person.objects.within(root).exists():
-            generate_people(scale, rng, campaign)
+        generate_people(scale, rng, campaign)  # beside any people already registered (the demo's, in 玉溪市)
         founded = [
             Organization(name=f"{u.name}侨联", kind=OrganizationKind.ENTERPRISE, region_id=u.region_id, unit=u,
                          status=rng.choice([OrganizationStatus.ACTIVE, OrganizationStatus.PLANNED]))
