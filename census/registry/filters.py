@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from census.registry.models import FLAG_FIELDS, Campaign, Category, DocumentType, Person
-from orgs.common.filters import yes_no_filter
+from orgs.common.filters import OneOfSelect, yes_no_filter
 from orgs.common.identifiers import normalize_uscc
 from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import Organization
@@ -55,7 +55,9 @@ class UnitFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("名称或统一社会信用代码"))
     region = RegionSubtreeFilter()
     # distinct=False: one row per unit anyway (a DISTINCT would sort every column of every row first)
-    kind = django_filters.MultipleChoiceFilter(choices=UnitKind.choices, label=_("单位类别"), distinct=False)
+    kind = django_filters.MultipleChoiceFilter(
+        choices=UnitKind.choices, label=_("单位类别"), distinct=False, widget=OneOfSelect(empty_label=_("全部"))
+    )
     is_two_new = yes_no_filter(_("两新组织"))
     has_organization = yes_no_filter(_("已有侨联组织"), method="filter_has_organization")
 
