@@ -1,5 +1,6 @@
-"""The one column schema of census spreadsheets: the fast import pipeline, the template, the error
-report, the exports and the admin's django-import-export resources all read it from here."""
+"""The column schemas of the spreadsheets we read: census persons (the fast import pipeline, the template, the
+error report, the exports and the admin's django-import-export resources all read it from here) and the unit
+directory (单位名录)."""
 from __future__ import annotations
 
 import hashlib
@@ -94,10 +95,40 @@ def _header_key(text: str) -> str:
     return "".join(str(text).split()).replace("（", "(").replace("）", ")").lower()
 
 
-HEADER_LOOKUP: dict[str, str] = {}
-for _column in PERSON_COLUMNS:
-    for _name in (_column.header, *_column.synonyms, _column.key):
-        HEADER_LOOKUP[_header_key(_name)] = _column.key
+@dataclass(frozen=True, eq=False)
+class ColumnSchema:
+    """The columns of one kind of spreadsheet (census persons, the unit directory): what finding the header and
+    mapping its columns look for. Built by `column_schema`."""
+
+    columns: tuple[Column, ...]
+    by_key: dict[str, Column]
+    lookup: dict[str, str]  # normalised header text (the header, its synonyms, the key) -> key
+    required: frozenset[str]
+
+
+def column_schema(columns: Sequence[Column]) -> ColumnSchema:
+    lookup: dict[str, str] = {}
+    for column in columns:
+        for name in (column.header, *column.synonyms, column.key):
+            lookup[_header_key(name)] = column.key
+    return ColumnSchema(tuple(columns), {c.key: c for c in columns}, lookup, frozenset(c.key for c in columns if c.required))
+
+
+PERSON_SCHEMA = column_schema(PERSON_COLUMNS)
+
+# The unit directory's import (census.importing.units).
+UNIT_COLUMNS: tuple[Column, ...] = (
+    Column("name", "单位名称", ("名称", "单位", "单位全称", "机构名称", "单位名字", "组织名称"), required=True, width=30),
+    Column("kind", "单位类别", ("类别", "单位类型", "类型", "单位性质", "机构类别"), width=16,
+           help="机关、学校、高校、科研院所、企业、事业单位、园区、市场、楼宇、非公有制经济组织、社会组织；空白时按名称推断"),
+    Column("region", "所在区划", ("所在区划代码", "区划代码", "所在地区", "所在地", "区划", "行政区划", "所在乡镇(街道)", "所属区划"),
+           required=True, width=20, help="区划代码或全称，如 530423101 或 云南省玉溪市通海县河西镇"),
+    Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码", "统一代码", "统一社会信用代码(18位)"), width=22,
+           help="18 位（GB 32100），可空；请将单元格设为文本"),
+    Column("is_two_new", "两新组织", ("是否两新组织", "两新", "是否属于两新组织"), width=10, help="是/否；空白时按单位类别判断"),
+)
+UNIT_SCHEMA = column_schema(UNIT_COLUMNS)
+HEADER_LOOKUP: dict[str, str] = PERSON_SCHEMA.lookup
 
 
 # What the user said a file's columns mean: header text -> schema key, or "" to ignore the column. Texts match
@@ -127,11 +158,11 @@ def _named(mapping: HeaderMapping | None) -> dict[str, str]:
     return {_header_key(text): key for text, key in (mapping or {}).items()}
 
 
-def _key_of(text: str, named: dict[str, str]) -> str | None:
+def _key_of(text: str, named: dict[str, str], schema: ColumnSchema = PERSON_SCHEMA) -> str | None:
     normalised = _header_key(text)
     if normalised in named:
         return named[normalised] or None
-    return HEADER_LOOKUP.get(normalised)
+    return schema.lookup.get(normalised)
 
 
 def column_key(text: str, mapping: HeaderMapping | None = None) -> str:
@@ -150,10 +181,10 @@ def headers_key(texts: Sequence[str]) -> str:
     return hashlib.sha256("\x1f".join(_header_key(text) for text in texts).encode()).hexdigest()
 
 
-def _clash(first: str, second: str, key: str) -> str:
+def _clash(first: str, second: str, key: str, schema: ColumnSchema = PERSON_SCHEMA) -> str:
     return str(
         _("“%(first)s”和“%(second)s”都对应“%(field)s”，一个字段只能对应一列")
-        % {"first": first, "second": second, "field": COLUMN_BY_KEY[key].header}
+        % {"first": first, "second": second, "field": schema.by_key[key].header}
     )
 
 
@@ -204,7 +235,9 @@ def mapping_from_text(text: str) -> HeaderMapping:
     return validate_mapping(mapping)
 
 
-def map_headers(header: Sequence[object], mapping: HeaderMapping | None = None) -> tuple[dict[str, int], list[str]]:
+def map_headers(
+    header: Sequence[object], mapping: HeaderMapping | None = None, *, schema: ColumnSchema = PERSON_SCHEMA
+) -> tuple[dict[str, int], list[str]]:
     """Maps schema keys to column positions and lists the headers it ignores (unknown, or ignored by the
     `mapping`, which says what a header text means); raises HeaderError naming missing or repeated headers (and
     the unknown ones, which are usually the cause)."""
@@ -219,20 +252,20 @@ def map_headers(header: Sequence[object], mapping: HeaderMapping | None = None) 
         text = _text(cell)
         if not text:
             continue
-        key = _key_of(text, named)
+        key = _key_of(text, named, schema)
         if key is None:
             ignored.append(text)
             if _header_key(text) not in named:
                 unknown.append(text)
         elif key in positions:
             if _header_key(text) in named or _header_key(holder[key]) in named:
-                clashes.append(_clash(holder[key], text, key))
+                clashes.append(_clash(holder[key], text, key, schema))
             else:
                 repeated.append(text)
         else:
             positions[key] = index
             holder[key] = text
-    missing = [COLUMN_BY_KEY[k].header for k in COLUMN_BY_KEY if COLUMN_BY_KEY[k].required and k not in positions]
+    missing = [c.header for c in schema.columns if c.required and c.key not in positions]
     problems = []
     if missing:
         problems.append(str(_("缺少必需的列：%(cols)s") % {"cols": "、".join(missing)}))
@@ -248,27 +281,27 @@ def map_headers(header: Sequence[object], mapping: HeaderMapping | None = None) 
 
 # How far down a sheet the header may stand: title, 填报单位 and note rows come first in offices' sheets.
 HEADER_SEARCH_ROWS = 15
-REQUIRED_KEYS = frozenset(c.key for c in PERSON_COLUMNS if c.required)
+REQUIRED_KEYS = PERSON_SCHEMA.required
 
 
-def recognised_keys(row: Sequence[object], mapping: HeaderMapping | None = None) -> set[str]:
+def recognised_keys(row: Sequence[object], mapping: HeaderMapping | None = None, *, schema: ColumnSchema = PERSON_SCHEMA) -> set[str]:
     """The schema keys the cells of a row name (a header row names the required ones at least)."""
-    return _recognised(row, _named(mapping))
+    return _recognised(row, _named(mapping), schema)
 
 
-def _recognised(row: Sequence[object], named: dict[str, str]) -> set[str]:
-    return {key for cell in row if (text := _text(cell)) and (key := _key_of(text, named))}
+def _recognised(row: Sequence[object], named: dict[str, str], schema: ColumnSchema = PERSON_SCHEMA) -> set[str]:
+    return {key for cell in row if (text := _text(cell)) and (key := _key_of(text, named, schema))}
 
 
 def _filled(row: Sequence[object]) -> int:
     return sum(1 for cell in row if _text(cell))
 
 
-def _looks_like_header(row: Sequence[object], named: dict[str, str]) -> bool:
+def _looks_like_header(row: Sequence[object], named: dict[str, str], schema: ColumnSchema = PERSON_SCHEMA) -> bool:
     """A second header row (sub-headers under merged group cells), not a person: at least half of its cells
     are headers we know."""
     filled = _filled(row)
-    return filled > 0 and 2 * len(_recognised(row, named)) >= filled
+    return filled > 0 and 2 * len(_recognised(row, named, schema)) >= filled
 
 
 @dataclass(frozen=True)
@@ -281,33 +314,37 @@ class HeaderMatch:
     rows: int  # 1 or 2
 
 
-def find_header(leading: Sequence[Sequence[object]], mapping: HeaderMapping | None = None) -> HeaderMatch | None:
+def find_header(
+    leading: Sequence[Sequence[object]], mapping: HeaderMapping | None = None, *, schema: ColumnSchema = PERSON_SCHEMA
+) -> HeaderMatch | None:
     """The first row (of the first HEADER_SEARCH_ROWS) whose cells name at least the required columns, as we know
     them or as the `mapping` names them. A header of two rows (group cells merged across the columns above, or
     cells merged down over both rows) is read as one: a column's header is its lower cell, else its upper one."""
     named = _named(mapping)
     rows = [list(row) for row in leading[:HEADER_SEARCH_ROWS]]
     for index, row in enumerate(rows):
-        keys = _recognised(row, named)
-        if index + 1 < len(rows) and _looks_like_header(rows[index + 1], named):
+        keys = _recognised(row, named, schema)
+        if index + 1 < len(rows) and _looks_like_header(rows[index + 1], named, schema):
             below = rows[index + 1]
             combined = [lower if _text(lower) else upper for upper, lower in zip_longest(row, below)]
-            both = _recognised(combined, named)
-            if REQUIRED_KEYS <= both and both > keys and both > _recognised(below, named):
+            both = _recognised(combined, named, schema)
+            if schema.required <= both and both > keys and both > _recognised(below, named, schema):
                 return HeaderMatch(index + 1, combined, 2)
-        if REQUIRED_KEYS <= keys:
+        if schema.required <= keys:
             return HeaderMatch(index, row, 1)
     return None
 
 
-def likeliest_header(leading: Sequence[Sequence[object]], mapping: HeaderMapping | None = None) -> int:
+def likeliest_header(
+    leading: Sequence[Sequence[object]], mapping: HeaderMapping | None = None, *, schema: ColumnSchema = PERSON_SCHEMA
+) -> int:
     """Where the header most likely stands among the first HEADER_SEARCH_ROWS rows when none names the required
     columns: the first row naming the most columns we know; when none names any, the row with the most filled
     cells (not a title or 填报单位 line above the header), or the first row with one cell fewer (a header may
     leave a cell blank that the rows below it fill)."""
     named = _named(mapping)
     rows = [list(row) for row in leading[:HEADER_SEARCH_ROWS]]
-    known = [len(_recognised(row, named)) for row in rows]
+    known = [len(_recognised(row, named, schema)) for row in rows]
     if not rows:
         return 0
     if max(known) > 0:
@@ -317,17 +354,19 @@ def likeliest_header(leading: Sequence[Sequence[object]], mapping: HeaderMapping
     return next((index for index, count in enumerate(filled) if count >= fullest - 1 and count > 0), 0)
 
 
-def header_not_found(leading: Sequence[Sequence[object]], mapping: HeaderMapping | None = None) -> HeaderError:
+def header_not_found(
+    leading: Sequence[Sequence[object]], mapping: HeaderMapping | None = None, *, schema: ColumnSchema = PERSON_SCHEMA
+) -> HeaderError:
     """Why no header was found, said of the likeliest row (`likeliest_header`): the required columns it lacks and
     the headers it does not know, which are usually the cause. The error keeps that row's texts (`columns`) and
     place (`index`), for the user to say what the columns mean."""
     rows = [list(row) for row in leading[:HEADER_SEARCH_ROWS]]
     if not any(_text(cell) for row in rows for cell in row):
         return HeaderError(str(_("文件没有表头行")))
-    index = likeliest_header(rows, mapping)
+    index = likeliest_header(rows, mapping, schema=schema)
     columns = header_texts(rows[index])
     try:
-        map_headers(rows[index], mapping)
+        map_headers(rows[index], mapping, schema=schema)
     except HeaderError as error:
         return HeaderError(str(error), columns=columns, index=index)
     return HeaderError(str(_("无法识别表头")), columns=columns, index=index)

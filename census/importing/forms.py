@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from census.importing.columns import PERSON_COLUMNS, column_key
 from census.registry.models import Campaign
+from orgs.common.forms import ScopedFormMixin
+from orgs.regions.forms import ScopedRegionField
 
 
 class ImportUploadForm(forms.Form):
@@ -46,3 +48,14 @@ class ColumnMappingForm(forms.Form):
     def mapping(self) -> dict[str, str]:
         """{header text: schema key or ""} as chosen (call after is_valid())."""
         return {text: self.cleaned_data[f"column_{index}"] for index, text in enumerate(self.columns)}
+
+
+class UnitImportUploadForm(ScopedFormMixin, forms.Form):
+    """Upload a unit list (单位名录). The places in the file must lie in the import's region (by default the
+    user's own)."""
+
+    file = forms.FileField(label=_("文件（.xlsx、.xls 或 .csv）"))
+    region = ScopedRegionField(
+        label=_("导入范围"), required=False,
+        help_text=_("文件中的所在区划须在此区划之内；留空为您的管辖区划。填写区划代码或全称，如 530423"),
+    )

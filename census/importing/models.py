@@ -83,3 +83,46 @@ class ColumnMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.headers_key[:12]}"
+
+
+class UnitImportQuerySet(ScopedQuerySet):
+    region_field = "region"
+
+
+class UnitImport(models.Model):
+    """One upload of a unit list (单位名录) as a spreadsheet: the file, who, where, the counts, the errors and the
+    error report. Previewed first (nothing written), then committed in one transaction (census.importing.units)."""
+
+    file = models.FileField(_("文件"), upload_to="census/unit-imports/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        Region, verbose_name=_("导入范围"), on_delete=models.PROTECT, related_name="+",
+        help_text=_("文件中的所在区划须在此区划之内"),
+    )
+    status = models.CharField(_("状态"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    valid_only = models.BooleanField(_("只导入有效行"), default=False)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    new = models.PositiveIntegerField(_("新增"), default=0)
+    updated = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged = models.PositiveIntegerField(_("未变"), default=0)
+    invalid = models.PositiveIntegerField(_("无效"), default=0)
+    errors = models.JSONField(_("错误（前 500 条）"), default=list, blank=True)
+    # What the commit will write (the first 200 rows): {"row", "action": "new" | "update", "name", "kind", "region", …}.
+    planned = models.JSONField(_("将写入的单位（前 200 条）"), default=list, blank=True)
+    # Where the rows were read: {"sheet", "sheets", "header_row", "encoding", "skipped": {reason: [row numbers]}}.
+    reading = models.JSONField(_("读取情况"), default=dict, blank=True)
+    message = models.TextField(_("说明"), blank=True, default="")
+    error_report = models.FileField(_("错误报告"), upload_to="census/unit-errors/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = UnitImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("单位名录导入")
+        verbose_name_plural = _("单位名录导入")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name}（{self.get_status_display()}）"

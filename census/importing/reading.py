@@ -29,6 +29,8 @@ from django.utils.translation import gettext_lazy
 
 from census.importing.columns import (
     HEADER_SEARCH_ROWS,
+    PERSON_SCHEMA,
+    ColumnSchema,
     HeaderError,
     HeaderMapping,
     HeaderMatch,
@@ -159,7 +161,7 @@ Numbered = list[tuple[int, list[object]]]
 
 
 def _with_header(
-    numbered: Iterator[tuple[int, list[object]]], mapping: HeaderMapping | None = None
+    numbered: Iterator[tuple[int, list[object]]], mapping: HeaderMapping | None = None, schema: ColumnSchema = PERSON_SCHEMA
 ) -> tuple[HeaderMatch, int, Iterator[tuple[int, list[object]]]] | Numbered:
     """Finds the header among the first rows: (the match, its sheet row number, the rows below it), or the
     leading rows read, numbered, when there is none (for the error)."""
@@ -168,16 +170,19 @@ def _with_header(
         leading.append(numbered_row)
         if len(leading) >= HEADER_SEARCH_ROWS:
             break
-    match = find_header([cells for _number, cells in leading], mapping)
+    match = find_header([cells for _number, cells in leading], mapping, schema=schema)
     if match is None:
         return leading
     below = leading[match.index + 1:]
     return match, leading[match.index][0], chain(below, numbered)
 
 
-def _not_found(leading: Numbered, mapping: HeaderMapping | None, *, sheet: str = "", sheets: tuple[str, ...] = ()) -> HeaderError:
+def _not_found(
+    leading: Numbered, mapping: HeaderMapping | None, *, sheet: str = "", sheets: tuple[str, ...] = (),
+    schema: ColumnSchema = PERSON_SCHEMA,
+) -> HeaderError:
     """The error of a sheet without a header, with where its likeliest header row is (for the user to map it)."""
-    error = header_not_found([cells for _number, cells in leading], mapping)
+    error = header_not_found([cells for _number, cells in leading], mapping, schema=schema)
     if error.index is not None:
         error.reading = {
             "sheet": sheet, "sheets": list(sheets), "header_row": leading[error.index][0], "columns": error.columns,
@@ -185,17 +190,17 @@ def _not_found(leading: Numbered, mapping: HeaderMapping | None, *, sheet: str =
     return error
 
 
-def _header_likelihood(leading: Numbered, mapping: HeaderMapping | None) -> tuple[int, int]:
+def _header_likelihood(leading: Numbered, mapping: HeaderMapping | None, schema: ColumnSchema = PERSON_SCHEMA) -> tuple[int, int]:
     """How much the likeliest header row of a sheet without a header looks like one: the columns it names, its
     filled cells (to tell which sheet of a workbook to offer for mapping)."""
     rows = [cells for _number, cells in leading]
     if not rows:
         return (0, 0)
-    best = rows[likeliest_header(rows, mapping)]
-    return (len(recognised_keys(best, mapping)), sum(1 for cell in best if _filled(cell)))
+    best = rows[likeliest_header(rows, mapping, schema=schema)]
+    return (len(recognised_keys(best, mapping, schema=schema)), sum(1 for cell in best if _filled(cell)))
 
 
-def _csv_rows(text: str, mapping: HeaderMapping | None = None) -> SheetRows:
+def _csv_rows(text: str, mapping: HeaderMapping | None = None, schema: ColumnSchema = PERSON_SCHEMA) -> SheetRows:
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -206,11 +211,11 @@ def _csv_rows(text: str, mapping: HeaderMapping | None = None) -> SheetRows:
         except csv.Error as error:
             raise _csv_problem(error, reader.line_num) from None
 
-    found = _with_header(numbered(), mapping)
+    found = _with_header(numbered(), mapping, schema)
     if isinstance(found, list):
         if not any(any(_filled(c) for c in row) for _number, row in found):
             raise FileRejected(_("文件没有表头行"))
-        raise _not_found(found, mapping)
+        raise _not_found(found, mapping, schema=schema)
     match, header_row, rows = found
     return SheetRows(header=match.cells, rows=rows, kind="csv", header_row=header_row)
 
@@ -219,7 +224,9 @@ def _filled(cell: object) -> bool:
     return cell is not None and str(cell).strip() != ""
 
 
-def _workbook_rows(path: Path, kind: str, sheet_name: str | None, mapping: HeaderMapping | None = None) -> SheetRows:
+def _workbook_rows(
+    path: Path, kind: str, sheet_name: str | None, mapping: HeaderMapping | None = None, schema: ColumnSchema = PERSON_SCHEMA
+) -> SheetRows:
     from python_calamine import CalamineError, CalamineWorkbook  # lazy: only workbooks need it
 
     try:
@@ -236,23 +243,26 @@ def _workbook_rows(path: Path, kind: str, sheet_name: str | None, mapping: Heade
             first_row = sheet.start[0] + 1 if sheet.start else 1
             # Each row a new list of cell values, handed on as the pipeline's list[object].
             cells = cast("Iterator[list[object]]", iter(sheet.iter_rows()))
-            found = _with_header(enumerate(cells, start=first_row), mapping)
+            found = _with_header(enumerate(cells, start=first_row), mapping, schema)
             if not isinstance(found, list):
                 match, header_row, rows = found
                 return SheetRows(header=match.cells, rows=rows, kind=kind, header_row=header_row, sheet=name, sheets=names)
-            if (this := _header_likelihood(found, mapping)) > likelihood:
+            if (this := _header_likelihood(found, mapping, schema)) > likelihood:
                 failure, failed_sheet, likelihood = found, name, this
     except CalamineError as error:
         raise FileRejected(_("无法读取 Excel 文件：%(error)s") % {"error": error}) from None
     if not failure or not any(any(_filled(c) for c in row) for _number, row in failure):
         raise FileRejected(_("工作表是空的"))
-    raise _not_found(failure, mapping, sheet=failed_sheet, sheets=names)
+    raise _not_found(failure, mapping, sheet=failed_sheet, sheets=names, schema=schema)
 
 
-def open_census_file(path: Path, name: str, *, sheet: str | None = None, mapping: HeaderMapping | None = None) -> SheetRows:
+def open_census_file(
+    path: Path, name: str, *, sheet: str | None = None, mapping: HeaderMapping | None = None, schema: ColumnSchema = PERSON_SCHEMA
+) -> SheetRows:
     """Opens a stored upload for reading, refusing what is not what it claims to be; finds the header (and,
     in a workbook without a `sheet` named, the first sheet that has one), reading headers we do not know as the
-    column `mapping` says."""
+    column `mapping` says. `schema` names the columns looked for (census persons unless told: the unit directory's
+    import reads its own)."""
     size = path.stat().st_size
     check_size(size)
     with path.open("rb") as handle:
@@ -261,10 +271,10 @@ def open_census_file(path: Path, name: str, *, sheet: str | None = None, mapping
     if kind == "xlsx":
         check_xlsx_archive(path)
     if kind in ("xlsx", "xls"):
-        return _workbook_rows(path, kind, sheet or None, mapping)
+        return _workbook_rows(path, kind, sheet or None, mapping, schema)
     text, encoding = _decode(path.read_bytes())
     try:
-        rows = _csv_rows(text, mapping)
+        rows = _csv_rows(text, mapping, schema)
     except HeaderError as error:
         if error.reading:
             error.reading["encoding"] = encoding

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from census.importing.models import CensusImport, ImportStatus
+from census.importing.models import CensusImport, ImportStatus, UnitImport
 from census.importing.reading import SKIP_REASONS
 from orgs.units.models import UnitKind
 
@@ -27,7 +27,7 @@ class SkippedRows:
 SKIPPED_ROWS_SHOWN = 10
 
 
-def skipped_rows(record: CensusImport) -> list[SkippedRows]:
+def skipped_rows(record: CensusImport | UnitImport) -> list[SkippedRows]:
     """What the preview passed over, by kind, in the order of SKIP_REASONS."""
     skipped = (record.reading or {}).get("skipped") or {}
     shown = []

@@ -1,5 +1,6 @@
 """Census imports as a user sees them: upload → preview (nothing written) → commit (all-or-nothing,
-or the valid rows only). Large files run as a Celery job that reports progress on the record.
+or the valid rows only). Large files run as a Celery job that reports progress on the record. Unit lists
+(单位名录) go the same way, synchronously (a few thousand rows at most).
 
 Headers we do not know are mapped by the user (a schema field per column, or ignored): the mapping is kept
 with the import and remembered per user for the next file with the same header (`ColumnMapping`)."""
@@ -10,25 +11,28 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from census.importing.checked import checked_discard, checked_path, file_checksum
 from census.importing.columns import HeaderError, header_texts, headers_key, map_headers, validate_mapping
-from census.importing.models import CensusImport, ColumnMapping, ImportStatus
+from census.importing.models import CensusImport, ColumnMapping, ImportStatus, UnitImport
 from census.importing.pipeline import (
     MAX_STORED_ERRORS,
     ImportOutcome,
     run_census_import,
 )
 from census.importing.reading import FileRejected, check_upload, header_columns
+from census.importing.units import UnitImportOutcome, unit_import_check, unit_import_write
 from census.importing.workbooks import error_report_workbook
 from census.registry.models import Campaign
+from census.registry.signals import census_changed
 from orgs.access.scoping import user_scope
 from orgs.common.audit import AuditEvent, audit_event
 from orgs.common.dispatch import job_enqueue
 from orgs.regions.models import Region
+from orgs.units.models import Unit
 
 # The Celery name of `census.importing.jobs.census_import_job` (kept from before the restructure: queued
 # messages of a running deployment still find it).
@@ -297,3 +301,146 @@ def census_import_request(
     )
     record.refresh_from_db()
     return record
+
+
+# ---- the unit directory (单位名录) ----------------------------------------------------------------------------
+
+
+def unit_import_region(user, region: Region | None = None) -> Region:
+    """Where a unit import may place units: the region given (inside the user's editable scope), else the user's
+    one editable region. Raises ValidationError (on `region`) when neither says."""
+    scope = user_scope(user)
+    if not scope.can_write:
+        raise PermissionDenied(_("只读角色不能导入数据"))
+    if region is not None:
+        if not scope.edits_region(region):
+            raise ValidationError({"region": _("“%(region)s”不在您的管辖范围内") % {"region": region.full_name}})
+        return region
+    if len(scope.editable) == 1:
+        return Region.objects.get(pk=scope.editable[0].region_id)
+    raise ValidationError({"region": _("请填写导入范围（区划代码或全称）")})
+
+
+@transaction.atomic
+def unit_import_upload(*, user, uploaded_file, region: Region | None = None) -> UnitImport:
+    """Keeps an uploaded unit list with a new import record (nothing read into the directory yet). A file refused
+    as a whole (too large, not what its name says, a hostile archive) raises FileRejected: nothing is stored."""
+    check_upload(uploaded_file, uploaded_file.name, uploaded_file.size)
+    record = UnitImport(user=user, region=unit_import_region(user, region), original_name=Path(uploaded_file.name).name[:255])
+    record.file.save(Path(uploaded_file.name).name, uploaded_file, save=False)
+    record.save()
+    return record
+
+
+def _require_own_unit_import(record: UnitImport, user) -> None:
+    """Only the uploader (or an administrator) previews, commits or discards an import, within their scope."""
+    if not (record.user_id == user.pk or user_scope(user).is_admin) or not UnitImport.objects.editable_by(user).filter(pk=record.pk).exists():
+        raise PermissionDenied
+
+
+def _store_unit_outcome(record: UnitImport, outcome: UnitImportOutcome) -> None:
+    record.rows, record.new, record.updated = outcome.rows, len(outcome.new), len(outcome.updated)
+    record.unchanged, record.invalid = len(outcome.unchanged), outcome.invalid
+    record.errors = [e.as_dict() for e in outcome.errors[:MAX_STORED_ERRORS]]
+    record.planned = outcome.planned()
+    record.reading = outcome.reading
+    record.message = _("已忽略无法识别的列：%(cols)s") % {"cols": "、".join(outcome.ignored_headers)} if outcome.ignored_headers else ""
+    if record.error_report:
+        record.error_report.delete(save=False)
+    if outcome.invalid_rows:
+        report = error_report_workbook(outcome.header, outcome.invalid_rows, outcome.errors_by_row())
+        record.error_report.save(f"unit-errors-{record.pk}.xlsx", ContentFile(report), save=False)
+
+
+def _unit_outcome(record: UnitImport) -> UnitImportOutcome:
+    return unit_import_check(Path(record.file.path), record.original_name, user=record.user, region=record.region)
+
+
+def unit_import_preview(*, record: UnitImport, user) -> UnitImport:
+    """Reads the uploaded unit list and records what it would do (new, updated, unchanged, invalid rows with their
+    reasons, the error report); nothing is written to the directory. A file that cannot be read marks the record
+    failed with the reason."""
+    _require_own_unit_import(record, user)
+    if record.status not in DISCARDABLE:
+        raise ValidationError(_("导入 #%(id)d 已写入或已放弃，不能再预览") % {"id": record.pk})
+    try:
+        outcome = _unit_outcome(record)
+    except (FileRejected, HeaderError, ValueError, OSError) as error:
+        record.status, record.message, record.finished_at = ImportStatus.FAILED, _message(error), timezone.now()
+        record.save()
+        return record
+    _store_unit_outcome(record, outcome)
+    record.status = ImportStatus.PREVIEWED
+    record.save()
+    return record
+
+
+def unit_import_commit(*, record: UnitImport, user, valid_only: bool = False) -> UnitImport:
+    """Writes a previewed unit list: the file is checked again against the directory as it is now, then every row
+    is written in one transaction, or, with invalid rows, nothing unless `valid_only` (only the valid rows).
+    Audited; coverage is re-evaluated for the units written, after the commit."""
+    _require_own_unit_import(record, user)
+    with transaction.atomic():
+        locked = UnitImport.objects.select_for_update().select_related("user", "region").get(pk=record.pk)
+        if locked.status != ImportStatus.PREVIEWED:
+            raise ValidationError(_("请先预览，再确认导入"))
+        try:
+            outcome = _unit_outcome(locked)
+        except (FileRejected, HeaderError, ValueError, OSError) as error:
+            locked.status, locked.message, locked.finished_at = ImportStatus.FAILED, _message(error), timezone.now()
+            locked.save()
+            return locked
+        _store_unit_outcome(locked, outcome)
+        locked.valid_only = valid_only
+        if outcome.invalid and not valid_only:
+            locked.status, locked.finished_at = ImportStatus.REJECTED, timezone.now()
+            locked.message = _("文件有 %(n)d 行无效，未写入任何数据") % {"n": outcome.invalid}
+            locked.save()
+            return locked
+        try:
+            with transaction.atomic():
+                region_ids, unit_ids = unit_import_write(outcome)
+        except IntegrityError:
+            # another change to the directory since the check (a unit of the same name or code): nothing written
+            locked.status = ImportStatus.PREVIEWED
+            locked.message = _("写入时单位名录已被他人修改（同名单位或相同的统一社会信用代码），未写入任何数据：请重新预览后再导入")
+            locked.save()
+            return locked
+        except ValidationError as error:  # an organization that cannot move with its unit
+            locked.status = ImportStatus.PREVIEWED
+            locked.message = _("未写入任何数据：%(reason)s") % {"reason": "；".join(error.messages)}
+            locked.save()
+            return locked
+        locked.status, locked.finished_at = ImportStatus.COMMITTED, timezone.now()
+        locked.save()
+        audit_event(
+            event=AuditEvent.IMPORT, model=locked, actor=user,
+            description=_("导入单位名录 %(file)s：%(summary)s") % {"file": locked.original_name, "summary": outcome.summary()},
+            data={"rows": outcome.rows, "new": len(outcome.new), "updated": len(outcome.updated), "invalid": outcome.invalid,
+                  "region": locked.region.code},
+        )
+        regions, units = frozenset(region_ids), frozenset(unit_ids)
+        transaction.on_commit(lambda: census_changed.send(sender=Unit, region_ids=regions, unit_ids=units))
+    return locked
+
+
+def unit_import_discard(*, record: UnitImport, user) -> UnitImport:
+    """Drops a unit import that wrote nothing: its file and error report are deleted, the record stays (who uploaded
+    which file when), marked discarded."""
+    _require_own_unit_import(record, user)
+    with transaction.atomic():
+        locked = UnitImport.objects.select_for_update().get(pk=record.pk)
+        if locked.status not in DISCARDABLE:
+            raise ValidationError(_("只能放弃未写入数据的导入"))
+        files = [f.path for f in (locked.file, locked.error_report) if f]
+        locked.file.name, locked.error_report.name = "", ""
+        locked.status, locked.finished_at = ImportStatus.DISCARDED, timezone.now()
+        locked.message = _("已放弃：上传的文件和错误报告已删除")
+        locked.save()
+
+        def remove_files() -> None:
+            for path in files:
+                Path(path).unlink(missing_ok=True)
+
+        transaction.on_commit(remove_files)
+    return locked

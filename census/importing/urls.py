@@ -1,4 +1,4 @@
-"""Pages of census imports. Joined into the `census` namespace by `census/urls.py`."""
+"""Pages of census imports and of the unit directory's import. Joined into the `census` namespace by `census/urls.py`."""
 from django.urls import path
 
 from census.importing import views
@@ -16,4 +16,10 @@ urlpatterns = [
     path("imports/<int:pk>/mapping/", views.import_mapping, name="import-mapping"),
     path("imports/<int:pk>/errors.xlsx", views.import_error_report, name="import-errors"),
     path("imports/<int:pk>/file/", views.import_file, name="import-file"),
+    path("units/import/", views.unit_import, name="unit-import"),
+    path("units/import/template.xlsx", views.unit_import_template, name="unit-import-template"),
+    path("units/import/<int:pk>/", views.unit_import_detail, name="unit-import-detail"),
+    path("units/import/<int:pk>/commit/", views.unit_import_commit_view, name="unit-import-commit"),
+    path("units/import/<int:pk>/discard/", views.unit_import_discard_view, name="unit-import-discard"),
+    path("units/import/<int:pk>/errors.xlsx", views.unit_import_errors, name="unit-import-errors"),
 ]

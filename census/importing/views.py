@@ -1,5 +1,6 @@
 """Census files in and out: the import pages (upload, preview, the sheet and the columns to read, commit, progress,
-discard, error report, the file, the template) and the registry's export in the same columns. Thin: the import services do the work."""
+discard, error report, the file, the template) and the registry's export in the same columns; the unit directory's
+import (upload and preview, commit, discard, error report, template). Thin: the import services do the work."""
 from __future__ import annotations
 
 import csv
@@ -12,13 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import (
+    require_http_methods,
     require_POST,
     require_safe,
 )
 
 from census.importing.columns import PERSON_COLUMNS
-from census.importing.forms import ColumnMappingForm, ImportUploadForm
-from census.importing.models import CensusImport, ImportStatus
+from census.importing.forms import ColumnMappingForm, ImportUploadForm, UnitImportUploadForm
+from census.importing.models import CensusImport, ImportStatus, UnitImport
 from census.importing.reading import FileRejected
 from census.importing.selectors import import_files_downloadable_by, new_units_listed, skipped_rows
 from census.importing.services import (
@@ -28,8 +30,12 @@ from census.importing.services import (
     census_import_map_columns,
     census_import_request,
     census_import_upload,
+    unit_import_commit,
+    unit_import_discard,
+    unit_import_preview,
+    unit_import_upload,
 )
-from census.importing.workbooks import census_template_workbook
+from census.importing.workbooks import census_template_workbook, unit_template_workbook
 from census.registry.filters import PersonFilter
 from census.registry.models import FLAG_FIELDS, Person
 from orgs.access.scoping import (
@@ -40,6 +46,10 @@ from orgs.access.scoping import (
 )
 from orgs.common.audit import audit_export
 from orgs.common.exports import escape_cell
+from orgs.common.forms import apply_errors
+from orgs.units.models import UnitKind
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @require_safe
@@ -220,4 +230,95 @@ def person_export(request):
                 *[yes if getattr(p, f) else no for f in FLAG_FIELDS], p.notes,
             )
         )
+    return response
+
+
+# ---- the unit directory's import (单位名录) --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def unit_import(request):
+    """The unit imports the user sees, and the upload: a file is kept, previewed at once (nothing written), and
+    shown on its own page for confirmation."""
+    form = None
+    status = 200
+    if user_scope(request.user).can_write:
+        form = UnitImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST":
+        require_writer(request.user)
+        assert form is not None
+        if form.is_valid():
+            try:
+                record = unit_import_upload(user=request.user, uploaded_file=form.cleaned_data["file"], region=form.cleaned_data["region"])
+            except FileRejected as error:
+                form.add_error("file", str(error))
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                unit_import_preview(record=record, user=request.user)
+                return redirect("census:unit-import-detail", pk=record.pk)
+        status = 400
+    imports = UnitImport.objects.visible_to(request.user).select_related("user", "region")[:100]
+    return render(request, "census/unit_import_list.html", {"imports": imports, "form": form}, status=status)
+
+
+@require_safe
+@login_required
+def unit_import_detail(request, pk: int):
+    record = get_visible_or_404(UnitImport.objects.select_related("user", "region"), request.user, pk=pk)
+    own = (record.user_id == request.user.pk or user_scope(request.user).is_admin) and UnitImport.objects.editable_by(request.user).filter(pk=pk).exists()
+    return render(
+        request, "census/unit_import_detail.html",
+        {
+            "record": record, "can_commit": own and record.status == ImportStatus.PREVIEWED,
+            "can_discard": own and record.status in DISCARDABLE, "valid_rows": record.new + record.updated + record.unchanged,
+            "skipped": skipped_rows(record),
+            "planned_more": max(0, record.new + record.updated - len(record.planned)),
+        },
+    )
+
+
+@login_required
+@require_POST
+def unit_import_commit_view(request, pk: int):
+    record = get_editable_or_404(UnitImport.objects.all(), request.user, pk=pk)
+    try:
+        record = unit_import_commit(record=record, user=request.user, valid_only=request.POST.get("mode") == "valid_only")
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        if record.status == ImportStatus.COMMITTED:
+            messages.success(request, _("已导入：新增 %(new)d 个单位，更新 %(updated)d 个") % {"new": record.new, "updated": record.updated})
+    return redirect("census:unit-import-detail", pk=record.pk)
+
+
+@login_required
+@require_POST
+def unit_import_discard_view(request, pk: int):
+    record = get_editable_or_404(UnitImport.objects.all(), request.user, pk=pk)
+    try:
+        unit_import_discard(record=record, user=request.user)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return redirect("census:unit-import-detail", pk=record.pk)
+    messages.success(request, _("已放弃导入 #%(id)d，上传的文件已删除") % {"id": record.pk})
+    return redirect("census:unit-import")
+
+
+@require_safe
+@login_required
+def unit_import_errors(request, pk: int):
+    """The refused rows as uploaded, with the reasons (unit lists hold no personal data: whoever sees the import)."""
+    record = get_visible_or_404(UnitImport.objects.all(), request.user, pk=pk)
+    if not record.error_report:
+        raise Http404
+    return FileResponse(record.error_report.open("rb"), as_attachment=True, filename=f"单位导入错误报告-{record.pk}.xlsx")
+
+
+@require_safe
+@login_required
+def unit_import_template(request):
+    response = HttpResponse(unit_template_workbook([str(label) for _value, label in UnitKind.choices]), content_type=XLSX)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%8D%95%E4%BD%8D%E5%90%8D%E5%BD%95%E6%A8%A1%E6%9D%BF.xlsx"
     return response

@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from census.importing.columns import PERSON_COLUMNS, TEMPLATE_CATEGORIES, TEMPLATE_DOCUMENTS
+from census.importing.columns import PERSON_COLUMNS, TEMPLATE_CATEGORIES, TEMPLATE_DOCUMENTS, UNIT_COLUMNS
 from census.importing.values import clean_text
 from orgs.common.exports import escape_cell
 
@@ -69,6 +69,37 @@ def census_template_workbook(max_rows: int = 5000) -> bytes:
     notes = book.create_sheet("填写说明")
     _header(notes, ["列", "必填", "说明"], [16, 8, 80])
     for row, column in enumerate(PERSON_COLUMNS, start=2):
+        write_cell(notes, row, 1, column.header)
+        write_cell(notes, row, 2, "是" if column.required else "")
+        synonyms = f"（也可写作：{'、'.join(column.synonyms)}）" if column.synonyms else ""
+        write_cell(notes, row, 3, f"{column.help}{synonyms}")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def unit_template_workbook(kinds: list[str], max_rows: int = 2000) -> bytes:
+    """The blank unit-directory template: Chinese headers, the credit code and place as text, drop-downs for the
+    kind (`kinds`: the labels) and 两新组织, and a sheet that explains each column."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "单位名录"
+    _header(sheet, [c.header for c in UNIT_COLUMNS], [c.width for c in UNIT_COLUMNS])
+    letters = {c.key: get_column_letter(i) for i, c in enumerate(UNIT_COLUMNS, start=1)}
+    for key, choices in (("kind", ",".join(kinds)), ("is_two_new", "是,否")):
+        validation = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
+        validation.error = "请从下拉列表中选择"
+        validation.errorTitle = "无效的值"
+        validation.showErrorMessage = True
+        sheet.add_data_validation(validation)
+        validation.add(f"{letters[key]}2:{letters[key]}{max_rows + 1}")
+    for key in ("credit_code", "region"):
+        sheet.column_dimensions[letters[key]].number_format = "@"
+        for row in range(2, max_rows + 2):
+            sheet[f"{letters[key]}{row}"].number_format = "@"
+    notes = book.create_sheet("填写说明")
+    _header(notes, ["列", "必填", "说明"], [18, 8, 90])
+    for row, column in enumerate(UNIT_COLUMNS, start=2):
         write_cell(notes, row, 1, column.header)
         write_cell(notes, row, 2, "是" if column.required else "")
         synonyms = f"（也可写作：{'、'.join(column.synonyms)}）" if column.synonyms else ""

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from census.registry.models import FLAG_FIELDS, Campaign, Category, DocumentType, Person
-from orgs.common.filters import yes_no_filter
+from orgs.common.filters import OneOfSelect, yes_no_filter
 from orgs.common.identifiers import normalize_uscc
+from orgs.organizations.founding import OrganizationStatus
+from orgs.organizations.models import Organization
 from orgs.regions.filters import RegionSubtreeFilter
 from orgs.units.models import Unit, UnitKind
 
@@ -47,22 +49,33 @@ class PersonFilter(django_filters.FilterSet):
 
 
 class UnitFilter(django_filters.FilterSet):
-    """region (subtree, by code), kind (several), 两新组织, q (name contains, or credit code prefix)."""
+    """region (subtree, by code), kind (several), 两新组织, has_organization (a federation organization in the
+    unit that is not dissolved: founding or active), q (name contains, or credit code prefix)."""
 
-    region = RegionSubtreeFilter()
-    kind = django_filters.MultipleChoiceFilter(choices=UnitKind.choices, label=_("单位类别"))
-    is_two_new = yes_no_filter(_("两新组织"))
     q = django_filters.CharFilter(method="filter_q", label=_("名称或统一社会信用代码"))
+    region = RegionSubtreeFilter()
+    # distinct=False: one row per unit anyway (a DISTINCT would sort every column of every row first)
+    kind = django_filters.MultipleChoiceFilter(
+        choices=UnitKind.choices, label=_("单位类别"), distinct=False, widget=OneOfSelect(empty_label=_("全部"))
+    )
+    is_two_new = yes_no_filter(_("两新组织"))
+    has_organization = yes_no_filter(_("已有侨联组织"), method="filter_has_organization")
 
     class Meta:
         model = Unit
-        fields = ["region", "kind", "is_two_new", "q"]
+        fields = ["q", "region", "kind", "is_two_new", "has_organization"]
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
         return queryset.filter(Q(name__contains=value) | Q(credit_code__startswith=normalize_uscc(value)))
+
+    def filter_has_organization(self, queryset, name, value):
+        if value is None:
+            return queryset
+        standing = Organization.objects.filter(unit=OuterRef("pk")).exclude(status=OrganizationStatus.DISSOLVED)
+        return queryset.filter(Exists(standing)) if value else queryset.exclude(Exists(standing))
 
 
 class CampaignFilter(django_filters.FilterSet):

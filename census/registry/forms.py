@@ -8,6 +8,7 @@ from census.registry.models import FLAG_FIELDS, Category, DocumentType, Gender, 
 from orgs.common.forms import DateInput, ScopedFormMixin
 from orgs.regions.forms import ScopedRegionField
 from orgs.units.forms import ScopedUnitField
+from orgs.units.models import TWO_NEW_KINDS, Unit, UnitKind
 
 
 class PersonForm(ScopedFormMixin, forms.Form):
@@ -64,3 +65,40 @@ class TransferForm(ScopedFormMixin, forms.Form):
 
     to_region = ScopedRegionField(label=_("迁入地"))
     note = forms.CharField(label=_("说明"), max_length=255, required=False)
+
+
+TWO_NEW_CHOICES = (("", _("按单位类别判断")), ("true", _("是")), ("false", _("否")))
+
+
+class UnitForm(ScopedFormMixin, forms.Form):
+    """Register or edit a unit (单位). The region is picked by code or full name inside the editable scope; the
+    credit code is checked by the service (GB 32100); 两新组织 follows the kind unless said."""
+
+    name = forms.CharField(label=_("单位名称"), max_length=128)
+    kind = forms.ChoiceField(label=_("单位类别"), choices=UnitKind.choices)
+    region = ScopedRegionField(label=_("所在区划"))
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=32, required=False, help_text=_("18 位，可空"))
+    is_two_new = forms.TypedChoiceField(
+        label=_("两新组织"), choices=TWO_NEW_CHOICES, required=False, empty_value=None,
+        coerce=lambda value: value == "true", help_text=_("新经济组织和新社会组织；按类别判断时，非公有制经济组织和社会组织为两新组织"),
+    )
+
+    @staticmethod
+    def initial_for(unit: Unit) -> dict:
+        return {
+            "name": unit.name, "kind": unit.kind, "region": unit.region, "credit_code": unit.credit_code,
+            "is_two_new": "true" if unit.is_two_new else "false",
+        }
+
+    def changes(self) -> dict:
+        """What the service is given (call after is_valid()): 两新组织 left to the kind follows the kind."""
+        data = dict(self.cleaned_data)
+        if data["is_two_new"] is None:
+            data["is_two_new"] = data["kind"] in TWO_NEW_KINDS
+        return data
+
+
+class UnitMergeSearchForm(forms.Form):
+    """合并到本单位, first step: the other unit, looked for by name or credit code."""
+
+    q = forms.CharField(label=_("要并入的单位"), max_length=128, help_text=_("输入单位名称中的文字或统一社会信用代码"))

@@ -3,9 +3,11 @@ headcounts, a person's history in words."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Field, Sum
+from django.db.models import Count, Field, Q, Sum
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from census.registry.models import (
@@ -18,6 +20,9 @@ from census.registry.models import (
     PersonEvent,
     PersonEventKind,
 )
+from orgs.common.identifiers import normalize_uscc
+from orgs.organizations.founding import OrganizationStatus
+from orgs.organizations.models import Organization
 from orgs.regions.models import Region
 from orgs.units.models import Unit
 
@@ -154,3 +159,123 @@ def person_history(person: Person) -> list[PersonEvent]:
     )
     registration.census_import = record.pk
     return [*events, registration]
+
+
+# ---- the unit directory (单位名录) --------------------------------------------------------------------------
+
+
+def units_listed(user):
+    """The units the user sees, as the directory lists them, ordered by place and name: the region joined (only the
+    columns shown: a deep page sorts thousands of rows), the verdict (应建评估, one per unit) fetched for the page's
+    units alone. Their people and organizations are added per page (`units_decorate`)."""
+    return (
+        Unit.objects.visible_to(user)
+        .select_related("region")
+        .only("pk", "name", "kind", "credit_code", "is_two_new", "region_id", "region__code", "region__name", "region__full_name")
+        .prefetch_related("requirement")
+        .order_by("region__code", "name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class ListedUnit:
+    """One row of the directory: the unit (its region and verdict joined), its registered people, its organizations
+    (dissolved ones last)."""
+
+    unit: Unit
+    people: int
+    organizations: list[Organization]
+
+
+def units_decorate(units: list[Unit]) -> list[ListedUnit]:
+    """The units of a page with their people (working there) and organizations: two queries for the whole page,
+    whatever its size."""
+    ids = [u.pk for u in units]
+    people = dict(
+        Person.objects.filter(unit_id__in=ids).values("unit_id").annotate(n=Count("pk")).order_by().values_list("unit_id", "n")
+    ) if ids else {}
+    organizations: dict[int, list[Organization]] = {}
+    for organization in Organization.objects.filter(unit_id__in=ids).only("pk", "name", "status", "unit_id").order_by("name", "pk"):
+        assert organization.unit_id is not None
+        organizations.setdefault(organization.unit_id, []).append(organization)
+    return [
+        ListedUnit(unit, people.get(unit.pk, 0), sorted(organizations.get(unit.pk, []), key=lambda o: o.status == OrganizationStatus.DISSOLVED))
+        for unit in units
+    ]
+
+
+def unit_requirement(unit: Unit):
+    """The unit's verdict (Requirement, reached through its one-to-one: the registry stands below coverage), or None."""
+    try:
+        return unit.requirement
+    except Unit.requirement.RelatedObjectDoesNotExist:
+        return None
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    category: str
+    label: str
+    n: int
+    url: str
+
+
+def unit_people_url(unit_id: int, categories=()) -> str:
+    """The person list filtered to the people of a unit (of some categories)."""
+    params = [("unit", str(unit_id)), *(("category", c) for c in categories)]
+    return f"{reverse('census:person-list')}?{urlencode(params)}"
+
+
+def unit_headcount_by_category(unit: Unit) -> list[CategoryCount]:
+    """The unit's registered people by category (live registry, every category), each with the link to them: one query."""
+    counts = dict(Person.objects.filter(unit=unit).values("category").annotate(n=Count("pk")).order_by().values_list("category", "n"))
+    return [CategoryCount(value, str(label), counts.get(value, 0), unit_people_url(unit.pk, [value])) for value, label in Category.choices]
+
+
+@dataclass(frozen=True)
+class MergeMove:
+    label: str
+    n: int
+
+
+def unit_merge_preview(*, survivor: Unit, absorbed: Unit) -> dict:
+    """What merging `absorbed` into `survivor` would move (nothing changed): how many rows of each kind refer to the
+    absorbed unit (every reverse relation of Unit, whatever app declares it), its organizations by name, and which
+    credit code the survivor ends with."""
+    moves: list[MergeMove] = []
+    people = organizations = 0
+    for relation in Unit._meta.related_objects:
+        if relation.many_to_many or relation.get_accessor_name() in ("requirement", "headcounts"):
+            continue
+        n = relation.related_model._base_manager.filter(**{relation.field.name: absorbed}).count()
+        name = relation.get_accessor_name()
+        if name == "persons":
+            people = n
+        elif name == "organizations":
+            organizations = n
+        elif n:
+            moves.append(MergeMove(str(relation.related_model._meta.verbose_name), n))
+    return {
+        "people": people,
+        "organizations": organizations,
+        "organization_list": list(Organization.objects.filter(unit=absorbed).only("pk", "name", "status").order_by("name")),
+        "other_moves": moves,
+        "requirement": unit_requirement(absorbed),
+        "credit_code": survivor.credit_code or absorbed.credit_code,
+        "credit_code_taken": not survivor.credit_code and bool(absorbed.credit_code),
+        "credit_code_dropped": absorbed.credit_code if survivor.credit_code and absorbed.credit_code else "",
+        "moves_region": survivor.region_id != absorbed.region_id,
+    }
+
+
+def merge_candidates(user, survivor: Unit, query: str, *, limit: int = 20) -> list[Unit]:
+    """Units the user may edit whose name contains `query` or whose credit code starts with it (not the survivor):
+    the units one may merge into it."""
+    query = query.strip()
+    if not query:
+        return []
+    return list(
+        Unit.objects.editable_by(user).exclude(pk=survivor.pk)
+        .filter(Q(name__contains=query) | Q(credit_code__startswith=normalize_uscc(query)))
+        .select_related("region").order_by("region__code", "name", "pk")[:limit]
+    )

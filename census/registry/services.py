@@ -15,6 +15,7 @@ from census.registry.models import (
     FLAG_FIELDS,
     Campaign,
     DocumentType,
+    Headcount,
     Person,
     PersonDocument,
     PersonEvent,
@@ -22,8 +23,9 @@ from census.registry.models import (
 )
 from census.registry.selectors import open_campaigns_covering
 from census.registry.signals import census_changed
-from orgs.access.scoping import user_scope
+from orgs.access.scoping import encloses, user_scope
 from orgs.common.audit import AuditEvent, audit_event
+from orgs.common.bulk import chunks
 from orgs.common.identifiers import (
     PASSPORT,
     IdentifierError,
@@ -37,6 +39,7 @@ from orgs.common.identifiers import (
     validate_phone,
     validate_uscc,
 )
+from orgs.organizations.models import Organization
 from orgs.regions.models import Region, RegionLevel
 from orgs.units.models import TWO_NEW_KINDS, Unit
 
@@ -403,10 +406,138 @@ def unit_update(*, unit: Unit, editor, **changes) -> Unit:
         setattr(unit, key, value)
     unit.full_clean()
     unit.save()
+    if unit.region_id != old_region_id:
+        organizations_follow_units({unit.pk: unit.region})
     # Its people now count toward another place, or its kind changed the rules: re-evaluate both ends.
     region_ids, unit_ids = frozenset({old_region_id, unit.region_id}), frozenset({unit.pk})
     transaction.on_commit(lambda: census_changed.send(sender=Unit, region_ids=region_ids, unit_ids=unit_ids))
     return unit
+
+
+def organizations_follow_units(region_of_unit: dict[int, Region]) -> int:
+    """An organization lies where its unit is: the organizations of units moved to another region move with them
+    (inside the caller's transaction). Refused, naming the organization, when a superior organization would no
+    longer lie above it, or a subordinate no longer below it. Returns how many moved."""
+    moving = list(
+        Organization.objects.filter(unit_id__in=list(region_of_unit)).select_related("superior__region")
+        .only("pk", "name", "unit_id", "region_id", "superior__name", "superior__region")
+    )
+    moving = [o for o in moving if o.unit_id is not None and o.region_id != region_of_unit[o.unit_id].pk]
+    if not moving:
+        return 0
+    target = {o.pk: region_of_unit[o.unit_id] for o in moving if o.unit_id is not None}
+    for organization in moving:
+        region = target[organization.pk]
+        superior = organization.superior
+        if superior is not None and superior.pk not in target and not encloses(superior.region, region):
+            raise ValidationError({"region": _("侨联组织“%(name)s”的上级组织“%(superior)s”不在%(region)s之上，不能随单位迁到该区划：请先调整其上级组织")
+                                   % {"name": organization.name, "superior": superior.name, "region": region.full_name}})
+    for subordinate in Organization.objects.filter(superior_id__in=list(target)).exclude(pk__in=list(target)).select_related("region"):
+        superior_id = subordinate.superior_id
+        assert superior_id is not None  # filtered on it
+        if not encloses(target[superior_id], subordinate.region):
+            raise ValidationError({"region": _("侨联组织“%(name)s”有位于%(where)s的下级组织，不能随单位迁到%(region)s")
+                                   % {"name": next(o.name for o in moving if o.pk == superior_id),
+                                      "where": subordinate.region.full_name, "region": target[superior_id].full_name}})
+    now = timezone.now()
+    by_region: dict[int, list[int]] = {}
+    for pk, region in target.items():
+        by_region.setdefault(region.pk, []).append(pk)
+    for region_id, pks in by_region.items():
+        Organization.objects.filter(pk__in=pks).update(region_id=region_id, updated_at=now)
+    return len(moving)
+
+
+# How a merge treats what refers to the absorbed unit (every reverse relation of Unit, whatever app declares it):
+# its verdict is dropped with it (coverage re-evaluates the survivor), its frozen headcounts are added to the
+# survivor's, everything else (people, organizations, tasks …) is re-pointed to the survivor.
+MERGE_DROPPED = frozenset({"requirement"})
+MERGE_SUMMED = frozenset({"headcounts"})
+
+
+def _add_headcounts(*, survivor: Unit, absorbed: Unit) -> None:
+    """The absorbed unit's headcount rows (every campaign: closed ones are frozen snapshots) added to the
+    survivor's; open campaigns are recounted afterwards anyway."""
+    theirs = list(Headcount.objects.filter(unit=absorbed))
+    if not theirs:
+        return
+    ours = {(h.campaign_id, h.category): h for h in Headcount.objects.filter(unit=survivor)}
+    added, moved = [], []
+    for row in theirs:
+        mine = ours.get((row.campaign_id, row.category))
+        if mine is not None:
+            mine.count += row.count
+            added.append(mine)
+        else:
+            row.unit_id, row.region_id = survivor.pk, survivor.region_id
+            moved.append(row)
+    Headcount.objects.bulk_update(added, ["count"])
+    Headcount.objects.bulk_update(moved, ["unit", "region"])
+
+
+@transaction.atomic
+def unit_merge(*, survivor: Unit, absorbed: Unit, editor, request=None) -> dict[str, int]:
+    """合并单位: `absorbed` is the same unit as `survivor`, registered twice. Its people, organizations (which move
+    to the survivor's region), tasks and whatever else refers to it move to the survivor; its frozen headcounts
+    are added to the survivor's; it is deleted, and its verdict with it. The survivor keeps its name, kind and
+    place, and its credit code, or takes the absorbed unit's when it has none. Both must lie in the editor's
+    editable scope. Audited (who, both units, what moved); coverage re-evaluates the survivor after the commit.
+    Returns how many rows moved, by relation ("persons", "organizations", "tasks" …)."""
+    if survivor.pk == absorbed.pk:
+        raise ValidationError({"absorbed": _("不能把单位合并到它自己")})
+    locked = {
+        u.pk: u
+        for u in Unit.objects.editable_by(editor).select_for_update(of=("self",)).select_related("region")
+        .filter(pk__in=[survivor.pk, absorbed.pk]).order_by("pk")
+    }
+    if survivor.pk not in locked:
+        raise PermissionDenied
+    if absorbed.pk not in locked:
+        raise ValidationError({"absorbed": _("单位“%(unit)s”不存在或不在您的管辖范围内") % {"unit": absorbed.name}})
+    survivor, absorbed = locked[survivor.pk], locked[absorbed.pk]
+    now = timezone.now()
+    if absorbed.region_id != survivor.region_id:
+        organizations_follow_units({absorbed.pk: survivor.region})
+    person_ids = list(Person.objects.filter(unit=absorbed).values_list("pk", flat=True))
+    _add_headcounts(survivor=survivor, absorbed=absorbed)
+    moved: dict[str, int] = {}
+    for relation in Unit._meta.related_objects:
+        name = relation.get_accessor_name() or relation.name
+        if name in MERGE_DROPPED or name in MERGE_SUMMED or relation.many_to_many:
+            continue
+        model = relation.related_model
+        changes: dict = {relation.field.name: survivor}
+        if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+            changes["updated_at"] = now
+        moved[name] = model._base_manager.filter(**{relation.field.name: absorbed}).update(**changes)
+    for chunk in chunks(person_ids, 5000):
+        PersonEvent.objects.bulk_create(
+            PersonEvent(person_id=pk, kind=PersonEventKind.UPDATED, actor=editor, changes={"unit": [absorbed.pk, survivor.pk]},
+                        note=_("单位合并：“%(absorbed)s”并入“%(survivor)s”") % {"absorbed": absorbed.name, "survivor": survivor.name})
+            for pk in chunk
+        )
+    absorbed_code = absorbed.credit_code
+    absorbed_facts = {"id": absorbed.pk, "name": absorbed.name, "region": absorbed.region.code, "credit_code": absorbed_code}
+    absorbed.delete()  # its verdict (one per unit) goes with it
+    code_taken = not survivor.credit_code and bool(absorbed_code)
+    if code_taken:
+        survivor.credit_code = absorbed_code
+        survivor.save(update_fields=["credit_code", "updated_at"])
+    audit_event(
+        event=AuditEvent.MERGE, model=survivor, actor=editor, request=request,
+        description=_("合并单位：“%(absorbed)s”（%(absorbed_region)s）并入“%(survivor)s”（%(survivor_region)s），"
+                      "人员 %(people)d 人、侨联组织 %(organizations)d 个随之迁移") % {
+            "absorbed": absorbed_facts["name"], "absorbed_region": absorbed.region.full_name, "survivor": survivor.name,
+            "survivor_region": survivor.region.full_name, "people": moved.get("persons", 0),
+            "organizations": moved.get("organizations", 0),
+        },
+        data={
+            "survivor": {"id": survivor.pk, "name": survivor.name, "region": survivor.region.code, "credit_code": survivor.credit_code},
+            "absorbed": absorbed_facts, "moved": moved, "credit_code_taken": code_taken,
+        },
+    )
+    _changed({survivor.region_id, absorbed.region_id}, {survivor.pk})
+    return moved
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Pages of the registry (persons). Joined into the `census` namespace by `census/urls.py`."""
+"""Pages of the registry (persons, the unit directory). Joined into the `census` namespace by `census/urls.py`."""
 from django.urls import path
 
 from census.registry import views
@@ -12,4 +12,9 @@ urlpatterns = [
     path("persons/<int:pk>/documents/", views.person_document_link, name="person-document-link"),
     path("persons/<int:pk>/documents/<int:document_pk>/remove/", views.person_document_unlink, name="person-document-unlink"),
     path("persons/<int:pk>/reveal/", views.person_reveal_view, name="person-reveal"),
+    path("units/", views.unit_list, name="unit-list"),
+    path("units/new/", views.unit_create_view, name="unit-create"),
+    path("units/<int:pk>/", views.unit_detail, name="unit-detail"),
+    path("units/<int:pk>/edit/", views.unit_edit, name="unit-edit"),
+    path("units/<int:pk>/merge/", views.unit_merge_view, name="unit-merge"),
 ]

@@ -1,5 +1,6 @@
-"""Registry pages: the person list, detail, register, edit, transfer and reveal (the export is in importing). Thin: forms
-validate, services write."""
+"""Registry pages: the person list, detail, register, edit, transfer and reveal (the export is in importing); the unit
+directory (单位名录): list, detail, register, edit and merge (its import is in importing). Thin: forms validate,
+selectors read, services write."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -8,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_http_methods,
@@ -15,10 +17,20 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from census.registry.filters import PersonFilter
-from census.registry.forms import DocumentLinkForm, PersonForm, TransferForm
+from census.registry.filters import PersonFilter, UnitFilter
+from census.registry.forms import DocumentLinkForm, PersonForm, TransferForm, UnitForm, UnitMergeSearchForm
 from census.registry.models import FLAG_FIELDS, Person, PersonDocument
-from census.registry.selectors import history_change_lines, person_history
+from census.registry.selectors import (
+    history_change_lines,
+    merge_candidates,
+    person_history,
+    unit_headcount_by_category,
+    unit_merge_preview,
+    unit_people_url,
+    unit_requirement,
+    units_decorate,
+    units_listed,
+)
 from census.registry.services import (
     person_create,
     person_link_document,
@@ -26,6 +38,9 @@ from census.registry.services import (
     person_transfer,
     person_unlink_document,
     person_update,
+    unit_create,
+    unit_merge,
+    unit_update,
 )
 from orgs.access.scoping import (
     get_editable_or_404,
@@ -34,6 +49,10 @@ from orgs.access.scoping import (
     user_scope,
 )
 from orgs.common.forms import apply_errors
+from orgs.organizations.founding import OrganizationStatus
+from orgs.units.models import Unit
+
+UNIT_PAGE_SIZE = 50
 
 
 def _editable_or_403(queryset, request, pk: int):
@@ -175,3 +194,115 @@ def person_reveal_view(request, pk: int):
     """The full document number and phone, as JSON, for users with the permission (audited by the service)."""
     person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
     return JsonResponse(person_reveal(person=person, viewer=request.user, request=request))
+
+
+# ---- the unit directory (单位名录) -------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def unit_list(request):
+    """单位名录: the units in the user's scope, filtered (kind, region subtree, 两新组织, has an organization, name or
+    credit code) and paginated; its people and organizations added per page (a fixed number of queries)."""
+    unit_filter = UnitFilter(request.GET or None, queryset=units_listed(request.user), request=request)
+    page = Paginator(unit_filter.qs, UNIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    units = units_decorate(list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "census/unit_list.html",
+        {"filter": unit_filter, "page": page, "units": units, "query": query.urlencode(), "can_write": user_scope(request.user).can_write},
+    )
+
+
+@require_safe
+@login_required
+def unit_detail(request, pk: int):
+    """A unit: its facts, its people by category, its verdict (应建) with the reason, its organizations."""
+    unit = get_visible_or_404(Unit.objects.select_related("region", "requirement__policy"), request.user, pk=pk)
+    can_edit = Unit.objects.editable_by(request.user).filter(pk=pk).exists()
+    organizations = list(unit.organizations.select_related("region").order_by("name", "pk"))
+    by_category = unit_headcount_by_category(unit)
+    return render(
+        request, "census/unit_detail.html",
+        {
+            "unit": unit, "requirement": unit_requirement(unit), "by_category": by_category,
+            "people": sum(c.n for c in by_category), "people_url": unit_people_url(unit.pk),
+            "organizations": organizations,
+            "has_standing_organization": any(o.status != OrganizationStatus.DISSOLVED for o in organizations),
+            "can_edit": can_edit, "merge_form": UnitMergeSearchForm() if can_edit else None,
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def unit_create_view(request):
+    require_writer(request.user)
+    form = UnitForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = unit_create(editor=request.user, **form.changes())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("已登记单位：%(unit)s") % {"unit": unit.name})
+            return redirect("census:unit-detail", pk=unit.pk)
+    return render(request, "census/unit_form.html", {"form": form, "creating": True})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def unit_edit(request, pk: int):
+    unit = _editable_or_403(Unit.objects.select_related("region"), request, pk)
+    form = UnitForm(request.POST or None, user=request.user, initial=UnitForm.initial_for(unit))
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit_update(unit=unit, editor=request.user, **form.changes())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("census:unit-detail", pk=unit.pk)
+    return render(request, "census/unit_form.html", {"form": form, "creating": False, "unit": unit})
+
+
+def _absorbed_of(request, survivor: Unit, value) -> Unit | None:
+    """The unit to merge into `survivor`, by id, among the units the user may edit (None: none such)."""
+    text = str(value or "").strip()
+    if not text.isdigit() or int(text) == survivor.pk:
+        return None
+    return Unit.objects.editable_by(request.user).select_related("region", "requirement").filter(pk=int(text)).first()
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def unit_merge_view(request, pk: int):
+    """合并到本单位: the other unit found by name or credit code (?q=), what would move shown for confirmation
+    (?absorbed=<id>), then merged (POST absorbed=<id>): both units must be in the user's editable scope."""
+    survivor = _editable_or_403(Unit.objects.select_related("region"), request, pk)
+    if request.method == "POST":
+        absorbed = _absorbed_of(request, survivor, request.POST.get("absorbed"))
+        if absorbed is None:
+            messages.error(request, _("要并入的单位不存在或不在您的管辖范围内"))
+            return redirect("census:unit-merge", pk=survivor.pk)
+        try:
+            moved = unit_merge(survivor=survivor, absorbed=absorbed, editor=request.user, request=request)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+            return redirect(f"{reverse('census:unit-merge', kwargs={'pk': survivor.pk})}?absorbed={absorbed.pk}")
+        messages.success(
+            request, _("已将“%(absorbed)s”并入本单位：人员 %(people)d 人、侨联组织 %(organizations)d 个随之迁移")
+            % {"absorbed": absorbed.name, "people": moved.get("persons", 0), "organizations": moved.get("organizations", 0)},
+        )
+        return redirect("census:unit-detail", pk=survivor.pk)
+    context: dict = {"unit": survivor, "search_form": UnitMergeSearchForm(request.GET if "q" in request.GET else None)}
+    if "absorbed" in request.GET:
+        absorbed = _absorbed_of(request, survivor, request.GET["absorbed"])
+        if absorbed is None:
+            context["not_found"] = True
+        else:
+            context.update(absorbed=absorbed, preview=unit_merge_preview(survivor=survivor, absorbed=absorbed))
+    elif context["search_form"].is_valid():
+        context["candidates"] = merge_candidates(request.user, survivor, context["search_form"].cleaned_data["q"])
+    return render(request, "census/unit_merge.html", context)

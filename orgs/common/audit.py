@@ -26,6 +26,7 @@ class AuditEvent:
     REVEAL = "reveal"
     ACCOUNT = "account"
     POLICY = "policy"  # a policy (建会门槛) created or changed, with before → after of each field
+    MERGE = "merge"
 
 
 def _client_address(request) -> str | None:

@@ -22,7 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from census.coverage.models import CoverageRollup, Policy, Requirement
 from census.coverage.services import evaluate_coverage, policies_load
 from census.coverage.views import policy_confirmation_token
-from census.importing.models import CensusImport, ImportStatus
+from census.importing.models import CensusImport, ImportStatus, UnitImport
 from census.importing.synthetic import resident_id
 from census.registry.models import Campaign, Headcount, Person, PersonDocument, PersonEvent
 from census.registry.services import campaign_create, person_create, person_link_document, unit_create
@@ -219,6 +219,30 @@ UNMAPPED_IMPORT = Placed(
 )
 
 
+def _unit_list_csv(region) -> bytes:
+    return f"单位名称,单位类别,所在区划\n{_short(region)}名录导入厂,企业,{region.code}\n".encode()
+
+
+def _make_unit_import(region) -> UnitImport:
+    """A unit list uploaded and previewed by the county's own official (they may commit or discard it)."""
+    record = UnitImport(
+        user=User.objects.get(username=COUNTY_OFFICIALS[region.code]), region=region, original_name=f"{_short(region)}单位名录.csv",
+        status=ImportStatus.PREVIEWED, rows=1, new=1,
+    )
+    record.file.save(f"matrix-units-{region.code}.csv", ContentFile(_unit_list_csv(region)), save=False)
+    record.error_report.save(f"matrix-unit-errors-{region.code}.xlsx", ContentFile(b"matrix"), save=False)
+    record.save()
+    return record
+
+
+UNIT_IMPORT = Placed(
+    "unitimport",
+    make=_make_unit_import,
+    markers=lambda r: (r.original_name,),
+    rows=_rows(UnitImport, "status", "original_name", "region_id"),
+)
+
+
 def _coverage_township(region) -> Region:
     """A township of the county with one registered person (a recommended place today), whose count in
     the 2026 round's snapshot (120) crossed the township threshold since 2025; the county evaluated."""
@@ -353,6 +377,54 @@ register(
     ),
 )
 
+# ---- the unit directory (web) ---------------------------------------------------------------------------------
+
+
+def unit_form(world, obj, region):
+    return {"name": f"{_short(region)}网页单位", "kind": "school", "region": region.code, "credit_code": "", "is_two_new": ""}
+
+
+def _merged_unit(region) -> Unit:
+    """A second unit in `region`, to be merged into the matrix unit there (made once per test)."""
+    name = f"{_short(region)}并入单位"
+    return Unit.objects.filter(region=region, name=name).first() or unit_create(editor=_admin(), name=name, kind="school", region=region)
+
+
+def merge_form(world, obj, region):
+    return {"absorbed": _merged_unit(region).pk}
+
+
+register(
+    RouteCase(
+        "census:unit-list", WEB, UNIT,
+        reads=(
+            Probe(),
+            Probe(data=lambda world, obj: {"q": "矩阵"}, name="q"),
+            Probe(data=lambda world, obj: {"kind": "enterprise", "has_organization": "false", "is_two_new": "false"}, name="filters"),
+            Probe(data=_foreign_region, shows_own=False, name="foreign-region"),
+        ),
+    ),
+    RouteCase(
+        "census:unit-create", WEB, UNIT, methods=("GET", "HEAD", "POST"), reads=(Probe(shows_own=False),),
+        writes=(Write("POST", unit_form, action="create", moves=True),), leader_reads=False,
+    ),
+    RouteCase("census:unit-detail", WEB, UNIT, kwargs=by_pk),
+    RouteCase(
+        "census:unit-edit", WEB, UNIT, kwargs=by_pk, methods=("GET", "HEAD", "POST"),
+        writes=(Write("POST", unit_form, moves=True),), leader_reads=False,
+    ),
+    # 合并到本单位: the search, the confirmation (a foreign unit is never shown), the merge (the absorbed unit lies in
+    # the region the write names: merging a foreign county's unit into one's own is refused).
+    RouteCase(
+        "census:unit-merge", WEB, UNIT, kwargs=by_pk, methods=("GET", "HEAD", "POST"),
+        reads=(
+            Probe(data=lambda world, obj: {"q": "矩阵"}, name="search"),
+            Probe(data=lambda world, obj: {"absorbed": world.foreign(UNIT).pk}, name="foreign-absorbed"),
+        ),
+        writes=(Write("POST", merge_form, moves=True),), leader_reads=False,
+    ),
+)
+
 # ---- import pages (web) -------------------------------------------------------------------------------------
 
 
@@ -390,6 +462,25 @@ register(
     # gets a 403 for an import in the scope; one outside the scope stays a 404.
     RouteCase("census:import-errors", WEB, CENSUS_IMPORT, kwargs=by_pk, reads=(Probe(shows_own=False),), own_status=(403,)),
     RouteCase("census:import-file", WEB, CENSUS_IMPORT, kwargs=by_pk, reads=(Probe(shows_own=False),), own_status=(403,)),
+)
+
+def unit_upload_form(world, obj, region):
+    return {"file": SimpleUploadedFile("units.csv", _unit_list_csv(region), content_type="text/csv"), "region": region.code}
+
+
+register(
+    RouteCase(
+        "census:unit-import", WEB, UNIT_IMPORT, methods=("GET", "HEAD", "POST"),
+        writes=(Write("POST", unit_upload_form, action="create", moves=True),),
+    ),
+    RouteCase("census:unit-import-template", WEB, UNIT_IMPORT, reads=(Probe(shows_own=False, leader_sees_both=False),)),
+    RouteCase("census:unit-import-detail", WEB, UNIT_IMPORT, kwargs=by_pk),
+    RouteCase(
+        "census:unit-import-commit", WEB, UNIT_IMPORT, kwargs=by_pk, methods=("POST",), reads=(),
+        writes=(Write("POST", lambda world, obj, region: {"mode": "all"}),),
+    ),
+    RouteCase("census:unit-import-discard", WEB, UNIT_IMPORT, kwargs=by_pk, methods=("POST",), reads=(), writes=(Write("POST"),)),
+    RouteCase("census:unit-import-errors", WEB, UNIT_IMPORT, kwargs=by_pk, reads=(Probe(shows_own=False),)),
 )
 
 # ---- coverage pages (web) -----------------------------------------------------------------------------------
@@ -496,6 +587,7 @@ register(
     RouteCase(
         "api:unit-list", API, UNIT, methods=READ_METHODS,
         reads=(Probe(), Probe(data=lambda world, obj: {"q": "矩阵"}, name="q"),
+               Probe(data=lambda world, obj: {"has_organization": "false"}, name="has-organization"),
                Probe(data=_foreign_region, shows_own=False, name="foreign-region")),
         writes=(Write("POST", unit_body, action="create", moves=True, json=True),),
     ),
@@ -506,6 +598,10 @@ register(
             Write("PUT", lambda world, obj, region: {"name": "改名单位", "kind": "school", "region": region.code}, moves=True, json=True),
             Write("DELETE", action="delete"),
         ),
+    ),
+    RouteCase(
+        "api:unit-merge", API, UNIT, kwargs=by_pk, methods=("POST",), reads=(),
+        writes=(Write("POST", merge_form, moves=True, json=True),),
     ),
     RouteCase(
         "api:campaign-list", API, CAMPAIGN, methods=READ_METHODS,

@@ -86,6 +86,19 @@ class UnitSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class UnitMergeSerializer(serializers.Serializer):
+    """合并单位: the unit merged into the one addressed (both in the caller's editable scope)."""
+
+    absorbed = EditableUnitField(queryset=Unit.objects.all(), label=_("并入的单位"), help_text=_("被并入（随后删除）的单位编号"))
+
+
+class UnitMergeResultSerializer(serializers.Serializer):
+    """What a merge did: the surviving unit, and how many rows of each kind moved to it."""
+
+    unit = UnitSerializer()
+    moved = serializers.DictField(child=serializers.IntegerField(), help_text=_("按类别迁移的记录数，如 persons、organizations、tasks"))
+
+
 # Campaigns -----------------------------------------------------------------------------------------
 
 

@@ -28,6 +28,8 @@ from census.registry.api.serializers import (
     PersonSerializer,
     PersonWriteSerializer,
     RevealSerializer,
+    UnitMergeResultSerializer,
+    UnitMergeSerializer,
     UnitSerializer,
 )
 from census.registry.filters import CampaignFilter, PersonFilter, UnitFilter
@@ -44,6 +46,7 @@ from census.registry.services import (
     person_reveal,
     person_update,
     unit_create,
+    unit_merge,
     unit_update,
 )
 from orgs.access.api import ScopedViewSetMixin, as_drf_error
@@ -117,6 +120,25 @@ class UnitViewSet(ScopedViewSetMixin, ServiceWriteMixin, ProtectedDestroyMixin, 
 
     def service_update(self, unit, **changes):
         return unit_update(unit=unit, **changes)
+
+    @extend_schema(
+        request=UnitMergeSerializer,
+        responses={200: UnitMergeResultSerializer, 400: OpenApiResponse(description="被并入的单位不存在、不在您的管辖范围内或就是本单位")},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def merge(self, request, pk=None, format=None):
+        """合并单位: the unit `absorbed` is the same as this one, registered twice. Its people, organizations, tasks
+        and frozen headcounts move to this unit, which keeps its own credit code (or takes the absorbed one's when
+        it has none); the absorbed unit is deleted. Audited; coverage is re-evaluated."""
+        survivor = self.get_object()
+        serializer = UnitMergeSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        try:
+            moved = unit_merge(survivor=survivor, absorbed=serializer.validated_data["absorbed"], editor=request.user, request=request)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        survivor = self.get_queryset().get(pk=survivor.pk)
+        return Response({"unit": UnitSerializer(survivor, context=self.get_serializer_context()).data, "moved": moved})
 
 
 @extend_schema_view(destroy=extend_schema(responses={204: None, 409: OpenApiResponse(description="调查仍有导入记录")}))
