@@ -5,6 +5,7 @@ the shipped plans (fixtures/plans/*.json): the Yuxi implementation plan with its
 item list names (fixtures/yuxi_plan_2020.csv), and the Jiangxi measures with their yearly tasks."""
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime
 import json
@@ -15,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +30,6 @@ from census.coverage.models import (
 )
 from orgs.access.models import Membership
 from orgs.access.roles import Role
-from orgs.access.scoping import OuterNode
 from orgs.common.documents import validate_document
 from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import Organization, OrganizationKind
@@ -95,25 +95,36 @@ NO_COUNTY = CountyInfo(None, "", ())
 
 
 def counties_of_regions(region_ids: Iterable[int]) -> dict[int, CountyInfo]:
-    """Region id → its county (itself when a county) and the county officials there (staff when none). Two queries."""
+    """Region id → its county (itself when a county) and the county officials there (staff when none). Three
+    queries whatever the number of regions: the regions' tree positions, the counties of their trees (matched by
+    MPTT range in memory, a bisection per region), the officials."""
     ids = set(region_ids)
-    county = Region.objects.covering(OuterNode()).filter(level=RegionLevel.COUNTY)
-    rows = list(
-        Region.objects.filter(pk__in=ids).annotate(
-            county_pk=Subquery(county.values("pk")[:1]), county_name=Subquery(county.values("name")[:1])
-        ).values_list("pk", "county_pk", "county_name")
-    )
-    county_ids = {c for _, c, _n in rows if c}
+    if not ids:
+        return {}
+    regions = list(Region.objects.filter(pk__in=ids).values_list("pk", "tree_id", "lft", "rght"))
+    counties_by_tree: dict[int, list[tuple[int, int, int, str]]] = {}
+    for pk, tree_id, lft, rght, name in Region.objects.filter(
+        level=RegionLevel.COUNTY, tree_id__in={tree for _pk, tree, _l, _r in regions}
+    ).order_by("tree_id", "lft").values_list("pk", "tree_id", "lft", "rght", "name"):
+        counties_by_tree.setdefault(tree_id, []).append((lft, rght, pk, name))
+    lefts = {tree: [c[0] for c in counties] for tree, counties in counties_by_tree.items()}
+    county_of: dict[int, tuple[int | None, str]] = {}
+    for pk, tree_id, lft, rght in regions:
+        counties = counties_by_tree.get(tree_id, [])
+        index = bisect.bisect_right(lefts.get(tree_id, []), lft) - 1  # the last county starting at or before it
+        found = counties[index] if index >= 0 else None
+        county_of[pk] = (found[2], found[3]) if found and found[0] <= lft and rght <= found[1] else (None, "")
+    county_ids = {c for c, _n in county_of.values() if c}
     people: dict[int, dict[str, list[int]]] = {}
     for region_id, role, user_id in Membership.objects.filter(
         region_id__in=county_ids, role__in=(Role.COUNTY_OFFICIAL, Role.STAFF), user__is_active=True
     ).order_by("user_id").values_list("region_id", "role", "user_id"):
         people.setdefault(region_id, {}).setdefault(role, []).append(user_id)
     result = {}
-    for region_id, county_id, county_name in rows:
-        roles = people.get(county_id, {})
+    for region_id, (county_id, county_name) in county_of.items():
+        roles = people.get(county_id, {}) if county_id else {}
         users = roles.get(Role.COUNTY_OFFICIAL) or roles.get(Role.STAFF) or []
-        result[region_id] = CountyInfo(county_id, county_name or "", tuple(users))
+        result[region_id] = CountyInfo(county_id, county_name, tuple(users))
     return result
 
 
@@ -637,7 +648,7 @@ def milestone_preview(milestone: Milestone, *, today: datetime.date | None = Non
         if info is not None:
             draft.title, draft.responsible_unit, draft.responsible_person = (
                 text.replace("{county}", info.county_name) for text in (draft.title, draft.responsible_unit, draft.responsible_person))
-    if milestone.target_rule in (TargetRule.KEY_AREAS, TargetRule.NAMED, TargetRule.GAPS):
+    if milestone.target_rule in (TargetRule.KEY_AREAS, TargetRule.NAMED):  # a gap is missing by definition
         _mark_fulfilled(drafts, today)
     keys = [d.place_key for d in drafts]
     existing = set(Task.objects.filter(plan=milestone.plan, place_key__in=keys).values_list("place_key", flat=True))

@@ -18,8 +18,10 @@ def bench(env, dataset, options) -> str:
     load_before = os.getloadavg()[0]
     accounts = run("benchmark_accounts", "--accounts", "2000", env=env)
     a = _figures(accounts.stdout)
+    units = run("benchmark_units", "--province", "530000", "--units", "20000", env=env)
     load_after = os.getloadavg()[0]
-    return "\n".join([*_account_rows(a, accounts), "", *_load_rows(env, "yunnan_staff", ("/accounts/", "/api/accounts/")), "",
+    return "\n".join([*_account_rows(a, accounts), *_unit_rows(units), "",
+                      *_load_rows(env, "yunnan_staff", ("/accounts/", "/api/accounts/", "/census/units/", "/api/units/")), "",
         "The list costs a fixed number of queries whatever the page holds: the page's accounts with their profiles, "
         "their roles with regions (one prefetch), the locked user names (one query on django-axes' table), the count. "
         f"`manage.py benchmark --only directory`; machine load average {load_before:.1f} → {load_after:.1f} on 2 cores.",
@@ -41,6 +43,26 @@ def _account_rows(a: dict[str, str], accounts) -> list[str]:
         f"| setup (2,000 accounts, 40 locked), whole step | — | {a.get('setup_seconds')} s, {accounts.seconds:.0f} s, "
         f"{accounts.peak_mb:.0f} MB |",
     ]
+
+
+def _unit_rows(units) -> list[str]:
+    """benchmark_units prints `name=ms status=… queries=…` per line: the figures keyed by their names."""
+    f = {}
+    for line in units.stdout.splitlines():
+        figures = _figures(line)
+        name = next(iter(figures), "")
+        if name.startswith("unit_"):
+            f[name] = (figures[name], figures.get("queries", ""))
+        f.update({k: (v, "") for k, v in figures.items() if k in ("units", "built_units", "build_seconds")})
+    rows = []
+    for user, place in (("yunnan_staff", "云南省"), ("yuxi_staff", "玉溪市")):
+        for key, label in (("unit_list_ms", "unit list"), ("unit_list_filtered_ms", "unit list filtered (two kinds, no organization, not 两新)"),
+                           ("unit_list_search_ms", "unit list searched (中学)"), ("unit_list_page100_ms", "unit list, page 100"),
+                           ("unit_detail_ms", "a unit's page"), ("unit_api_ms", "`/api/units/`")):
+            ms, queries = f.get(f"{key}_{user}", ("—", ""))
+            rows.append(f"| {label}, {user} ({place}, {f.get('units', ('—', ''))[0]} units in the province) | < 300 ms | {ms} ms"
+                        + (f", {queries} queries |" if queries else " |"))
+    return rows
 
 
 def _load_rows(env, user: str, paths: tuple[str, ...]) -> list[str]:

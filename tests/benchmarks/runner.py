@@ -242,8 +242,8 @@ def main(argv: list[str]) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(prog="manage.py benchmark")
-    parser.add_argument("--only", default="census,tasks,reports,directory",
-                        help="groups to run (comma separated): census, tasks, reports, directory")
+    parser.add_argument("--only", default="census,tasks,reports,directory,issue16",
+                        help="groups to run (comma separated): census, tasks, reports, directory, issue16")
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the import benchmark files")
     parser.add_argument("--compare-rows", type=int, default=5_000, help="rows of the side-by-side file")
     parser.add_argument("--people-scale", default="province", help="generate_census scale")
@@ -289,4 +289,5 @@ GROUPS = {
     "tasks": ("Plans, tasks and reminders (issue 6)", _group("tasks_bench")),
     "reports": ("Dashboard and progress reports (issue 7)", _group("reports_bench")),
     "directory": ("Accounts and the unit directory (issue 15)", _group("directory_bench")),
+    "issue16": ("Census rounds and plans written in the product (issue 16)", _group("issue16_bench")),
 }
