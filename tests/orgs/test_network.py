@@ -477,3 +477,17 @@ def test_contacts_logs_and_attachments_through_the_api(township, tonghai_api, yu
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF_BYTES
     assert tonghai_api.get(f"{base}/activities/").json()[0]["attachments"][0]["name"] == "签到表.pdf"
     assert tonghai_api.delete(f"{files}{added.json()['id']}/").status_code == 204
+
+
+def test_the_schema_describes_the_network_routes_and_their_answers(township, tonghai_api, api_client_for, admin_user):
+    import json
+
+    from tests.test_api import assert_matches_schema
+
+    openapi = json.loads(api_client_for(admin_user).get("/api/schema/", {"format": "json"}).content)
+    for path in ("wechat-groups/", "wechat-groups/{part_id}/", "affiliated-associations/", "overseas-associations/{part_id}/",
+                 "alumni-links/", "cadre-contacts/{part_id}/logs/", "activities/{part_id}/attachments/{attachment_id}/download/"):
+        assert f"/api/organizations/{{id}}/{path}" in openapi["paths"], path
+    tonghai_api.post(f"{API}{township.pk}/wechat-groups/", {"kind": "service", "name": "河西服务群"}, format="json")
+    assert_matches_schema(openapi, "/api/organizations/{id}/", tonghai_api.get(f"{API}{township.pk}/").json())
+    assert_matches_schema(openapi, "/api/organizations/{id}/wechat-groups/", tonghai_api.get(f"{API}{township.pk}/wechat-groups/").json())
