@@ -26,9 +26,11 @@ class OrgsConfig(AppConfig):
         from orgs.organizations import panels as organization_panels  # noqa: F401  (registers the region page's 侨联组织 panel)
         from orgs.organizations.models import (
             Activity,
+            ActivityAttachment,
             AffiliatedAssociation,
             AlumniLink,
             CadreContact,
+            CadreContactLog,
             LeadershipMember,
             Organization,
             OverseasAssociation,
@@ -43,7 +45,7 @@ class OrgsConfig(AppConfig):
         auditlog.register(Unit)
         auditlog.register(Organization, m2m_fields={"covered_regions"})
         # The founding steps (FoundingStep) and 五有 assessments (HomeAssessment) are their own history.
-        for model in (LeadershipMember, CadreContact, Home, HomeDesignation, WechatGroup, AffiliatedAssociation,
-                      OverseasAssociation, AlumniLink, Activity):
+        for model in (LeadershipMember, CadreContact, CadreContactLog, Home, HomeDesignation, WechatGroup, AffiliatedAssociation,
+                      OverseasAssociation, AlumniLink, Activity, ActivityAttachment):
             auditlog.register(model)
         auditlog.register(get_user_model(), exclude_fields=["password", "last_login"])

@@ -14,11 +14,15 @@ from orgs.common.forms import DateInput
 from orgs.organizations.founding import TRANSITIONS
 from orgs.organizations.models import (
     ActivityDuty,
+    AssociationKind,
+    ContactWay,
     Employment,
     LeaderPosition,
     Organization,
     OrganizationKind,
+    WechatGroupKind,
 )
+from orgs.organizations.network import cadre_choices, cadre_label, university_choices
 from orgs.organizations.selectors import superior_choices
 from orgs.organizations.services import EDITABLE_FIELDS
 from orgs.regions.models import Region
@@ -124,3 +128,86 @@ class LeaderForm(forms.Form):
     is_returned_or_relative = forms.BooleanField(label=gettext_lazy("归侨侨眷"), required=False)
     term_start = forms.DateField(label=gettext_lazy("任期开始"), widget=DateInput())
     term_end = forms.DateField(label=gettext_lazy("任期届满"), widget=DateInput(), required=False)
+
+
+# ---- the organization's network (services in `orgs.organizations.network`) ----------------------------------------
+
+
+class PartForm(forms.Form):
+    """A form of one part of an organization: its fields are the service's keywords. `organization` and `user`
+    give the pickers their choices (the cadres of the organization's place, the universities the user may name)."""
+
+    def __init__(self, *args, organization=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization, self.user = organization, user
+
+
+class WechatGroupForm(PartForm):
+    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=WechatGroupKind.choices)
+    name = forms.CharField(label=gettext_lazy("群名称"), max_length=128)
+    member_count = forms.IntegerField(label=gettext_lazy("成员数"), min_value=0, max_value=100000, initial=0)
+    counted_on = forms.DateField(label=gettext_lazy("统计日期"), widget=DateInput(), required=False)
+
+
+class AffiliatedAssociationForm(PartForm):
+    kind = forms.ChoiceField(label=gettext_lazy("类别"), choices=AssociationKind.choices)
+    name = forms.CharField(label=gettext_lazy("社团名称"), max_length=128)
+    since = forms.DateField(label=gettext_lazy("建立联系日期"), widget=DateInput(), required=False)
+
+
+class OverseasAssociationForm(PartForm):
+    country = forms.CharField(label=gettext_lazy("国家(地区)"), max_length=64)
+    name = forms.CharField(label=gettext_lazy("社团名称"), max_length=128)
+    since = forms.DateField(label=gettext_lazy("结对日期"), widget=DateInput(), required=False)
+
+
+class AlumniLinkForm(PartForm):
+    university_federation = forms.ModelChoiceField(label=gettext_lazy("高校侨联"), queryset=Organization.objects.none(),
+                                                   help_text=gettext_lazy("您辖区内或上级区划的高校侨联"))
+    alumni_association = forms.CharField(label=gettext_lazy("校友会"), max_length=128)
+    since = forms.DateField(label=gettext_lazy("建立日期"), widget=DateInput(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["university_federation"].queryset = university_choices(self.user).order_by("name")
+
+
+class CadreChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{cadre_label(obj)}（{obj.get_username()}）"
+
+
+class CadreContactForm(PartForm):
+    cadre = CadreChoiceField(label=gettext_lazy("联系干部"), queryset=Organization.objects.none(),
+                             help_text=gettext_lazy("本组织所在地或上级的侨联工作人员、县级统战/侨联干部"))
+    since = forms.DateField(label=gettext_lazy("联系起始日期"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cadre"].queryset = cadre_choices(self.organization)
+        if not self.is_bound:
+            self.initial.setdefault("since", timezone.localdate())
+
+
+class CadreContactEditForm(PartForm):
+    """A contact point's start date (another cadre is another contact point)."""
+
+    since = forms.DateField(label=gettext_lazy("联系起始日期"), widget=DateInput())
+
+
+class ContactLogForm(PartForm):
+    date = forms.DateField(label=gettext_lazy("联系日期"), widget=DateInput())
+    way = forms.ChoiceField(label=gettext_lazy("联系方式"), choices=ContactWay.choices)
+    note = forms.CharField(label=gettext_lazy("联系内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("date", timezone.localdate())
+
+
+class AttachmentForm(PartForm):
+    file = forms.FileField(
+        label=gettext_lazy("附件"),
+        help_text=gettext_lazy("PDF、图片或 Office 文件（%(types)s）") % {"types": " ".join(ALLOWED_SUFFIXES)},
+    )

@@ -11,30 +11,21 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs.access.scoping import ScopedQuerySet, encloses
 from orgs.common.identifiers import IdentifierError, validate_uscc
+from orgs.organizations.choices import (  # the vocabularies: code imports them from here, with the models
+    ActivityDuty,
+    AssociationKind,
+    ContactWay,
+    Employment,
+    LeaderPosition,
+    OrganizationKind,
+    WechatGroupKind,
+)
 from orgs.organizations.founding import OrganizationStatus, action_label
 from orgs.regions.models import Region, RegionLevel
 from orgs.units.models import Unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from django_stubs_ext import StrOrPromise
-
-
-class OrganizationKind(models.TextChoices):
-    """侨联组织类别."""
-
-    COUNTY = "county", _("县级侨联")
-    TOWNSHIP = "township", _("乡镇(街道)侨联")
-    VILLAGE = "village", _("村(社区)侨联")
-    ORGAN = "organ", _("机关侨联")
-    UNIVERSITY = "university", _("高校侨联")
-    ENTERPRISE = "enterprise", _("企业侨联")
-    BRANCH = "branch", _("侨联分会")
-    GROUP = "group", _("侨联小组")
-    WORKSTATION = "workstation", _("侨联工作站")
-    JOINT = "joint", _("跨区域联合侨联")
-    ASSOCIATION = "association", _("涉侨社团")
-
-
 
 
 FOUNDING_STATUSES = frozenset(
@@ -170,7 +161,6 @@ def organization_field_errors(organization: Organization, *, today=None) -> dict
     return errors
 
 
-
 # ---- the founding procedure ------------------------------------------------------------------------------
 
 
@@ -213,7 +203,6 @@ class FoundingStep(models.Model):
 
     @property
     def action_label(self) -> str:
-
         return action_label(self.action)
 
     @property
@@ -223,18 +212,6 @@ class FoundingStep(models.Model):
 
 
 # ---- leadership and staffing -----------------------------------------------------------------------------
-
-
-class LeaderPosition(models.TextChoices):
-    CHAIR = "chair", _("主席")
-    VICE_CHAIR = "vice_chair", _("副主席")
-    SECRETARY_GENERAL = "secretary_general", _("秘书长")
-    MEMBER = "member", _("委员")
-
-
-class Employment(models.TextChoices):
-    FULL_TIME = "full_time", _("专职")
-    PART_TIME = "part_time", _("兼职")
 
 
 class OrganizationPartQuerySet(ScopedQuerySet):
@@ -302,12 +279,35 @@ class CadreContact(models.Model):
         return f"{self.cadre} → {self.organization}"
 
 
+class CadreContactLogQuerySet(ScopedQuerySet):
+    region_field = "contact__organization__region"
+
+
+class CadreContactLog(models.Model):
+    """联系记录: one contact of a 干部联系点, the "点对点的指导、联络和帮扶" of Jiangxi 12, who recorded it."""
+
+    contact = models.ForeignKey(CadreContact, verbose_name=_("干部联系点"), on_delete=models.CASCADE, related_name="logs")
+    date = models.DateField(_("联系日期"))
+    way = models.CharField(_("联系方式"), max_length=10, choices=ContactWay.choices)
+    note = models.TextField(_("联系内容"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="recorded_contact_logs",
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    objects = CadreContactLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("联系记录")
+        verbose_name_plural = _("联系记录")
+        ordering = ["contact_id", "-date", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contact} · {self.date}"
+
+
 # ---- networks --------------------------------------------------------------------------------------------
-
-
-class WechatGroupKind(models.TextChoices):
-    OVERSEAS = "overseas", _("海外联谊群")
-    SERVICE = "service", _("侨界服务群")
 
 
 class WechatGroup(models.Model):
@@ -331,19 +331,8 @@ class WechatGroup(models.Model):
         return self.name
 
 
-class AssociationKind(models.TextChoices):
-    """1+N: the 涉侨社团 a federation leads."""
-
-    CHAMBER = "chamber", _("侨商会")
-    YOUTH = "youth", _("侨青委")
-    RETURNED_STUDENTS = "returned_students", _("留联会")
-    LEGAL = "legal", _("法顾委")
-    CULTURE = "culture", _("文促会")
-    OTHER = "other", _("其他涉侨社团")
-
-
 class AffiliatedAssociation(models.Model):
-    """1+N: a 涉侨社团 affiliated with a federation (侨商会、侨青委、留联会、法顾委、文促会 …)."""
+    """1+N (Jiangxi 19): a 涉侨社团 affiliated with a federation (特聘专家委员会、侨创联盟、侨商会 … see AssociationKind)."""
 
     organization = models.ForeignKey(
         Organization, verbose_name=_("侨联组织"), on_delete=models.CASCADE, related_name="affiliated_associations"
@@ -363,7 +352,7 @@ class AffiliatedAssociation(models.Model):
 
 
 class OverseasAssociation(models.Model):
-    """1+Y: an overseas association paired with a federation."""
+    """1+Y (Jiangxi 24): an overseas association (海外侨团) paired with a federation."""
 
     organization = models.ForeignKey(
         Organization, verbose_name=_("侨联组织"), on_delete=models.CASCADE, related_name="overseas_associations"
@@ -416,20 +405,13 @@ class AlumniLink(models.Model):
 # ---- activities --------------------------------------------------------------------------------------------
 
 
-class ActivityDuty(models.TextChoices):
-    """The duties of Yuxi plan 三(四)."""
-
-    LIAISON = "liaison", _("联谊交流")
-    INVESTMENT = "investment", _("引资引智")
-    SURVEY = "survey", _("侨情调查")
-    TRAINING = "training", _("技能培训")
-    SERVICE = "service", _("便民服务")
-    WELFARE = "welfare", _("民生保障")
-    CULTURE = "culture", _("文艺活动")
-
-
 def activity_attachment_path(instance, filename: str) -> str:
+    """Where 0005's `Activity.attachment` kept files (the field is gone: 0007 moved them to ActivityAttachment)."""
     return f"orgs/activities/{instance.organization_id}/{filename}"
+
+
+def activity_file_path(instance, filename: str) -> str:
+    return f"orgs/activities/{instance.activity.organization_id}/{instance.activity_id}/{filename}"
 
 
 class Activity(models.Model):
@@ -446,7 +428,6 @@ class Activity(models.Model):
     description = models.TextField(_("活动内容"), blank=True, default="")
     visits_left_behind_children = models.BooleanField(_("走访慰问留守儿童"), default=False)
     visits_empty_nest_elderly = models.BooleanField(_("走访慰问空巢老人"), default=False)
-    attachment = models.FileField(_("附件"), upload_to=activity_attachment_path, blank=True, max_length=255)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.SET_NULL, null=True, blank=True,
         related_name="recorded_activities",
@@ -473,3 +454,32 @@ class Activity(models.Model):
 
         if self.held_on and self.held_on > timezone.localdate():
             raise ValidationError({"held_on": _("活动日期 %(value)s 不能是将来的日期") % {"value": self.held_on.isoformat()}})
+
+
+class ActivityAttachmentQuerySet(ScopedQuerySet):
+    region_field = "activity__organization__region"
+
+
+class ActivityAttachment(models.Model):
+    """附件 of an activity (photos, sign-in sheets, minutes): kept under MEDIA_ROOT, never served directly; it is
+    downloaded through the organization page by whoever sees the organization."""
+
+    activity = models.ForeignKey(Activity, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=activity_file_path, max_length=255)
+    name = models.CharField(_("文件名"), max_length=255)
+    size = models.PositiveIntegerField(_("大小（字节）"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="activity_attachments",
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    objects = ActivityAttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("活动附件")
+        verbose_name_plural = _("活动附件")
+        ordering = ["activity_id", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

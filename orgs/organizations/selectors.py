@@ -9,7 +9,17 @@ from django.db.models import Prefetch, Q
 
 from orgs.access.scoping import ancestors_q, get_visible_or_404, subtree_q, user_scope
 from orgs.organizations.founding import PROCEDURE, OrganizationStatus
-from orgs.organizations.models import Activity, FoundingStep, Organization
+from orgs.organizations.models import (
+    Activity,
+    AffiliatedAssociation,
+    AlumniLink,
+    CadreContact,
+    CadreContactLog,
+    FoundingStep,
+    Organization,
+    OverseasAssociation,
+    WechatGroup,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from django_stubs_ext import StrOrPromise
@@ -40,11 +50,18 @@ def superior_choices(user):
 def organization_for_detail(user, pk: int) -> Organization:
     """One visible organization with its parts prefetched (a fixed number of queries); 404 otherwise."""
 
+    contacts = CadreContact.objects.select_related("cadre").order_by("since", "pk").prefetch_related(
+        Prefetch("logs", queryset=CadreContactLog.objects.select_related("recorded_by").order_by("-date", "-pk"))
+    )
     queryset = Organization.objects.select_related("region", "region__parent", "unit", "superior", "superior__region").prefetch_related(
         Prefetch("steps", queryset=FoundingStep.objects.select_related("actor").order_by("date", "pk")),
-        "leaders", "cadre_contacts__cadre", "wechat_groups", "affiliated_associations", "overseas_associations",
-        "alumni_links__university_federation", "covered_regions",
-        Prefetch("activities", queryset=Activity.objects.order_by("-held_on", "-pk")),
+        "leaders", Prefetch("cadre_contacts", queryset=contacts),
+        Prefetch("wechat_groups", queryset=WechatGroup.objects.order_by("kind", "pk")),
+        Prefetch("affiliated_associations", queryset=AffiliatedAssociation.objects.order_by("kind", "pk")),
+        Prefetch("overseas_associations", queryset=OverseasAssociation.objects.order_by("country", "pk")),
+        Prefetch("alumni_links", queryset=AlumniLink.objects.select_related("university_federation").order_by("pk")),
+        "covered_regions",
+        Prefetch("activities", queryset=Activity.objects.order_by("-held_on", "-pk").prefetch_related("attachments")),
     )
     return get_visible_or_404(queryset, user, pk=pk)
 

@@ -34,6 +34,7 @@ from orgs.organizations.models import (
     OrganizationKind,
     organization_field_errors,
 )
+from orgs.organizations.network import activity_attachment_add
 from orgs.organizations.signals import organization_status_changed
 from orgs.regions.models import Region
 
@@ -282,7 +283,7 @@ def organization_update(*, organization: Organization, actor, **changes) -> Orga
 def activity_create(*, organization: Organization, actor, duty: str, title: str, held_on: dt.date,
                     participants: int = 0, description: str = "", visits_left_behind_children: bool = False,
                     visits_empty_nest_elderly: bool = False, attachment=None) -> Activity:
-    """Logs an activity (they feed 有活动)."""
+    """Logs an activity (they feed 有活动), with a first attachment when one is given (more are added on its page)."""
     organization_editor_check(actor, organization)
     activity = Activity(
         organization=organization, duty=duty, title=(title or "").strip(), held_on=held_on,
@@ -290,11 +291,12 @@ def activity_create(*, organization: Organization, actor, duty: str, title: str,
         visits_left_behind_children=visits_left_behind_children, visits_empty_nest_elderly=visits_empty_nest_elderly,
         recorded_by=actor,
     )
-    activity.full_clean(exclude=["attachment", "organization", "recorded_by"])
+    activity.full_clean(exclude=["organization", "recorded_by"])
     if attachment:
         validate_document(attachment, field="attachment")
-        activity.attachment.save(attachment.name.rsplit("/", 1)[-1], attachment, save=False)
     activity.save()
+    if attachment:
+        activity_attachment_add(activity=activity, actor=actor, file=attachment)
     return activity
 
 

@@ -5,13 +5,20 @@ Thin: reads through `orgs.organizations.selectors`, writes through the services 
 the user's scope is a 404; a user without a writing role gets 403 on every write."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import models
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -19,6 +26,7 @@ from django.views.decorators.http import (
 )
 
 from orgs.access.scoping import (
+    ScopedQuerySet,
     get_editable_or_404,
     get_visible_or_404,
     require_writer,
@@ -32,16 +40,57 @@ from orgs.homes.services import home_assess, home_designate, home_save
 from orgs.organizations.filters import OrganizationFilter
 from orgs.organizations.forms import (
     ActivityForm,
+    AffiliatedAssociationForm,
+    AlumniLinkForm,
+    AttachmentForm,
+    CadreContactEditForm,
+    CadreContactForm,
+    ContactLogForm,
     LeaderForm,
     OrganizationCreateForm,
     OrganizationEditForm,
+    OverseasAssociationForm,
+    PartForm,
     TransitionForm,
+    WechatGroupForm,
 )
 from orgs.organizations.models import (
     REGION_LEVEL_OF_KIND,
+    UNIT_KINDS,
+    Activity,
+    ActivityAttachment,
+    AffiliatedAssociation,
+    AlumniLink,
+    CadreContact,
+    CadreContactLog,
     FoundingStep,
     Organization,
     OrganizationKind,
+    OverseasAssociation,
+    WechatGroup,
+)
+from orgs.organizations.network import (
+    activity_attachment_add,
+    activity_attachment_remove,
+    affiliated_association_add,
+    affiliated_association_remove,
+    affiliated_association_update,
+    alumni_link_add,
+    alumni_link_remove,
+    alumni_link_update,
+    cadre_contact_add,
+    cadre_contact_remove,
+    cadre_contact_update,
+    contact_log_add,
+    contact_log_remove,
+    organization_wechat_rule,
+    overseas_association_add,
+    overseas_association_remove,
+    overseas_association_update,
+    wechat_group_add,
+    wechat_group_remove,
+    wechat_group_update,
+    wechat_group_warning,
 )
 from orgs.organizations.selectors import (
     organization_for_detail,
@@ -59,6 +108,9 @@ from orgs.organizations.services import (
 )
 from orgs.regions.selectors import region_by_code
 from orgs.units.models import UnitKind
+
+if TYPE_CHECKING:  # pragma: no cover
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 50
 
@@ -139,12 +191,18 @@ def organization_create_view(request):
     return render(request, "orgs/organization_form.html", {"form": form, "creating": True})
 
 
-def _detail_context(request, organization, **forms) -> dict:
+def _detail_context(request, organization, *, errors_for: int | None = None, **forms) -> dict:
+    """The organization page: its procedure, facts, home and parts, and (for its editors) the forms of its parts.
+    `forms` are bound forms to show again with their errors; a form of one contact's log or one activity's
+    attachments names that row in `errors_for`. A fixed number of queries, whatever the number of parts."""
     steps = list(organization.steps.all())
     scope = user_scope(request.user)
     can_edit = scope.can_write and scope.edits_region(organization.region)
     transitions = allowed_transitions(request.user, organization, steps) if scope.can_write else []
     home = home_with_history(organization)
+    contacts = list(organization.cadre_contacts.all())
+    activities = list(organization.activities.all()[:20])
+    wechat = organization_wechat_rule(organization)
     context = {
         "organization": organization,
         "steps": steps,
@@ -156,7 +214,10 @@ def _detail_context(request, organization, **forms) -> dict:
         "assessments": list(home.assessments.all()) if home else [],
         "latest_assessment": next(iter(home.assessments.all()), None) if home else None,
         "leaders": list(organization.leaders.all()),
-        "activities": list(organization.activities.all()[:20]),
+        "activities": activities,
+        "contacts": contacts,
+        "wechat": wechat,
+        "is_local_federation": organization.kind not in UNIT_KINDS | {OrganizationKind.ASSOCIATION},
     }
     if transitions or "step_form" in forms:
         context["step_form"] = forms.get("step_form") or TransitionForm(transitions=transitions)
@@ -170,7 +231,17 @@ def _detail_context(request, organization, **forms) -> dict:
         if home:
             context["assessment_form"] = forms.get("assessment_form") or AssessmentForm()
             context["designation_form"] = forms.get("designation_form") or DesignationForm()
+        for name, kind in PARTS.items():
+            offered = (name != "wechat-group" or wechat.tier) and (name != "alumni-link" or context["is_local_federation"])
+            if kind.parent is None and (offered or kind.key in forms):
+                context[kind.key] = forms.get(kind.key) or kind.form(organization=organization, user=request.user, auto_id=f"{kind.key}_%s")
+        # one form per contact (its log) and per activity (its attachments); the one sent back keeps its errors
+        for rows, kind in ((contacts, PARTS["contact-log"]), (activities, PARTS["attachment"])):
+            for row in rows:
+                bound = forms.get(kind.key) if errors_for == row.pk else None
+                row.part_form = bound or kind.form(organization=organization, user=request.user, auto_id=f"{kind.key}{row.pk}_%s")
     context["open_form"] = next(iter(forms), "")
+    context["errors_for"] = errors_for
     return context
 
 
@@ -199,13 +270,16 @@ def organization_edit(request, pk: int):
     return render(request, "orgs/organization_form.html", {"form": form, "organization": organization, "creating": False})
 
 
-def _post_part(request, pk: int, form_class, form_key: str, write, success: str):
+def _post_part(request, pk: int, form_class, form_key: str, write, success: str, *, form_kwargs=None, errors_for=None,
+               anchor: str = ""):
     """A POST of one part form on the detail page: write through the service, or show the page again with
     the errors (status 400)."""
     require_writer(request.user)
     organization = organization_for_detail(request.user, pk)
-    extra = {"transitions": allowed_transitions(request.user, organization)} if form_class is TransitionForm else {}
-    form = form_class(request.POST, request.FILES, **extra)
+    extra: dict[str, Any] = {"transitions": allowed_transitions(request.user, organization)} if form_class is TransitionForm else {}
+    if issubclass(form_class, PartForm):
+        extra.update(organization=organization, user=request.user)
+    form = form_class(request.POST, request.FILES, **extra, **(form_kwargs or {}))
     if form.is_valid():
         try:
             write(organization, form.cleaned_data)
@@ -213,8 +287,8 @@ def _post_part(request, pk: int, form_class, form_key: str, write, success: str)
             apply_errors(form, error)
         else:
             messages.success(request, success)
-            return redirect("organizations:detail", pk=organization.pk)
-    context = _detail_context(request, organization_for_detail(request.user, pk), **{form_key: form})
+            return redirect(_detail_url(organization.pk, anchor))
+    context = _detail_context(request, organization_for_detail(request.user, pk), errors_for=errors_for, **{form_key: form})
     return render(request, "orgs/organization_detail.html", context, status=400)
 
 
@@ -283,3 +357,150 @@ def home_designate_view(request, pk: int):
         home_designate(home=_home_of(organization), actor=request.user, **data)
 
     return _post_part(request, pk, DesignationForm, "designation_form", write, _("已记录称号"))
+
+
+# ---- the organization's network: WeChat groups, 1+N, 1+Y, alumni links, contact points and their log, activity
+# attachments. Each kind of part is a row of PARTS; three views serve them all (add, edit, remove). ----------------
+
+
+@dataclass(frozen=True)
+class PartKind:
+    """One kind of part kept on the organization page: its model, forms and services (`orgs.organizations.network`).
+    `parent` is the row a part hangs from when that is not the organization itself: (service keyword, model)."""
+
+    key: str  # the add form's name in the page context
+    model: type[models.Model]
+    form: type[PartForm]
+    add: Callable[..., Any]
+    remove: Callable[..., Any]
+    row: str  # the keyword naming the row in the update and remove services
+    label: StrOrPromise
+    anchor: str  # the page section it is shown in
+    edit_form: type[PartForm] | None = None
+    update: Callable[..., Any] | None = None
+    parent: tuple[str, type[models.Model]] | None = None
+    warn: Callable[[Organization], str | None] | None = None
+
+    def organization_of(self, row) -> Organization:
+        return row.organization if self.parent is None else getattr(row, self.parent[0]).organization
+
+    def rows(self) -> ScopedQuerySet:
+        path = "organization__region" if self.parent is None else f"{self.parent[0]}__organization__region"
+        return cast(ScopedQuerySet, self.model._default_manager.select_related(path))
+
+    def parents(self) -> ScopedQuerySet:
+        assert self.parent is not None
+        return cast(ScopedQuerySet, self.parent[1]._default_manager.select_related("organization__region"))
+
+
+PARTS: dict[str, PartKind] = {
+    "wechat-group": PartKind("wechat_group_form", WechatGroup, WechatGroupForm, wechat_group_add, wechat_group_remove,
+                             "group", gettext_lazy("微信群"), "network", WechatGroupForm, wechat_group_update,
+                             warn=wechat_group_warning),
+    "affiliated-association": PartKind("affiliated_form", AffiliatedAssociation, AffiliatedAssociationForm,
+                                       affiliated_association_add, affiliated_association_remove, "association",
+                                       gettext_lazy("1+N 涉侨社团"), "network", AffiliatedAssociationForm,
+                                       affiliated_association_update),
+    "overseas-association": PartKind("overseas_form", OverseasAssociation, OverseasAssociationForm,
+                                     overseas_association_add, overseas_association_remove, "association",
+                                     gettext_lazy("1+Y 海外社团"), "network", OverseasAssociationForm,
+                                     overseas_association_update),
+    "alumni-link": PartKind("alumni_form", AlumniLink, AlumniLinkForm, alumni_link_add, alumni_link_remove, "link",
+                            gettext_lazy("地方侨联+高校侨联+校友会"), "network", AlumniLinkForm, alumni_link_update),
+    "cadre-contact": PartKind("contact_form", CadreContact, CadreContactForm, cadre_contact_add, cadre_contact_remove,
+                              "contact", gettext_lazy("干部联系点"), "contacts", CadreContactEditForm, cadre_contact_update),
+    "contact-log": PartKind("log_form", CadreContactLog, ContactLogForm, contact_log_add, contact_log_remove, "log",
+                            gettext_lazy("联系记录"), "contacts", parent=("contact", CadreContact)),
+    "attachment": PartKind("attachment_form", ActivityAttachment, AttachmentForm, activity_attachment_add,
+                           activity_attachment_remove, "attachment", gettext_lazy("活动附件"), "activities",
+                           parent=("activity", Activity)),
+}
+
+
+def _detail_url(pk: int, anchor: str = "") -> str:
+    url = reverse("organizations:detail", args=[pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _kind(part: str) -> PartKind:
+    return PARTS[part]
+
+
+@require_POST
+@login_required
+def part_create(request, pk: int, part: str):
+    """Adds a part to the organization `pk` (or to its contact / activity `pk` for a log or an attachment)."""
+    kind = _kind(part)
+    parent = None
+    if kind.parent is not None:
+        require_writer(request.user)
+        parent = get_editable_or_404(kind.parents(), request.user, pk=pk)
+        pk = parent.organization_id
+
+    def write(organization, data):
+        if parent is not None:
+            kind.add(**{kind.parent[0]: parent}, actor=request.user, **data)
+        else:
+            kind.add(organization=organization, actor=request.user, **data)
+        if kind.warn and (warning := kind.warn(organization)):
+            messages.warning(request, warning)
+
+    auto_id = f"{kind.key}{parent.pk}_%s" if parent is not None else f"{kind.key}_%s"
+    return _post_part(
+        request, pk, kind.form, kind.key, write, _("已添加%(what)s") % {"what": kind.label},
+        form_kwargs={"auto_id": auto_id}, errors_for=parent.pk if parent is not None else None, anchor=kind.anchor,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS", "POST"])
+@login_required
+def part_edit(request, pk: int, part: str):
+    """The edit page of one part (its editable fields, filled in)."""
+    require_writer(request.user)
+    kind = _kind(part)
+    assert kind.edit_form is not None and kind.update is not None
+    row = get_editable_or_404(kind.rows(), request.user, pk=pk)
+    organization = kind.organization_of(row)
+    initial = {name: getattr(row, name) for name in kind.edit_form.base_fields}
+    form = kind.edit_form(request.POST or None, initial=initial, organization=organization, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            kind.update(**{kind.row: row}, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("已保存%(what)s") % {"what": kind.label})
+            return redirect(_detail_url(organization.pk, kind.anchor))
+    context = {"form": form, "organization": organization, "row": row, "kind": kind}
+    return render(request, "orgs/part_form.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@login_required
+def part_remove(request, pk: int, part: str):
+    """Removes one part; back to the organization page with what was removed."""
+    require_writer(request.user)
+    kind = _kind(part)
+    row = get_editable_or_404(kind.rows(), request.user, pk=pk)
+    organization = kind.organization_of(row)
+    described = str(row)
+    try:
+        kind.remove(**{kind.row: row}, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已删除%(what)s“%(name)s”") % {"what": kind.label, "name": described})
+    return redirect(_detail_url(organization.pk, kind.anchor))
+
+
+@require_safe
+@login_required
+def attachment_download(request, pk: int):
+    """An activity's attachment, to whoever sees its organization (outside the scope: 404)."""
+    attachment = get_visible_or_404(ActivityAttachment.objects.select_related("activity"), request.user, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=attachment.name)

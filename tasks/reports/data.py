@@ -1,17 +1,18 @@
 """The one report data selector: everything the dashboard, the PDF, the Excel file and `/api/dashboard/`
 show for a scope region on a date, as plain dataclasses (picklable, so the dashboard can cache them).
 
-Set-based: a fixed number of queries whatever the number of counties (about fifteen). Coverage figures
+Set-based: a fixed number of queries whatever the number of counties (about twenty). Coverage figures
 come from the stored verdicts (`CoverageRollup`, `Requirement`) that `census.coverage.services.evaluate_coverage`
 writes; nothing here re-applies the rules."""
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
 from census.coverage.models import (
@@ -25,8 +26,18 @@ from census.coverage.selectors import coverage_rollup
 from census.coverage.services import policy_in_force
 from census.importing.models import CensusImport
 from census.registry.models import Campaign, Category, Headcount, Person
-from orgs.access.scoping import SubtreeRange, ancestors_q, subtree_q
+from orgs.access.scoping import OuterNode, SubtreeRange, ancestors_q, subtree_q
 from orgs.homes.models import Home, HomeStanding
+from orgs.organizations.founding import OrganizationStatus
+from orgs.organizations.models import (
+    AffiliatedAssociation,
+    Organization,
+    OrganizationKind,
+    OverseasAssociation,
+    WechatGroup,
+    WechatGroupKind,
+)
+from orgs.organizations.network import TIER_OF_KIND
 from orgs.regions.models import Region, RegionLevel
 from tasks.plans.models import Milestone, Plan, Task, TaskStatus
 
@@ -98,13 +109,52 @@ def _levels(rows) -> dict[str, LevelCoverage]:
 
 
 @dataclass
+class NetworkRow:
+    """The organizations' network in one area (or the whole scope): founded organizations (涉侨社团 themselves
+    left out) with at least one 1+N association (Jiangxi 19) and with at least one 1+Y pairing (Jiangxi 24), the
+    associations kept, the WeChat groups of the organizations not dissolved, and the organizations Jiangxi 14 asks
+    groups of (county federations everywhere, township and village federations in 侨乡) with both kinds kept."""
+
+    organizations: int = 0
+    with_affiliated: int = 0
+    with_overseas: int = 0
+    affiliated: int = 0
+    overseas: int = 0
+    groups_overseas: int = 0
+    groups_service: int = 0
+    groups_required: int = 0
+    groups_complete: int = 0
+
+    @property
+    def affiliated_percent(self) -> float | None:
+        return percent(self.with_affiliated, self.organizations)
+
+    @property
+    def overseas_percent(self) -> float | None:
+        return percent(self.with_overseas, self.organizations)
+
+    @property
+    def groups(self) -> int:
+        return self.groups_overseas + self.groups_service
+
+    @property
+    def groups_lacking(self) -> int:
+        return self.groups_required - self.groups_complete
+
+    def add(self, figures: dict[str, int]) -> None:
+        for name, value in figures.items():
+            setattr(self, name, getattr(self, name) + (value or 0))
+
+
+@dataclass
 class AreaRow:
-    """One county of the scope (or, for a county, one township): its coverage per level."""
+    """One county of the scope (or, for a county, one township): its coverage per level, and its network."""
 
     region: RegionInfo
     longitude: float | None
     latitude: float | None
     levels: dict[str, LevelCoverage]
+    network: NetworkRow = field(default_factory=NetworkRow)
 
     def _sum(self, name: str) -> int:
         return sum(getattr(c, name) for c in self.levels.values())
@@ -260,6 +310,7 @@ class ReportData:
     people_by_category: dict[str, int]
     census_rounds: list[CensusRound]
     recent_imports: list[RecentImport]
+    network: NetworkRow = field(default_factory=NetworkRow)
     detail: bool = True
     # False: no policy (建会门槛) applies to the region, so nothing was evaluated: pages say so instead of zeros
     policy_in_force: bool = True
@@ -356,6 +407,65 @@ def _float(value) -> float | None:
     return float(value) if value is not None else None
 
 
+def _groups_required_q() -> Q:
+    """Jiangxi 14 as a filter on organizations, as `orgs.organizations.network.wechat_tier` and `tier_required` decide
+    it for one: county federations everywhere, township and village federations when their place is 侨乡 (a key area
+    at or above it); a 跨区域联合侨联 by the level of its region."""
+    joint = OrganizationKind.JOINT
+    county_tier = Q(kind=OrganizationKind.COUNTY) | Q(kind=joint, region__level=RegionLevel.COUNTY)
+    lower = (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
+    lower_tier = Q(kind__in=[k for k, level in TIER_OF_KIND.items() if level in lower]) | Q(kind=joint, region__level__in=lower)
+    in_qiaoxiang = Exists(Region.objects.covering(OuterNode("region")).filter(is_key_area=True))
+    return county_tier | (lower_tier & Q(in_qiaoxiang))
+
+
+def _network(region: Region | None, areas: list[AreaRow], ranges: list[tuple[int, int, int]]) -> NetworkRow:
+    """The scope's network figures, each area's filled in on the way: four aggregate queries grouped by the
+    organization's region (organizations with their 1+N / 1+Y / WeChat standing, the two kinds of association, the
+    groups), each region's figures added to the area whose subtree holds it (found by bisection on the MPTT
+    ranges), never a query per area."""
+    founded = _within(
+        Organization.objects.filter(status=OrganizationStatus.ACTIVE).exclude(kind=OrganizationKind.ASSOCIATION), region
+    )
+    required = _groups_required_q()
+
+    def has(model, **where):
+        return Q(Exists(model.objects.filter(organization=OuterRef("pk"), **where)))
+
+    by_region = ("region__tree_id", "region__lft")
+    by_organization_region = ("organization__region__tree_id", "organization__region__lft")
+    counted = {"organization__status": OrganizationStatus.ACTIVE}
+    queries = (
+        (founded.values(*by_region).annotate(
+            organizations=Count("pk"),
+            with_affiliated=Count("pk", filter=has(AffiliatedAssociation)),
+            with_overseas=Count("pk", filter=has(OverseasAssociation)),
+            groups_required=Count("pk", filter=required),
+            groups_complete=Count("pk", filter=required & has(WechatGroup, kind=WechatGroupKind.OVERSEAS)
+                                  & has(WechatGroup, kind=WechatGroupKind.SERVICE)),
+        ), by_region),
+        (_within(AffiliatedAssociation.objects.filter(**counted), region).exclude(organization__kind=OrganizationKind.ASSOCIATION)
+         .values(*by_organization_region).annotate(affiliated=Count("pk")), by_organization_region),
+        (_within(OverseasAssociation.objects.filter(**counted), region).exclude(organization__kind=OrganizationKind.ASSOCIATION)
+         .values(*by_organization_region).annotate(overseas=Count("pk")), by_organization_region),
+        (_within(WechatGroup.objects.exclude(organization__status=OrganizationStatus.DISSOLVED), region)
+         .values(*by_organization_region).annotate(
+             groups_overseas=Count("pk", filter=Q(kind=WechatGroupKind.OVERSEAS)),
+             groups_service=Count("pk", filter=Q(kind=WechatGroupKind.SERVICE)),
+         ), by_organization_region),
+    )
+    starts = [(tree, lft) for tree, lft, _rght in ranges]
+    total = NetworkRow()
+    for rows, (tree_key, lft_key) in queries:
+        for row in rows.order_by():
+            tree, lft = row.pop(tree_key), row.pop(lft_key)
+            total.add(row)
+            i = bisect_right(starts, (tree, lft)) - 1
+            if i >= 0 and ranges[i][0] == tree and lft <= ranges[i][2]:
+                areas[i].network.add(row)
+    return total
+
+
 def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -> ReportData:
     """The report for `region`'s subtree (the whole country when None) on `as_of`. With `detail=False`
     (the dashboard) the gap and home lists are left out and only the first overdue tasks are listed.
@@ -366,15 +476,18 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
 
     area_qs, area_level = _area_regions(region)
     area_regions = list(
-        area_qs.order_by("tree_id", "lft").values_list("pk", "code", "name", "full_name", "level", "longitude", "latitude")
+        area_qs.order_by("tree_id", "lft").values_list(
+            "pk", "code", "name", "full_name", "level", "longitude", "latitude", "tree_id", "lft", "rght"
+        )
     )
     rollups: dict[int, list[dict]] = defaultdict(list)
     for row in CoverageRollup.objects.filter(region__in=area_qs.values("pk")).values("region_id", "level", *COUNT_FIELDS):
         rollups[row["region_id"]].append(row)
     areas = [
         AreaRow(RegionInfo(pk, code, name, full_name or name, level), _float(lon), _float(lat), _levels(rollups.get(pk, ())))
-        for pk, code, name, full_name, level, lon, lat in area_regions
+        for pk, code, name, full_name, level, lon, lat, *_tree in area_regions
     ]
+    network = _network(region, areas, [(tree, lft, rght) for *_info, tree, lft, rght in area_regions])
     map_points = [a for a in areas if a.longitude is not None and a.latitude is not None]
     if region is not None and region.level not in (RegionLevel.PROVINCE, RegionLevel.CITY) and region.longitude is not None:
         map_points.insert(0, AreaRow(_info(region), _float(region.longitude), _float(region.latitude), levels))
@@ -500,6 +613,7 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         people_by_category=people,
         census_rounds=rounds,
         recent_imports=imports,
+        network=network,
         detail=detail,
         policy_in_force=policy_in_force(region, as_of),
     )

@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from orgs.common.exports import escape_cell
-from tasks.reports.data import ReportData
+from tasks.reports.data import NetworkRow, ReportData
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="EEEEEE")
@@ -142,6 +142,20 @@ def report_workbook(data: ReportData) -> Workbook:
         [[data.category_labels[c], n, *[r.by_category.get(c, 0) for r in rounds]] for c, n in data.people_by_category.items()]
         + [[_("合计"), data.people_total, *[r.total for r in rounds]]],
         dict.fromkeys(range(1, 2 + len(rounds)), INTEGER),
+    )
+    # ---- 联系网络: 1+N and 1+Y coverage, WeChat groups, per area, then the scope with its own level -------------------
+    def network_row(code: str, name: str, n: NetworkRow) -> list:
+        return [code, name, n.organizations, n.with_affiliated, _fraction(n.affiliated_percent), n.affiliated,
+                n.with_overseas, _fraction(n.overseas_percent), n.overseas, n.groups_overseas, n.groups_service, n.groups,
+                n.groups_required, n.groups_complete]
+
+    _sheet(
+        wb, _("联系网络"),
+        [_("区划代码"), _("区划"), _("已成立组织"), _("1+N已建组织"), _("1+N覆盖率"), _("涉侨社团数"), _("1+Y已结对组织"),
+         _("1+Y覆盖率"), _("海外社团数"), _("海外联谊群"), _("侨界服务群"), _("微信群合计"), _("应建群组织"), _("两类群齐全")],
+        [*(network_row(a.region.code, a.region.name, a.network) for a in data.areas),
+         network_row(data.region.code, _("合计（含本级）"), data.network)],
+        {**dict.fromkeys((2, 3, 5, 6, 8, 9, 10, 11, 12, 13), INTEGER), 4: PERCENT, 7: PERCENT},
     )
     return wb
 

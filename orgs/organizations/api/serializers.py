@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -13,14 +14,18 @@ from orgs.homes.models import Home
 from orgs.organizations.founding import TRANSITIONS
 from orgs.organizations.models import (
     Activity,
+    ActivityAttachment,
     AffiliatedAssociation,
     AlumniLink,
+    CadreContact,
+    CadreContactLog,
     FoundingStep,
     LeadershipMember,
     Organization,
     OverseasAssociation,
     WechatGroup,
 )
+from orgs.organizations.network import cadre_choices, cadre_label, organization_wechat_rule, university_choices
 from orgs.organizations.selectors import superior_choices
 from orgs.organizations.services import allowed_transitions
 from orgs.regions.models import Region
@@ -59,47 +64,135 @@ class LeaderSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "position", "employment", "is_returned_or_relative", "term_start", "term_end"]
 
 
+class ActivityAttachmentSerializer(serializers.ModelSerializer):
+    """An activity's attachment: send `file` (multipart; PDF, PNG/JPEG or Office); `download_url` serves it."""
+
+    file = serializers.FileField(write_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ActivityAttachment
+        fields = ["id", "name", "size", "file", "download_url", "created_at"]
+        read_only_fields = ["name", "size", "created_at"]
+
+    def get_download_url(self, attachment) -> str:
+        organization_id = attachment.activity.organization_id
+        return reverse("api:organization-attachment-download", args=[organization_id, attachment.activity_id, attachment.pk])
+
+
 class ActivitySerializer(serializers.ModelSerializer):
-    """An activity; `attachment` (multipart) is a PDF, image or Office file."""
+    """An activity; `attachment` (multipart) is a first file: a PDF, image or Office file (more through
+    `…/activities/{activity_id}/attachments/`)."""
 
     attachment = serializers.FileField(required=False, allow_null=True, write_only=True)
     has_attachment = serializers.SerializerMethodField()
+    attachments = ActivityAttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Activity
         fields = ["id", "duty", "title", "held_on", "participants", "description", "visits_left_behind_children",
-                  "visits_empty_nest_elderly", "attachment", "has_attachment"]
+                  "visits_empty_nest_elderly", "attachment", "has_attachment", "attachments"]
 
     def get_has_attachment(self, activity) -> bool:
-        return bool(activity.attachment)
+        return bool(activity.attachments.all())
 
 
 class WechatGroupSerializer(serializers.ModelSerializer):
+    """A 地缘性微信群 (Jiangxi 14). Its tier is the organization's (see the organization's `wechat_rule`); `warning`
+    (in the answer to adding one) says when the clause does not call for groups on that tier there."""
+
+    warning = serializers.SerializerMethodField()
+
     class Meta:
         model = WechatGroup
-        fields = ["kind", "name", "member_count", "counted_on"]
-        read_only_fields = fields
+        fields = ["id", "kind", "name", "member_count", "counted_on", "warning"]
+
+    def get_warning(self, group) -> str | None:
+        return self.context.get("warning")
 
 
 class AffiliatedAssociationSerializer(serializers.ModelSerializer):
+    """1+N: a 涉侨社团 the organization leads."""
+
     class Meta:
         model = AffiliatedAssociation
-        fields = ["kind", "name", "since"]
-        read_only_fields = fields
+        fields = ["id", "kind", "name", "since"]
 
 
 class OverseasAssociationSerializer(serializers.ModelSerializer):
+    """1+Y: an overseas association paired with the organization."""
+
     class Meta:
         model = OverseasAssociation
-        fields = ["country", "name", "since"]
-        read_only_fields = fields
+        fields = ["id", "country", "name", "since"]
 
 
 class AlumniLinkSerializer(serializers.ModelSerializer):
+    """地方侨联+高校侨联+校友会: `university_federation` is the id of a 高校侨联 the caller sees (or of a region above)."""
+
+    university_federation = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.none())
+    university_federation_name = serializers.CharField(source="university_federation.name", read_only=True)
+
     class Meta:
         model = AlumniLink
-        fields = ["university_federation", "alumni_association", "since"]
-        read_only_fields = fields
+        fields = ["id", "university_federation", "university_federation_name", "alumni_association", "since"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["university_federation"].queryset = university_choices(request.user)
+        return fields
+
+
+class CadreContactSerializer(serializers.ModelSerializer):
+    """干部联系点 (Jiangxi 12): `cadre` is the user name of a staff member or county official of the organization's
+    region or a region above it; only `since` changes afterwards."""
+
+    cadre: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.none())
+    cadre_name = serializers.SerializerMethodField()
+    log_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CadreContact
+        fields = ["id", "cadre", "cadre_name", "since", "log_count"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        organization = self.context.get("organization")
+        if organization is not None:
+            fields["cadre"].queryset = cadre_choices(organization)
+        if self.instance is not None and not isinstance(self.instance, list):
+            fields["cadre"].read_only = True
+        return fields
+
+    def get_cadre_name(self, contact) -> str:
+        return cadre_label(contact.cadre)
+
+    def get_log_count(self, contact) -> int:
+        return len(contact.logs.all())
+
+
+class CadreContactLogSerializer(serializers.ModelSerializer):
+    """One contact of the cadre with the organization (联系记录)."""
+
+    recorded_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CadreContactLog
+        fields = ["id", "date", "way", "note", "recorded_by", "created_at"]
+        read_only_fields = ["recorded_by", "created_at"]
+
+
+class WechatRuleSerializer(serializers.Serializer):
+    """What Jiangxi 14 asks of the organization's WeChat groups."""
+
+    tier = serializers.CharField(allow_null=True)
+    in_qiaoxiang = serializers.BooleanField()
+    groups_required = serializers.BooleanField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    missing = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField()
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -156,11 +249,19 @@ class OrganizationDetailSerializer(OrganizationSerializer):
     affiliated_associations = AffiliatedAssociationSerializer(many=True, read_only=True)
     overseas_associations = OverseasAssociationSerializer(many=True, read_only=True)
     alumni_links = AlumniLinkSerializer(many=True, read_only=True)
+    cadre_contacts = CadreContactSerializer(many=True, read_only=True)
+    wechat_rule = serializers.SerializerMethodField()
     next_steps = serializers.SerializerMethodField()
 
     class Meta(OrganizationSerializer.Meta):
-        fields = [*OrganizationSerializer.Meta.fields, "home", "leaders", "wechat_groups", "affiliated_associations",
-                  "overseas_associations", "alumni_links", "next_steps"]
+        fields = [*OrganizationSerializer.Meta.fields, "home", "leaders", "wechat_groups", "wechat_rule",
+                  "affiliated_associations", "overseas_associations", "alumni_links", "cadre_contacts", "next_steps"]
+
+    @extend_schema_field(WechatRuleSerializer)
+    def get_wechat_rule(self, organization):
+        rule = organization_wechat_rule(organization)
+        return {"tier": rule.tier, "in_qiaoxiang": rule.in_qiaoxiang, "groups_required": rule.required, "counts": rule.counts,
+                "missing": [str(label) for label in rule.missing], "reason": rule.reason}
 
     @extend_schema_field(HomeSerializer(allow_null=True))
     def get_home(self, organization):
