@@ -630,6 +630,13 @@ class GenerationPreview:
     def done_at_once(self) -> list[GeneratedTask]:
         return [d for d in self.new if d.status == TaskStatus.DONE]
 
+    def open_tasks_fulfilled(self):
+        """Tasks generated before whose place has since got its organization but are still open: generating closes
+        them too (one query)."""
+        fulfilled = {d.place_key: d for d in self.drafts if d.status == TaskStatus.DONE and d.place_key in self.existing_keys}
+        tasks = Task.objects.filter(plan=self.milestone.plan, place_key__in=fulfilled, status__in=OPEN_TASK_STATUSES)
+        return [(task, fulfilled[task.place_key]) for task in tasks]
+
     @property
     def sub_plans(self) -> list[GeneratedTask]:
         if self.milestone.target_rule != TargetRule.SUB_PLANS:
@@ -674,6 +681,10 @@ def milestone_generate(*, milestone: Milestone, actor=None, today: datetime.date
     if milestone.target_rule == TargetRule.SUB_PLANS:
         sub_plans = _sub_plans_open(milestone, preview.sub_plans, actor)
     created = _tasks_bulk_create(milestone.plan, milestone, preview.new, notify=notify)
+    for task, draft in preview.open_tasks_fulfilled():
+        task_status_change(task=task, status=TaskStatus.DONE, actor=actor, completed_on=draft.completed_on,
+                           evidence=draft.evidence, target_organization=Organization.objects.get(pk=draft.target_organization_id),
+                           kind=TaskUpdateKind.AUTO)
     return GenerationResult(created, sub_plans)
 
 

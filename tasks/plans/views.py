@@ -342,4 +342,5 @@ def milestone_generate_view(request, pk: int):
         "milestone": milestone, "plan": milestone.plan, "preview": preview, "new": new[:PREVIEW_SHOWN],
         "new_count": len(new), "done_count": len(preview.done_at_once), "existing_count": len(preview.existing_keys),
         "sub_plan_count": len(preview.sub_plans), "rule": rule_description(milestone),
+        "closing_count": len(preview.open_tasks_fulfilled()),
     })

@@ -170,3 +170,19 @@ def test_the_plan_pages_show_milestones_rules_and_wording(client_for, yuxi_plan,
         page = client.get(reverse("tasks:plan-detail", args=[yuxi_plan.pk]))
     text = page.content.decode()
     assert "指定的区划或单位" in text and "应建未建的地点" in text and "委统战部部长" in text
+
+
+def test_generating_again_closes_an_open_task_whose_place_has_since_got_its_federation(yuxi_staff):
+    """A database loaded before this rule (the demo showed the key areas at 0 / 17 with two federations active):
+    generating again closes those tasks, linked to the organization."""
+    plan = Plan.objects.create(title="方案", scope_region=Region.objects.get(code="530423"))
+    hexi = Region.objects.get(code="530423101")
+    milestone = Milestone.objects.create(plan=plan, name="建会", deadline=datetime.date(2027, 1, 1), target_rule=TargetRule.NAMED)
+    milestone.target_regions.set([hexi])
+    milestone_generate(milestone=milestone)
+    task = Task.objects.get(milestone=milestone)
+    assert task.status == TaskStatus.TODO
+    org = Organization.objects.create(name="河西镇侨联", kind="township", region=hexi, status=OrganizationStatus.ACTIVE)
+    assert len(milestone_generate(milestone=milestone, actor=yuxi_staff).created) == 0
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE and task.target_organization == org
