@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from census.registry.crypto import decrypt_text, encrypt_text, lookup_hash
 from census.registry.headcounts import headcounts_rebuild, headcounts_refresh
+from census.registry.locks import census_lock_check
 from census.registry.models import (
     FLAG_FIELDS,
     Campaign,
@@ -159,6 +160,7 @@ def person_create(
     otherwise); refuses a document already registered anywhere."""
     number, gender, birth_date, phone = _normalise(id_type, id_number, gender, birth_date, phone, country)
     _check_places(region=region, unit=unit, editor=editor)
+    census_lock_check({region.pk})
     _check_unique(id_type, number)
     person = Person(
         name=name.strip(), gender=gender, birth_date=birth_date, category=category, region=region, unit=unit,
@@ -185,6 +187,7 @@ def person_update(*, person: Person, editor, id_number: str | None = None, id_ty
     locked = Person.objects.editable_by(editor).select_for_update(of=("self",)).filter(pk=person.pk).first()
     if locked is None:
         raise PermissionDenied
+    census_lock_check({locked.region_id})
     before = {f: getattr(locked, f if f not in ("region", "unit") else f"{f}_id") for f in EDITABLE_FIELDS}
     before_type = locked.id_type
     number = None
@@ -214,6 +217,8 @@ def person_update(*, person: Person, editor, id_number: str | None = None, id_ty
     region = changes.get("region", locked.region)
     unit = changes.get("unit", locked.unit)
     _check_places(region=region, unit=unit, editor=editor)
+    if region.pk != before["region"]:
+        census_lock_check({region.pk})  # moving into a locked county is changing it too
     for key, value in changes.items():
         if key in EDITABLE_FIELDS:
             setattr(locked, key, value)
@@ -252,6 +257,7 @@ def person_transfer(*, person: Person, editor, to_region: Region, note: str = ""
         raise PermissionDenied
     if not Region.objects.editable_by(editor).filter(pk=to_region.pk).exists():
         raise ValidationError({"to_region": _("迁入地“%(region)s”不在您的管辖范围内") % {"region": to_region.full_name}})
+    census_lock_check({current["region_id"], to_region.pk})
     if to_region.pk == current["region_id"]:
         raise ValidationError({"to_region": _("迁入地与现居住地相同")})
     from_region_id = current["region_id"]
@@ -291,6 +297,7 @@ def person_link_document(*, person: Person, editor, id_type: str, id_number: str
     locked = Person.objects.editable_by(editor).select_for_update(of=("self",)).filter(pk=person.pk).first()
     if locked is None:
         raise PermissionDenied
+    census_lock_check({locked.region_id})
     try:
         number = validate_document(id_type, id_number)
     except IdentifierError as error:
@@ -312,6 +319,7 @@ def person_link_document(*, person: Person, editor, id_type: str, id_number: str
         raise ValidationError(
             {"id_number": _("此证件号码已在%(county)s登记，请联系该县办理迁移") % {"county": county_of(holder.region).full_name}}
         )
+    census_lock_check({other.region_id})
     if (other.name, other.birth_date) != (locked.name, locked.birth_date):
         raise ValidationError(
             {"id_number": _("此证件已登记为另一人（%(name)s，%(birth)s 出生），姓名或出生日期不同，不能关联")
@@ -339,6 +347,7 @@ def person_unlink_document(*, document: PersonDocument, editor) -> None:
     """Removes a linked document from a person (linked by mistake); the person's own document stays."""
     if not PersonDocument.objects.editable_by(editor).filter(pk=document.pk).exists():
         raise PermissionDenied
+    census_lock_check(Person.objects.filter(pk=document.person_id).values_list("region_id", flat=True))
     label = f"{document.get_id_type_display()} {document.number_masked}"
     PersonEvent.objects.create(person_id=document.person_id, kind=PersonEventKind.UPDATED, actor=editor, changes={"documents": [label, ""]})
     document.delete()

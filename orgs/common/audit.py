@@ -25,6 +25,7 @@ class AuditEvent:
     IMPORT = "import"
     REVEAL = "reveal"
     ACCOUNT = "account"
+    CENSUS_ROUND = "census_round"  # a step of a census round's report: submitted, approved, returned, reopened
 
 
 def _client_address(request) -> str | None:
