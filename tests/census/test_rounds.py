@@ -19,7 +19,6 @@ from census.registry.locks import CensusLocked, census_locks
 from census.registry.models import Campaign, CampaignReport, Person, ReportStatus
 from census.registry.services import (
     campaign_close,
-    person_create,
     person_link_document,
     person_transfer,
     person_unlink_document,
