@@ -25,6 +25,7 @@ from census.rounds.selectors import (
     REPORTING_LEVELS,
     approval_baseline,
     can_decide,
+    can_open_rounds,
     can_submit,
     change_counts,
     child_reports,
@@ -66,6 +67,10 @@ def round_open(
     if not levels or any(level not in REPORTING_LEVELS for level in levels):
         raise ValidationError({"reporting_levels": _("请选择填报层级（市级、县级或乡镇级）")})
     name = name.strip() or _("%(year)d年度%(region)s侨情调查") % {"year": year, "region": region.name}
+    if not can_open_rounds(editor):
+        raise PermissionDenied(_("只有侨联工作人员可以发起侨情调查"))
+    if Campaign.objects.editable_by(editor).filter(year=year, region=region).exists():
+        raise ValidationError({"year": _("%(region)s已有 %(year)s 年度的侨情调查") % {"region": region.full_name, "year": year}})
     campaign = campaign_create(editor=editor, year=year, name=name, region=region, deadline=deadline)
     if not campaign_reports_create(campaign, levels):
         raise ValidationError({"reporting_levels": _("%(region)s没有所选层级的下级区划，无人填报") % {"region": region.name}})
