@@ -86,7 +86,8 @@ def _check_open(report: CampaignReport) -> None:
         raise ValidationError(_("%(campaign)s已结束，不能再提交或审核") % {"campaign": report.campaign.name})
 
 
-def _check_children_approved(report: CampaignReport, doing: str) -> None:
+def _check_children_approved(report: CampaignReport, message: str) -> None:
+    """`message` names the step refused, with %(region)s, %(units)s and %(more)s."""
     waiting = list(
         child_reports(report).exclude(status=ReportStatus.APPROVED).order_by("region__code").values_list("region__name", "status")
     )
@@ -94,15 +95,14 @@ def _check_children_approved(report: CampaignReport, doing: str) -> None:
         named = "、".join(f"{name}（{ReportStatus(status).label}）" for name, status in waiting[:CHILDREN_NAMED])
         more = _("等 %(n)d 个") % {"n": len(waiting)} if len(waiting) > CHILDREN_NAMED else ""
         raise ValidationError(
-            _("%(region)s的下级填报单位尚未全部审核通过，不能%(doing)s：%(units)s%(more)s")
-            % {"region": report.region.name, "doing": doing, "units": named, "more": more}
+            message % {"region": report.region.name, "units": named, "more": more}
         )
 
 
-def _reason(reason: str, doing: str) -> str:
+def _reason(reason: str, missing: str) -> str:
     text = (reason or "").strip()
     if not text:
-        raise ValidationError({"reason": _("%(doing)s时请填写理由") % {"doing": doing}})
+        raise ValidationError({"reason": missing})
     if len(text) > REASON_LIMIT:
         raise ValidationError({"reason": _("理由不能超过 %(n)d 个字") % {"n": REASON_LIMIT}})
     return text
@@ -148,7 +148,7 @@ def report_submit(*, report: CampaignReport, actor, request=None) -> CampaignRep
         raise ValidationError(_("%(region)s的数据已提交，正在等待上级审核") % {"region": locked.region.name})
     if locked.status == ReportStatus.APPROVED:
         raise ValidationError(_("%(region)s的数据已审核通过，无需再次提交") % {"region": locked.region.name})
-    _check_children_approved(locked, _("提交"))
+    _check_children_approved(locked, _("%(region)s的下级填报单位尚未全部审核通过，不能提交：%(units)s%(more)s"))
     before, now = locked.status, timezone.now()
     locked.status, locked.submitted_at, locked.submitted_by = ReportStatus.SUBMITTED, now, actor
     locked.first_submitted_at = locked.first_submitted_at or now
@@ -162,11 +162,11 @@ def _check_decider(actor, report: CampaignReport) -> None:
         raise PermissionDenied(_("只有上级侨联工作人员可以审核%(region)s的数据") % {"region": report.region.name})
 
 
-def _check_submitted(report: CampaignReport, doing: str) -> None:
+def _check_submitted(report: CampaignReport, message: str) -> None:
+    """`message` names the step refused, with %(region)s and %(status)s."""
     if report.status != ReportStatus.SUBMITTED:
         raise ValidationError(
-            _("%(region)s的数据当前为“%(status)s”，不能%(doing)s：只能%(doing)s已提交的数据")
-            % {"region": report.region.name, "status": ReportStatus(report.status).label, "doing": doing}
+            message % {"region": report.region.name, "status": ReportStatus(report.status).label}
         )
 
 
@@ -177,8 +177,8 @@ def report_approve(*, report: CampaignReport, actor, request=None) -> CampaignRe
     locked = _locked(report)
     _check_decider(actor, locked)
     _check_open(locked)
-    _check_submitted(locked, _("审核通过"))
-    _check_children_approved(locked, _("审核通过"))
+    _check_submitted(locked, _("%(region)s的数据当前为“%(status)s”，不能审核通过：只能审核已提交的数据"))
+    _check_children_approved(locked, _("%(region)s的下级填报单位尚未全部审核通过，不能审核通过：%(units)s%(more)s"))
     summary = _summary(locked)
     if not child_reports(locked).exists():
         # A region whose reports are below it (a city) is the sum of theirs: each of them keeps its own snapshot.
@@ -200,8 +200,8 @@ def report_return(*, report: CampaignReport, actor, reason: str, request=None) -
     locked = _locked(report)
     _check_decider(actor, locked)
     _check_open(locked)
-    _check_submitted(locked, _("退回"))
-    text = _reason(reason, _("退回"))
+    _check_submitted(locked, _("%(region)s的数据当前为“%(status)s”，不能退回：只能退回已提交的数据"))
+    text = _reason(reason, _("退回时请填写理由"))
     before = locked.status
     locked.status, locked.decided_at, locked.decided_by, locked.reason = ReportStatus.RETURNED, timezone.now(), actor, text
     locked.save(update_fields=["status", "decided_at", "decided_by", "reason"])
@@ -229,7 +229,7 @@ def report_reopen(*, report: CampaignReport, actor, reason: str, request=None) -
             _("%(parent)s的数据已审核通过，请先退回修改%(parent)s，再退回修改%(region)s")
             % {"parent": above.region.name, "region": locked.region.name}
         )
-    text = _reason(reason, _("退回修改"))
+    text = _reason(reason, _("退回修改时请填写理由"))
     before = locked.status
     locked.status, locked.decided_at, locked.decided_by, locked.reason = ReportStatus.RETURNED, timezone.now(), actor, text
     locked.save(update_fields=["status", "decided_at", "decided_by", "reason"])

@@ -74,7 +74,7 @@ def test_refusals_say_why_and_change_nothing(round_2026, api_client_for, tonghai
     # approve before submit, a county approving itself, a missing region
     early = post(api_client_for(yuxi_staff), round_2026, "approve", region="530423")
     assert early.status_code == 400
-    assert early.json() == {"non_field_errors": ["通海县的数据当前为“未提交”，不能审核通过：只能审核通过已提交的数据"]}
+    assert early.json() == {"non_field_errors": ["通海县的数据当前为“未提交”，不能审核通过：只能审核已提交的数据"]}
     post(official, round_2026, "submit", region="530423")
     own = post(official, round_2026, "approve", region="530423")
     assert own.status_code == 403 and own.json() == {"detail": "只有上级侨联工作人员可以审核通海县的数据"}
