@@ -31,6 +31,7 @@ from census.rounds.services import report_approve, report_reopen, report_return,
 from orgs.access.scoping import get_visible_or_404
 from orgs.common.forms import apply_errors
 from orgs.regions.models import LEVEL_RANK, RegionLevel
+from orgs.regions.selectors import scope_regions_for
 
 
 @require_safe
@@ -59,7 +60,8 @@ def campaign_create_view(request):
     """发起侨情调查 (staff): a round over a region the user administers, reported by the chosen levels."""
     if not can_open_rounds(request.user):
         raise PermissionDenied(_("只有侨联工作人员可以发起侨情调查"))
-    form = RoundOpenForm(request.POST or None, user=request.user)
+    regions = scope_regions_for(request.user)
+    form = RoundOpenForm(request.POST or None, user=request.user, initial={"region": regions[0].code} if regions else None)
     if request.method == "POST" and form.is_valid():
         try:
             campaign = round_open(editor=request.user, **form.cleaned_data)
