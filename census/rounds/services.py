@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from census.registry.models import Campaign, CampaignReport, ReportStatus
 from census.registry.services import campaign_create
-from census.rounds.models import CampaignReportStep, ReportStep
+from census.rounds.models import ApprovalSnapshot, CampaignReportStep, ReportStep
 from census.rounds.selectors import (
     DEFAULT_REPORTING_LEVELS,
     REPORTING_LEVELS,
@@ -35,6 +35,7 @@ from census.rounds.selectors import (
 )
 from census.rounds.signals import report_stepped
 from orgs.common.audit import AuditEvent, audit_event
+from orgs.common.bulk import analyze_if_grown
 from orgs.regions.models import Region
 
 REASON_LIMIT = 1000
@@ -187,6 +188,7 @@ def report_approve(*, report: CampaignReport, actor, request=None) -> CampaignRe
         summary["baseline"] = baseline.report_id if baseline else None
         summary["changes"] = {c.category: c.as_dict() for c in changes}
         summary["snapshot"] = snapshot_replace(locked)
+        analyze_if_grown(ApprovalSnapshot, summary["snapshot"])  # the next changes view plans with these rows known
     before = locked.status
     locked.status, locked.decided_at, locked.decided_by, locked.reason = ReportStatus.APPROVED, timezone.now(), actor, ""
     locked.save(update_fields=["status", "decided_at", "decided_by", "reason"])
