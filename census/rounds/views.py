@@ -40,7 +40,7 @@ def campaign_list(request):
     """侨情调查: the rounds the user sees (their region's and those above it), newest first, each with how many of
     its reporting regions the user sees have submitted and been approved."""
     campaigns = list(Campaign.objects.visible_to(request.user).select_related("region").order_by("-year", "region__code", "pk"))
-    counts: dict[int, dict[str, int]] = {c.pk: {} for c in campaigns}
+    counts = {c.pk: {} for c in campaigns}
     for campaign_id, status, n in (
         CampaignReport.objects.visible_to(request.user).filter(campaign__in=[c.pk for c in campaigns])
         .values_list("campaign_id", "status").annotate(n=Count("pk")).order_by()
