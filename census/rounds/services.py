@@ -13,29 +13,31 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from census.registry.models import Campaign, CampaignReport, ReportStatus
+from census.registry.models import Campaign, CampaignReport, Person, ReportStatus
 from census.registry.services import campaign_create
 from census.rounds.models import ApprovalSnapshot, CampaignReportStep, ReportStep
 from census.rounds.selectors import (
     DEFAULT_REPORTING_LEVELS,
     REPORTING_LEVELS,
+    Placing,
     approval_baseline,
     can_decide,
     can_open_rounds,
     can_submit,
     change_counts,
     child_reports,
+    count_changes,
     parent_report,
     people_by_category,
-    snapshot_replace,
+    region_placings,
 )
 from census.rounds.signals import report_stepped
 from orgs.common.audit import AuditEvent, audit_event
-from orgs.common.bulk import analyze_if_grown
+from orgs.common.bulk import analyze_if_grown, chunks, copy_insert
 from orgs.regions.models import Region
 
 REASON_LIMIT = 1000
@@ -158,6 +160,58 @@ def report_submit(*, report: CampaignReport, actor, request=None) -> CampaignRep
     return locked
 
 
+def _approve_snapshot(report: CampaignReport) -> dict:
+    """The approval's summary (people by category, the changes since the approval before) and the report's snapshot
+    made the region's people now: inserted whole (INSERT … SELECT) for a first approval in this round, and for a
+    report approved before (reopened since) only the people who changed are written again."""
+    baseline = approval_baseline(report)
+    if baseline is None:
+        changes = change_counts(report.region, None)
+        written = snapshot_replace(report)
+    else:
+        now, before = region_placings(report.region, baseline.report_id)
+        changes = count_changes(now, before)
+        written = snapshot_update(report, now, before) if baseline.report_id == report.pk else snapshot_replace(report)
+    by_category = {c.category: c.now for c in changes}
+    return {
+        "people": sum(by_category.values()), "by_category": by_category, "baseline": baseline.report_id if baseline else None,
+        "changes": {c.category: c.as_dict() for c in changes}, "snapshot": written,
+    }
+
+
+def _snapshot_tables() -> tuple[str, str, str]:
+    quote = connection.ops.quote_name
+    return quote(ApprovalSnapshot._meta.db_table), quote(Person._meta.db_table), quote(Region._meta.db_table)
+
+
+def snapshot_replace(report: CampaignReport) -> int:
+    """The report's snapshot becomes its region's people now: one DELETE, one INSERT … SELECT (no row passes through
+    Python); returns how many rows were written."""
+    snapshot, person, region = _snapshot_tables()
+    place = report.region
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {snapshot} WHERE report_id = %s", [report.pk])
+        cursor.execute(
+            f"INSERT INTO {snapshot} (report_id, person_id, category, region_id, unit_id) "
+            f"SELECT %s, id, category, region_id, unit_id FROM {person} WHERE region_id IN "
+            f"(SELECT id FROM {region} WHERE tree_id = %s AND lft >= %s AND rght <= %s)",
+            [report.pk, place.tree_id, place.lft, place.rght],
+        )
+        written = cursor.rowcount
+    analyze_if_grown(ApprovalSnapshot, written)  # the next changes view plans with these rows known
+    return written
+
+
+def snapshot_update(report: CampaignReport, now: Placing, before: Placing) -> int:
+    """The report's own snapshot (`before`) brought to `now`: the rows of people removed or changed are deleted,
+    those of people added or changed inserted; the unchanged majority is not touched. Returns the rows written."""
+    stale = [pk for pk, placing in before.items() if now.get(pk) != placing]
+    fresh = [(report.pk, pk, *placing) for pk, placing in now.items() if before.get(pk) != placing]
+    for chunk in chunks(stale, 5000):
+        ApprovalSnapshot.objects.filter(report=report, person_id__in=chunk).delete()
+    return copy_insert(ApprovalSnapshot, ("report_id", "person_id", "category", "region_id", "unit_id"), fresh)
+
+
 def _check_decider(actor, report: CampaignReport) -> None:
     if not can_decide(actor, report):
         raise PermissionDenied(_("只有上级侨联工作人员可以审核%(region)s的数据") % {"region": report.region.name})
@@ -180,15 +234,11 @@ def report_approve(*, report: CampaignReport, actor, request=None) -> CampaignRe
     _check_open(locked)
     _check_submitted(locked, _("%(region)s的数据当前为“%(status)s”，不能审核通过：只能审核已提交的数据"))
     _check_children_approved(locked, _("%(region)s的下级填报单位尚未全部审核通过，不能审核通过：%(units)s%(more)s"))
-    summary = _summary(locked)
-    if not child_reports(locked).exists():
+    if child_reports(locked).exists():
         # A region whose reports are below it (a city) is the sum of theirs: each of them keeps its own snapshot.
-        baseline = approval_baseline(locked)
-        changes = change_counts(locked.region, baseline.report_id if baseline else None)
-        summary["baseline"] = baseline.report_id if baseline else None
-        summary["changes"] = {c.category: c.as_dict() for c in changes}
-        summary["snapshot"] = snapshot_replace(locked)
-        analyze_if_grown(ApprovalSnapshot, summary["snapshot"])  # the next changes view plans with these rows known
+        summary = _summary(locked)
+    else:
+        summary = _approve_snapshot(locked)
     before = locked.status
     locked.status, locked.decided_at, locked.decided_by, locked.reason = ReportStatus.APPROVED, timezone.now(), actor, ""
     locked.save(update_fields=["status", "decided_at", "decided_by", "reason"])

@@ -59,6 +59,7 @@ class Command(BaseCommand):
         have = Person.objects.within(county).count()
         if have < people:
             self._county(people - have, rng, campaign)
+            county.refresh_from_db()  # its subtree grew: new townships and villages
         headcounts_rebuild(campaign=campaign)
         analyze(Region, Unit, Person)
         total = Person.objects.within(county).count()
