@@ -462,11 +462,6 @@ def _tables() -> dict[str, str]:
             "region": quote(Region._meta.db_table)}
 
 
-def _people_in(region: Region) -> tuple[str, list]:
-    """SQL (and its parameters) of the ids of the regions in `region`'s subtree, for `region_id IN (…)`."""
-    return f"SELECT id FROM {_tables()['region']} WHERE tree_id = %s AND lft >= %s AND rght <= %s", [region.tree_id, region.lft, region.rght]
-
-
 def people_by_category(region: Region) -> dict[str, int]:
     """The region's registered people by category, now (one aggregate)."""
     counts = dict.fromkeys(Category.values, 0)
