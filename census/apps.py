@@ -14,6 +14,7 @@ class CensusConfig(AppConfig):
         from census.coverage.models import Policy
         from census.coverage.views import region_coverage_panel
         from census.registry.models import Campaign, Person, PersonDocument
+        from census.rounds import receivers as round_receivers  # noqa: F401  (reporting regions of a new round)
         from orgs.regions.panels import register_region_panel
 
         register_region_panel(region_coverage_panel)  # 覆盖情况 on the region page

@@ -3,4 +3,5 @@ here registers them with the `census` app. Code imports a model from its concern
 (`from census.registry.models import Person`), never from here."""
 import census.coverage.models
 import census.importing.models
-import census.registry.models  # noqa: F401
+import census.registry.models
+import census.rounds.models  # noqa: F401

@@ -3,11 +3,11 @@ from rest_framework.routers import DefaultRouter
 
 from census.coverage.api import CoverageViewSet, PolicyViewSet, RequirementViewSet
 from census.registry.api.views import (
-    CampaignViewSet,
     HeadcountViewSet,
     PersonViewSet,
     UnitViewSet,
 )
+from census.rounds.api import CampaignRoundViewSet
 from orgs.accounts.api import AccountViewSet
 from orgs.organizations.api.views import OrganizationViewSet
 from orgs.regions.api import RegionViewSet
@@ -21,7 +21,7 @@ router.register("regions", RegionViewSet, basename="region")
 router.register("accounts", AccountViewSet, basename="account")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("units", UnitViewSet, basename="unit")
-router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("campaigns", CampaignRoundViewSet, basename="campaign")
 router.register("persons", PersonViewSet, basename="person")
 router.register("headcounts", HeadcountViewSet, basename="headcount")
 router.register("requirements", RequirementViewSet, basename="requirement")

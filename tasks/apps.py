@@ -9,10 +9,12 @@ class TasksConfig(AppConfig):
 
     def ready(self) -> None:
         # Receivers connect on import: tasks for places that became required or organizations that became
-        # active (plans), and the dashboard cache's invalidation (dashboard).
+        # active (plans), the dashboard cache's invalidation (dashboard), and the messages of census-round steps
+        # (notifications).
         from auditlog.registry import auditlog
 
         import tasks.dashboard.receivers
+        import tasks.notifications.receivers
         import tasks.plans.receivers  # noqa: F401
         from tasks.plans.models import Milestone, Plan
 

@@ -68,6 +68,7 @@ from census.coverage.services import (
     policy_in_force,
 )
 from census.registry.models import Campaign, Category
+from census.rounds.selectors import round_basis
 from orgs.access.scoping import get_visible_or_404, user_scope
 from orgs.common.forms import apply_errors
 from orgs.regions.models import LEVEL_RANK, Region, RegionLevel
@@ -181,6 +182,8 @@ def coverage_gaps(request):
 
     query = {k: v for k, v in data.lists() if any(v)}
     tile_query = {k: v for k, v in query.items() if k != "status"}
+    code = cleaned.get("region") or cleaned.get("county") or ""
+    basis_region = (Region.objects.visible_to(request.user).filter(code=code).first() if code else None) or default_region(request.user)
     return render(
         request,
         "census/coverage_gaps.html",
@@ -196,6 +199,7 @@ def coverage_gaps(request):
             "verdict_label": VerdictChoice(verdict).label if verdict else "",
             "query": urlencode(query, doseq=True),
             "unruled": scope_without_policy(request.user),
+            "basis": round_basis(basis_region) if basis_region is not None else None,
         },
     )
 

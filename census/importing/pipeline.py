@@ -62,6 +62,7 @@ from census.importing.values import (
 )
 from census.registry.crypto import encryptor
 from census.registry.headcounts import headcounts_add
+from census.registry.locks import CensusLocked, census_lock_check
 from census.registry.models import Campaign, Gender, Person, PersonDocument, PersonEvent, PersonEventKind
 from census.registry.services import history_changes
 from census.registry.signals import census_changed
@@ -566,10 +567,16 @@ def _run(
     if not campaign.is_open:
         raise ValueError(_("调查“%(name)s”已结束，不能再导入") % {"name": campaign.name})
     try:
-        _write(
-            outcome, new_rows, changed_rows, unchanged_ids, user=user, campaign=campaign, encrypt=encrypt, record=record,
-            unit_listing=unit_listing if create_units else [],
-        )
+        with transaction.atomic():
+            census_lock_check(_regions_written(new_rows, changed_rows, unchanged_ids, existing))
+            _write(
+                outcome, new_rows, changed_rows, unchanged_ids, user=user, campaign=campaign, encrypt=encrypt, record=record,
+                unit_listing=unit_listing if create_units else [],
+            )
+    except CensusLocked as locked:
+        # Nothing written; the preview stands, to be committed once the superior has reopened the county.
+        outcome.held = locked.lock.message
+        return outcome
     except IntegrityError:
         if known is None:
             raise
@@ -581,6 +588,18 @@ def _run(
             accept_duplicates=accept_duplicates,
         )
     return outcome
+
+
+def _regions_written(new_rows: ValidRows, changed_rows: list, unchanged_ids: list[int], existing: dict[str, dict]) -> set[int]:
+    """Every region whose census rows a commit would write: where new people land, where changed people were and
+    go, and where the people it only marks verified live."""
+    regions = set(new_rows.values["region_id"])
+    for values, current, _difference in changed_rows:
+        regions.update((current["region_id"], values["region_id"]))
+    if unchanged_ids:
+        unchanged = set(unchanged_ids)
+        regions.update(person["region_id"] for person in existing.values() if person["id"] in unchanged)
+    return regions
 
 
 def _refuse_new_unit_rows(outcome: ImportOutcome, valid: ValidRows, unit_listing: list[dict]) -> ValidRows:

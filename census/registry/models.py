@@ -266,3 +266,50 @@ class Headcount(models.Model):  # noqa: DJ008 - rows shown only in lists, by the
             ),
         ]
         indexes = [models.Index(fields=["campaign", "region"], name="headcount_campaign_region_idx")]
+
+
+class ReportStatus(models.TextChoices):
+    """填报状态 of one reporting region in a census round."""
+
+    NOT_SUBMITTED = "not_submitted", _("未提交")
+    SUBMITTED = "submitted", _("已提交")
+    RETURNED = "returned", _("已退回")
+    APPROVED = "approved", _("已审核")
+
+
+class CampaignReportQuerySet(ScopedQuerySet):
+    region_field = "region"
+
+
+class CampaignReport(models.Model):
+    """填报单位: one reporting region of a census round (a county unless the round says otherwise) and where its
+    submission stands: not submitted → submitted (提交) → approved (审核通过) or returned (退回, then submitted
+    again); the superior reopens an approved one (退回修改). While it is approved and the round open, the census rows
+    of its region are locked (census.registry.locks). The steps themselves are recorded by census.rounds."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("调查"), on_delete=models.CASCADE, related_name="reports")
+    region = models.ForeignKey(Region, verbose_name=_("填报单位"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.NOT_SUBMITTED)
+    # Timeliness is judged by the first submission: a return is the superior's quality check, not lateness.
+    first_submitted_at = models.DateTimeField(_("首次提交时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
+    )
+    reason = models.TextField(_("退回理由"), blank=True, default="")
+
+    objects = CampaignReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("填报单位")
+        verbose_name_plural = _("填报单位")
+        constraints = [models.UniqueConstraint(fields=["campaign", "region"], name="campaignreport_unique_campaign_region")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.region}"

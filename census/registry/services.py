@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from census.registry.crypto import decrypt_text, encrypt_text, lookup_hash
 from census.registry.headcounts import headcounts_rebuild, headcounts_refresh
+from census.registry.locks import census_lock_check
 from census.registry.models import (
     FLAG_FIELDS,
     Campaign,
@@ -162,6 +163,7 @@ def person_create(
     otherwise); refuses a document already registered anywhere."""
     number, gender, birth_date, phone = _normalise(id_type, id_number, gender, birth_date, phone, country)
     _check_places(region=region, unit=unit, editor=editor)
+    census_lock_check({region.pk})
     _check_unique(id_type, number)
     person = Person(
         name=name.strip(), gender=gender, birth_date=birth_date, category=category, region=region, unit=unit,
@@ -188,6 +190,7 @@ def person_update(*, person: Person, editor, id_number: str | None = None, id_ty
     locked = Person.objects.editable_by(editor).select_for_update(of=("self",)).filter(pk=person.pk).first()
     if locked is None:
         raise PermissionDenied
+    census_lock_check({locked.region_id})
     before = {f: getattr(locked, f if f not in ("region", "unit") else f"{f}_id") for f in EDITABLE_FIELDS}
     before_type = locked.id_type
     number = None
@@ -217,6 +220,8 @@ def person_update(*, person: Person, editor, id_number: str | None = None, id_ty
     region = changes.get("region", locked.region)
     unit = changes.get("unit", locked.unit)
     _check_places(region=region, unit=unit, editor=editor)
+    if region.pk != before["region"]:
+        census_lock_check({region.pk})  # moving into a locked county is changing it too
     for key, value in changes.items():
         if key in EDITABLE_FIELDS:
             setattr(locked, key, value)
@@ -255,6 +260,7 @@ def person_transfer(*, person: Person, editor, to_region: Region, note: str = ""
         raise PermissionDenied
     if not Region.objects.editable_by(editor).filter(pk=to_region.pk).exists():
         raise ValidationError({"to_region": _("迁入地“%(region)s”不在您的管辖范围内") % {"region": to_region.full_name}})
+    census_lock_check({current["region_id"], to_region.pk})
     if to_region.pk == current["region_id"]:
         raise ValidationError({"to_region": _("迁入地与现居住地相同")})
     from_region_id = current["region_id"]
@@ -294,6 +300,7 @@ def person_link_document(*, person: Person, editor, id_type: str, id_number: str
     locked = Person.objects.editable_by(editor).select_for_update(of=("self",)).filter(pk=person.pk).first()
     if locked is None:
         raise PermissionDenied
+    census_lock_check({locked.region_id})
     try:
         number = validate_document(id_type, id_number)
     except IdentifierError as error:
@@ -315,6 +322,7 @@ def person_link_document(*, person: Person, editor, id_type: str, id_number: str
         raise ValidationError(
             {"id_number": _("此证件号码已在%(county)s登记，请联系该县办理迁移") % {"county": county_of(holder.region).full_name}}
         )
+    census_lock_check({other.region_id})
     if (other.name, other.birth_date) != (locked.name, locked.birth_date):
         raise ValidationError(
             {"id_number": _("此证件已登记为另一人（%(name)s，%(birth)s 出生），姓名或出生日期不同，不能关联")
@@ -342,6 +350,7 @@ def person_unlink_document(*, document: PersonDocument, editor) -> None:
     """Removes a linked document from a person (linked by mistake); the person's own document stays."""
     if not PersonDocument.objects.editable_by(editor).filter(pk=document.pk).exists():
         raise PermissionDenied
+    census_lock_check(Person.objects.filter(pk=document.person_id).values_list("region_id", flat=True))
     label = f"{document.get_id_type_display()} {document.number_masked}"
     PersonEvent.objects.create(person_id=document.person_id, kind=PersonEventKind.UPDATED, actor=editor, changes={"documents": [label, ""]})
     document.delete()
@@ -476,6 +485,15 @@ def _add_headcounts(*, survivor: Unit, absorbed: Unit) -> None:
 
 
 @transaction.atomic
+def _m2m_repoint(relation, absorbed: Unit, survivor: Unit) -> int:
+    """Rows of a many-to-many table naming `absorbed` name `survivor` (dropped where it is named already)."""
+    through = relation.through
+    unit_field = next(f.name for f in through._meta.concrete_fields if f.is_relation and f.related_model is Unit)
+    other_field = next(f.name for f in through._meta.concrete_fields if f.is_relation and f.related_model is not Unit)
+    named = through.objects.filter(**{unit_field: survivor}).values(other_field)
+    return through.objects.filter(**{unit_field: absorbed}).exclude(**{f"{other_field}__in": named}).update(**{unit_field: survivor})
+
+
 def unit_merge(*, survivor: Unit, absorbed: Unit, editor, request=None) -> dict[str, int]:
     """合并单位: `absorbed` is the same unit as `survivor`, registered twice. Its people, organizations (which move
     to the survivor's region), tasks and whatever else refers to it move to the survivor; its frozen headcounts
@@ -498,12 +516,17 @@ def unit_merge(*, survivor: Unit, absorbed: Unit, editor, request=None) -> dict[
     now = timezone.now()
     if absorbed.region_id != survivor.region_id:
         organizations_follow_units({absorbed.pk: survivor.region})
-    person_ids = list(Person.objects.filter(unit=absorbed).values_list("pk", flat=True))
+    people = list(Person.objects.filter(unit=absorbed).values_list("pk", "region_id"))
+    census_lock_check({region_id for _pk, region_id in people})  # their rows change: not while approved and locked
+    person_ids = [pk for pk, _region_id in people]
     _add_headcounts(survivor=survivor, absorbed=absorbed)
     moved: dict[str, int] = {}
     for relation in Unit._meta.related_objects:
         name = relation.get_accessor_name() or relation.name
-        if name in MERGE_DROPPED or name in MERGE_SUMMED or relation.many_to_many:
+        if name in MERGE_DROPPED or name in MERGE_SUMMED:
+            continue
+        if relation.many_to_many:  # e.g. a milestone naming the unit: it names the survivor instead
+            moved[name] = _m2m_repoint(relation, absorbed, survivor)
             continue
         model = relation.related_model
         changes: dict = {relation.field.name: survivor}

@@ -19,6 +19,7 @@ from django.views.decorators.http import (
 
 from census.registry.filters import PersonFilter, UnitFilter
 from census.registry.forms import DocumentLinkForm, PersonForm, TransferForm, UnitForm, UnitMergeSearchForm
+from census.registry.locks import census_locks
 from census.registry.models import FLAG_FIELDS, Person, PersonDocument
 from census.registry.selectors import (
     history_change_lines,
@@ -89,6 +90,9 @@ def person_detail(request, pk: int):
     events = person_history(person)[:100]
     history_change_lines(events)
     can_edit = Person.objects.editable_by(request.user).filter(pk=pk).exists()
+    # An approved county's rows are locked (the services refuse any change): say so instead of offering the forms.
+    locks = census_locks([person.region_id]) if can_edit else []
+    can_edit = can_edit and not locks
     return render(
         request,
         "census/person_detail.html",
@@ -100,6 +104,7 @@ def person_detail(request, pk: int):
             "transfer_form": TransferForm(user=request.user) if can_edit else None,
             "documents": person.documents.all(),
             "document_form": DocumentLinkForm() if can_edit else None,
+            "lock": locks[0] if locks else None,
         },
     )
 

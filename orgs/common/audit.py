@@ -27,6 +27,7 @@ class AuditEvent:
     ACCOUNT = "account"
     POLICY = "policy"  # a policy (建会门槛) created or changed, with before → after of each field
     MERGE = "merge"
+    CENSUS_ROUND = "census_round"  # a step of a census round's report: submitted, approved, returned, reopened
 
 
 def _client_address(request) -> str | None:

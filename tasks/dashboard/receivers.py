@@ -8,7 +8,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from census.coverage.models import CoverageRollup
 from census.coverage.signals import requirement_changed
 from census.importing.models import CensusImport
-from census.registry.models import Person
+from census.registry.models import CampaignReport, Person
 from census.registry.signals import census_changed
 from orgs.homes.models import Home
 from orgs.organizations.models import Organization
@@ -45,7 +45,7 @@ def _dashboard_changed(sender, **kwargs) -> None:
 def _connect_dashboard_invalidation() -> None:
     census_changed.connect(_dashboard_changed, dispatch_uid="dashboard.census_changed")
     requirement_changed.connect(_dashboard_changed, dispatch_uid="dashboard.requirement_changed")
-    for model in (Region, Organization, Home, Plan, Milestone, Task, CensusImport, CoverageRollup, Person):
+    for model in (Region, Organization, Home, Plan, Milestone, Task, CensusImport, CoverageRollup, Person, CampaignReport):
         post_save.connect(_dashboard_changed, sender=model, dispatch_uid=f"dashboard.save.{model.__name__}")
         post_delete.connect(_dashboard_changed, sender=model, dispatch_uid=f"dashboard.delete.{model.__name__}")
     m2m_changed.connect(_dashboard_changed, sender=Task.responsible_users.through, dispatch_uid="dashboard.task_users")

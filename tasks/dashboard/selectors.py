@@ -21,7 +21,7 @@ VERSION_KEY = "dashboard:version"
 # The version key makes stale figures unreachable at once; the timeout only frees memory.
 CACHE_SECONDS = 60 * 60
 # Part of every key: bump when ReportData's shape changes, so a deploy never unpickles an older shape.
-DATA_SHAPE = 1
+DATA_SHAPE = 2
 
 
 def dashboard_version() -> int:
@@ -106,6 +106,7 @@ def dashboard_links(data: ReportData) -> dict:
         "people": _with(people, region=code),
         "categories": {c: _with(people, region=code, category=c) for c in Category.values},
         "imports": _maybe("census:import-list"),
+        "round": _maybe("census:campaign-detail", pk=data.reporting.campaign_id) if data.reporting else None,
         "reports": _maybe("reports:list"),
         "areas": {a.region.code: reverse("dashboard", kwargs={"code": a.region.code}) for a in data.areas},
     }

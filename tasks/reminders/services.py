@@ -6,6 +6,10 @@ Cadence (days are calendar days in Asia/Shanghai, `today` the run's day):
   weekly on days late 8, 15, 22, …;
 - from day late 8 on, each of those weekly reminders is also escalated (督办) to the staff of the superior region
   of the task's place (the nearest city or province above it: county → city → province).
+Census rounds (侨情调查) ride on the same digests: a reporting region not yet submitted reminds its officials on the
+same days before and after the round's deadline as a task does, and is escalated to the staff above it on the same
+weekly days; a submission waiting for approval more than three working days (Monday to Friday; public holidays are
+not known here) is put to those staff on every working day until they decide.
 Everything a person gets on one day is one digest: a `Digest` row unique on (user, day). Rows are inserted with
 ON CONFLICT DO NOTHING under this run's `run_id`; only rows carrying this run's id are delivered, so a retried or
 duplicated run delivers nothing twice. Inbox rows and e-mail outbox rows are written in the same transaction.
@@ -23,6 +27,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from census.registry.models import ReportStatus
+from census.rounds.selectors import reports_for_reminders
 from orgs.access.models import Membership
 from orgs.access.roles import Role
 from orgs.regions.models import Region, RegionLevel
@@ -33,6 +39,8 @@ from tasks.plans.models import Task
 DAYS_BEFORE = (30, 7, 1)
 DAILY_OVERDUE_DAYS = 7
 WEEKLY_FROM_DAY = DAILY_OVERDUE_DAYS + 1  # 8, 15, 22, … days late
+REVIEW_WORKING_DAYS = 3  # a submission waiting longer than this for approval is put to the staff above
+ROUND_KINDS = ("round_due", "round_overdue", "round_escalation", "round_review")
 
 
 def overdue_reminder_due(days_late: int) -> bool:
@@ -57,11 +65,21 @@ def reminder_deadlines(today: datetime.date, earliest: datetime.date | None) -> 
     return days
 
 
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days (Monday to Friday) after `start` up to and including `end`."""
+    if end <= start:
+        return 0
+    weeks, rest = divmod((end - start).days, 7)
+    return weeks * 5 + sum(1 for n in range(1, rest + 1) if (start + datetime.timedelta(days=n)).weekday() < 5)
+
+
 @dataclass
 class ReminderReport:
     today: datetime.date
     tasks: int = 0
     escalated_tasks: int = 0
+    round_reports: int = 0
+    round_reviews: int = 0
     people: int = 0
     digests_sent: int = 0
     digests_skipped: int = 0
@@ -70,7 +88,7 @@ class ReminderReport:
 
     def as_dict(self) -> dict:
         return {"today": self.today.isoformat(), "tasks": self.tasks, "escalated_tasks": self.escalated_tasks,
-                "people": self.people, "digests_sent": self.digests_sent, "digests_skipped": self.digests_skipped,
+                "round_reports": self.round_reports, "round_reviews": self.round_reviews, "people": self.people, "digests_sent": self.digests_sent, "digests_skipped": self.digests_skipped,
                 "emails": self.emails}
 
 
@@ -84,11 +102,35 @@ def _item_line(item: dict) -> str:
         "prefix": prefix, "title": item["title"], "region": item["region"], "deadline": item["deadline"], "when": when}
 
 
+def _round_line(item: dict) -> str:
+    """One census-round line of a digest."""
+    values = {"title": item["title"], "region": item["region"], "deadline": item["deadline"] or "—"}
+    if item["kind"] == "round_review":
+        return _("%(title)s：%(region)s已提交 %(n)d 个工作日，等待您审核") % {**values, "n": item["waiting_days"]}
+    if item["days_left"] > 0:
+        when = _("还剩 %(n)d 天") % {"n": item["days_left"]}
+    else:
+        when = _("已逾期 %(n)d 天") % {"n": -item["days_left"]}
+    prefix = _("【督办】") if item["kind"] == "round_escalation" else ""
+    return _("%(prefix)s%(title)s：%(region)s尚未提交（截止 %(deadline)s，%(when)s）") % {**values, "prefix": prefix, "when": when}
+
+
+def _item_order(item: dict) -> tuple:
+    """Own tasks, escalated tasks, the rounds one submits for, the rounds one decides on; soonest first."""
+    group = {"escalation": 1, "round_due": 2, "round_overdue": 2, "round_escalation": 3, "round_review": 3}.get(item["kind"], 0)
+    return group, item["days_left"], item.get("task") or item.get("report") or 0
+
+
 def digest_text(day: datetime.date, items: list[dict]) -> tuple[str, str]:
     """Subject and body of one person's digest."""
-    own = [i for i in items if i["kind"] != "escalation"]
+    own = [i for i in items if i["kind"] in ("due", "overdue")]
     escalated = [i for i in items if i["kind"] == "escalation"]
-    subject = _("任务提醒 %(day)s：%(n)d 项任务需要关注") % {"day": day.isoformat(), "n": len(items)}
+    to_submit = [i for i in items if i["kind"] in ("round_due", "round_overdue")]
+    to_decide = [i for i in items if i["kind"] in ("round_escalation", "round_review")]
+    if to_submit or to_decide:
+        subject = _("待办提醒 %(day)s：%(n)d 项事项需要关注") % {"day": day.isoformat(), "n": len(items)}
+    else:
+        subject = _("任务提醒 %(day)s：%(n)d 项任务需要关注") % {"day": day.isoformat(), "n": len(items)}
     lines = []
     if own:
         lines.append(_("您负责的任务："))
@@ -96,7 +138,54 @@ def digest_text(day: datetime.date, items: list[dict]) -> tuple[str, str]:
     if escalated:
         lines.append(_("下级逾期超过7天的任务（请督办）："))
         lines += [f"· {_item_line(i)}" for i in escalated]
+    if to_submit:
+        lines.append(_("侨情调查待提交："))
+        lines += [f"· {_round_line(i)}" for i in to_submit]
+    if to_decide:
+        lines.append(_("侨情调查待审核或督办："))
+        lines += [f"· {_round_line(i)}" for i in to_decide]
     return subject, "\n".join(lines)
+
+
+def round_items(today: datetime.date, report: ReminderReport) -> dict[int, list[dict]]:
+    """Today's census-round items by user: reporting regions not submitted (to their officials, on the tasks' days
+    before and after the deadline; escalated weekly to the staff above), and submissions waiting for approval more
+    than three working days (to the staff above, on working days)."""
+    items: dict[int, list[dict]] = defaultdict(list)
+    reminded, reviews = set(), set()
+    for fact in reports_for_reminders(today=today, days_ahead=max(DAYS_BEFORE)):
+        base = {"report": fact.report_id, "campaign": fact.campaign_id, "title": fact.campaign_name, "region": fact.region_name,
+                "deadline": fact.deadline}
+        if fact.status == ReportStatus.SUBMITTED:
+            waiting = working_days_between(fact.submitted_on, today) if fact.submitted_on else 0
+            if today.weekday() < 5 and waiting > REVIEW_WORKING_DAYS:
+                for user_id in fact.superiors:
+                    items[user_id].append({**base, "kind": "round_review", "days_left": -waiting, "waiting_days": waiting})
+                reviews.add(fact.report_id)
+            continue
+        if fact.deadline is None:
+            continue
+        days_left = (fact.deadline - today).days
+        if days_left in DAYS_BEFORE or (days_left <= 0 and overdue_reminder_due(-days_left)):
+            kind = "round_due" if days_left > 0 else "round_overdue"
+            for user_id in fact.submitters:
+                items[user_id].append({**base, "kind": kind, "days_left": days_left})
+            reminded.add(fact.report_id)
+        if days_left < 0 and escalation_due(-days_left):
+            for user_id in fact.superiors:
+                items[user_id].append({**base, "kind": "round_escalation", "days_left": days_left})
+    report.round_reports, report.round_reviews = len(reminded), len(reviews)
+    return items
+
+
+def _digest_url(items: list[dict]) -> str:
+    """The page a digest links to: the tasks, or the round when it holds nothing else."""
+    campaigns = {i["campaign"] for i in items if i["kind"] in ROUND_KINDS}
+    if len(campaigns) == 1 and all(i["kind"] in ROUND_KINDS for i in items):
+        return reverse("census:campaign-detail", kwargs={"pk": campaigns.pop()})
+    if campaigns and all(i["kind"] in ROUND_KINDS for i in items):
+        return reverse("census:campaign-list")
+    return reverse("tasks:mine")
 
 
 def superior_regions(region_ids) -> dict[int, int]:
@@ -149,6 +238,9 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderReport:
             for user_id in staff.get(superior, ()):
                 items[user_id].append({"task": task_id, "kind": "escalation", **tasks[task_id]})
 
+    for user_id, extra in round_items(today, report).items():
+        items[user_id] += extra
+
     recipients = recipients_get(items)
     report.people = len(recipients)
     if not recipients:
@@ -157,8 +249,7 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderReport:
     now = timezone.now()
     payload = {
         user_id: sorted(
-            ({**i, "deadline": i["deadline"].isoformat()} for i in items[user_id]),
-            key=lambda i: (i["kind"] == "escalation", i["days_left"], i["task"]),
+            ({**i, "deadline": i["deadline"].isoformat() if i["deadline"] else None} for i in items[user_id]), key=_item_order,
         )
         for user_id in recipients
     }
@@ -168,10 +259,10 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderReport:
             ignore_conflicts=True, batch_size=2000,
         )
         mine = list(Digest.objects.filter(day=today, run_id=run_id).values_list("pk", "user_id"))
-        url = reverse("tasks:mine")
         notifications, outbox = [], []
         for digest_id, user_id in mine:
             subject, body = digest_text(today, payload[user_id])
+            url = _digest_url(payload[user_id])
             notifications.append(Notification(user_id=user_id, title=subject, body=body, url=url, digest_id=digest_id, created_at=now))
             recipient = recipients[user_id]
             if recipient.wants_email:

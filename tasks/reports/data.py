@@ -26,6 +26,7 @@ from census.coverage.selectors import coverage_rollup
 from census.coverage.services import policy_in_force
 from census.importing.models import CensusImport
 from census.registry.models import Campaign, Category, Headcount, Person
+from census.rounds.selectors import ReportingRate, RoundBasis, round_basis, round_reporting
 from orgs.access.scoping import OuterNode, SubtreeRange, ancestors_q, subtree_q
 from orgs.homes.models import Home, HomeStanding
 from orgs.organizations.founding import OrganizationStatus
@@ -314,6 +315,10 @@ class ReportData:
     detail: bool = True
     # False: no policy (建会门槛) applies to the region, so nothing was evaluated: pages say so instead of zeros
     policy_in_force: bool = True
+    # 依据: the census round the figures and verdicts are based on, and whether it is approved in the region
+    basis: RoundBasis | None = None
+    # 上报率: the open round's reporting regions in the scope and how far their submissions are
+    reporting: ReportingRate | None = None
 
     @property
     def map_unplotted(self) -> int:
@@ -357,6 +362,8 @@ class ReportData:
             "people": {"total": self.people_total, "by_category": dict(self.people_by_category)},
             "census_rounds": [{"year": r.year, "name": r.name, "total": r.total, "by_category": r.by_category} for r in self.census_rounds],
             "homes": {"total": self.homes_total, "by_standing": dict(self.home_standing)},
+            "basis": self.basis.as_dict() if self.basis else None,
+            "reporting": self.reporting.as_dict() if self.reporting else None,
             "milestones": [
                 {"name": m.name, "deadline": m.deadline.isoformat(), "tasks_total": m.tasks_total, "tasks_done": m.tasks_done,
                  "days_left": m.days_left, "percent": m.percent}
@@ -595,6 +602,10 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         for i in _within(CensusImport.objects.all(), region).select_related("region", "user").order_by("-created_at")[:RECENT_IMPORTS_SHOWN]
     ]
 
+    # ---- the census round the figures are based on (依据) and its reporting (上报率) ------------------------------------
+    reporting = round_reporting(region, as_of=as_of)
+    basis = round_basis(region, reporting=reporting) if reporting is not None else RoundBasis(None, "")
+
     info = _info(region)
     return ReportData(
         region=info,
@@ -616,4 +627,6 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         network=network,
         detail=detail,
         policy_in_force=policy_in_force(region, as_of),
+        basis=basis,
+        reporting=reporting,
     )

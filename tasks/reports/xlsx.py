@@ -83,6 +83,7 @@ def report_workbook(data: ReportData) -> Workbook:
         (_("统计截止"), data.as_of),
         (_("发布单位"), data.issuer),
         (_("生成时间"), timezone.localtime().replace(tzinfo=None)),
+        *([(_("数据依据"), data.basis.description)] if data.basis else []),
     ]
     for offset, (label, value) in enumerate(facts, start=1):
         summary.cell(row=offset, column=8, value=label).font = HEADER_FONT

@@ -345,3 +345,28 @@ def test_merge_api_is_refused_to_leadership(leader_api, duplicates):
     response = leader_api.post(f"/api/units/{duplicates['survivor'].pk}/merge/", {"absorbed": duplicates["absorbed"].pk}, format="json")
     assert response.status_code in (403, 404)
     assert Unit.objects.filter(pk=duplicates["absorbed"].pk).exists()
+
+
+def test_merge_repoints_a_milestone_naming_the_absorbed_unit(tonghai_official, duplicates):
+    from tasks.plans.models import Milestone
+
+    survivor, absorbed = duplicates["survivor"], duplicates["absorbed"]
+    milestone = Milestone.objects.create(plan=duplicates["task"].plan, name="指定单位建会", deadline=dt.date(2030, 6, 30),
+                                         target_rule="named")
+    milestone.target_units.set([absorbed])
+    unit_merge(survivor=survivor, absorbed=absorbed, editor=tonghai_official)
+    assert list(milestone.target_units.all()) == [survivor]
+
+
+def test_merge_is_refused_while_the_peoples_county_is_approved_and_locked(tonghai_official, yuxi_staff, duplicates):
+    from census.registry.locks import CensusLocked
+    from census.registry.models import CampaignReport
+    from census.rounds.services import report_approve, report_submit, round_open
+
+    campaign = round_open(editor=yuxi_staff, year=2031, name="2031年度玉溪市侨情调查", region=region("530400"))
+    report = CampaignReport.objects.get(campaign=campaign, region=region("530423"))
+    report_submit(report=report, actor=tonghai_official)
+    report_approve(report=CampaignReport.objects.get(pk=report.pk), actor=yuxi_staff)
+    with pytest.raises(CensusLocked):
+        unit_merge(survivor=duplicates["survivor"], absorbed=duplicates["absorbed"], editor=tonghai_official)
+    assert Unit.objects.filter(pk=duplicates["absorbed"].pk).exists()
