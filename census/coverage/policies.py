@@ -400,7 +400,7 @@ def policy_save(*, editor, policy: Policy | None, data: Mapping[str, Any], reque
     """Creates a policy (`policy` None) or changes one, after the same checks as `policy_check`. Audited (who, which
     policy, before → after of each changed field); on commit the subtree it governs is evaluated again (a Celery
     job; in-process when no broker is configured). Saving what is already stored writes nothing."""
-    stored = Policy.objects.select_for_update().select_related("jurisdiction").get(pk=policy.pk) if policy is not None else None
+    stored = Policy.objects.select_for_update(of=("self",)).select_related("jurisdiction").get(pk=policy.pk) if policy is not None else None
     candidate = policy_check(editor=editor, policy=stored, data=data)
     changes = policy_changes(stored, candidate)
     if stored is not None and not changes:

@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Exists
 from django.utils.translation import gettext as _
 
-from census.registry.models import CampaignReport, ReportStatus
+from census.registry.models import Campaign, CampaignReport, ReportStatus
 from orgs.access.scoping import OuterNode
 from orgs.regions.models import Region
 
@@ -61,16 +61,19 @@ def census_locks(region_ids: Iterable[int]) -> list[CensusLock]:
         return []
     reports = _covering_reports(ids)
     if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # One statement: the covering reports with what the message names, the reports (only) held FOR SHARE.
         inner, params = reports.values("pk").query.sql_with_params()
-        table = connection.ops.quote_name(CampaignReport._meta.db_table)
+        quote = connection.ops.quote_name
+        report, campaign, region = (quote(m._meta.db_table) for m in (CampaignReport, Campaign, Region))
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT id, status FROM {table} WHERE id IN ({inner}) FOR SHARE", params)
-            locked_ids = [pk for pk, status in cursor.fetchall() if status == ReportStatus.APPROVED]
-        if not locked_ids:
-            return []
-        reports = CampaignReport.objects.filter(pk__in=locked_ids)
-    else:
-        reports = reports.filter(status=ReportStatus.APPROVED)
+            cursor.execute(
+                f"SELECT r.id, r.status, c.name, g.name FROM {report} r JOIN {campaign} c ON c.id = r.campaign_id "
+                f"JOIN {region} g ON g.id = r.region_id WHERE r.id IN ({inner}) ORDER BY g.code FOR SHARE OF r",
+                params,
+            )
+            return [CensusLock(pk, campaign_name, region_name)
+                    for pk, status, campaign_name, region_name in cursor.fetchall() if status == ReportStatus.APPROVED]
+    reports = reports.filter(status=ReportStatus.APPROVED)
     rows = reports.order_by("region__code").values_list("pk", "campaign__name", "region__name")
     return [CensusLock(pk, campaign, region) for pk, campaign, region in rows]
 
