@@ -37,6 +37,7 @@ from census.importing.services import (
 )
 from census.importing.workbooks import census_template_workbook, unit_template_workbook
 from census.registry.filters import PersonFilter
+from census.registry.locks import census_locks
 from census.registry.models import FLAG_FIELDS, Person
 from orgs.access.scoping import (
     get_editable_or_404,
@@ -97,6 +98,8 @@ def import_detail(request, pk: int):
             "running": record.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
             "mapping_form": mapping_form, "mapping_needed": record.status == ImportStatus.FAILED,
             "required_fields": "、".join(c.header for c in PERSON_COLUMNS if c.required),
+            # the import's place approved and locked in an open round: said before the commit is refused
+            "locks": census_locks({record.region_id}) if can_commit else [],
         },
     )
 

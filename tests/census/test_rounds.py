@@ -273,6 +273,11 @@ def test_approval_locks_every_write_path_of_the_county_and_reopening_releases_it
     )
     record = census_import_request(record=record, user=tonghai_official, commit=False, inline=True)
     assert record.status == ImportStatus.PREVIEWED
+    from django.test import Client  # the preview page says so before the commit is tried
+
+    page = Client()
+    page.force_login(tonghai_official)
+    assert LOCKED in page.get(f"/census/imports/{record.pk}/").content.decode()
     record = census_import_request(record=record, user=tonghai_official, commit=True, inline=True)
     assert (record.status, record.message) == (ImportStatus.PREVIEWED, LOCKED)
     assert Person.objects.count() == len(before)
