@@ -452,7 +452,8 @@ def _gap_drafts(requirements, deadline: datetime.date, milestone: Milestone | No
         drafts.append(GeneratedTask(
             title=title, region_id=req["region_id"], place_name=place,
             place_key=unit_place_key(req["unit_id"]) if req["unit_id"] else region_place_key(req["region_id"]),
-            deadline=deadline, responsible_unit=(milestone.task_responsible_unit if milestone else "") or "{county}委统战部",
+            deadline=deadline,
+            responsible_unit=(template_fill(milestone.task_responsible_unit, region=place) if milestone else "") or "{county}委统战部",
             responsible_person=template_fill(milestone.task_responsible_person, region=place) if milestone else "",
             description=req["reason"], target_unit_id=req["unit_id"], target_requirement_id=req["pk"],
         ))
@@ -767,7 +768,7 @@ def tasks_for_crossings(*, crossings: list[dict], today: datetime.date | None = 
         milestone = _milestone_for(plan, crossing["level"], region.is_key_area, today)
         deadline = milestone.deadline if milestone and milestone.deadline >= today else today + datetime.timedelta(days=90)
         drafts = groups.setdefault((plan.pk, milestone.pk if milestone else None), (plan, milestone, {}))[2]
-        draft = _gap_drafts([req], deadline)[0]
+        draft = _gap_drafts([req], deadline, milestone)[0]  # worded as the milestone words its tasks
         drafts.setdefault(draft.place_key, draft)  # the first crossing of a place wins
     created: list[Task] = []
     for plan, milestone, drafts in groups.values():

@@ -138,6 +138,9 @@ def test_crossing_creates_a_task_in_the_covering_plan(yuxi_plan):
     task = Task.objects.get(place_key=f"r{village.pk}")
     assert task.plan == yuxi_plan and task.milestone.key == "other-areas" and task.deadline == timezone.localdate() + datetime.timedelta(days=90)  # milestone passed
     assert list(task.responsible_users.values_list("username", flat=True)) == ["huaning_official"]
+    # worded as its milestone words its tasks (方案 二(二)), the county filled in
+    assert task.responsible_unit == "华宁县委统战部、华宁县侨联、属地各级党组织"
+    assert task.responsible_person.startswith("华宁县委统战部分管侨务工作副部长")
     down = {**crossing, "old": "required", "new": "not_required"}
     requirement_changed.send(sender=Requirement, crossings=[down])
     assert Task.objects.filter(place_key=f"r{village.pk}").count() == 1
