@@ -257,17 +257,23 @@ def account_manageable(editor, account) -> bool:
     return True
 
 
+def memberships_refusal(editor, memberships) -> str | None:
+    """Why the editor may not manage an account holding these memberships (each with its region loaded), or None:
+    every role must be one the editor gives, in a region the editor may change (an account holding a role in
+    another city stays that city's). In memory: the account list asks it of every row it shows."""
+    grantable = roles_grantable(editor)
+    if any(m.role not in grantable for m in memberships):
+        return _("您不能管理角色高于自己的账号")
+    scope = user_scope(editor)
+    if not scope.is_admin and any(m.region is not None and not scope.edits_region(m.region) for m in memberships):
+        return _("该账号在您管辖范围以外还有角色")
+    return None
+
+
 def _require_manages(editor, account) -> None:
-    """The editor may act on an account inside their scope whose every role they could have given, each in a
-    region they may edit (an account holding a role in another city stays that city's to manage)."""
+    """The editor may act on an account inside their scope that `memberships_refusal` does not refuse."""
     if not accounts_visible_to(editor).filter(pk=account.pk).exists():
         raise PermissionDenied
-    grantable = roles_grantable(editor)
-    memberships = list(account.memberships.values_list("role", "region_id"))
-    if any(role not in grantable for role, _region in memberships):
-        raise PermissionDenied(_("您不能管理角色高于自己的账号"))
-    if user_scope(editor).is_admin:
-        return
-    region_ids = {region_id for _role, region_id in memberships if region_id is not None}
-    if Region.objects.editable_by(editor).filter(pk__in=region_ids).count() != len(region_ids):
-        raise PermissionDenied(_("该账号在您管辖范围以外还有角色"))
+    refusal = memberships_refusal(editor, account.memberships.select_related("region"))
+    if refusal:
+        raise PermissionDenied(refusal)

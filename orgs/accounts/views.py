@@ -29,9 +29,11 @@ from orgs.accounts.services import (
     locked_usernames,
     membership_grant,
     membership_revoke,
+    memberships_refusal,
     roles_grantable,
 )
 from orgs.common.forms import apply_errors
+from orgs.regions.selectors import own_region_code
 
 PAGE_SIZE = 50
 
@@ -47,19 +49,19 @@ def account_list(request):
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    grantable = roles_grantable(request.user)
+    can_write = user_scope(request.user).can_write
     accounts = list(page.object_list)
     for account in accounts:
         account.is_locked = account.username in locked
+        # the unlock button: only on the accounts the user manages (checked again on POST); roles are prefetched
+        account.can_manage = can_write and memberships_refusal(request.user, account.memberships.all()) is None
     return render(request, "accounts/account_list.html", {
         "filter": filterset,
         "page": page,
         "accounts": accounts,
         "total": page.paginator.count,
         "query": query.urlencode(),
-        "can_create": bool(grantable) and user_scope(request.user).can_write,
-        # unlock buttons: shown where the user gives every role the account holds (checked again on POST)
-        "grantable": grantable,
+        "can_create": bool(roles_grantable(request.user)) and can_write,
     })
 
 
@@ -87,8 +89,7 @@ def account_create_view(request):
             else:
                 return _password_page(request, account, password, created=True)
     else:
-        own = request.user.memberships.select_related("region").exclude(region=None).order_by("pk").first()
-        form = AccountCreateForm(user=request.user, initial={"region": own.region.code if own else ""})
+        form = AccountCreateForm(user=request.user, initial={"region": own_region_code(request.user)})
     return render(request, "accounts/account_form.html", {"form": form, "creating": True})
 
 

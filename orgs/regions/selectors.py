@@ -19,6 +19,15 @@ def scope_regions_for(user) -> list[Region]:
     return list(Region.objects.filter(pk__in=ids).order_by("tree_id", "lft"))
 
 
+def own_region_code(user) -> str:
+    """The code a form's region picker starts with: the top region of the user's scope (blank for an administrator,
+    whose scope is every province)."""
+    if user_scope(user).is_admin:
+        return ""
+    regions = scope_regions_for(user)
+    return regions[0].code if regions else ""
+
+
 def region_by_code(code: str) -> Region | None:
     """A region by its official code (unique index), or None."""
     return Region.objects.filter(code=code).first()

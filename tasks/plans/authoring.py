@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from census.coverage.models import PlaceLevel
-from orgs.access.scoping import user_scope
+from orgs.access.scoping import encloses, user_scope
 from orgs.regions.models import Region, RegionLevel
 from orgs.units.models import Unit
 from tasks.plans.models import Milestone, Plan, Recurrence, TargetRule
@@ -25,6 +25,7 @@ PLAN_FIELDS = ("title", "issuing_body", "document_number", "issued_on", "source_
 MILESTONE_FIELDS = ("name", "deadline", "description", "target_rule", "task_level", "gap_levels", "key_areas_only",
                     "other_areas_only", "task_title", "task_responsible_unit", "task_responsible_person", "recurrence")
 REGION_LEVELS = (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
+LEVEL_ORDER = (RegionLevel.PROVINCE, *REGION_LEVELS)  # a plan's milestone chooses a level below the plan's own
 # "every …" as plans word it
 EVERY_REGION_OF_LEVEL: dict[str, Any] = {
     RegionLevel.CITY: _lazy("每个市（州）"),
@@ -97,7 +98,7 @@ def milestone_validate(plan: Plan, data: dict, target_regions, target_units) -> 
     if rule in (TargetRule.LEVEL, TargetRule.SUB_PLANS):
         if level not in REGION_LEVELS:
             errors["task_level"] = _("请选择逐区划生成任务的层级")
-        elif REGION_LEVELS.index(level) <= _level_index(plan.scope_region.level):
+        elif LEVEL_ORDER.index(level) <= LEVEL_ORDER.index(plan.scope_region.level):
             errors["task_level"] = _("层级须低于方案所在区划（%(region)s）") % {"region": plan.scope_region.name}
     if rule == TargetRule.GAPS and not data.get("gap_levels"):
         errors["gap_levels"] = _("请选择应建未建地点的层级")
@@ -112,21 +113,12 @@ def milestone_validate(plan: Plan, data: dict, target_regions, target_units) -> 
         if unknown:
             errors[field] = _("只能使用 {region}、{county}、{year}，不能使用：%(words)s") % {
                 "words": "、".join(sorted("{" + w + "}" for w in unknown))}
-    outside = [r.name for r in target_regions if not _inside(plan.scope_region, r)]
-    outside += [u.name for u in target_units if not _inside(plan.scope_region, u.region)]
+    outside = [r.name for r in target_regions if not encloses(plan.scope_region, r)]
+    outside += [u.name for u in target_units if not encloses(plan.scope_region, u.region)]
     if outside:
         errors["target_regions"] = _("不在方案区划内：%(names)s") % {"names": "、".join(outside[:10])}
     if errors:
         raise ValidationError(errors)
-
-
-def _level_index(level: str) -> int:
-    order = (RegionLevel.PROVINCE, *REGION_LEVELS)
-    return order.index(level) - 1 if level in order else -1
-
-
-def _inside(outer: Region, inner: Region) -> bool:
-    return outer.tree_id == inner.tree_id and outer.lft <= inner.lft and inner.rght <= outer.rght
 
 
 @transaction.atomic

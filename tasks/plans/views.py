@@ -18,6 +18,7 @@ from django.views.decorators.http import (
 
 from orgs.access.scoping import get_editable_or_404, get_visible_or_404, user_scope
 from orgs.common.forms import apply_errors
+from orgs.regions.selectors import own_region_code
 from tasks.plans.authoring import (
     milestone_delete,
     milestone_save,
@@ -219,8 +220,7 @@ def plan_create_view(request):
                 messages.success(request, _("已建立方案“%(title)s”") % {"title": plan.title})
                 return redirect("tasks:plan-detail", pk=plan.pk)
     else:
-        own = request.user.memberships.select_related("region").exclude(region=None).order_by("pk").first()
-        initial = {"region": own.region.code if own else ""}
+        initial = {"region": own_region_code(request.user)}
         template_id = request.GET.get("template", "")
         form = PlanForm(user=request.user, initial=initial)
         if template_id.isdigit():

@@ -174,3 +174,18 @@ def test_the_list_costs_a_fixed_number_of_queries(client_for, yuxi_staff, django
     with django_assert_max_num_queries(12):
         page = client.get(reverse("accounts:list"))
     assert len(page.context["accounts"]) >= 30
+
+
+def test_the_list_offers_unlock_only_on_the_accounts_the_user_manages(client_for, yuxi_staff, tonghai_official):
+    staff_here = _open(yuxi_staff, username="tonghai_county_staff2", role="staff")[0]
+    colleague = _open(tonghai_official, username="tonghai_colleague")[0]
+    for account in (staff_here, colleague):
+        AccessAttempt.objects.create(username=account.username, ip_address="10.0.0.8", user_agent="x",
+                                     failures_since_start=settings.AXES_FAILURE_LIMIT)
+    page = client_for(tonghai_official).get(reverse("accounts:list"))
+    rows = {a.username: a for a in page.context["accounts"]}
+    assert rows["tonghai_colleague"].is_locked and rows["tonghai_colleague"].can_manage
+    assert rows["tonghai_county_staff2"].is_locked and not rows["tonghai_county_staff2"].can_manage  # staff: above
+    html = page.content.decode()
+    assert reverse("accounts:unlock", args=[colleague.pk]) in html
+    assert reverse("accounts:unlock", args=[staff_here.pk]) not in html
