@@ -11,6 +11,7 @@ from census.rounds.api import CampaignRoundViewSet
 from orgs.accounts.api import AccountViewSet
 from orgs.organizations.api.views import OrganizationViewSet
 from orgs.regions.api import RegionViewSet
+from orgs.staffing.api import EstablishmentViewSet, StaffPostViewSet
 from tasks.dashboard.api import DashboardViewSet
 from tasks.notifications.api import NotificationViewSet
 from tasks.plans.api import MilestoneViewSet, PlanViewSet, TaskViewSet
@@ -21,6 +22,8 @@ router.register("regions", RegionViewSet, basename="region")
 router.register("accounts", AccountViewSet, basename="account")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("units", UnitViewSet, basename="unit")
+router.register(r"organizations/(?P<organization_pk>[0-9]+)/establishment", EstablishmentViewSet, basename="organization-establishment")
+router.register(r"organizations/(?P<organization_pk>[0-9]+)/staff-posts", StaffPostViewSet, basename="organization-staff-post")
 router.register("campaigns", CampaignRoundViewSet, basename="campaign")
 router.register("persons", PersonViewSet, basename="person")
 router.register("headcounts", HeadcountViewSet, basename="headcount")

@@ -34,8 +34,8 @@ class OrganizationResource(EscapingResource):
     class Meta:
         model = Organization
         fields = (
-            "id", "name", "kind", "status", "region", "unit", "superior", "founded_on", "office_approved",
-            "registered_on", "credit_code", "budget_funded", "budget_amount", "responsible_leader", "daily_affairs_cadre",
+            "id", "name", "kind", "status", "region", "unit", "superior", "founded_on", "budget_funded", "budget_amount",
+            "responsible_leader", "responsible_leader_is_returned", "daily_affairs_cadre", "daily_affairs_cadre_is_returned",
         )
         export_order = fields
         skip_unchanged = True

@@ -77,7 +77,7 @@ class OrganizationEditForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = list(EDITABLE_FIELDS)  # exactly what `organization_update` accepts
-        widgets = {"founded_on": DateInput(), "registered_on": DateInput()}
+        widgets = {"founded_on": DateInput()}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

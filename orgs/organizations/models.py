@@ -10,7 +10,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from orgs.access.scoping import ScopedQuerySet, encloses
-from orgs.common.identifiers import IdentifierError, validate_uscc
 from orgs.organizations.choices import (  # the vocabularies: code imports them from here, with the models
     ActivityDuty,
     AssociationKind,
@@ -64,18 +63,17 @@ class Organization(models.Model):
         "self", verbose_name=_("上级组织"), on_delete=models.PROTECT, null=True, blank=True, related_name="subordinates"
     )
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
-    # 机构登记 (Yuxi plan 三(二)): the office approved by the 编制 department, its registration, the code.
-    office_approved = models.BooleanField(_("办事机构经编制部门批准"), default=False)
-    registered_on = models.DateField(_("登记日期"), null=True, blank=True)
-    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, default="")
     # 经费列入同级财政预算 (Yuxi plan 三(五)).
     budget_funded = models.BooleanField(_("经费列入财政预算"), default=False)
     budget_amount = models.DecimalField(
         _("年度预算经费（万元）"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    # 乡镇、村(社区): 一名班子成员分管或联系侨联工作，一名干部负责日常事务 (Yuxi plan 三(三)).
+    # 乡镇、村(社区): 一名班子成员分管或联系侨联工作，一名干部负责日常事务, 归侨侨眷 preferred (Yuxi plan 三(三)).
+    # The office, registration and credit code: `orgs.staffing` (机构登记).
     responsible_leader = models.CharField(_("分管（联系）侨联工作的班子成员"), max_length=64, blank=True, default="")
+    responsible_leader_is_returned = models.BooleanField(_("班子成员为归侨侨眷"), default=False)
     daily_affairs_cadre = models.CharField(_("负责日常事务的干部"), max_length=64, blank=True, default="")
+    daily_affairs_cadre_is_returned = models.BooleanField(_("日常事务干部为归侨侨眷"), default=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -142,17 +140,10 @@ def organization_field_errors(organization: Organization, *, today=None) -> dict
             errors["superior"] = _("上级组织“%(name)s”所在区划（%(where)s）不在本组织所在区划之上") % {
                 "name": superior.name, "where": superior.region.path,
             }
-    for field, label in (("founded_on", _("成立日期")), ("registered_on", _("登记日期"))):
-        value = getattr(organization, field)
-        if value and value > today:
-            errors[field] = _("%(label)s %(value)s 晚于今天，不能是将来的日期") % {"label": label, "value": value.isoformat()}
-    if organization.credit_code:
-        try:
-            organization.credit_code = validate_uscc(organization.credit_code)
-        except IdentifierError as error:
-            errors["credit_code"] = _("统一社会信用代码“%(value)s”无效：%(reason)s") % {
-                "value": organization.credit_code, "reason": str(error),
-            }
+    if organization.founded_on and organization.founded_on > today:
+        errors["founded_on"] = _("%(label)s %(value)s 晚于今天，不能是将来的日期") % {
+            "label": _("成立日期"), "value": organization.founded_on.isoformat(),
+        }
     if organization.budget_amount is not None:
         if organization.budget_amount < 0:
             errors["budget_amount"] = _("预算经费不能为负数：%(value)s") % {"value": organization.budget_amount}

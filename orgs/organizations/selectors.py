@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
 
 from orgs.access.scoping import ancestors_q, get_visible_or_404, subtree_q, user_scope
 from orgs.organizations.founding import PROCEDURE, OrganizationStatus
 from orgs.organizations.models import (
     Activity,
+    OrganizationKind,
     AffiliatedAssociation,
     AlumniLink,
     CadreContact,
@@ -25,11 +26,35 @@ if TYPE_CHECKING:  # pragma: no cover
     from django_stubs_ext import StrOrPromise
 
 
+# Yuxi plan 三(三): "成立侨联组织的乡镇(街道)、村(社区)要明确一名班子成员负责分管或联系侨联工作，指定一名干部具体负责侨联
+# 组织日常事务" — asked of the township and village federations that are founded (active).
+RESPONSIBLE_KINDS = (OrganizationKind.TOWNSHIP, OrganizationKind.VILLAGE)
+
+
+def responsible_obliged_q(prefix: str = "") -> Q:
+    """Organizations (reached through `prefix`, e.g. "organization__") that must name both responsible people."""
+    return Q(**{f"{prefix}kind__in": RESPONSIBLE_KINDS, f"{prefix}status": OrganizationStatus.ACTIVE})
+
+
+def lacks_responsible_q(prefix: str = "") -> Q:
+    """Those of them that name no responsible leader or no daily-affairs cadre."""
+    return responsible_obliged_q(prefix) & (Q(**{f"{prefix}responsible_leader": ""}) | Q(**{f"{prefix}daily_affairs_cadre": ""}))
+
+
+def lacks_responsible(organization: Organization) -> bool:
+    """`lacks_responsible_q` for one organization in memory."""
+    return (
+        organization.kind in RESPONSIBLE_KINDS and organization.status == OrganizationStatus.ACTIVE
+        and not (organization.responsible_leader and organization.daily_affairs_cadre)
+    )
+
+
 def organizations_visible(user):
-    """The organizations the user may see, with what a list row shows (one query)."""
+    """The organizations the user may see, with what a list row shows (one query), `lacks_responsible` annotated."""
     return (
         Organization.objects.visible_to(user)
         .select_related("region", "unit", "superior", "home")
+        .annotate(lacks_responsible=ExpressionWrapper(lacks_responsible_q(), output_field=BooleanField()))
         .order_by("region__tree_id", "region__lft", "kind", "name")
     )
 

@@ -40,8 +40,8 @@ from orgs.regions.models import Region
 
 # The facts of an organization its own side may change (never the status: only transitions change it).
 EDITABLE_FIELDS = (
-    "name", "superior", "founded_on", "office_approved", "registered_on", "credit_code", "budget_funded",
-    "budget_amount", "responsible_leader", "daily_affairs_cadre",
+    "name", "superior", "founded_on", "budget_funded", "budget_amount", "responsible_leader", "responsible_leader_is_returned",
+    "daily_affairs_cadre", "daily_affairs_cadre_is_returned",
 )
 # Kinds of which a region holds at most one that is not dissolved (one 县级侨联 per county …).
 ONE_PER_REGION = frozenset({OrganizationKind.COUNTY, OrganizationKind.TOWNSHIP, OrganizationKind.VILLAGE})
@@ -263,7 +263,8 @@ def organization_create(
 
 @transaction.atomic
 def organization_update(*, organization: Organization, actor, **changes) -> Organization:
-    """Changes an organization's facts (name, superior, registration, funding, responsible people …);
+    """Changes an organization's facts (name, superior, funding, responsible people …; the office and registration are
+    `orgs.staffing`'s steps);
     never its status, kind, region or unit."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:

@@ -27,7 +27,7 @@ def management(prefix: str, total: int = 0, initial: int = 0) -> dict:
 
 def base_form(org) -> dict:
     return {"name": org.name, "kind": org.kind, "region": org.region_id, "unit": "", "superior": "", "covered_regions": "",
-            "founded_on": "", "registered_on": "", "credit_code": "", "budget_amount": "", "responsible_leader": "",
+            "founded_on": "", "budget_amount": "", "responsible_leader": "",
             "daily_affairs_cadre": "", "status": "active", "_save": "1"}
 
 

@@ -241,7 +241,7 @@ def _make_federation(region):
 
 def _federation_rows():
     return [
-        list(Organization.objects.order_by("pk").values_list("pk", "name", "status", "region_id", "credit_code")),
+        list(Organization.objects.order_by("pk").values_list("pk", "name", "status", "region_id", "responsible_leader")),
         list(FoundingStep.objects.order_by("pk").values_list("pk", "organization_id", "action")),
         list(Home.objects.order_by("pk").values_list("pk", "organization_id", "name", "standing")),
         list(HomeAssessment.objects.order_by("pk").values_list("pk", "home_id")),
@@ -274,7 +274,7 @@ def _create_body(world, obj, region):
 
 
 def _edit_body(world, obj, region):
-    return {"name": obj.name + "改", "credit_code": "", "budget_amount": ""}
+    return {"name": obj.name + "改", "budget_amount": ""}
 
 
 def _step_body(world, obj, region):

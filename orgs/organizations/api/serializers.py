@@ -213,8 +213,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
         model = Organization
         fields = [
             "id", "name", "kind", "kind_display", "status", "status_display", "region", "region_path", "unit",
-            "superior", "covered_regions", "founded_on", "office_approved", "registered_on", "credit_code",
-            "budget_funded", "budget_amount", "responsible_leader", "daily_affairs_cadre", "home_standing",
+            "superior", "covered_regions", "founded_on", "budget_funded", "budget_amount", "responsible_leader",
+            "responsible_leader_is_returned", "daily_affairs_cadre", "daily_affairs_cadre_is_returned", "home_standing",
             "planned_on", "note",
         ]
         read_only_fields = ["status", "founded_on"]
