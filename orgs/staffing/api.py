@@ -189,13 +189,13 @@ class EstablishmentViewSet(_OrganizationNested, viewsets.GenericViewSet):
         return Response(EstablishmentSerializer(view.establishment, context={"view_data": view}).data, status=status_code)
 
     @extend_schema(parameters=[ORGANIZATION_PK], responses=EstablishmentSerializer)
-    def list(self, request, organization_pk=None):
+    def list(self, request, organization_pk=None, **kwargs):
         """The establishment of the organization."""
         return self._answer(self.organization())
 
     @extend_schema(parameters=[ORGANIZATION_PK], request=EstablishmentStepWriteSerializer, responses={201: EstablishmentSerializer})
     @action(detail=False, methods=["post"])
-    def steps(self, request, organization_pk=None):
+    def steps(self, request, organization_pk=None, **kwargs):
         """One step of the office or credit-code procedure."""
         organization = self.organization()
         payload = EstablishmentStepWriteSerializer(data=request.data)
@@ -205,7 +205,7 @@ class EstablishmentViewSet(_OrganizationNested, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[ORGANIZATION_PK], request=ResponsibleSectionSerializer, responses=EstablishmentSerializer)
     @action(detail=False, methods=["put", "patch"])
-    def section(self, request, organization_pk=None):
+    def section(self, request, organization_pk=None, **kwargs):
         """The 统战部 section responsible for the federation's daily work while it has no office."""
         organization = self.organization()
         payload = ResponsibleSectionSerializer(data=request.data)
@@ -215,7 +215,7 @@ class EstablishmentViewSet(_OrganizationNested, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[ORGANIZATION_PK], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
-    def document(self, request, organization_pk=None, pk=None):
+    def document(self, request, organization_pk=None, pk=None, **kwargs):
         """A step's document."""
         step = get_object_or_404(EstablishmentStep.objects.filter(organization=self.organization()), pk=pk)
         if not step.document:

@@ -41,6 +41,7 @@ from orgs.organizations.models import (
 from orgs.organizations.network import TIER_OF_KIND
 from orgs.regions.models import Region, RegionLevel
 from tasks.plans.models import Milestone, Plan, Task, TaskStatus
+from tasks.reports.staffing import StaffingReport, staffing_report
 
 if TYPE_CHECKING:  # pragma: no cover
     from django_stubs_ext import StrOrPromise
@@ -319,6 +320,8 @@ class ReportData:
     basis: RoundBasis | None = None
     # 上报率: the open round's reporting regions in the scope and how far their submissions are
     reporting: ReportingRate | None = None
+    # 机构与人员配备 (Yuxi 三(二)、三(三)): responsible people, posts, offices per area (tasks.reports.staffing)
+    staffing: StaffingReport | None = None
 
     @property
     def map_unplotted(self) -> int:
@@ -629,4 +632,5 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         policy_in_force=policy_in_force(region, as_of),
         basis=basis,
         reporting=reporting,
+        staffing=staffing_report(region, [(a.region.code, a.region.name) for a in areas], [(t, lft, r) for *_i, t, lft, r in area_regions]),
     )

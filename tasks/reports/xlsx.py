@@ -158,7 +158,32 @@ def report_workbook(data: ReportData) -> Workbook:
          network_row(data.region.code, _("合计（含本级）"), data.network)],
         {**dict.fromkeys((2, 3, 5, 6, 8, 9, 10, 11, 12, 13), INTEGER), 4: PERCENT, 7: PERCENT},
     )
+    _staffing_sheet(wb, data)
     return wb
+
+
+def _staffing_sheet(wb: Workbook, data: ReportData) -> None:
+    """人员配备: per area, then the scope with its own level; below, the organizations without both responsible people."""
+    staffing = data.staffing
+    if staffing is None:
+        return
+    headers = [_("区划代码"), _("区划"), _("已成立乡镇村侨联"), _("缺分管班子成员"), _("缺日常事务干部"), _("负责人有缺口"),
+               _("班子成员为归侨侨眷"), _("日常干部为归侨侨眷"), _("专职岗位"), _("兼职岗位"), _("编制"), _("政府购买服务"),
+               _("公益性岗位"), _("归侨侨眷在岗"), _("办事机构已批准"), _("已按群众团体登记"), _("已赋信用代码")]
+
+    def figures(code: str, name: str, f) -> list:
+        return [code, name, f.organizations, f.missing_leader, f.missing_cadre, f.with_gaps, f.leader_returned, f.cadre_returned,
+                f.posts_full_time, f.posts_part_time, f.posts_establishment, f.posts_purchased, f.posts_public_welfare,
+                f.posts_returned, f.offices, f.registered, f.credit_codes]
+
+    rows = [*(figures(a.code, a.name, a.figures) for a in staffing.areas),
+            figures(data.region.code, _("合计（含本级）"), staffing.total), [],
+            [_("未明确负责人的乡镇、村侨联"), _("所在区划"), _("类别"), _("缺分管班子成员"), _("缺日常事务干部")],
+            *([g.name, g.region, g.kind_label, _("是") if g.missing_leader else "", _("是") if g.missing_cadre else ""]
+              for g in staffing.gaps)]
+    if staffing.gaps_unlisted:
+        rows.append([_("另有 %(n)d 个未列出") % {"n": staffing.gaps_unlisted}])
+    _sheet(wb, _("人员配备"), headers, rows, dict.fromkeys(range(2, len(headers)), INTEGER))
 
 
 def report_xlsx(data: ReportData) -> bytes:
