@@ -11,13 +11,13 @@ from orgs.access.scoping import ancestors_q, get_visible_or_404, subtree_q, user
 from orgs.organizations.founding import PROCEDURE, OrganizationStatus
 from orgs.organizations.models import (
     Activity,
-    OrganizationKind,
     AffiliatedAssociation,
     AlumniLink,
     CadreContact,
     CadreContactLog,
     FoundingStep,
     Organization,
+    OrganizationKind,
     OverseasAssociation,
     WechatGroup,
 )

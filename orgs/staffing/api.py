@@ -9,6 +9,8 @@
 The organization is looked up in the caller's scope (visible for reads, editable for writes): outside it, 404."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -33,12 +35,15 @@ from orgs.staffing.services import (
 )
 from orgs.staffing.workflow import ACTIONS
 
+if TYPE_CHECKING:  # pragma: no cover
+    from django.contrib.auth.models import User
+
 ORGANIZATION_PK = OpenApiParameter("organization_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="id of the organization")
 
 
 class EstablishmentStepSerializer(serializers.ModelSerializer):
-    label = serializers.SerializerMethodField()
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     document_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -97,7 +102,7 @@ class EstablishmentSerializer(serializers.ModelSerializer):
         return self.context["view_data"]
 
     def get_steps(self, establishment) -> list:
-        return EstablishmentStepSerializer(self._view().steps, many=True).data
+        return list(EstablishmentStepSerializer(self._view().steps, many=True).data)
 
     def get_next_steps(self, establishment) -> list[dict[str, str]]:
         return [{"action": a.action, "label": str(a.label)} for a in self._view().actions]

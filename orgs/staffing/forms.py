@@ -10,7 +10,7 @@ from orgs.common.documents import ALLOWED_SUFFIXES
 from orgs.common.forms import DateInput
 from orgs.organizations.models import Employment
 from orgs.staffing.models import PostFunding
-from orgs.staffing.workflow import ACTIONS, EstablishmentAction
+from orgs.staffing.workflow import ACTIONS
 
 
 class EstablishmentStepForm(forms.Form):
@@ -26,7 +26,7 @@ class EstablishmentStepForm(forms.Form):
         help_text=gettext_lazy("PDF、图片或 Office 文件（%(types)s）") % {"types": " ".join(ALLOWED_SUFFIXES)},
     )
 
-    def __init__(self, *args, actions: list[EstablishmentAction] = (), **kwargs):  # type: ignore[assignment]
+    def __init__(self, *args, actions=(), **kwargs):
         super().__init__(*args, **kwargs)
         # Every step of the table is accepted by the field (the service says why one is refused); the possible ones are offered.
         self.fields["action"].choices = [(a.action, a.label) for a in ACTIONS]

@@ -18,8 +18,8 @@ def staffing_of(context, organization):
     request = context.get("request")
     view = staffing_view(getattr(request, "user", None), organization)
     if view.can_edit:
-        view.step_form = EstablishmentStepForm(actions=view.actions, auto_id="establishment_%s") if view.actions else None  # type: ignore[attr-defined]
-        view.section_form = ResponsibleSectionForm(  # type: ignore[attr-defined]
+        view.step_form = EstablishmentStepForm(actions=view.actions, auto_id="establishment_%s") if view.actions else None
+        view.section_form = ResponsibleSectionForm(
             initial={"responsible_section": view.establishment.responsible_section}, auto_id="section_%s")
-        view.post_form = StaffPostForm(auto_id="post_%s")  # type: ignore[attr-defined]
+        view.post_form = StaffPostForm(auto_id="post_%s")
     return view

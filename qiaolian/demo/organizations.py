@@ -32,6 +32,7 @@ from orgs.regions.services import (
     regions_import,
     regions_import_file,
 )
+from orgs.staffing.models import StaffPost
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 NATIONAL_REGIONS = FIXTURES / "regions_county.csv"
@@ -191,6 +192,7 @@ def demo_grassroots_create() -> int:
             name=name, kind=kind, region=region, superior=superior, status=status,
             founded_on=dt.date(2021, 7, 18) if status == "active" else None,
             responsible_leader=f"{place}党委副书记", daily_affairs_cadre=f"{place}统战委员",
+            daily_affairs_cadre_is_returned=place == "澧江街道",
             budget_funded=status == "active",
         )
         FoundingStep.objects.bulk_create(
@@ -212,6 +214,11 @@ def demo_grassroots_create() -> int:
         WechatGroup.objects.bulk_create([
             WechatGroup(organization=organization, kind="overseas", name=f"{place}海外乡亲联谊群", member_count=186),
             WechatGroup(organization=organization, kind="service", name=f"{place}侨界服务群", member_count=243),
+        ])
+        StaffPost.objects.bulk_create([
+            StaffPost(organization=organization, title="兼职秘书长", holder="张干部", employment="part_time", funding="concurrent"),
+            StaffPost(organization=organization, title="侨务专干", holder="陈侨眷", employment="full_time", funding="public_welfare",
+                      is_returned_or_relative=True),
         ])
         AffiliatedAssociation.objects.create(organization=organization, kind=AssociationKind.CHAMBER, name=f"{place}侨商会")
         OverseasAssociation.objects.create(organization=organization, country="泰国", name="泰国云南会馆", since=dt.date(2022, 1, 5))

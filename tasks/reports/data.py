@@ -632,5 +632,6 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         policy_in_force=policy_in_force(region, as_of),
         basis=basis,
         reporting=reporting,
-        staffing=staffing_report(region, [(a.region.code, a.region.name) for a in areas], [(t, lft, r) for *_i, t, lft, r in area_regions]),
+        staffing=staffing_report(region, [(a.region.code, a.region.name) for a in areas],
+                                 [(t, lft, r) for *_i, t, lft, r in area_regions], listed=detail),
     )

@@ -122,13 +122,12 @@ def test_a_credit_code_is_assigned_only_valid_and_after_its_application(county, 
 def test_leadership_and_other_counties_write_nothing(county, yuxi_leader, huaning_official, day):
     """Leadership (领导小组) reads; only the organization's own side records its steps, posts and section."""
     for actor in (yuxi_leader, huaning_official):
-        for call in (
-            lambda: establishment_step(organization=county, actor=actor, action="request_office", date=day(1)),
-            lambda: staff_post_add(organization=county, actor=actor, title="专职副主席", funding="establishment"),
-            lambda: responsible_section_set(organization=county, actor=actor, responsible_section="侨务科"),
-        ):
-            with pytest.raises(ValidationError, match="您无权修改"):
-                call()
+        with pytest.raises(ValidationError, match="您无权修改"):
+            establishment_step(organization=county, actor=actor, action="request_office", date=day(1))
+        with pytest.raises(ValidationError, match="您无权修改"):
+            staff_post_add(organization=county, actor=actor, title="专职副主席", funding="establishment")
+        with pytest.raises(ValidationError, match="您无权修改"):
+            responsible_section_set(organization=county, actor=actor, responsible_section="侨务科")
     assert not Establishment.objects.exists() and not StaffPost.objects.exists() and not EstablishmentStep.objects.exists()
 
 
@@ -195,3 +194,24 @@ def test_the_list_flags_township_and_village_federations_without_both_people(ton
     filtered = tonghai_client.get(reverse("organizations:list"), {"responsible": "missing"})
     names = {o.name for o in filtered.context["organizations"]}
     assert no_cadre.name in names and complete.name not in names and group.name not in names
+
+
+def test_the_api_records_steps_and_posts(county, tonghai_api, leader_api, day):
+    """The same rules through `/api/organizations/{id}/establishment/` and `…/staff-posts/` (Jiangxi 6: the code is checked)."""
+    base = f"/api/organizations/{county.pk}"
+    for action in ("need_credit_code", "apply_credit_code"):
+        assert tonghai_api.post(f"{base}/establishment/steps/", {"action": action, "date": day(5).isoformat()}, format="json").status_code == 201
+    bad = tonghai_api.post(f"{base}/establishment/steps/", {"action": "assign_credit_code", "date": day(4).isoformat(), "code": BAD_CODE},
+                           format="json")
+    assert bad.status_code == 400 and BAD_CODE in bad.json()["code"][0]
+    done = tonghai_api.post(f"{base}/establishment/steps/", {"action": "assign_credit_code", "date": day(4).isoformat(), "code": GOOD_CODE},
+                            format="json")
+    assert done.status_code == 201 and done.json()["credit_code"] == GOOD_CODE and done.json()["credit_code_status"] == "assigned"
+    assert [s["action"] for s in done.json()["steps"]] == ["need_credit_code", "apply_credit_code", "assign_credit_code"]
+    assert {s["action"] for s in done.json()["next_steps"]} == {"request_office"}
+    post = tonghai_api.post(f"{base}/staff-posts/", {"title": "专职副主席", "employment": "full_time", "funding": "public_welfare"}, format="json")
+    assert post.status_code == 201
+    assert leader_api.get(f"{base}/staff-posts/").json()[0]["funding"] == "public_welfare"
+    assert leader_api.post(f"{base}/staff-posts/", {"title": "x", "funding": "purchased"}, format="json").status_code == 403
+    assert leader_api.patch(f"{base}/establishment/section/", {"responsible_section": "x"}, format="json").status_code == 403
+    assert StaffPost.objects.filter(organization=county).count() == 1
