@@ -13,7 +13,7 @@ from orgs.units.models import Unit
 
 class HomeForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("侨胞之家名称"), max_length=128)
-    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=HomeKind.choices, initial=HomeKind.STANDARD)
+    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=HomeKind.choices, initial=HomeKind.STANDARD, required=False)
     address = forms.CharField(label=gettext_lazy("地址"), max_length=255, required=False,
                               help_text=gettext_lazy("网上侨胞之家可不填"))
     unit = forms.ModelChoiceField(label=gettext_lazy("所在单位"), queryset=Unit.objects.all(), required=False,
