@@ -18,7 +18,6 @@ from orgs.homes.models import (
 from orgs.homes.nominations import designation_nominate, nomination_step
 from orgs.homes.services import home_assess, home_save
 from orgs.organizations.models import OrganizationKind
-from orgs.organizations.services import activity_create
 from tests.census.factories import UnitFactory
 from tests.factories import MembershipFactory, UserFactory, region
 from tests.orgs.factories import OrganizationFactory
