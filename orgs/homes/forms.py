@@ -50,9 +50,9 @@ class NominationStepForm(forms.Form):
     def __init__(self, *args, steps=None, **kwargs):
         super().__init__(*args, **kwargs)
         if steps is not None:
-            self.fields["action"].choices = [(t.action, t.label) for t in steps]  # type: ignore[attr-defined]
+            self.fields["action"].choices = [(t.action, t.label) for t in steps]
         else:
-            self.fields["action"].choices = [(a, action_label(a)) for a in ACTIONS]  # type: ignore[attr-defined]
+            self.fields["action"].choices = [(a, action_label(a)) for a in ACTIONS]
 
 
 APPROACH_CHOICES = [("", "—"), *BuildApproach.choices]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch
 
@@ -45,6 +45,7 @@ class NominationRow:
 
     nomination: DesignationNomination
     steps: list[NominationTransition] = field(default_factory=list)
+    form: Any = None  # the step form the organization's page shows where the user may act
 
 
 def home_nominations(user, organization: Organization, home: Home | None) -> tuple[list[NominationRow], bool]:
@@ -74,7 +75,8 @@ def nominations_for(user) -> tuple[list[NominationRow], list[NominationRow]]:
         .order_by("-updated_at", "-pk")[:OPEN_NOMINATIONS_SHOWN]
     )
     writes = user_scope(user).can_write
-    mine, others = [], []
+    mine: list[NominationRow] = []
+    others: list[NominationRow] = []
     for nomination in rows:
         row = NominationRow(nomination, allowed_steps(user, nomination) if writes else [])
         (mine if row.steps else others).append(row)

@@ -18,7 +18,7 @@ from orgs.homes.nominations import ACTIONS, allowed_steps, designation_nominate,
 
 
 class NominationStepSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = DesignationStep
@@ -30,8 +30,8 @@ class NominationSerializer(serializers.ModelSerializer):
     home_name = serializers.CharField(source="home.name", read_only=True)
     home_kind = serializers.CharField(source="home.kind", read_only=True)
     organization = serializers.IntegerField(source="home.organization_id", read_only=True)
-    city = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    province = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    city: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    province: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
     steps = NominationStepSerializer(many=True, read_only=True)
     designation = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
