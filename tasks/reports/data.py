@@ -638,5 +638,5 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         basis=basis,
         reporting=reporting,
         designations=designations_by_area(region, [(a.region.code, a.region.name) for a in areas],
-                                          [(tree, lft, rght) for *_info, tree, lft, rght in area_regions]),
+                                          [(tree, lft, rght) for *_info, tree, lft, rght in area_regions]) if detail else None,
     )
