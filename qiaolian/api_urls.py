@@ -9,6 +9,7 @@ from census.registry.api.views import (
 )
 from census.rounds.api import CampaignRoundViewSet
 from orgs.accounts.api import AccountViewSet
+from orgs.organizations.api.designations import DesignationNominationViewSet
 from orgs.organizations.api.views import OrganizationViewSet
 from orgs.regions.api import RegionViewSet
 from orgs.staffing.api import EstablishmentViewSet, StaffPostViewSet
@@ -21,6 +22,7 @@ router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("accounts", AccountViewSet, basename="account")
 router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("designation-nominations", DesignationNominationViewSet, basename="designation-nomination")
 router.register("units", UnitViewSet, basename="unit")
 router.register(r"organizations/(?P<organization_pk>[0-9]+)/establishment", EstablishmentViewSet, basename="organization-establishment")
 router.register(r"organizations/(?P<organization_pk>[0-9]+)/staff-posts", StaffPostViewSet, basename="organization-staff-post")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("census/", include("census.urls")),
     path("organizations/", include("orgs.organizations.urls")),
     path("organizations/", include("orgs.staffing.urls")),
+    path("designations/", include("orgs.organizations.designation_urls")),
     path("tasks/", include("tasks.urls")),
     path("reports/", include("tasks.reports.urls")),
     path("api/", include("qiaolian.api_urls")),

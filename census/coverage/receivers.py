@@ -3,11 +3,12 @@ live in orgs; the census may listen to orgs, never the other way round)."""
 import logging
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from census.coverage.services import coverage_update, policies_load
 from census.registry.signals import census_changed
+from orgs.homes.models import Home
 from orgs.organizations.models import Organization
 from orgs.regions.signals import regions_imported
 
@@ -50,6 +51,20 @@ def _organization_coverage_changed(sender, instance, action, pk_set=None, **kwar
     if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, Organization):
         ids = set(pk_set or ())
         transaction.on_commit(lambda: census_changed.send(sender=Organization, region_ids=frozenset(ids | {instance.region_id}), unit_ids=frozenset()))
+
+
+@receiver(pre_save, sender=Home)
+def _home_saving(sender, instance, **kwargs):
+    """The unit a home named before this save (a 网上侨胞之家 counts for the unit taking part: Jiangxi 4)."""
+    instance._unit_before = Home.objects.filter(pk=instance.pk).values_list("unit_id", flat=True).first() if instance.pk else None
+
+
+@receiver(post_save, sender=Home)
+@receiver(post_delete, sender=Home)
+def _home_changed(sender, instance, **kwargs):
+    units = frozenset({instance.unit_id, getattr(instance, "_unit_before", None)} - {None})
+    if units:
+        transaction.on_commit(lambda: census_changed.send(sender=Home, region_ids=frozenset(), unit_ids=units))
 
 
 @receiver(regions_imported)

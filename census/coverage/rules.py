@@ -10,7 +10,9 @@ Rules (Jiangxi measures 1-4 and 10; Yuxi plan 二):
 - a key area (重点侨务地区) requires an organization whatever its headcount;
 - a township at or above its threshold (100) requires a township federation;
 - a village/community or a unit at or above 30 requires one;
-- a smaller, non-zero count is recommended a group, branch or workstation (or joining a neighbour);
+- a smaller, non-zero count is recommended a group, branch or workstation (or joining a neighbour); a unit
+  that takes part in a 网上侨胞之家 meets it where the policy names "网上侨联" among those forms (Jiangxi 4: "登记侨务
+  工作对象30人(不含)以下的机关、学校……或参与网上侨联活动"; the Yuxi plan does not name it);
 - for 两新组织 the verdict names who is responsible: the township federation, or the city/county
   federation from 100 people.
 Thresholds are inclusive ("30人(含)以上").
@@ -49,6 +51,8 @@ SMALL_KINDS = frozenset({"branch", "group", "workstation", "association", "joint
 KIND_LABELS = {
     "county": "县级侨联", "township": "乡镇(街道)侨联", "village": "村(社区)侨联", "unit": "单位侨联组织",
 }
+# The below-threshold form a policy names when taking part online counts (Jiangxi 4 "或参与网上侨联活动").
+ONLINE_OPTION = "网上侨联"
 LEVEL_WORDS = {"province": "省", "city": "市", "county": "县", "township": "乡镇", "village": "村(社区)", "unit": "单位"}
 
 
@@ -70,6 +74,11 @@ class PolicyFacts:
     jurisdiction_depth: int = 0
     effective_from: dt.date | None = None
     effective_to: dt.date | None = None
+
+    @property
+    def online_counts(self) -> bool:
+        """Whether taking part in a 网上侨胞之家 meets a unit's below-threshold recommendation."""
+        return ONLINE_OPTION in self.below_threshold_options
 
     def clause(self, rule: str) -> str:
         return f"{self.short_name} {self.clauses.get(rule, '')}".strip()
@@ -96,6 +105,8 @@ class PlaceFacts:
     is_key_area: bool = False
     is_two_new: bool = False
     organizations: tuple[OrganizationFact, ...] = ()
+    # the statuses of the organizations whose 网上侨胞之家 this unit takes part in (Home.kind online, Home.unit)
+    online_homes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,17 @@ def fulfilment(place: PlaceFacts, fitting: frozenset[str]) -> Fulfilment:
     if relevant:
         return Fulfilment.UNDER_WAY
     return Fulfilment.MISSING
+
+
+def online_fulfilment(place: PlaceFacts) -> Fulfilment:
+    """A unit's taking part in 网上侨胞之家: met when the organization running one is active, under way while founding."""
+    live = [status for status in place.online_homes if status != DISSOLVED]
+    if ACTIVE in live:
+        return Fulfilment.SATISFIED
+    return Fulfilment.UNDER_WAY if live else Fulfilment.MISSING
+
+
+RANK = {Fulfilment.MISSING: 0, Fulfilment.UNDER_WAY: 1, Fulfilment.SATISFIED: 2}
 
 
 def _status_words(state: Fulfilment) -> str:
@@ -182,8 +204,15 @@ def evaluate(place: PlaceFacts, policy: PolicyFacts, *, on: dt.date) -> RuleResu
         state = fulfilment(place, fitting | SMALL_KINDS)
         clause = policy.clause("below")
         options = "、".join(policy.below_threshold_options)
+        status_text = _status_words(state)
+        if level == "unit" and policy.online_counts and state != Fulfilment.SATISFIED:
+            online = online_fulfilment(place)
+            if RANK[online] > RANK[state]:
+                state = online
+                status_text = "已参与网上侨胞之家" if online == Fulfilment.SATISFIED else "所参与的网上侨胞之家正在筹建"
+                status_text += f"（{clause}：参与网上侨联活动）"
         return RuleResult(Verdict.RECOMMENDED, state, n, "below", clause, responsible,
-                          f"{count_text}，未达{word} {threshold} 人门槛（{clause}），可成立{options}或参与周边侨联活动{responsible_text}；{_status_words(state)}")
+                          f"{count_text}，未达{word} {threshold} 人门槛（{clause}），可成立{options}或参与周边侨联活动{responsible_text}；{status_text}")
 
     state = fulfilment(place, fitting | SMALL_KINDS)
     return RuleResult(Verdict.NOT_REQUIRED, state, 0, "none", "", responsible, f"{count_text}，暂不需要成立组织")

@@ -35,6 +35,7 @@ from census.registry.models import Headcount, Person
 from census.registry.selectors import open_campaigns_covering
 from orgs.access.scoping import SubtreeRange, covering_q, encloses, within_q
 from orgs.common.bulk import analyze, copy_insert, values_update
+from orgs.homes.models import Home, HomeKind
 from orgs.organizations.models import Organization
 from orgs.regions.models import LEVEL_RANK, Region, RegionLevel
 from orgs.units.models import Unit
@@ -214,6 +215,11 @@ def load_places(root: Region | None, *, own_counts: dict[int, dict[str, int]] | 
     )
     for region_id, kind, status in joint:
         orgs_by_region[region_id].append(rules.OrganizationFact(kind, status))
+    # the 网上侨胞之家 units take part in (Jiangxi 4 "或参与网上侨联活动"): one query for the subtree's units
+    online_by_unit: dict[int, list[str]] = defaultdict(list)
+    online = Home.objects.filter(kind=HomeKind.ONLINE, unit__isnull=False).filter(_scope_filter(root, "unit__region"))
+    for unit_id, status in online.values_list("unit_id", "organization__status"):
+        online_by_unit[unit_id].append(status)
 
     places = [
         Place(pk, None, r[2], rules.PlaceFacts(r[3], r[2], totals[pk], bool(r[4]), False, tuple(orgs_by_region.get(pk, ()))), (r[5], r[6]))
@@ -224,7 +230,8 @@ def load_places(root: Region | None, *, own_counts: dict[int, dict[str, int]] | 
         region = regions.get(region_id)
         if region is None:
             continue
-        facts = rules.PlaceFacts(name, "unit", unit_counts.get(unit_id, {}), False, is_two_new, tuple(orgs_by_unit.get(unit_id, ())))
+        facts = rules.PlaceFacts(name, "unit", unit_counts.get(unit_id, {}), False, is_two_new, tuple(orgs_by_unit.get(unit_id, ())),
+                                 tuple(online_by_unit.get(unit_id, ())))
         places.append(Place(region_id, unit_id, "unit", facts, (region[5], region[6])))
     return places, regions
 

@@ -1,4 +1,5 @@
-"""Serializers of 侨胞之家, its 五有 assessments and designations (shown inside an organization's API detail)."""
+"""Serializers of 侨胞之家 (its type, unit, online address), its 五有 assessments (how each criterion was reached and who
+supported it) and designations (with their level), shown inside an organization's API detail."""
 from __future__ import annotations
 
 from rest_framework import serializers
@@ -11,16 +12,17 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = HomeAssessment
-        fields = ["id", "assessed_on", "has_organization", "organization_evidence", "has_team", "team_evidence",
-                  "has_funding", "funding_evidence", "has_venue", "venue_evidence", "has_activities",
-                  "activities_evidence", "standing"]
+        fields = ["id", "assessed_on",
+                  *(f"{prefix}{key}{suffix}" for key in ("organization", "team", "funding", "venue", "activities")
+                    for prefix, suffix in (("has_", ""), ("", "_evidence"), ("", "_approach"), ("", "_supporters"))),
+                  "standing"]
         read_only_fields = fields
 
 
 class DesignationSerializer(serializers.ModelSerializer):
     class Meta:
         model = HomeDesignation
-        fields = ["kind", "awarded_on", "awarded_by"]
+        fields = ["kind", "level", "awarded_on", "awarded_by"]
         read_only_fields = fields
 
 
@@ -30,5 +32,6 @@ class HomeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Home
-        fields = ["name", "address", "area_sqm", "opened_on", "standing", "assessments", "designations"]
+        fields = ["name", "kind", "address", "unit", "online_address", "area_sqm", "opened_on", "standing", "assessments",
+                  "designations"]
         read_only_fields = fields

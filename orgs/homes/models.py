@@ -18,6 +18,15 @@ class HomeStanding(models.TextChoices):
     FULL = "full", _("五有达标")
 
 
+class HomeKind(models.TextChoices):
+    """侨胞之家's form (Yuxi 三(四)): a venue of its own; 驿站式 in a unit or park where 新侨 gather (机关、园区、
+    企业); 网上侨胞之家 online (an address on the web or a WeChat account instead of a street address)."""
+
+    STANDARD = "standard", _("标准侨胞之家")
+    STATION = "station", _("驿站式侨胞之家")
+    ONLINE = "online", _("网上侨胞之家")
+
+
 class HomeQuerySet(ScopedQuerySet):
     region_field = "organization__region"
 
@@ -30,6 +39,12 @@ class Home(models.Model):
     )
     name = models.CharField(_("名称"), max_length=128)
     address = models.CharField(_("地址"), max_length=255, blank=True, default="")
+    kind = models.CharField(_("类型"), max_length=16, choices=HomeKind.choices, default=HomeKind.STANDARD, db_index=True)
+    unit = models.ForeignKey(
+        "orgs.Unit", verbose_name=_("所在单位"), on_delete=models.PROTECT, null=True, blank=True, related_name="homes",
+        help_text=_("驿站式：所在的机关、园区或企业；网上侨胞之家：参与的单位（可选）"),
+    )
+    online_address = models.CharField(_("网址或微信公众号"), max_length=128, blank=True, default="")
     standing = models.CharField(
         _("五有情况"), max_length=16, choices=HomeStanding.choices, default=HomeStanding.NOT_ASSESSED, db_index=True
     )
@@ -66,6 +81,15 @@ FIVE_CRITERIA = (
 )
 
 
+class BuildApproach(models.TextChoices):
+    """How a 五有 criterion was reached (Jiangxi 9: "通过自己建、联合建、参与建、引导建等方式，提高基层侨联“五有”水平")."""
+
+    OWN = "own", _("自己建")
+    JOINT = "joint", _("联合建")
+    PARTICIPATING = "participating", _("参与建")
+    GUIDED = "guided", _("引导建")
+
+
 class HomeAssessment(models.Model):
     """One 五有 assessment of a 侨胞之家: each criterion met or not, with its evidence. The latest one (by
     date) decides the home's standing; `有活动` is met only with activities logged in the year before."""
@@ -78,14 +102,24 @@ class HomeAssessment(models.Model):
     )
     has_organization = models.BooleanField(_("有组织"), default=False)
     organization_evidence = models.CharField(_("有组织：依据"), max_length=255, blank=True, default="")
+    organization_approach = models.CharField(_("有组织：建设方式"), max_length=16, choices=BuildApproach.choices, blank=True, default="")
+    organization_supporters = models.CharField(_("有组织：支持单位"), max_length=255, blank=True, default="")
     has_team = models.BooleanField(_("有队伍"), default=False)
     team_evidence = models.CharField(_("有队伍：依据"), max_length=255, blank=True, default="")
+    team_approach = models.CharField(_("有队伍：建设方式"), max_length=16, choices=BuildApproach.choices, blank=True, default="")
+    team_supporters = models.CharField(_("有队伍：支持单位"), max_length=255, blank=True, default="")
     has_funding = models.BooleanField(_("有经费"), default=False)
     funding_evidence = models.CharField(_("有经费：依据"), max_length=255, blank=True, default="")
+    funding_approach = models.CharField(_("有经费：建设方式"), max_length=16, choices=BuildApproach.choices, blank=True, default="")
+    funding_supporters = models.CharField(_("有经费：支持单位"), max_length=255, blank=True, default="")
     has_venue = models.BooleanField(_("有阵地"), default=False)
     venue_evidence = models.CharField(_("有阵地：依据"), max_length=255, blank=True, default="")
+    venue_approach = models.CharField(_("有阵地：建设方式"), max_length=16, choices=BuildApproach.choices, blank=True, default="")
+    venue_supporters = models.CharField(_("有阵地：支持单位"), max_length=255, blank=True, default="")
     has_activities = models.BooleanField(_("有活动"), default=False)
     activities_evidence = models.CharField(_("有活动：依据"), max_length=255, blank=True, default="")
+    activities_approach = models.CharField(_("有活动：建设方式"), max_length=16, choices=BuildApproach.choices, blank=True, default="")
+    activities_supporters = models.CharField(_("有活动：支持单位"), max_length=255, blank=True, default="")
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     class HomeAssessmentQuerySet(ScopedQuerySet):
@@ -105,6 +139,15 @@ class HomeAssessment(models.Model):
         """(key, label, met, evidence) for the five criteria, in order."""
         return [
             (key, str(label), getattr(self, f"has_{key}"), getattr(self, f"{key}_evidence")) for key, label in FIVE_CRITERIA
+        ]
+
+    def ways(self) -> list[tuple[str, str, bool, str, str, str]]:
+        """(key, label, met, evidence, how reached, who supported) for the five criteria, in order (Jiangxi 9)."""
+        return [
+            (key, str(label), getattr(self, f"has_{key}"), getattr(self, f"{key}_evidence"),
+             str(BuildApproach(approach).label) if (approach := getattr(self, f"{key}_approach")) else "",
+             getattr(self, f"{key}_supporters"))
+            for key, label in FIVE_CRITERIA
         ]
 
     @property
@@ -127,13 +170,27 @@ class DesignationKind(models.TextChoices):
     HARMONIOUS = "harmonious", _("和谐型")
 
 
+class DesignationLevel(models.TextChoices):
+    """The level of the body that awarded a designation: the city federation (市级) or the province's (省级).
+    A county never awards (it nominates); rows recorded before the nomination procedure carry no level."""
+
+    CITY = "city", _("市级")
+    PROVINCE = "province", _("省级")
+
+
 class HomeDesignation(models.Model):
-    """A designation a 侨胞之家 was awarded; only a home at 五有达标 can be awarded one."""
+    """A designation a 侨胞之家 was awarded by a superior federation, the last step of its nomination
+    (`DesignationNomination`); only a home at 五有达标 can be awarded one."""
 
     home = models.ForeignKey(Home, verbose_name=_("侨胞之家"), on_delete=models.CASCADE, related_name="designations")
     kind = models.CharField(_("称号"), max_length=16, choices=DesignationKind.choices)
+    level = models.CharField(_("级别"), max_length=16, choices=DesignationLevel.choices, blank=True, default="")
     awarded_on = models.DateField(_("授予日期"))
     awarded_by = models.CharField(_("授予单位"), max_length=64, blank=True, default="")
+    nomination = models.OneToOneField(
+        "DesignationNomination", verbose_name=_("推荐"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="designation",
+    )
 
     class HomeDesignationQuerySet(ScopedQuerySet):
         region_field = "home__organization__region"
@@ -143,7 +200,93 @@ class HomeDesignation(models.Model):
     class Meta:
         verbose_name = _("侨胞之家称号")
         verbose_name_plural = _("侨胞之家称号")
-        constraints = [models.UniqueConstraint(fields=["home", "kind"], name="home_designation_unique")]
+        constraints = [models.UniqueConstraint(fields=["home", "kind", "level"], name="home_designation_unique")]
 
     def __str__(self) -> str:
         return f"{self.home} · {self.get_kind_display()}"
+
+
+class NominationStatus(models.TextChoices):
+    """Where a nomination stands: with the city (市侨联审核), with the province (省侨联审核), back with the home's
+    own side (退回), or awarded."""
+
+    NOMINATED = "nominated", _("待市侨联审核")
+    RECOMMENDED = "recommended", _("待省侨联审核")
+    RETURNED = "returned", _("已退回")
+    AWARDED = "awarded", _("已授予")
+
+
+class DesignationNomination(models.Model):
+    """A nomination of a 侨胞之家 for a designation (Jiangxi 33, 34): put forward by the organization or its county,
+    reviewed by the city federation (recommends it upward, returns it with a reason, or awards a 市级 designation) and
+    by the province (awards a 省级 one or returns it to the city). `city` and `province` are the reviewing regions,
+    fixed when nominated; a home of a city-level organization goes straight to the province."""
+
+    home = models.ForeignKey(Home, verbose_name=_("侨胞之家"), on_delete=models.CASCADE, related_name="nominations")
+    kind = models.CharField(_("称号"), max_length=16, choices=DesignationKind.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=NominationStatus.choices, default=NominationStatus.NOMINATED,
+                              db_index=True)
+    city = models.ForeignKey("orgs.Region", verbose_name=_("市级审核区划"), on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+")
+    province = models.ForeignKey("orgs.Region", verbose_name=_("省级审核区划"), on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="+")
+    note = models.TextField(_("推荐理由"), blank=True, default="")
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("推荐人"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(_("推荐时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class DesignationNominationQuerySet(ScopedQuerySet):
+        region_field = "home__organization__region"
+
+    objects = DesignationNominationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("称号推荐")
+        verbose_name_plural = _("称号推荐")
+        ordering = ["-updated_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.home} · {self.get_kind_display()}"
+
+
+# The steps of a nomination (orgs.homes.nominations holds the table of who may take which).
+STEP_ACTIONS = {
+    "nominate": _("推荐"),
+    "resubmit": _("重新报送"),
+    "recommend": _("推荐至省侨联"),
+    "award": _("授予称号"),
+    "return": _("退回"),
+}
+
+
+class DesignationStep(models.Model):
+    """One recorded step of a nomination: who did what on which date, and the reason of a return."""
+
+    nomination = models.ForeignKey(DesignationNomination, verbose_name=_("推荐"), on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(_("步骤"), max_length=24)
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True, default="")
+    to_status = models.CharField(_("新状态"), max_length=16)
+    date = models.DateField(_("日期"))
+    note = models.TextField(_("说明"), blank=True, default="")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("办理人"), on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class DesignationStepQuerySet(ScopedQuerySet):
+        region_field = "nomination__home__organization__region"
+
+    objects = DesignationStepQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("称号推荐步骤")
+        verbose_name_plural = _("称号推荐步骤")
+        ordering = ["nomination_id", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.nomination} · {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(STEP_ACTIONS.get(self.action, self.action))

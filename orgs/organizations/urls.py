@@ -27,7 +27,6 @@ urlpatterns = [
     path("<int:pk>/leaders/", views.leader_create_view, name="leader-create"),
     path("<int:pk>/home/", views.home_save_view, name="home-save"),
     path("<int:pk>/home/assessments/", views.home_assess_view, name="home-assess"),
-    path("<int:pk>/home/designations/", views.home_designate_view, name="home-designate"),
     path("steps/<int:pk>/document/", views.step_document, name="step-document"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
 ]

@@ -33,10 +33,11 @@ from orgs.access.scoping import (
     user_scope,
 )
 from orgs.common.forms import apply_errors
-from orgs.homes.forms import AssessmentForm, DesignationForm, HomeForm
+from orgs.homes.forms import AssessmentForm, HomeForm
 from orgs.homes.models import Home
 from orgs.homes.selectors import home_with_history
-from orgs.homes.services import home_assess, home_designate, home_save
+from orgs.homes.services import home_assess, home_save
+from orgs.organizations.designations import designation_context
 from orgs.organizations.filters import OrganizationFilter
 from orgs.organizations.forms import (
     ActivityForm,
@@ -107,7 +108,7 @@ from orgs.organizations.services import (
     superior_region,
 )
 from orgs.regions.selectors import region_by_code
-from orgs.units.models import UnitKind
+from orgs.units.models import Unit, UnitKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from django_stubs_ext import StrOrPromise
@@ -219,18 +220,19 @@ def _detail_context(request, organization, *, errors_for: int | None = None, **f
         "wechat": wechat,
         "is_local_federation": organization.kind not in UNIT_KINDS | {OrganizationKind.ASSOCIATION},
     }
+    context.update(designation_context(request.user, organization, home, forms, errors_for))  # issue 17 §4
     if transitions or "step_form" in forms:
         context["step_form"] = forms.get("step_form") or TransitionForm(transitions=transitions)
     if can_edit:
         context["activity_form"] = forms.get("activity_form") or ActivityForm(initial={"held_on": None})
         context["leader_form"] = forms.get("leader_form") or LeaderForm()
-        context["home_form"] = forms.get("home_form") or HomeForm(
-            initial={"name": home.name, "address": home.address, "area_sqm": home.area_sqm, "opened_on": home.opened_on}
+        context["home_form"] = (forms.get("home_form") or HomeForm(
+            initial={"name": home.name, "address": home.address, "area_sqm": home.area_sqm, "opened_on": home.opened_on,
+                     "kind": home.kind, "unit": home.unit_id, "online_address": home.online_address}
             if home else {"name": f"{organization.name}{_('侨胞之家')}"}
-        )
+        )).limit_units(Unit.objects.editable_by(request.user).within(organization.region).order_by("name"))
         if home:
             context["assessment_form"] = forms.get("assessment_form") or AssessmentForm()
-            context["designation_form"] = forms.get("designation_form") or DesignationForm()
         for name, kind in PARTS.items():
             offered = (name != "wechat-group" or wechat.tier) and (name != "alumni-link" or context["is_local_federation"])
             if kind.parent is None and (offered or kind.key in forms):
@@ -343,20 +345,10 @@ def _home_of(organization) -> Home:
 @login_required
 def home_assess_view(request, pk: int):
     def write(organization, data):
-        criteria, evidence = AssessmentForm.criteria(data)
-        home_assess(home=_home_of(organization), actor=request.user, assessed_on=data["assessed_on"], criteria=criteria,
-                    evidence=evidence)
+        home_assess(home=_home_of(organization), actor=request.user, assessed_on=data["assessed_on"],
+                    **AssessmentForm.criteria(data))
 
     return _post_part(request, pk, AssessmentForm, "assessment_form", write, _("已记录五有评估"))
-
-
-@require_POST
-@login_required
-def home_designate_view(request, pk: int):
-    def write(organization, data):
-        home_designate(home=_home_of(organization), actor=request.user, **data)
-
-    return _post_part(request, pk, DesignationForm, "designation_form", write, _("已记录称号"))
 
 
 # ---- the organization's network: WeChat groups, 1+N, 1+Y, alumni links, contact points and their log, activity

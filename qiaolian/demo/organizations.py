@@ -11,7 +11,17 @@ from django.db import transaction
 
 from orgs.access.models import Membership
 from orgs.access.roles import Role
-from orgs.homes.models import DesignationKind, Home, HomeAssessment, HomeDesignation
+from orgs.homes.models import (
+    DesignationKind,
+    DesignationLevel,
+    DesignationNomination,
+    DesignationStep,
+    Home,
+    HomeAssessment,
+    HomeDesignation,
+    NominationStatus,
+)
+from orgs.homes.nominations import reviewing_regions
 from orgs.homes.services import home_standing_refresh
 from orgs.organizations.founding import BY_ACTION, SUPERIOR, OrganizationStatus
 from orgs.organizations.models import (
@@ -234,15 +244,29 @@ def demo_grassroots_create() -> int:
                                    area_sqm=120, opened_on=dt.date(2021, 10, 1))
         HomeAssessment.objects.create(
             home=home, assessed_on=dt.date(2026, 3, 1),
-            has_organization=True, organization_evidence="2021年7月召开代表大会选举产生领导机构",
-            has_team=True, team_evidence="主席、副主席、秘书长 3 人，委员 9 人",
-            has_funding=full, funding_evidence="经费列入街道财政预算" if full else "",
-            has_venue=True, venue_evidence="街道党群服务中心 120 平方米",
-            has_activities=True, activities_evidence="近一年开展活动 2 次",
+            has_organization=True, organization_evidence="2021年7月召开代表大会选举产生领导机构", organization_approach="own",
+            has_team=True, team_evidence="主席、副主席、秘书长 3 人，委员 9 人", team_approach="own",
+            has_funding=full, funding_evidence="经费列入街道财政预算" if full else "", funding_approach="guided" if full else "",
+            funding_supporters="街道党工委、侨资企业" if full else "",
+            has_venue=True, venue_evidence="街道党群服务中心 120 平方米", venue_approach="joint", venue_supporters="街道党群服务中心",
+            has_activities=True, activities_evidence="近一年开展活动 2 次", activities_approach="participating",
+            activities_supporters="县侨联、街道妇联",
         )
         home_standing_refresh(home)
         if full:
-            HomeDesignation.objects.create(home=home, kind=DesignationKind.DEMONSTRATION, awarded_on=dt.date(2026, 5, 1),
-                                           awarded_by="玉溪市侨联")
+            # nominated by 峨山县, awarded by 玉溪市侨联 (the designation's only way in: its nomination's award step)
+            city, province = reviewing_regions(region)
+            nomination = DesignationNomination.objects.create(
+                home=home, kind=DesignationKind.DEMONSTRATION, status=NominationStatus.AWARDED, city=city, province=province,
+                note="五有达标，服务归侨侨眷成效明显",
+            )
+            DesignationStep.objects.bulk_create([
+                DesignationStep(nomination=nomination, action="nominate", to_status=NominationStatus.NOMINATED,
+                                date=dt.date(2026, 4, 10), note=nomination.note),
+                DesignationStep(nomination=nomination, action="award", from_status=NominationStatus.NOMINATED,
+                                to_status=NominationStatus.AWARDED, date=dt.date(2026, 5, 1)),
+            ])
+            HomeDesignation.objects.create(home=home, kind=DesignationKind.DEMONSTRATION, level=DesignationLevel.CITY,
+                                           awarded_on=dt.date(2026, 5, 1), awarded_by="玉溪市侨联", nomination=nomination)
     demo_step_actors_fill()
     return created

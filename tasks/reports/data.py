@@ -28,7 +28,7 @@ from census.importing.models import CensusImport
 from census.registry.models import Campaign, Category, Headcount, Person
 from census.rounds.selectors import ReportingRate, RoundBasis, round_basis, round_reporting
 from orgs.access.scoping import OuterNode, SubtreeRange, ancestors_q, subtree_q
-from orgs.homes.models import Home, HomeStanding
+from orgs.homes.models import Home, HomeKind, HomeStanding
 from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import (
     AffiliatedAssociation,
@@ -42,6 +42,7 @@ from orgs.organizations.network import TIER_OF_KIND
 from orgs.regions.models import Region, RegionLevel
 from tasks.plans.models import Milestone, Plan, Task, TaskStatus
 from tasks.reports.staffing import StaffingReport, staffing_report
+from tasks.reports.designations import DesignationReport, designations_by_area
 
 if TYPE_CHECKING:  # pragma: no cover
     from django_stubs_ext import StrOrPromise
@@ -260,10 +261,15 @@ class HomeRow:
     organization: str
     region: str
     standing: str
+    kind: str = HomeKind.STANDARD
 
     @property
     def standing_label(self) -> str:
         return str(HomeStanding(self.standing).label)
+
+    @property
+    def kind_label(self) -> str:
+        return str(HomeKind(self.kind).label)
 
 
 @dataclass
@@ -322,6 +328,8 @@ class ReportData:
     reporting: ReportingRate | None = None
     # 机构与人员配备 (Yuxi 三(二)、三(三)): responsible people, posts, offices per area (tasks.reports.staffing)
     staffing: StaffingReport | None = None
+    # 侨胞之家 designations per area by level and kind, and the nominations still open (issue 17 §4)
+    designations: DesignationReport | None = None
 
     @property
     def map_unplotted(self) -> int:
@@ -558,7 +566,7 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
             HomeRow(*row)
             for row in _within(Home.objects.all(), region)
             .order_by("organization__region__tree_id", "organization__region__lft", "name")
-            .values_list("name", "organization__name", "organization__region__full_name", "standing")
+            .values_list("name", "organization__name", "organization__region__full_name", "standing", "kind")
         ]
     home_standing = dict.fromkeys(HomeStanding.values, 0)
     for row in _within(Home.objects.all(), region).values("standing").annotate(n=Count("pk")).order_by():
@@ -634,4 +642,6 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         reporting=reporting,
         staffing=staffing_report(region, [(a.region.code, a.region.name) for a in areas],
                                  [(t, lft, r) for *_i, t, lft, r in area_regions], listed=detail),
+        designations=designations_by_area(region, [(a.region.code, a.region.name) for a in areas],
+                                          [(tree, lft, rght) for *_info, tree, lft, rght in area_regions]) if detail else None,
     )

@@ -134,8 +134,8 @@ def report_workbook(data: ReportData) -> Workbook:
         {5: DATE, 6: "0"},
     )
     _sheet(
-        wb, _("侨胞之家"), [_("侨胞之家"), _("侨联组织"), _("所在区划"), _("五有情况")],
-        ([h.name, h.organization, h.region, h.standing_label] for h in data.homes),
+        wb, _("侨胞之家"), [_("侨胞之家"), _("类型"), _("侨联组织"), _("所在区划"), _("五有情况")],
+        ([h.name, h.kind_label, h.organization, h.region, h.standing_label] for h in data.homes),
     )
     rounds = data.census_rounds
     _sheet(
@@ -159,6 +159,7 @@ def report_workbook(data: ReportData) -> Workbook:
         {**dict.fromkeys((2, 3, 5, 6, 8, 9, 10, 11, 12, 13), INTEGER), 4: PERCENT, 7: PERCENT},
     )
     _staffing_sheet(wb, data)
+    designations_sheet(wb, data)
     return wb
 
 
@@ -184,6 +185,23 @@ def _staffing_sheet(wb: Workbook, data: ReportData) -> None:
     if staffing.gaps_unlisted:
         rows.append([_("另有 %(n)d 个未列出") % {"n": staffing.gaps_unlisted}])
     _sheet(wb, _("人员配备"), headers, rows, dict.fromkeys(range(2, len(headers)), INTEGER))
+
+
+def designations_sheet(wb: Workbook, data: ReportData) -> None:
+    """称号: per area the designations awarded by level and by kind, the open nominations; then the scope's total."""
+    d = data.designations
+    if d is None:
+        return
+
+    def row(r) -> list:
+        return [r.code, r.name, r.city, r.province, *r.by_kind, r.pending, r.returned]
+
+    _sheet(
+        wb, _("侨胞之家称号"),
+        [_("区划代码"), _("区划"), _("市级称号"), _("省级称号"), *d.kind_labels, _("待审推荐"), _("已退回")],
+        [*(row(r) for r in d.areas), [data.region.code, _("合计（含本级）"), *row(d.total)[2:]]],
+        dict.fromkeys(range(2, 6 + len(d.kind_labels)), INTEGER),
+    )
 
 
 def report_xlsx(data: ReportData) -> bytes:

@@ -77,12 +77,13 @@ def test_county_scope_sees_only_its_county(world):
 def test_fixed_number_of_queries(world, django_assert_max_num_queries):
     # issue 16 §3 added four: organizations (1+N, 1+Y, WeChat standing), 1+N and 1+Y associations, WeChat groups;
     # §1 up to three for the census round the figures are based on and its reporting rate; issue 17 §2 four for the
-    # staffing figures (responsible people, posts, establishments, the list of organizations with a gap)
-    with django_assert_max_num_queries(27):
+    # staffing figures (responsible people, posts, establishments, the list of organizations with a gap); §4 two:
+    # designations by level and kind, open nominations
+    with django_assert_max_num_queries(29):
         small = report_data(world.tonghai, as_of=AS_OF)
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(29):
         large = report_data(region("530000"), as_of=AS_OF)
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(29):
         report_data(None, as_of=AS_OF)
     assert len(large.areas) > len(small.areas)
 

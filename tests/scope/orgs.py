@@ -293,12 +293,8 @@ def _home_body(world, obj, region):
     return {"name": obj.name + "之家改", "address": "矩阵路 1 号"}
 
 
-def _designate_body(world, obj, region):
-    return {"kind": "demonstration", "awarded_on": _today(), "awarded_by": "矩阵"}
-
-
 def _assess_body(world, obj, region):
-    return {"assessed_on": _today(), "has_organization": "on", "organization_evidence": "已成立"}
+    return {"assessed_on": _today(), "has_organization": "on", "organization_evidence": "已成立", "organization_approach": "own"}
 
 
 register(
@@ -322,8 +318,6 @@ register(
               writes=(Write("POST", _home_body),)),
     RouteCase("organizations:home-assess", WEB, FEDERATION, kwargs=by_org_pk, methods=(), reads=(),
               writes=(Write("POST", _assess_body),)),
-    RouteCase("organizations:home-designate", WEB, FEDERATION, kwargs=by_org_pk, methods=(), reads=(),
-              writes=(Write("POST", _designate_body),)),
     RouteCase("organizations:step-document", WEB, STEP, kwargs=by_org_pk),
 )
 
