@@ -41,8 +41,8 @@ from orgs.organizations.models import (
 from orgs.organizations.network import TIER_OF_KIND
 from orgs.regions.models import Region, RegionLevel
 from tasks.plans.models import Milestone, Plan, Task, TaskStatus
-from tasks.reports.staffing import StaffingReport, staffing_report
 from tasks.reports.designations import DesignationReport, designations_by_area
+from tasks.reports.staffing import StaffingReport, staffing_report
 
 if TYPE_CHECKING:  # pragma: no cover
     from django_stubs_ext import StrOrPromise
