@@ -7,12 +7,10 @@ written then (one transaction per call)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import NoReturn
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,20 +34,20 @@ from orgs.organizations.founding import (
     transitions_from,
 )
 from orgs.organizations.models import (
-    REGION_LEVEL_OF_KIND,
     UNIT_KINDS,
     Activity,
     Employment,
-    LeaderPosition,
     FoundingStep,
+    LeaderPosition,
     LeadershipMember,
     Organization,
     OrganizationKind,
     organization_field_errors,
 )
 from orgs.organizations.network import activity_attachment_add
+from orgs.organizations.selectors import SuperiorBodies, superior_bodies, superior_region
 from orgs.organizations.signals import organization_status_changed
-from orgs.regions.models import Region, RegionLevel
+from orgs.regions.models import Region
 
 # The facts of an organization its own side may change (never the status: only transitions change it).
 EDITABLE_FIELDS = (
@@ -62,65 +60,7 @@ ONE_PER_REGION = frozenset({OrganizationKind.COUNTY, OrganizationKind.TOWNSHIP, 
 
 # ---- who may do what -----------------------------------------------------------------------------------
 
-
-def superior_region(organization: Organization) -> Region | None:
-    """The region whose editors act for the superior federation: the superior organization's region, or
-    without one the parent region of the organization's region."""
-    superior = organization.superior if organization.superior_id else None
-    if superior is not None:
-        return superior.region
-    return organization.region.parent
-
-
-# Levels whose federation is taken to exist without a row in this system (the 省、市 federations issue the plans).
-FEDERATION_ASSUMED_LEVELS = frozenset({RegionLevel.PROVINCE, RegionLevel.CITY})
-
-
-@dataclass(frozen=True)
-class SuperiorBodies:
-    """The superior bodies that answer an organization's founding steps (Yuxi 二(一): "市委统战部、市侨联" for a
-    county): their names, the federation's row when one exists in the system (the page links it), and the
-    region whose editors record their answers."""
-
-    region: Region | None
-    united_front: str
-    federation: str
-    federation_organization: Organization | None
-    federation_founded: bool  # False: a county / township federation that does not exist (yet)
-
-    def name_of(self, body: str) -> str:
-        return self.united_front if body == UNITED_FRONT else self.federation
-
-
-def united_front_name(region: Region) -> str:
-    """玉溪市 → 玉溪市委统战部, 通海县 → 通海县委统战部; a township has no 统战部: its 党委 answers."""
-    if region.level in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
-        return _("%(region)s党委") % {"region": region.name}
-    return _("%(region)s委统战部") % {"region": region.name}
-
-
-def superior_bodies(organization: Organization) -> SuperiorBodies:
-    """Who answers: the superior organization when one is named; else the 侨联 of the parent region (玉溪市侨联 for
-    通海县侨联, linked when a row of it exists) and that region's 统战部. One query at most."""
-    region = superior_region(organization)
-    if region is None:
-        return SuperiorBodies(None, "—", "—", None, False)
-    united_front = united_front_name(region)
-    if organization.superior_id:
-        superior = organization.superior
-        return SuperiorBodies(region, united_front, superior.name, superior, superior.status != OrganizationStatus.DISSOLVED)
-    name = _("%(region)s侨联") % {"region": region.name}
-    row = (
-        Organization.objects.filter(region=region, unit__isnull=True)
-        .exclude(status=OrganizationStatus.DISSOLVED)
-        .filter(Q(kind__in=list(REGION_LEVEL_OF_KIND)) | Q(name=name))
-        .order_by(Case(When(status=OrganizationStatus.ACTIVE, then=0), default=1), "pk")
-        .first()
-    )
-    if row is not None:
-        founded = row.status == OrganizationStatus.ACTIVE or region.level in FEDERATION_ASSUMED_LEVELS
-        return SuperiorBodies(region, united_front, row.name, row, founded)
-    return SuperiorBodies(region, united_front, name, None, region.level in FEDERATION_ASSUMED_LEVELS)
+__all__ = ["SuperiorBodies", "superior_bodies", "superior_region"]  # reads kept where the pages import them from
 
 
 def transition_label(transition: Transition, bodies: SuperiorBodies | None) -> str:

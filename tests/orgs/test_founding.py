@@ -17,9 +17,9 @@ from orgs.organizations.services import (
     organization_create,
     organization_transition,
 )
-from tests.orgs.conftest import PDF_BYTES
 from orgs.organizations.signals import organization_status_changed
 from tests.factories import region
+from tests.orgs.conftest import PDF_BYTES
 
 pytestmark = pytest.mark.django_db
 

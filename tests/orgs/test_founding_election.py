@@ -3,7 +3,6 @@ become the leading body (Yuxi plan 三(一), 二(一)). Each test quotes the cla
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from orgs.organizations.election import Candidate, Congress
 from orgs.organizations.founding import OrganizationStatus as S
@@ -189,7 +188,7 @@ def test_a_bad_congress_record_is_refused_and_writes_nothing(tonghai_official, y
     and who of the agreed list was elected (a 主席 among them); a refused record leaves no member, no congress."""
     org = tonghai_federation(tonghai_official, day)
     walk(org, tonghai_official, yuxi_staff, day, until="agree_candidates")
-    chair, vice, secretary = current_candidates(org)
+    chair, vice, _secretary = current_candidates(org)
     rows = {
         "all": [{"candidate": chair.pk, "position": "chair"}, {"candidate": vice.pk, "position": "vice_chair"}],
         "none": [],
