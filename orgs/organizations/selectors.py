@@ -67,7 +67,7 @@ def organization_for_detail(user, pk: int) -> Organization:
         Prefetch("logs", queryset=CadreContactLog.objects.select_related("recorded_by").order_by("-date", "-pk"))
     )
     queryset = Organization.objects.select_related("region", "region__parent", "unit", "superior", "superior__region").prefetch_related(
-        Prefetch("steps", queryset=FoundingStep.objects.select_related("actor").order_by("date", "pk")),
+        Prefetch("steps", queryset=FoundingStep.objects.select_related("actor", "congress").order_by("date", "pk")),
         "leaders", Prefetch("cadre_contacts", queryset=contacts),
         Prefetch("wechat_groups", queryset=WechatGroup.objects.order_by("kind", "pk")),
         Prefetch("affiliated_associations", queryset=AffiliatedAssociation.objects.order_by("kind", "pk")),
@@ -208,6 +208,13 @@ class FoundingRecord:
     congress: Congress | None
 
 
+def _congress_of(step: FoundingStep) -> Congress | None:
+    try:
+        return step.congress  # selected with the steps by `organization_for_detail`
+    except Congress.DoesNotExist:
+        return None
+
+
 def founding_record(organization: Organization, steps: list[FoundingStep]) -> FoundingRecord:
     """The founding record of the page from the steps already loaded (two queries: the bodies and the lists)."""
     steps = sorted(steps, key=lambda s: s.pk)
@@ -224,7 +231,7 @@ def founding_record(organization: Organization, steps: list[FoundingStep]) -> Fo
             Candidate.objects.filter(nomination=nomination).select_related("leader") if nomination else ()
         )
         candidates = tuple(rows)
-        congress = Congress.objects.filter(step=held).first() if held else None
+        congress = _congress_of(held) if held else None
     candidates_answer = (
         BodyAnswer(FEDERATION, bodies.federation, round_answers(steps, NOMINATE).get(FEDERATION)) if nomination else None
     )

@@ -262,3 +262,35 @@ def test_a_township_without_a_county_federation_says_so(tonghai_official, day):
     org = organization_create(actor=tonghai_official, name="测试镇侨联", kind=OrganizationKind.TOWNSHIP, region=town, planned_on=day(3))
     bodies = superior_bodies(org)
     assert (bodies.united_front, bodies.federation, bodies.federation_founded) == ("通海县委统战部", "通海县侨联", False)
+
+
+def test_the_demo_organizations_have_consistent_founding_records(db):
+    """Yuxi 三(一) in the demo: every demo organization's steps follow the table (each step legal from the status
+    before it, both answers before the approval, the list agreed before the congress), and those past the congress
+    have the elected of their candidate list as their leading body."""
+    from orgs.organizations.founding import BY_ACTION, CREATE, round_agreed
+    from qiaolian.demo.organizations import demo_organizations_create
+
+    demo_organizations_create()
+    founded = Organization.objects.filter(steps__isnull=False).distinct()
+    assert founded.count() == 5
+    for org in founded:
+        steps = list(org.steps.order_by("pk"))
+        status = ""
+        for index, step in enumerate(steps):
+            if step.action == CREATE:
+                status = S.PLANNED
+                continue
+            transition = BY_ACTION[step.action]
+            assert status in transition.sources, (org.name, step.action, status)
+            if transition.guard in ("consultation_agreed", "candidates_agreed"):
+                submission, bodies = {"consultation_agreed": ("submit_consultation", ("united_front", "federation")),
+                                      "candidates_agreed": ("submit_candidates", ("federation",))}[transition.guard]
+                assert round_agreed(steps[:index], submission, bodies), (org.name, step.action)
+            status = transition.target or status
+        assert status == org.status, org.name
+        if any(s.action == "hold_congress" for s in steps):
+            leaders = set(org.leaders.values_list("name", "position"))
+            elected = set(Candidate.objects.filter(organization=org).exclude(elected_position="").values_list("name", "elected_position"))
+            assert leaders == elected and leaders, org.name
+            assert Congress.objects.filter(organization=org).count() == 1
