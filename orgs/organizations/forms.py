@@ -281,9 +281,10 @@ class CongressForm(_StepFields):
         choices = [("", _("未当选")), *list(LeaderPosition.choices)]
         for candidate in self.candidates:
             self.fields[f"elected_{candidate.pk}"] = forms.ChoiceField(
-                label=candidate.name, choices=choices, required=False, initial=candidate.position,
-                help_text=_("拟任%(position)s") % {"position": candidate.get_position_display()},
+                label=_("%(name)s 当选为") % {"name": candidate.name}, choices=choices, required=False,
+                initial=candidate.position, help_text=_("拟任%(position)s") % {"position": candidate.get_position_display()},
             )
+        self.order_fields(["date", "delegates_expected", "delegates_present", *(f"elected_{c.pk}" for c in self.candidates)])
 
     def clean(self):
         data = super().clean()
