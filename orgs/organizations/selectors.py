@@ -163,8 +163,8 @@ def superior_bodies(organization: Organization) -> SuperiorBodies:
     if region is None:
         return SuperiorBodies(None, "—", "—", None, False)
     united_front = united_front_name(region)
-    if organization.superior_id:
-        superior = organization.superior
+    superior = organization.superior if organization.superior_id else None
+    if superior is not None:
         return SuperiorBodies(region, united_front, superior.name, superior, superior.status != OrganizationStatus.DISSOLVED)
     name = _("%(region)s侨联") % {"region": region.name}
     row = (

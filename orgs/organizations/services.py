@@ -206,7 +206,7 @@ def _clean_congress(organization: Organization, delegates_present, delegates_exp
     chosen: list[tuple[Candidate, str]] = []
     for number, row in enumerate(elected or (), start=1):
         key = row.get("candidate")
-        candidate = candidates.get(key.pk if isinstance(key, Candidate) else key)  # type: ignore[arg-type]
+        candidate = candidates.get(key.pk if isinstance(key, Candidate) else key)
         if candidate is None:
             _refuse(_("第 %(row)s 行：“%(value)s”不在上级侨联同意的候选人名单中") % {"row": number, "value": key}, "elected")
         if any(c.pk == candidate.pk for c, _position in chosen):

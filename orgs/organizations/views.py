@@ -228,10 +228,10 @@ def _detail_context(request, organization, *, errors_for: int | None = None, **f
     }
     if any(not t.payload for t in transitions) or "step_form" in forms:
         context["step_form"] = forms.get("step_form") or TransitionForm(transitions=transitions, bodies=record.bodies)
-    offered = {t.action for t in transitions}
-    if NOMINATE in offered or "candidates_form" in forms:
+    actions = {t.action for t in transitions}
+    if NOMINATE in actions or "candidates_form" in forms:
         context["candidates_form"] = forms.get("candidates_form") or CandidateListForm(previous=record.candidates)
-    if "hold_congress" in offered or "congress_form" in forms:
+    if "hold_congress" in actions or "congress_form" in forms:
         context["congress_form"] = forms.get("congress_form") or CongressForm(candidates=record.candidates)
     if can_edit:
         context["activity_form"] = forms.get("activity_form") or ActivityForm(initial={"held_on": None})

@@ -45,7 +45,6 @@ class CandidateSerializer(serializers.ModelSerializer):
         model = Candidate
         fields = ["id", "name", "position", "employment", "is_returned_or_relative", "elected_position"]
         read_only_fields = ["id", "elected_position"]
-        extra_kwargs = {"name": {"validators": []}}
 
 
 class CongressSerializer(serializers.ModelSerializer):
