@@ -4,6 +4,7 @@ here registers them with the `orgs` app. Code imports a model from its concern p
 import orgs.access.models
 import orgs.accounts.models
 import orgs.homes.models
+import orgs.organizations.election
 import orgs.organizations.models
 import orgs.regions.models
 import orgs.staffing.models

@@ -24,7 +24,7 @@ from orgs.organizations.models import (
 )
 from orgs.organizations.network import cadre_choices, cadre_label, university_choices
 from orgs.organizations.selectors import superior_choices
-from orgs.organizations.services import EDITABLE_FIELDS
+from orgs.organizations.services import EDITABLE_FIELDS, transition_label
 from orgs.regions.models import Region
 from orgs.regions.selectors import region_by_code
 from orgs.units.models import Unit
@@ -99,13 +99,15 @@ class TransitionForm(forms.Form):
         help_text=gettext_lazy("PDF、图片或 Office 文件（%(types)s）") % {"types": " ".join(ALLOWED_SUFFIXES)},
     )
 
-    def __init__(self, *args, transitions, **kwargs):
+    def __init__(self, *args, transitions, bodies=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Any step of the table is accepted by the field (the service then says why it is refused); only
-        # the steps this user may take now are offered.
-
-        self.fields["action"].choices = [(t.action, t.label) for t in TRANSITIONS]
-        self.fields["action"].widget.choices = [("", _("请选择…"))] + [(t.action, t.label) for t in transitions]
+        # the steps this user may take now are offered, an answer named after its body ("玉溪市委统战部同意…"),
+        # except the two steps that carry records, which have their own forms (CandidateListForm, CongressForm).
+        self.fields["action"].choices = [(t.action, t.label) for t in TRANSITIONS if not t.payload]
+        self.fields["action"].widget.choices = [("", _("请选择…"))] + [
+            (t.action, transition_label(t, bodies)) for t in transitions if not t.payload
+        ]
         if not self.is_bound:
             self.initial.setdefault("date", timezone.localdate())
 
@@ -211,3 +213,84 @@ class AttachmentForm(PartForm):
         label=gettext_lazy("附件"),
         help_text=gettext_lazy("PDF、图片或 Office 文件（%(types)s）") % {"types": " ".join(ALLOWED_SUFFIXES)},
     )
+
+
+# ---- the two founding steps that carry records (Yuxi plan 三(一)) ---------------------------------------------------
+
+
+class _StepFields(forms.Form):
+    date = forms.DateField(label=gettext_lazy("日期"), widget=DateInput())
+    note = forms.CharField(label=gettext_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    document = forms.FileField(label=gettext_lazy("附件"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("date", timezone.localdate())
+
+
+class CandidateRowForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=64, required=False)
+    position = forms.ChoiceField(label=gettext_lazy("拟任职务"), choices=LeaderPosition.choices, initial=LeaderPosition.MEMBER)
+    employment = forms.ChoiceField(label=gettext_lazy("专兼职"), choices=Employment.choices, initial=Employment.PART_TIME)
+    is_returned_or_relative = forms.BooleanField(label=gettext_lazy("归侨侨眷"), required=False)
+
+
+CandidateRows = forms.formset_factory(CandidateRowForm, extra=0, max_num=60, absolute_max=60)
+CANDIDATE_ROWS = 8  # rows offered on the page (blank rows are ignored)
+
+
+class CandidateListForm(_StepFields):
+    """报送候选人名单: the list the same-level party organization decided, one row per candidate (blank rows ignored);
+    a list returned by the superior comes back filled in."""
+
+    def __init__(self, *args, previous=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].label = gettext_lazy("同级党组织研究确定候选人名单的文件")
+        initial = [
+            {"name": c.name, "position": c.position, "employment": c.employment, "is_returned_or_relative": c.is_returned_or_relative}
+            for c in previous
+        ]
+        initial += [{}] * max(CANDIDATE_ROWS - len(initial), 2)
+        self.rows = CandidateRows(self.data if self.is_bound else None, initial=None if self.is_bound else initial,
+                                  prefix="candidate")
+
+    def is_valid(self) -> bool:
+        return super().is_valid() & self.rows.is_valid()
+
+    def clean(self):
+        data = super().clean()
+        if self.rows.is_valid():
+            data["candidates"] = [row for row in self.rows.cleaned_data if row and row.get("name", "").strip()]
+        return data
+
+
+class CongressForm(_StepFields):
+    """召开代表大会: delegates expected and present, and for each candidate of the agreed list the position elected to
+    (or not elected); the elected become the leading body."""
+
+    delegates_expected = forms.IntegerField(label=gettext_lazy("应到代表（人）"), min_value=1, max_value=100000, required=False)
+    delegates_present = forms.IntegerField(label=gettext_lazy("实到代表（人）"), min_value=1, max_value=100000)
+
+    field_order = ["date", "delegates_expected", "delegates_present"]
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].label = gettext_lazy("选举结果")
+        self.candidates = list(candidates)
+        choices = [("", _("未当选")), *list(LeaderPosition.choices)]
+        for candidate in self.candidates:
+            self.fields[f"elected_{candidate.pk}"] = forms.ChoiceField(
+                label=_("%(name)s 当选为") % {"name": candidate.name}, choices=choices, required=False,
+                initial=candidate.position, help_text=_("拟任%(position)s") % {"position": candidate.get_position_display()},
+            )
+        self.order_fields(["date", "delegates_expected", "delegates_present", *(f"elected_{c.pk}" for c in self.candidates)])
+
+    def clean(self):
+        data = super().clean()
+        data["elected"] = [
+            {"candidate": c.pk, "position": data[f"elected_{c.pk}"]} for c in self.candidates if data.get(f"elected_{c.pk}")
+        ]
+        for candidate in self.candidates:
+            data.pop(f"elected_{candidate.pk}", None)
+        return data

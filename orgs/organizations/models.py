@@ -33,6 +33,7 @@ FOUNDING_STATUSES = frozenset(
         OrganizationStatus.DRAFTING,
         OrganizationStatus.CONSULTING,
         OrganizationStatus.APPROVED,
+        OrganizationStatus.CANDIDATES,
         OrganizationStatus.CONGRESS,
         OrganizationStatus.FILED,
     }

@@ -17,24 +17,35 @@ from django.utils.translation import gettext as _
 from orgs.access.scoping import user_scope
 from orgs.common.documents import validate_document
 from orgs.homes.services import organization_editor_check
+from orgs.organizations.election import Candidate, Congress
 from orgs.organizations.founding import (
+    AGREEMENTS,
     BY_ACTION,
+    CONSULT,
     CREATE,
+    FEDERATION,
+    NOMINATE,
     OWN,
+    UNITED_FRONT,
     OrganizationStatus,
     Transition,
+    round_agreed,
+    round_answers,
     transitions_from,
 )
 from orgs.organizations.models import (
     UNIT_KINDS,
     Activity,
+    Employment,
     FoundingStep,
+    LeaderPosition,
     LeadershipMember,
     Organization,
     OrganizationKind,
     organization_field_errors,
 )
 from orgs.organizations.network import activity_attachment_add
+from orgs.organizations.selectors import SuperiorBodies, superior_bodies, superior_region
 from orgs.organizations.signals import organization_status_changed
 from orgs.regions.models import Region
 
@@ -49,14 +60,14 @@ ONE_PER_REGION = frozenset({OrganizationKind.COUNTY, OrganizationKind.TOWNSHIP, 
 
 # ---- who may do what -----------------------------------------------------------------------------------
 
+__all__ = ["SuperiorBodies", "superior_bodies", "superior_region"]  # reads kept where the pages import them from
 
-def superior_region(organization: Organization) -> Region | None:
-    """The region whose editors act for the superior federation: the superior organization's region, or
-    without one the parent region of the organization's region."""
-    superior = organization.superior if organization.superior_id else None
-    if superior is not None:
-        return superior.region
-    return organization.region.parent
+
+def transition_label(transition: Transition, bodies: SuperiorBodies | None) -> str:
+    """The label of a step as offered to a user: an answer names its body ("玉溪市委统战部同意（录入复函）")."""
+    if transition.named and bodies is not None and bodies.region is not None:
+        return str(transition.named) % {"body": bodies.name_of(transition.body)}
+    return str(transition.label)
 
 
 def may_act(user, organization: Organization, side: str) -> bool:
@@ -69,22 +80,12 @@ def may_act(user, organization: Organization, side: str) -> bool:
     return region is not None and scope.edits_region(region)
 
 
-def _consultation_agreed(steps: list[FoundingStep]) -> bool:
-    """Whether the superior agreed since the plan was last submitted (steps in the order recorded)."""
-    agreed = False
-    for step in steps:
-        if step.action == "submit_consultation":
-            agreed = False
-        elif step.action == "agree_consultation":
-            agreed = True
-    return agreed
-
-
 def _guard_holds(transition: Transition, steps: list[FoundingStep]) -> bool:
-    if transition.guard == "consultation_agreed":
-        return _consultation_agreed(steps)
-    if transition.guard == "not_agreed":
-        return not _consultation_agreed(steps)
+    if transition.guard in AGREEMENTS:
+        submission, bodies = AGREEMENTS[transition.guard]
+        return round_agreed(steps, submission, bodies)
+    if transition.guard == "not_answered":
+        return transition.body not in round_answers(steps, transition.answers)
     return True
 
 
@@ -124,15 +125,120 @@ def _check_date(date: dt.date, previous: FoundingStep | None, *, field: str = "d
         )
 
 
+def _guard_refusal(transition: Transition, organization: Organization, steps: list[FoundingStep]) -> NoReturn:
+    bodies = superior_bodies(organization)
+    if transition.guard == "consultation_agreed":
+        answers = round_answers(steps, CONSULT)
+        missing = [bodies.name_of(b) for b in (UNITED_FRONT, FEDERATION) if b not in answers]
+        _refuse(
+            _("%(bodies)s尚未答复同意，不能记录同级党组织批准（玉溪方案 三(一)：经向上级统战、侨联组织征求意见后，报同级党组织批准）")
+            % {"bodies": "、".join(missing)},
+            "action",
+        )
+    if transition.guard == "candidates_agreed":
+        _refuse(
+            _("%(body)s尚未同意候选人名单，不能记录代表大会（玉溪方案 三(一)：候选人名单征求上一级侨联意见后确定）")
+            % {"body": bodies.federation},
+            "action",
+        )
+    _refuse(_("%(body)s在本轮已答复，无需重复答复") % {"body": bodies.name_of(transition.body)}, "action")
+
+
+# ---- the records of two steps: the candidate list and the congress ------------------------------------------------
+
+
+def _choice(value, choices, label: str, field: str, row: int) -> str:
+    if value not in choices.values:
+        _refuse(_("第 %(row)s 行：%(label)s“%(value)s”无效") % {"row": row, "label": label, "value": value}, field)
+    return str(value)
+
+
+def _clean_candidates(candidates) -> list[dict]:
+    """The candidate list as submitted: names, intended positions, 专兼职, 归侨侨眷; at least one, a 主席 among
+    them, no name twice."""
+    rows = [c for c in (candidates or ()) if str(c.get("name") or "").strip()]
+    if not rows:
+        _refuse(_("请填写候选人名单（至少一人，含主席候选人）"), "candidates")
+    cleaned, seen = [], set()
+    for number, row in enumerate(rows, start=1):
+        name = str(row["name"]).strip()
+        if len(name) > 64:
+            _refuse(_("第 %(row)s 行：姓名“%(value)s”超过 64 个字") % {"row": number, "value": name}, "candidates")
+        if name in seen:
+            _refuse(_("第 %(row)s 行：候选人“%(value)s”重复") % {"row": number, "value": name}, "candidates")
+        seen.add(name)
+        cleaned.append({
+            "name": name,
+            "position": _choice(row.get("position"), LeaderPosition, _("拟任职务"), "candidates", number),
+            "employment": _choice(row.get("employment") or Employment.PART_TIME, Employment, _("专兼职"), "candidates", number),
+            "is_returned_or_relative": bool(row.get("is_returned_or_relative")),
+        })
+    if not any(row["position"] == LeaderPosition.CHAIR for row in cleaned):
+        _refuse(_("候选人名单中没有主席候选人"), "candidates")
+    return cleaned
+
+
+def current_candidates(organization: Organization) -> list[Candidate]:
+    """The candidate list of the latest submission (empty before the first)."""
+    latest = FoundingStep.objects.filter(organization=organization, action=NOMINATE).order_by("-pk").first()
+    return list(latest.candidates.all()) if latest else []
+
+
+def _clean_congress(organization: Organization, delegates_present, delegates_expected, elected) -> list[tuple[Candidate, str]]:
+    """The congress as recorded: delegates present (more than half of those expected, when given) and who of the
+    agreed list was elected to which position (a 主席 among them, each candidate once)."""
+    if not delegates_present or delegates_present < 1:
+        _refuse(_("请填写实到代表人数"), "delegates_present")
+    if delegates_expected is not None:
+        if delegates_present > delegates_expected:
+            _refuse(
+                _("实到代表 %(present)s 人多于应到代表 %(expected)s 人")
+                % {"present": delegates_present, "expected": delegates_expected},
+                "delegates_present",
+            )
+        if delegates_present * 2 <= delegates_expected:
+            _refuse(
+                _("实到代表 %(present)s 人未超过应到代表 %(expected)s 人的半数，不能进行选举")
+                % {"present": delegates_present, "expected": delegates_expected},
+                "delegates_present",
+            )
+    candidates = {c.pk: c for c in current_candidates(organization)}
+    chosen: list[tuple[Candidate, str]] = []
+    for number, row in enumerate(elected or (), start=1):
+        key = row.get("candidate")
+        candidate = candidates.get(key.pk if isinstance(key, Candidate) else key)
+        if candidate is None:
+            _refuse(_("第 %(row)s 行：“%(value)s”不在上级侨联同意的候选人名单中") % {"row": number, "value": key}, "elected")
+        if any(c.pk == candidate.pk for c, _position in chosen):
+            _refuse(_("第 %(row)s 行：候选人“%(value)s”重复") % {"row": number, "value": candidate.name}, "elected")
+        chosen.append((candidate, _choice(row.get("position"), LeaderPosition, _("当选职务"), "elected", number)))
+    if not chosen:
+        _refuse(_("请填写当选人员（从候选人名单中选择）"), "elected")
+    if not any(position == LeaderPosition.CHAIR for _candidate, position in chosen):
+        _refuse(_("当选人员中没有主席"), "elected")
+    return chosen
+
+
+def _payload_refused(transition: Transition, candidates, delegates_present, elected) -> None:
+    if candidates and transition.payload != "candidates":
+        _refuse(_("只有“报送候选人名单”一步可以提交候选人"), "candidates")
+    if (elected or delegates_present) and transition.payload != "congress":
+        _refuse(_("只有“召开代表大会”一步可以提交代表人数和当选人员"), "elected")
+
+
 # ---- the founding procedure ------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def organization_transition(
-    *, organization: Organization, action: str, actor, date: dt.date, note: str = "", document=None
+    *, organization: Organization, action: str, actor, date: dt.date, note: str = "", document=None,
+    candidates=None, delegates_present: int | None = None, delegates_expected: int | None = None, elected=None,
 ) -> FoundingStep:
     """Records one step of the founding procedure and moves the status as the table says. Refuses an
     unknown or illegal step, a step the actor may not take, a future date or one before the previous step.
+    `submit_candidates` carries the candidate list (`candidates`: name, position, employment,
+    is_returned_or_relative); `hold_congress` the delegates and who was elected (`elected`: candidate, position),
+    who become the leading body with the congress date as the start of their term.
     Sends `organization_status_changed` after the commit when the status changed."""
     given = organization
     organization = Organization.objects.select_for_update(of=("self",)).select_related("region", "superior__region").get(pk=given.pk)
@@ -153,13 +259,22 @@ def organization_transition(
         )
     steps = _ordered_steps(organization)
     if not _guard_holds(transition, steps):
-        if transition.guard == "consultation_agreed":
-            _refuse(_("上级侨联尚未答复同意，不能记录同级党组织批准"), "action")
-        _refuse(_("上级侨联已答复同意，无需重复答复"), "action")
+        _guard_refusal(transition, organization, steps)
     previous = max(steps, key=lambda s: (s.date, s.pk)) if steps else None
     _check_date(date, previous)
+    _payload_refused(transition, candidates, delegates_present, elected)
+    if transition.document_required and not document:
+        _refuse(
+            _("“%(step)s”须附%(document)s") % {"step": transition.label, "document": transition.document_hint},
+            "document",
+        )
     if document:
         validate_document(document)
+    nominated = _clean_candidates(candidates) if transition.payload == "candidates" else []
+    chosen = (
+        _clean_congress(organization, delegates_present, delegates_expected, elected)
+        if transition.payload == "congress" else []
+    )
     step = FoundingStep(
         organization=organization, action=action, from_status=old_status,
         to_status=transition.target or old_status, date=date, actor=actor, note=(note or "").strip(),
@@ -167,6 +282,12 @@ def organization_transition(
     if document:
         step.document.save(document.name.rsplit("/", 1)[-1], document, save=False)
     step.save()
+    if nominated:
+        Candidate.objects.bulk_create(
+            Candidate(organization=organization, nomination=step, order=order, **row) for order, row in enumerate(nominated)
+        )
+    if transition.payload == "congress":
+        _record_congress(organization, step, chosen, delegates_present, delegates_expected)
     new_status = transition.target
     if new_status and new_status != old_status:
         organization.status = new_status
@@ -184,6 +305,21 @@ def organization_transition(
             )
         )
     return step
+
+
+def _record_congress(organization: Organization, step: FoundingStep, chosen, present, expected) -> None:
+    """The congress and its result: the elected become members of the leading body from the congress date."""
+    Congress.objects.create(organization=organization, step=step, delegates_present=present, delegates_expected=expected)
+    leaders = LeadershipMember.objects.bulk_create(
+        LeadershipMember(
+            organization=organization, name=candidate.name, position=position, employment=candidate.employment,
+            is_returned_or_relative=candidate.is_returned_or_relative, term_start=step.date,
+        )
+        for candidate, position in chosen
+    )
+    for (candidate, position), leader in zip(chosen, leaders, strict=True):
+        candidate.elected_position, candidate.leader = position, leader
+    Candidate.objects.bulk_update([candidate for candidate, _position in chosen], ["elected_position", "leader"])
 
 
 # ---- creating and changing organizations ---------------------------------------------------------------

@@ -46,6 +46,8 @@ from orgs.organizations.forms import (
     AttachmentForm,
     CadreContactEditForm,
     CadreContactForm,
+    CandidateListForm,
+    CongressForm,
     ContactLogForm,
     LeaderForm,
     OrganizationCreateForm,
@@ -55,6 +57,7 @@ from orgs.organizations.forms import (
     TransitionForm,
     WechatGroupForm,
 )
+from orgs.organizations.founding import NOMINATE
 from orgs.organizations.models import (
     REGION_LEVEL_OF_KIND,
     UNIT_KINDS,
@@ -94,6 +97,7 @@ from orgs.organizations.network import (
     wechat_group_warning,
 )
 from orgs.organizations.selectors import (
+    founding_record,
     organization_for_detail,
     organizations_visible,
     procedure_timeline,
@@ -101,11 +105,12 @@ from orgs.organizations.selectors import (
 from orgs.organizations.services import (
     activity_create,
     allowed_transitions,
+    current_candidates,
     leader_add,
     organization_create,
     organization_transition,
     organization_update,
-    superior_region,
+    superior_bodies,
 )
 from orgs.regions.selectors import region_by_code
 from orgs.units.models import Unit, UnitKind
@@ -200,6 +205,7 @@ def _detail_context(request, organization, *, errors_for: int | None = None, **f
     scope = user_scope(request.user)
     can_edit = scope.can_write and scope.edits_region(organization.region)
     transitions = allowed_transitions(request.user, organization, steps) if scope.can_write else []
+    record = founding_record(organization, steps)
     home = home_with_history(organization)
     contacts = list(organization.cadre_contacts.all())
     activities = list(organization.activities.all()[:20])
@@ -209,7 +215,8 @@ def _detail_context(request, organization, *, errors_for: int | None = None, **f
         "steps": steps,
         "timeline": procedure_timeline(organization, steps),
         "transitions": transitions,
-        "superior_region": superior_region(organization),
+        "superior_region": record.bodies.region,
+        "founding": record,
         "can_edit": can_edit,
         "home": home,
         "assessments": list(home.assessments.all()) if home else [],
@@ -221,8 +228,13 @@ def _detail_context(request, organization, *, errors_for: int | None = None, **f
         "is_local_federation": organization.kind not in UNIT_KINDS | {OrganizationKind.ASSOCIATION},
     }
     context.update(designation_context(request.user, organization, home, forms, errors_for))  # issue 17 §4
-    if transitions or "step_form" in forms:
-        context["step_form"] = forms.get("step_form") or TransitionForm(transitions=transitions)
+    if any(not t.payload for t in transitions) or "step_form" in forms:
+        context["step_form"] = forms.get("step_form") or TransitionForm(transitions=transitions, bodies=record.bodies)
+    actions = {t.action for t in transitions}
+    if NOMINATE in actions or "candidates_form" in forms:
+        context["candidates_form"] = forms.get("candidates_form") or CandidateListForm(previous=record.candidates)
+    if "hold_congress" in actions or "congress_form" in forms:
+        context["congress_form"] = forms.get("congress_form") or CongressForm(candidates=record.candidates)
     if can_edit:
         context["activity_form"] = forms.get("activity_form") or ActivityForm(initial={"held_on": None})
         context["leader_form"] = forms.get("leader_form") or LeaderForm()
@@ -278,7 +290,9 @@ def _post_part(request, pk: int, form_class, form_key: str, write, success: str,
     the errors (status 400)."""
     require_writer(request.user)
     organization = organization_for_detail(request.user, pk)
-    extra: dict[str, Any] = {"transitions": allowed_transitions(request.user, organization)} if form_class is TransitionForm else {}
+    extra: dict[str, Any] = {}
+    if form_class is TransitionForm:
+        extra = {"transitions": allowed_transitions(request.user, organization), "bodies": superior_bodies(organization)}
     if issubclass(form_class, PartForm):
         extra.update(organization=organization, user=request.user)
     form = form_class(request.POST, request.FILES, **extra, **(form_kwargs or {}))
@@ -304,6 +318,37 @@ def _writes_with(service, request):
 def organization_step(request, pk: int):
     """办理成立程序的一步 (only the steps offered to this user are accepted)."""
     return _post_part(request, pk, TransitionForm, "step_form", _writes_with(organization_transition, request), _("已办理"))
+
+
+@require_POST
+@login_required
+def candidates_submit(request, pk: int):
+    """报送候选人名单: the list the same-level party organization decided, as records (Yuxi plan 三(一))."""
+
+    def write(organization, data):
+        organization_transition(
+            organization=organization, action=NOMINATE, actor=request.user, date=data["date"], note=data["note"],
+            document=data["document"], candidates=data["candidates"],
+        )
+
+    return _post_part(request, pk, CandidateListForm, "candidates_form", write, _("已报送候选人名单"))
+
+
+@require_POST
+@login_required
+def congress_record(request, pk: int):
+    """召开代表大会: delegates and who of the agreed list was elected; the elected become the leading body."""
+    candidates = current_candidates(organization_for_detail(request.user, pk))
+
+    def write(organization, data):
+        organization_transition(
+            organization=organization, action="hold_congress", actor=request.user, date=data["date"], note=data["note"],
+            document=data["document"], delegates_expected=data["delegates_expected"],
+            delegates_present=data["delegates_present"], elected=data["elected"],
+        )
+
+    return _post_part(request, pk, CongressForm, "congress_form", write, _("已记录代表大会，当选人员已列入领导机构"),
+                      form_kwargs={"candidates": candidates})
 
 
 @require_safe

@@ -23,6 +23,7 @@ from orgs.homes.models import (
 )
 from orgs.homes.nominations import reviewing_regions
 from orgs.homes.services import home_standing_refresh
+from orgs.organizations.election import Candidate, Congress
 from orgs.organizations.founding import BY_ACTION, SUPERIOR, OrganizationStatus
 from orgs.organizations.models import (
     Activity,
@@ -177,12 +178,50 @@ DEMO_STEP_PLAN = (
     ("create", "", "planned", "2021-03-01"),
     ("start_drafting", "planned", "drafting", "2021-03-15"),
     ("submit_consultation", "drafting", "consulting", "2021-04-20"),
+    ("agree_united_front", "consulting", "consulting", "2021-05-08"),
     ("agree_consultation", "consulting", "consulting", "2021-05-10"),
     ("record_approval", "consulting", "approved", "2021-06-01"),
-    ("hold_congress", "approved", "congress", "2021-07-18"),
+    ("submit_candidates", "approved", "candidates", "2021-06-10"),
+    ("agree_candidates", "candidates", "candidates", "2021-06-25"),
+    ("hold_congress", "candidates", "congress", "2021-07-18"),
     ("submit_filing", "congress", "filed", "2021-07-25"),
     ("confirm_filing", "filed", "active", "2021-08-10"),
 )
+
+
+DEMO_CANDIDATES = (
+    # name, intended position, employment, 归侨侨眷
+    ("李华侨", "chair", "part_time", True),
+    ("王侨眷", "vice_chair", "part_time", True),
+    ("张干部", "secretary_general", "full_time", False),
+)
+
+
+def demo_election_create(organization: Organization, steps: dict[str, FoundingStep]) -> None:
+    """The records of the demo's candidate list and congress, as the founding service writes them: the list on its
+    step, and once the congress is held, its delegates and the elected as the leading body (Yuxi plan 三(一))."""
+    import datetime as dt
+
+    nomination, congress = steps.get("submit_candidates"), steps.get("hold_congress")
+    if nomination is None:
+        return
+    candidates = Candidate.objects.bulk_create(
+        Candidate(organization=organization, nomination=nomination, order=order, name=name, position=position,
+                  employment=employment, is_returned_or_relative=flag)
+        for order, (name, position, employment, flag) in enumerate(DEMO_CANDIDATES)
+    )
+    if congress is None:
+        return
+    Congress.objects.create(organization=organization, step=congress, delegates_expected=60, delegates_present=54)
+    leaders = LeadershipMember.objects.bulk_create(
+        LeadershipMember(organization=organization, name=c.name, position=c.position, employment=c.employment,
+                         is_returned_or_relative=c.is_returned_or_relative, term_start=congress.date,
+                         term_end=congress.date.replace(year=congress.date.year + 5) - dt.timedelta(days=1))
+        for c in candidates
+    )
+    for candidate, leader in zip(candidates, leaders, strict=True):
+        candidate.elected_position, candidate.leader = candidate.position, leader
+    Candidate.objects.bulk_update(candidates, ["elected_position", "leader"])
 
 
 def demo_grassroots_create() -> int:
@@ -205,22 +244,15 @@ def demo_grassroots_create() -> int:
             daily_affairs_cadre_is_returned=place == "澧江街道",
             budget_funded=status == "active",
         )
-        FoundingStep.objects.bulk_create(
+        steps = FoundingStep.objects.bulk_create(
             FoundingStep(organization=organization, action=action, from_status=old, to_status=new,
                          date=dt.date.fromisoformat(day), note="演示数据")
             for action, old, new, day in plan
         )
+        demo_election_create(organization, {step.action: step for step in steps})
         created += 1
         if status != "active":
             continue
-        LeadershipMember.objects.bulk_create([
-            LeadershipMember(organization=organization, name="李华侨", position="chair", employment="part_time",
-                             is_returned_or_relative=True, term_start=dt.date(2021, 7, 18), term_end=dt.date(2026, 7, 17)),
-            LeadershipMember(organization=organization, name="王侨眷", position="vice_chair", employment="part_time",
-                             is_returned_or_relative=True, term_start=dt.date(2021, 7, 18), term_end=dt.date(2026, 7, 17)),
-            LeadershipMember(organization=organization, name="张干部", position="secretary_general", employment="full_time",
-                             is_returned_or_relative=False, term_start=dt.date(2021, 7, 18), term_end=dt.date(2026, 7, 17)),
-        ])
         WechatGroup.objects.bulk_create([
             WechatGroup(organization=organization, kind="overseas", name=f"{place}海外乡亲联谊群", member_count=186),
             WechatGroup(organization=organization, kind="service", name=f"{place}侨界服务群", member_count=243),

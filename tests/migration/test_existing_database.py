@@ -73,6 +73,7 @@ def test_a_database_of_the_old_layout_migrates_with_every_row_kept(old_database)
         "orgs_establishment": 0, "orgs_establishmentstep": 0, "orgs_staffpost": 0,
         # Issue 17 §4: no nomination before (the demo's designations are recorded with their nomination afterwards)
         "orgs_designationnomination": 0, "orgs_designationstep": 0,
+        "orgs_candidate": 0, "orgs_congress": 0,  # issue 17 §1: the candidate lists and congresses
     }
     # Issue 14: every person registered then holds a resident ID, its ciphertext and lookup hash untouched.
     assert documents(old_database) == stored

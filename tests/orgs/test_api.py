@@ -49,19 +49,55 @@ def test_filters(api_client_for, yuxi_staff, django_assert_max_num_queries):
 
 
 def test_walk_through_the_api(api_client_for, tonghai_official, yuxi_staff, day):
+    """Yuxi 三(一), through the API: both answers (the 统战部's with its reply letter, multipart), the candidate list and
+    the congress as JSON payloads validated by the same service; the elected are the leading body."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.orgs.conftest import PDF_BYTES
+
     tonghai, yuxi = api_client_for(tonghai_official), api_client_for(yuxi_staff)
-    created = tonghai.post(LIST, {"name": "通海县侨联", "kind": "county", "region": "530423", "planned_on": day(10).isoformat()}, format="json")
+    created = tonghai.post(LIST, {"name": "通海县侨联", "kind": "county", "region": "530423", "planned_on": day(12).isoformat()}, format="json")
     assert created.status_code == 201, created.content
     org = Organization.objects.get(pk=created.json()["id"])
     assert created.json()["status"] == "planned"
-    for client, action, ago in ((tonghai, "start_drafting", 9), (tonghai, "submit_consultation", 8),
-                                (yuxi, "agree_consultation", 7), (tonghai, "record_approval", 6),
-                                (tonghai, "hold_congress", 5), (tonghai, "submit_filing", 4), (yuxi, "confirm_filing", 3)):
-        response = client.post(steps_url(org), {"action": action, "date": day(ago).isoformat()}, format="json")
+
+    def step(client, action, ago, fmt="json", **extra):
+        response = client.post(steps_url(org), {"action": action, "date": day(ago).isoformat(), **extra}, format=fmt)
         assert response.status_code == 201, (action, response.content)
+        return response.json()
+
+    step(tonghai, "start_drafting", 11)
+    step(tonghai, "submit_consultation", 10)
+    response = yuxi.post(steps_url(org), {"action": "agree_united_front", "date": day(9).isoformat()}, format="json")
+    assert response.status_code == 400 and "须附统战部复函" in response.json()["document"][0]
+    step(yuxi, "agree_united_front", 9, fmt="multipart", document=SimpleUploadedFile("复函.pdf", PDF_BYTES))
+    step(yuxi, "agree_consultation", 9)
+    step(tonghai, "record_approval", 8)
+    response = tonghai.post(steps_url(org), {"action": "submit_candidates", "date": day(7).isoformat(),
+                                             "candidates": [{"name": "王侨眷", "position": "vice_chair"}]}, format="json")
+    assert response.status_code == 400 and "没有主席候选人" in response.json()["candidates"][0]
+    submitted = step(tonghai, "submit_candidates", 7, candidates=[
+        {"name": "李华侨", "position": "chair", "employment": "part_time", "is_returned_or_relative": True},
+        {"name": "张干部", "position": "secretary_general", "employment": "full_time"},
+    ])
+    ids = {c["name"]: c["id"] for c in submitted["candidates"]}
+    step(yuxi, "agree_candidates", 6)
+    response = tonghai.post(steps_url(org), {"action": "hold_congress", "date": day(5).isoformat(), "delegates_present": 40,
+                                             "delegates_expected": 90, "elected": []}, format="json")
+    assert response.status_code == 400 and "半数" in response.json()["delegates_present"][0]
+    held = step(tonghai, "hold_congress", 5, delegates_present=52, delegates_expected=60,
+                elected=[{"candidate": ids["李华侨"], "position": "chair"}, {"candidate": ids["张干部"], "position": "secretary_general"}])
+    assert held["congress"] == {"delegates_expected": 60, "delegates_present": 52}
+    step(tonghai, "submit_filing", 4)
+    step(yuxi, "confirm_filing", 3)
     detail = tonghai.get(f"{LIST}{org.pk}/").json()
     assert detail["status"] == "active" and detail["next_steps"] == []
-    assert [s["action"] for s in tonghai.get(steps_url(org)).json()][-1] == "confirm_filing"
+    assert {(m["name"], m["position"], m["term_start"]) for m in detail["leaders"]} == {
+        ("李华侨", "chair", day(5).isoformat()), ("张干部", "secretary_general", day(5).isoformat())}
+    listed = tonghai.get(steps_url(org)).json()
+    assert listed[-1]["action"] == "confirm_filing"
+    assert [c["elected_position"] for c in next(s for s in listed if s["action"] == "submit_candidates")["candidates"]] == [
+        "chair", "secretary_general"]
 
 
 def test_refusals(api_client_for, tonghai_official, yuxi_leader, day):

@@ -13,11 +13,13 @@ from orgs.organizations.founding import OrganizationStatus as S
 from orgs.organizations.models import FoundingStep, Organization, OrganizationKind
 from orgs.organizations.services import (
     allowed_transitions,
+    current_candidates,
     organization_create,
     organization_transition,
 )
 from orgs.organizations.signals import organization_status_changed
 from tests.factories import region
+from tests.orgs.conftest import PDF_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -30,16 +32,43 @@ def tonghai_federation(user, day):
     )
 
 
-def walk(org, tonghai, yuxi, day, until=None):
-    """Takes the procedure step by step as the right users; returns the steps."""
+CANDIDATES = [
+    {"name": "李华侨", "position": "chair", "employment": "part_time", "is_returned_or_relative": True},
+    {"name": "王侨眷", "position": "vice_chair", "employment": "part_time", "is_returned_or_relative": True},
+    {"name": "张干部", "position": "secretary_general", "employment": "full_time", "is_returned_or_relative": False},
+]
+
+
+def letter(name="统战部复函.pdf"):
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def payload(org, action):
+    """The records a step carries in the walk: the candidate list, the congress (all candidates elected)."""
+    if action == "submit_candidates":
+        return {"candidates": CANDIDATES}
+    if action == "hold_congress":
+        elected = [{"candidate": c.pk, "position": c.position} for c in current_candidates(org)]
+        return {"delegates_expected": 60, "delegates_present": 52, "elected": elected}
+    if action in ("agree_united_front", "return_united_front"):
+        return {"document": letter()}
+    return {}
+
+
+def walk(org, tonghai, yuxi, day, until=None, after=None):
+    """Takes the procedure step by step as the right users (from the step after `after`); returns the steps."""
     plan = [
-        ("start_drafting", tonghai, 29), ("submit_consultation", tonghai, 25), ("agree_consultation", yuxi, 20),
-        ("record_approval", tonghai, 15), ("hold_congress", tonghai, 10), ("submit_filing", tonghai, 8),
+        ("start_drafting", tonghai, 29), ("submit_consultation", tonghai, 25), ("agree_united_front", yuxi, 21),
+        ("agree_consultation", yuxi, 20), ("record_approval", tonghai, 15), ("submit_candidates", tonghai, 14),
+        ("agree_candidates", yuxi, 12), ("hold_congress", tonghai, 10), ("submit_filing", tonghai, 8),
         ("confirm_filing", yuxi, 5),
     ]
+    if after:
+        plan = plan[[action for action, _user, _ago in plan].index(after) + 1:]
     steps = []
     for action, user, ago in plan:
-        steps.append(organization_transition(organization=org, action=action, actor=user, date=day(ago), note=action))
+        steps.append(organization_transition(organization=org, action=action, actor=user, date=day(ago), note=action,
+                                             **payload(org, action)))
         if action == until:
             break
     return steps
@@ -56,7 +85,7 @@ def refused(match: str, **kwargs):
 
 def test_the_table_reaches_every_status_and_never_leaves_dissolved():
     targets = {t.target for t in TRANSITIONS if t.target}
-    assert targets == {S.DRAFTING, S.CONSULTING, S.APPROVED, S.CONGRESS, S.FILED, S.ACTIVE, S.DISSOLVED}
+    assert targets == {S.DRAFTING, S.CONSULTING, S.APPROVED, S.CANDIDATES, S.CONGRESS, S.FILED, S.ACTIVE, S.DISSOLVED}
     assert not any(S.DISSOLVED in t.sources for t in TRANSITIONS)
 
 
@@ -67,8 +96,11 @@ def test_the_whole_walk_as_the_right_users(tonghai_official, yuxi_staff, day, pd
     org.refresh_from_db()
     assert org.status == S.ACTIVE
     assert org.founded_on == day(10)  # the congress elected the leading body
-    assert [s.to_status for s in steps] == [S.DRAFTING, S.CONSULTING, S.CONSULTING, S.APPROVED, S.CONGRESS, S.FILED, S.ACTIVE]
-    assert [s.actor.username for s in steps].count("yuxi_staff") == 2
+    assert [s.to_status for s in steps] == [
+        S.DRAFTING, S.CONSULTING, S.CONSULTING, S.CONSULTING, S.APPROVED, S.CANDIDATES, S.CANDIDATES, S.CONGRESS,
+        S.FILED, S.ACTIVE,
+    ]
+    assert [s.actor.username for s in steps].count("yuxi_staff") == 4
     assert allowed_transitions(tonghai_official, org) == []  # only the superior may dissolve
     assert [t.action for t in allowed_transitions(yuxi_staff, org)] == ["dissolve"]
 
@@ -109,20 +141,22 @@ def test_the_county_cannot_answer_or_confirm_its_own_steps(tonghai_official, yux
     error = refused("只能由上级侨联（玉溪市）的工作人员办理", organization=org, action="agree_consultation", actor=tonghai_official, date=day(1))
     assert "上级侨联同意" in str(error)
     assert [t.action for t in allowed_transitions(tonghai_official, org)] == []
-    assert [t.action for t in allowed_transitions(yuxi_staff, org)] == ["agree_consultation", "return_consultation", "dissolve"]
-    organization_transition(organization=org, action="agree_consultation", actor=yuxi_staff, date=day(20))
-    for action in ("record_approval", "hold_congress", "submit_filing"):
-        organization_transition(organization=org, action=action, actor=tonghai_official, date=day(5))
+    assert [t.action for t in allowed_transitions(yuxi_staff, org)] == [
+        "agree_united_front", "return_united_front", "agree_consultation", "return_consultation", "dissolve",
+    ]
+    walk(org, tonghai_official, yuxi_staff, day, after="submit_consultation", until="submit_filing")
     refused("只能由上级侨联（玉溪市）的工作人员办理", organization=org, action="confirm_filing", actor=tonghai_official, date=day(1))
 
 
 def test_approval_needs_the_superiors_agreement_since_the_last_submission(tonghai_official, yuxi_staff, day):
     org = tonghai_federation(tonghai_official, day)
     walk(org, tonghai_official, yuxi_staff, day, until="submit_consultation")
-    refused("上级侨联尚未答复同意", organization=org, action="record_approval", actor=tonghai_official, date=day(1))
-    # returned for revision, resubmitted: the earlier agreement would not count, a new one is needed
+    refused("玉溪市委统战部、玉溪市侨联尚未答复同意", organization=org, action="record_approval", actor=tonghai_official, date=day(1))
     organization_transition(organization=org, action="agree_consultation", actor=yuxi_staff, date=day(24))
-    refused("无需重复答复", organization=org, action="agree_consultation", actor=yuxi_staff, date=day(24))
+    refused("玉溪市侨联在本轮已答复", organization=org, action="agree_consultation", actor=yuxi_staff, date=day(24))
+    refused("玉溪市侨联在本轮已答复", organization=org, action="return_consultation", actor=yuxi_staff, date=day(24))
+    refused("玉溪市委统战部尚未答复同意", organization=org, action="record_approval", actor=tonghai_official, date=day(1))
+    organization_transition(organization=org, action="agree_united_front", actor=yuxi_staff, date=day(24), document=letter())
     org.refresh_from_db()
     assert "record_approval" in [t.action for t in allowed_transitions(tonghai_official, org)]
 
@@ -134,7 +168,7 @@ def test_return_for_revision_goes_back_to_drafting(tonghai_official, yuxi_staff,
     org.refresh_from_db()
     assert org.status == S.DRAFTING
     organization_transition(organization=org, action="submit_consultation", actor=tonghai_official, date=day(23))
-    refused("上级侨联尚未答复同意", organization=org, action="record_approval", actor=tonghai_official, date=day(1))
+    refused("尚未答复同意", organization=org, action="record_approval", actor=tonghai_official, date=day(1))
 
 
 @pytest.mark.parametrize("action", ["submit_consultation", "record_approval", "hold_congress", "confirm_filing", "nonsense"])
@@ -172,6 +206,8 @@ def test_the_superior_organization_decides_who_answers(tonghai_official, yuxi_st
     organization_transition(organization=org, action="submit_consultation", actor=tonghai_official, date=day(8))
     # the county official edits the township: they answer for the superior here
     organization_transition(organization=org, action="agree_consultation", actor=tonghai_official, date=day(7))
+    organization_transition(organization=org, action="agree_united_front", actor=tonghai_official, date=day(7), document=letter())
+    assert [t.action for t in allowed_transitions(tonghai_official, org)] == ["record_approval", "dissolve"]
 
 
 def test_the_signal_is_sent_on_commit_with_the_step(tonghai_official, yuxi_staff, day, django_capture_on_commit_callbacks):

@@ -116,6 +116,7 @@ def test_the_demo_has_no_tonghai_county_federation_and_shows_every_stage(db):
     steps = FoundingStep.objects.filter(note="演示数据")
     assert steps.exists() and not steps.filter(actor__isnull=True).exists()
     assert set(steps.filter(action="confirm_filing").values_list("actor__username", flat=True)) == {"yuxi_staff"}
+    assert set(steps.filter(action="agree_united_front").values_list("actor__username", flat=True)) == {"yuxi_staff"}
 
 
 def test_the_detail_page_reads_in_a_fixed_number_of_queries(client_for, yuxi_staff, django_assert_max_num_queries):

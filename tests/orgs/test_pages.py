@@ -24,6 +24,37 @@ def step(client, org, action, date, **extra):
     return client.post(reverse("organizations:step", args=[org.pk]), {"action": action, "date": date.isoformat(), **extra})
 
 
+CANDIDATE_ROWS = [("李华侨", "chair", "part_time", True), ("张干部", "secretary_general", "full_time", False)]
+
+
+def letter():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.orgs.conftest import PDF_BYTES
+
+    return SimpleUploadedFile("统战部复函.pdf", PDF_BYTES, content_type="application/pdf")
+
+
+def submit_candidates(client, org, date, rows, blank=2):
+    """The candidate list form: one row per candidate, blank rows ignored."""
+    data = {"date": date.isoformat(), "candidate-TOTAL_FORMS": str(len(rows) + blank), "candidate-INITIAL_FORMS": "0"}
+    for n, (name, position, employment, flag) in enumerate([*rows, *[("", "member", "part_time", False)] * blank]):
+        data.update({f"candidate-{n}-name": name, f"candidate-{n}-position": position, f"candidate-{n}-employment": employment})
+        if flag:
+            data[f"candidate-{n}-is_returned_or_relative"] = "on"
+    return client.post(reverse("organizations:step-candidates", args=[org.pk]), data)
+
+
+def record_congress(client, org, date, present=52, expected=60, positions=None):
+    """The congress form: every candidate elected to the intended position unless `positions` says otherwise."""
+    from orgs.organizations.services import current_candidates
+
+    data = {"date": date.isoformat(), "delegates_present": present, "delegates_expected": expected}
+    for candidate in current_candidates(org):
+        data[f"elected_{candidate.pk}"] = (positions or {}).get(candidate.name, candidate.position)
+    return client.post(reverse("organizations:step-congress", args=[org.pk]), data)
+
+
 def test_the_gap_row_links_to_a_prefilled_create_page(policies, tonghai_client):
     evaluate_coverage(region("530423"))
     gaps = tonghai_client.get(reverse("census:coverage-gaps"), {"region": "530423", "level": "county"})
@@ -58,15 +89,21 @@ def test_walk_by_forms(policies, client_for, tonghai_official, yuxi_staff, day, 
     assert refused.status_code == 400 and "只能由上级侨联（玉溪市）的工作人员办理" in refused.content.decode()
     assert "step_form" not in tonghai.get(reverse("organizations:detail", args=[org.pk])).context
     assert step(yuxi, org, "agree_consultation", day(20)).status_code == 302
-    for action, ago in (("record_approval", 15), ("hold_congress", 10), ("submit_filing", 8)):
-        assert step(tonghai, org, action, day(ago)).status_code == 302, action
+    answers = yuxi.get(reverse("organizations:detail", args=[org.pk])).content.decode()
+    assert 'data-body="united_front" data-state="waiting"' in answers and 'data-body="federation" data-state="agreed"' in answers
+    assert step(yuxi, org, "agree_united_front", day(20), document=letter()).status_code == 302
+    assert step(tonghai, org, "record_approval", day(15)).status_code == 302
+    assert submit_candidates(tonghai, org, day(14), CANDIDATE_ROWS).status_code == 302
+    assert step(yuxi, org, "agree_candidates", day(12)).status_code == 302
+    assert record_congress(tonghai, org, day(10)).status_code == 302
+    assert step(tonghai, org, "submit_filing", day(8)).status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
         assert step(yuxi, org, "confirm_filing", day(5)).status_code == 302
     org.refresh_from_db()
     assert org.status == S.ACTIVE
     assert Requirement.objects.get(region=region("530423"), unit__isnull=True).status == "satisfied"
     page = tonghai.get(reverse("organizations:detail", args=[org.pk])).content.decode()
-    assert page.count('data-testid="step"') == 8
+    assert page.count('data-testid="step"') == 11
     document = FoundingStep.objects.get(organization=org, action="start_drafting")
     download = tonghai.get(reverse("organizations:step-document", args=[document.pk]))
     assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
@@ -198,3 +235,52 @@ def test_a_county_official_keeps_the_city_federation_as_superior_and_never_sees_
     assert response.status_code == 302, response.content.decode()[:3000]
     org.refresh_from_db()
     assert (org.name, org.superior_id) == ("通海县归国华侨联合会", city.pk)
+
+
+def _approved_tonghai(tonghai, yuxi, org, day):
+    for client, action, ago, extra in ((tonghai, "start_drafting", 29, {}), (tonghai, "submit_consultation", 25, {}),
+                                       (yuxi, "agree_united_front", 21, {"document": letter()}),
+                                       (yuxi, "agree_consultation", 20, {}), (tonghai, "record_approval", 15, {})):
+        assert step(client, org, action, day(ago), **extra).status_code == 302, action
+
+
+def test_the_candidate_and_congress_forms_write_records(client_for, tonghai_official, yuxi_staff, day):
+    """Yuxi 三(一) "领导机构候选人名单由同级党组织研究并征求上一级侨联意见后确定 … 选举产生侨联领导机构", through the page:
+    the list is offered only to the county once approved, a bad list is shown again with its reason and nothing is
+    written, the congress form lists the agreed candidates and its elected appear in the leading body."""
+    from orgs.organizations.election import Candidate
+    from orgs.organizations.models import LeadershipMember
+
+    tonghai, yuxi = client_for(tonghai_official), client_for(yuxi_staff)
+    create_tonghai(tonghai, day)
+    org = Organization.objects.get(name="通海县侨联")
+    _approved_tonghai(tonghai, yuxi, org, day)
+    page = tonghai.get(reverse("organizations:detail", args=[org.pk]))
+    assert "candidates_form" in page.context and "step_form" not in page.context
+    bad = submit_candidates(tonghai, org, day(14), [("王侨眷", "vice_chair", "part_time", True)])
+    assert bad.status_code == 400 and "候选人名单中没有主席候选人" in bad.content.decode() and Candidate.objects.count() == 0
+    assert submit_candidates(tonghai, org, day(14), [*CANDIDATE_ROWS, ("落选者", "member", "part_time", False)]).status_code == 302
+    assert step(yuxi, org, "agree_candidates", day(12)).status_code == 302
+    form = tonghai.get(reverse("organizations:detail", args=[org.pk])).context["congress_form"]
+    assert [c.name for c in form.candidates] == ["李华侨", "张干部", "落选者"]
+    response = record_congress(tonghai, org, day(10), positions={"落选者": ""})
+    assert response.status_code == 302
+    assert sorted(LeadershipMember.objects.filter(organization=org).values_list("name", "position")) == [
+        ("张干部", "secretary_general"), ("李华侨", "chair")]
+    page = tonghai.get(reverse("organizations:detail", args=[org.pk])).content.decode()
+    assert 'data-testid="congress"' in page and "实到代表 52 人" in page
+
+
+def test_the_page_names_the_superior_that_answers(client_for, tonghai_official, day):
+    """Yuxi 二(一) "向市委统战部、市侨联征求意见": 通海县侨联's page names 玉溪市侨联 as its superior (not a 通海县侨联 above
+    itself) and, while waiting, both bodies that answer."""
+    tonghai = client_for(tonghai_official)
+    create_tonghai(tonghai, day)
+    org = Organization.objects.get(name="通海县侨联")
+    step(tonghai, org, "start_drafting", day(29))
+    step(tonghai, org, "submit_consultation", day(25))
+    page = tonghai.get(reverse("organizations:detail", args=[org.pk])).content.decode()
+    superior = page.split('data-testid="superior">', 1)[1].split("</dd>", 1)[0]
+    assert superior == "玉溪市侨联"
+    wait = page.split('data-testid="step-wait">', 1)[1].split("</p>", 1)[0]
+    assert "玉溪市委统战部和玉溪市侨联答复" in wait and "通海县侨联" not in wait

@@ -203,11 +203,14 @@ def test_founding_procedure_through_the_orgs_service_completes_the_task(yuxi_pla
     today = timezone.localdate()
     tonghai = Region.objects.get(code="530423")
     org = organization_create(actor=tonghai_official, name="通海县侨联", kind=OrganizationKind.COUNTY, region=tonghai)
+    from tests.orgs.test_founding import payload
+
     steps = [("start_drafting", tonghai_official), ("submit_consultation", tonghai_official),
-             ("agree_consultation", yuxi_staff), ("record_approval", tonghai_official), ("hold_congress", tonghai_official),
+             ("agree_united_front", yuxi_staff), ("agree_consultation", yuxi_staff), ("record_approval", tonghai_official),
+             ("submit_candidates", tonghai_official), ("agree_candidates", yuxi_staff), ("hold_congress", tonghai_official),
              ("submit_filing", tonghai_official)]
     for action, actor in steps:
-        organization_transition(organization=org, action=action, actor=actor, date=today)
+        organization_transition(organization=org, action=action, actor=actor, date=today, **payload(org, action))
     task = Task.objects.get(plan=yuxi_plan, title="成立通海县侨联")
     assert task.status == TaskStatus.TODO
     with django_capture_on_commit_callbacks(execute=True):

@@ -11,7 +11,8 @@ from rest_framework import serializers
 
 from orgs.homes.api import HomeSerializer
 from orgs.homes.models import Home
-from orgs.organizations.founding import TRANSITIONS
+from orgs.organizations.election import Candidate, Congress
+from orgs.organizations.founding import NOMINATE, TRANSITIONS
 from orgs.organizations.models import (
     Activity,
     ActivityAttachment,
@@ -20,6 +21,7 @@ from orgs.organizations.models import (
     CadreContact,
     CadreContactLog,
     FoundingStep,
+    LeaderPosition,
     LeadershipMember,
     Organization,
     OverseasAssociation,
@@ -35,27 +37,71 @@ if TYPE_CHECKING:  # pragma: no cover
     from django.contrib.auth.models import User
 
 
+class CandidateSerializer(serializers.ModelSerializer):
+    """领导机构候选人: as submitted (name, position, employment, is_returned_or_relative); read: `id` (to name in
+    `elected`), and after the congress `elected_position` (blank: not elected)."""
+
+    class Meta:
+        model = Candidate
+        fields = ["id", "name", "position", "employment", "is_returned_or_relative", "elected_position"]
+        read_only_fields = ["id", "elected_position"]
+
+
+class CongressSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Congress
+        fields = ["delegates_expected", "delegates_present"]
+
+
 class FoundingStepSerializer(serializers.ModelSerializer):
+    """A recorded step; `candidates` is the list a `submit_candidates` step submitted, `congress` the delegates of a
+    `hold_congress` step (null otherwise)."""
+
     action_label = serializers.CharField(read_only=True)
     actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     document_url = serializers.SerializerMethodField()
+    candidates = serializers.SerializerMethodField()
+    congress = serializers.SerializerMethodField()
 
     class Meta:
         model = FoundingStep
-        fields = ["id", "action", "action_label", "from_status", "to_status", "date", "actor", "note", "document_url", "created_at"]
+        fields = ["id", "action", "action_label", "from_status", "to_status", "date", "actor", "note", "document_url",
+                  "candidates", "congress", "created_at"]
         read_only_fields = fields
 
     def get_document_url(self, step) -> str | None:
         return reverse("organizations:step-document", args=[step.pk]) if step.document else None
 
+    @extend_schema_field(serializers.ListField(child=CandidateSerializer(), allow_null=True))
+    def get_candidates(self, step):
+        if step.action != NOMINATE:
+            return None
+        return CandidateSerializer(step.candidates.all(), many=True).data
+
+    @extend_schema_field(CongressSerializer(allow_null=True))
+    def get_congress(self, step):
+        congress = getattr(step, "congress", None) if step.action == "hold_congress" else None
+        return CongressSerializer(congress).data if congress else None
+
+
+class ElectedSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField(help_text=_("候选人 id（当前候选人名单中）"))
+    position = serializers.ChoiceField(choices=LeaderPosition.choices, help_text=_("当选职务"))
+
 
 class TransitionSerializer(serializers.Serializer):
-    """One step of the founding procedure (multipart when a document is attached)."""
+    """One step of the founding procedure (multipart when a document is attached). `submit_candidates` carries
+    `candidates`; `hold_congress` carries `delegates_present`, `delegates_expected` and `elected` (JSON): the
+    service validates them like the pages' forms."""
 
     action = serializers.ChoiceField(choices=[(t.action, str(t.label)) for t in TRANSITIONS])
     date = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
     document = serializers.FileField(required=False, allow_null=True)
+    candidates = CandidateSerializer(many=True, required=False, help_text=_("候选人名单（仅 submit_candidates）"))
+    delegates_expected = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text=_("应到代表（仅 hold_congress）"))
+    delegates_present = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text=_("实到代表（仅 hold_congress）"))
+    elected = ElectedSerializer(many=True, required=False, help_text=_("当选人员（仅 hold_congress）"))
 
 
 class LeaderSerializer(serializers.ModelSerializer):

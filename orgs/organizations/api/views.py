@@ -137,7 +137,8 @@ class OrganizationViewSet(
     def steps(self, request, pk=None, **kwargs):
         """The founding steps recorded (GET), or one more step (POST: action, date, note, document)."""
         return self._list_or_add(
-            request, lambda organization: organization.steps.select_related("actor").order_by("date", "pk"),
+            request,
+            lambda organization: organization.steps.select_related("actor", "congress").prefetch_related("candidates").order_by("date", "pk"),
             TransitionSerializer, FoundingStepSerializer,
             lambda organization, **data: organization_transition(organization=organization, actor=request.user, **data),
         )
