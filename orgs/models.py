@@ -6,4 +6,5 @@ import orgs.accounts.models
 import orgs.homes.models
 import orgs.organizations.models
 import orgs.regions.models
+import orgs.training.models
 import orgs.units.models  # noqa: F401

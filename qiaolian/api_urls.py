@@ -11,6 +11,7 @@ from census.rounds.api import CampaignRoundViewSet
 from orgs.accounts.api import AccountViewSet
 from orgs.organizations.api.views import OrganizationViewSet
 from orgs.regions.api import RegionViewSet
+from orgs.training.api import TrainingViewSet, VolunteerViewSet
 from tasks.dashboard.api import DashboardViewSet
 from tasks.notifications.api import NotificationViewSet
 from tasks.plans.api import MilestoneViewSet, PlanViewSet, TaskViewSet
@@ -20,6 +21,8 @@ router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("accounts", AccountViewSet, basename="account")
 router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("trainings", TrainingViewSet, basename="training")
+router.register("volunteers", VolunteerViewSet, basename="volunteer")
 router.register("units", UnitViewSet, basename="unit")
 router.register("campaigns", CampaignRoundViewSet, basename="campaign")
 router.register("persons", PersonViewSet, basename="person")

@@ -41,6 +41,7 @@ from orgs.organizations.models import (
 from orgs.organizations.network import TIER_OF_KIND
 from orgs.regions.models import Region, RegionLevel
 from tasks.plans.models import Milestone, Plan, Task, TaskStatus
+from tasks.reports.training import TrainingReport, training_report
 
 if TYPE_CHECKING:  # pragma: no cover
     from django_stubs_ext import StrOrPromise
@@ -319,6 +320,8 @@ class ReportData:
     basis: RoundBasis | None = None
     # 上报率: the open round's reporting regions in the scope and how far their submissions are
     reporting: ReportingRate | None = None
+    # 培训 (Jiangxi 40; Yuxi 三(五)): per area, distinct trained cadres, home heads and volunteers in the year
+    training: TrainingReport | None = None
 
     @property
     def map_unplotted(self) -> int:
@@ -495,6 +498,8 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         for pk, code, name, full_name, level, lon, lat, *_tree in area_regions
     ]
     network = _network(region, areas, [(tree, lft, rght) for *_info, tree, lft, rght in area_regions])
+    training = training_report(region, [(a.region, (row[-3], row[-2], row[-1])) for a, row in zip(areas, area_regions, strict=True)],
+                               as_of=as_of)
     map_points = [a for a in areas if a.longitude is not None and a.latitude is not None]
     if region is not None and region.level not in (RegionLevel.PROVINCE, RegionLevel.CITY) and region.longitude is not None:
         map_points.insert(0, AreaRow(_info(region), _float(region.longitude), _float(region.latitude), levels))
@@ -629,4 +634,5 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         policy_in_force=policy_in_force(region, as_of),
         basis=basis,
         reporting=reporting,
+        training=training,
     )

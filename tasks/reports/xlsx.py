@@ -158,7 +158,24 @@ def report_workbook(data: ReportData) -> Workbook:
          network_row(data.region.code, _("合计（含本级）"), data.network)],
         {**dict.fromkeys((2, 3, 5, 6, 8, 9, 10, 11, 12, 13), INTEGER), 4: PERCENT, 7: PERCENT},
     )
+    _training_sheet(wb, data)
     return wb
+
+
+def _training_sheet(wb: Workbook, data: ReportData) -> None:
+    """培训 (Jiangxi 40; Yuxi 三(五)): per area the year's sessions, hours and distinct trained people, then the scope."""
+    report = data.training
+    if report is None:
+        return
+    _sheet(
+        wb, _("队伍培训"),
+        [_("区划代码"), _("区划"), _("年度"), _("培训期数"), _("学时"), _("参训干部"), _("参训侨胞之家负责人"), _("参训志愿者")],
+        [*([r.region.code, r.region.name, report.year, r.figures.sessions, float(r.figures.hours), r.figures.cadres,
+            r.figures.home_heads, r.figures.volunteers] for r in report.rows),
+         [data.region.code, _("合计（含本级）"), report.year, report.total.sessions, float(report.total.hours),
+          report.total.cadres, report.total.home_heads, report.total.volunteers]],
+        {3: INTEGER, 4: "0.0", 5: INTEGER, 6: INTEGER, 7: INTEGER},
+    )
 
 
 def report_xlsx(data: ReportData) -> bytes:
