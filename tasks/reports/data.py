@@ -498,8 +498,10 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         for pk, code, name, full_name, level, lon, lat, *_tree in area_regions
     ]
     network = _network(region, areas, [(tree, lft, rght) for *_info, tree, lft, rght in area_regions])
-    training = training_report(region, [(a.region, (row[-3], row[-2], row[-1])) for a, row in zip(areas, area_regions, strict=True)],
-                               as_of=as_of)
+    # the report's training section (two aggregate queries); the dashboard (detail=False) shows none
+    training = training_report(
+        region, [(a.region, (row[-3], row[-2], row[-1])) for a, row in zip(areas, area_regions, strict=True)], as_of=as_of,
+    ) if detail else None
     map_points = [a for a in areas if a.longitude is not None and a.latitude is not None]
     if region is not None and region.level not in (RegionLevel.PROVINCE, RegionLevel.CITY) and region.longitude is not None:
         map_points.insert(0, AreaRow(_info(region), _float(region.longitude), _float(region.latitude), levels))

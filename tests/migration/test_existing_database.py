@@ -69,6 +69,8 @@ def test_a_database_of_the_old_layout_migrates_with_every_row_kept(old_database)
         "tasks_milestone_target_regions": 0, "tasks_milestone_target_units": 0, "orgs_cadrecontactlog": 0,
         "orgs_activityattachment": 0, "census_campaignreport": 9, "census_campaignreportstep": 0,
         "census_approvalsnapshot": 0,
+        # issue 17 §3: trainings, their attendance, the volunteer register and a person's links to those records
+        "orgs_training": 0, "orgs_trainingattendance": 0, "orgs_volunteer": 0, "census_personrecordlink": 0,
     }
     # Issue 14: every person registered then holds a resident ID, its ciphertext and lookup hash untouched.
     assert documents(old_database) == stored
