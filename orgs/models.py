@@ -8,4 +8,5 @@ import orgs.organizations.election
 import orgs.organizations.models
 import orgs.regions.models
 import orgs.staffing.models
+import orgs.training.models
 import orgs.units.models  # noqa: F401

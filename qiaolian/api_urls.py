@@ -13,6 +13,7 @@ from orgs.organizations.api.designations import DesignationNominationViewSet
 from orgs.organizations.api.views import OrganizationViewSet
 from orgs.regions.api import RegionViewSet
 from orgs.staffing.api import EstablishmentViewSet, StaffPostViewSet
+from orgs.training.api import TrainingViewSet, VolunteerViewSet
 from tasks.dashboard.api import DashboardViewSet
 from tasks.notifications.api import NotificationViewSet
 from tasks.plans.api import MilestoneViewSet, PlanViewSet, TaskViewSet
@@ -23,6 +24,8 @@ router.register("regions", RegionViewSet, basename="region")
 router.register("accounts", AccountViewSet, basename="account")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("designation-nominations", DesignationNominationViewSet, basename="designation-nomination")
+router.register("trainings", TrainingViewSet, basename="training")
+router.register("volunteers", VolunteerViewSet, basename="volunteer")
 router.register("units", UnitViewSet, basename="unit")
 router.register(r"organizations/(?P<organization_pk>[0-9]+)/establishment", EstablishmentViewSet, basename="organization-establishment")
 router.register(r"organizations/(?P<organization_pk>[0-9]+)/staff-posts", StaffPostViewSet, basename="organization-staff-post")

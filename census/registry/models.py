@@ -313,3 +313,49 @@ class CampaignReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} · {self.region}"
+
+
+# ---- a registered person's records in the organizations (培训与志愿者) ------------------------------------------
+
+
+class PersonRecordLinkQuerySet(ScopedQuerySet):
+    region_field = "person__region"
+
+
+class PersonRecordLink(models.Model):
+    """Says that a registered person is a volunteer (`orgs.training.models.Volunteer`) or a leading-body member
+    (`LeadershipMember`) on an organization's record, so that the person's page shows the volunteer registrations and
+    the trainings attended through those records. Kept here, on the census side, because `orgs` must not know the
+    census (orgs ← census ← tasks): the organization's records stay whole without it."""
+
+    person = models.ForeignKey(Person, verbose_name=_("侨务工作对象"), on_delete=models.CASCADE, related_name="record_links")
+    volunteer = models.ForeignKey(
+        "orgs.Volunteer", verbose_name=_("志愿者"), on_delete=models.CASCADE, null=True, blank=True, related_name="person_links"
+    )
+    leader = models.ForeignKey(
+        "orgs.LeadershipMember", verbose_name=_("领导机构成员"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="person_links",
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("关联人"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("关联时间"), auto_now_add=True)
+
+    objects = PersonRecordLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("人员记录关联")
+        verbose_name_plural = _("人员记录关联")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(volunteer__isnull=False, leader__isnull=True) | models.Q(volunteer__isnull=True, leader__isnull=False),
+                name="person_record_link_one_record",
+            ),
+            models.UniqueConstraint(fields=["person", "volunteer"], name="person_record_link_volunteer_once",
+                                    condition=models.Q(volunteer__isnull=False)),
+            models.UniqueConstraint(fields=["person", "leader"], name="person_record_link_leader_once",
+                                    condition=models.Q(leader__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.volunteer or self.leader}"

@@ -43,6 +43,7 @@ from orgs.regions.models import Region, RegionLevel
 from tasks.plans.models import Milestone, Plan, Task, TaskStatus
 from tasks.reports.designations import DesignationReport, designations_by_area
 from tasks.reports.staffing import StaffingReport, staffing_report
+from tasks.reports.training import TrainingReport, training_report
 
 if TYPE_CHECKING:  # pragma: no cover
     from django_stubs_ext import StrOrPromise
@@ -330,6 +331,8 @@ class ReportData:
     staffing: StaffingReport | None = None
     # 侨胞之家 designations per area by level and kind, and the nominations still open (issue 17 §4)
     designations: DesignationReport | None = None
+    # 培训 (Jiangxi 40; Yuxi 三(五)): per area, distinct trained cadres, home heads and volunteers in the year
+    training: TrainingReport | None = None
 
     @property
     def map_unplotted(self) -> int:
@@ -506,6 +509,10 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         for pk, code, name, full_name, level, lon, lat, *_tree in area_regions
     ]
     network = _network(region, areas, [(tree, lft, rght) for *_info, tree, lft, rght in area_regions])
+    # the report's training section (two aggregate queries); the dashboard (detail=False) shows none
+    training = training_report(
+        region, [(a.region, (row[-3], row[-2], row[-1])) for a, row in zip(areas, area_regions, strict=True)], as_of=as_of,
+    ) if detail else None
     map_points = [a for a in areas if a.longitude is not None and a.latitude is not None]
     if region is not None and region.level not in (RegionLevel.PROVINCE, RegionLevel.CITY) and region.longitude is not None:
         map_points.insert(0, AreaRow(_info(region), _float(region.longitude), _float(region.latitude), levels))
@@ -644,4 +651,5 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
                                  [(t, lft, r) for *_i, t, lft, r in area_regions], listed=detail),
         designations=designations_by_area(region, [(a.region.code, a.region.name) for a in areas],
                                           [(tree, lft, rght) for *_info, tree, lft, rght in area_regions]) if detail else None,
+        training=training,
     )

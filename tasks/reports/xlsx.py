@@ -160,6 +160,7 @@ def report_workbook(data: ReportData) -> Workbook:
     )
     _staffing_sheet(wb, data)
     designations_sheet(wb, data)
+    _training_sheet(wb, data)
     return wb
 
 
@@ -201,6 +202,22 @@ def designations_sheet(wb: Workbook, data: ReportData) -> None:
         [_("区划代码"), _("区划"), _("市级称号"), _("省级称号"), *d.kind_labels, _("待审推荐"), _("已退回")],
         [*(row(r) for r in d.areas), [data.region.code, _("合计（含本级）"), *row(d.total)[2:]]],
         dict.fromkeys(range(2, 6 + len(d.kind_labels)), INTEGER),
+    )
+
+
+def _training_sheet(wb: Workbook, data: ReportData) -> None:
+    """培训 (Jiangxi 40; Yuxi 三(五)): per area the year's sessions, hours and distinct trained people, then the scope."""
+    report = data.training
+    if report is None:
+        return
+    _sheet(
+        wb, _("队伍培训"),
+        [_("区划代码"), _("区划"), _("年度"), _("培训期数"), _("学时"), _("参训干部"), _("参训侨胞之家负责人"), _("参训志愿者")],
+        [*([r.region.code, r.region.name, report.year, r.figures.sessions, float(r.figures.hours), r.figures.cadres,
+            r.figures.home_heads, r.figures.volunteers] for r in report.rows),
+         [data.region.code, _("合计（含本级）"), report.year, report.total.sessions, float(report.total.hours),
+          report.total.cadres, report.total.home_heads, report.total.volunteers]],
+        {3: INTEGER, 4: "0.0", 5: INTEGER, 6: INTEGER, 7: INTEGER},
     )
 
 

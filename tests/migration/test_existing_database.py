@@ -74,6 +74,8 @@ def test_a_database_of_the_old_layout_migrates_with_every_row_kept(old_database)
         # Issue 17 §4: no nomination before (the demo's designations are recorded with their nomination afterwards)
         "orgs_designationnomination": 0, "orgs_designationstep": 0,
         "orgs_candidate": 0, "orgs_congress": 0,  # issue 17 §1: the candidate lists and congresses
+        # issue 17 §3: trainings, their attendance, the volunteer register and a person's links to those records
+        "orgs_training": 0, "orgs_trainingattendance": 0, "orgs_volunteer": 0, "census_personrecordlink": 0,
     }
     # Issue 14: every person registered then holds a resident ID, its ciphertext and lookup hash untouched.
     assert documents(old_database) == stored
