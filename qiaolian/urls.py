@@ -16,6 +16,7 @@ urlpatterns = [
     path("regions/", include("orgs.regions.urls")),
     path("census/", include("census.urls")),
     path("organizations/", include("orgs.organizations.urls")),
+    path("assessments/", include("orgs.assessments.urls")),
     path("tasks/", include("tasks.urls")),
     path("reports/", include("tasks.reports.urls")),
     path("api/", include("qiaolian.api_urls")),

@@ -833,6 +833,9 @@ def plan_load(*, path: Path, today: datetime.date | None = None) -> PlanLoadResu
         "scope_region": _region(spec["scope_region"]),
         "source_text": source.read_text(encoding="utf-8") if source and source.exists() else "",
     })
+    from tasks.plans.leadership import leadership_group_load  # the group of Yuxi 四, when the plan names one
+
+    leadership_group_load(plan, spec.get("leadership_group"))
     tasks = 0
     for item in spec.get("milestones", []):
         values = {f: item[f] for f in MILESTONE_FIELDS if f in item}
