@@ -41,6 +41,7 @@ from orgs.organizations.models import (
 from orgs.organizations.network import TIER_OF_KIND
 from orgs.regions.models import Region, RegionLevel
 from tasks.plans.models import Milestone, Plan, Task, TaskStatus
+from tasks.reports.standing import LeadershipGroup, StandingReport, plan_leadership_groups, standing_report
 
 if TYPE_CHECKING:  # pragma: no cover
     from django_stubs_ext import StrOrPromise
@@ -319,6 +320,9 @@ class ReportData:
     basis: RoundBasis | None = None
     # 上报率: the open round's reporting regions in the scope and how far their submissions are
     reporting: ReportingRate | None = None
+    # 督查考核 and budget funding per area (tasks.reports.standing), and the report region's plan leadership groups
+    standing: StandingReport | None = None
+    leadership_groups: list[LeadershipGroup] = field(default_factory=list)
 
     @property
     def map_unplotted(self) -> int:
@@ -364,6 +368,7 @@ class ReportData:
             "homes": {"total": self.homes_total, "by_standing": dict(self.home_standing)},
             "basis": self.basis.as_dict() if self.basis else None,
             "reporting": self.reporting.as_dict() if self.reporting else None,
+            "standing": self.standing.as_dict() if self.standing else None,
             "milestones": [
                 {"name": m.name, "deadline": m.deadline.isoformat(), "tasks_total": m.tasks_total, "tasks_done": m.tasks_done,
                  "days_left": m.days_left, "percent": m.percent}
@@ -494,7 +499,8 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         AreaRow(RegionInfo(pk, code, name, full_name or name, level), _float(lon), _float(lat), _levels(rollups.get(pk, ())))
         for pk, code, name, full_name, level, lon, lat, *_tree in area_regions
     ]
-    network = _network(region, areas, [(tree, lft, rght) for *_info, tree, lft, rght in area_regions])
+    area_ranges = [(tree, lft, rght) for *_info, tree, lft, rght in area_regions]
+    network = _network(region, areas, area_ranges)
     map_points = [a for a in areas if a.longitude is not None and a.latitude is not None]
     if region is not None and region.level not in (RegionLevel.PROVINCE, RegionLevel.CITY) and region.longitude is not None:
         map_points.insert(0, AreaRow(_info(region), _float(region.longitude), _float(region.latitude), levels))
@@ -629,4 +635,6 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         policy_in_force=policy_in_force(region, as_of),
         basis=basis,
         reporting=reporting,
+        standing=standing_report(region, areas, area_ranges, as_of=as_of, detail=detail),
+        leadership_groups=plan_leadership_groups(region),
     )
