@@ -51,6 +51,6 @@ class OrgsConfig(AppConfig):
         from orgs.assessments.models import OrganizationAssessment, ScoringSheet
 
         # 督查考核: the sheets as their federations change them, and each assessment's entry and replacement
-        for model in (ScoringSheet, OrganizationAssessment):
-            auditlog.register(model)
+        auditlog.register(ScoringSheet)
+        auditlog.register(OrganizationAssessment)
         auditlog.register(get_user_model(), exclude_fields=["password", "last_login"])

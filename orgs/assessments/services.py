@@ -124,8 +124,8 @@ def _year_check(year, field: str = "year") -> int:
     return year
 
 
-def _sheet_unique(region: Region, year: int, exclude: int | None = None) -> None:
-    same = ScoringSheet.objects.filter(region=region, year=year).exclude(pk=exclude)
+def _sheet_unique(region: Region, year: int) -> None:
+    same = ScoringSheet.objects.filter(region=region, year=year)
     if same.exists():
         _refuse(_("%(region)s已有 %(year)d 年度的考核评分表") % {"region": region.name, "year": year}, "year")
 

@@ -161,7 +161,7 @@ def organization_assess(request, pk: int):
     form = None
     status = 200
     if sheet is not None and allowed:
-        initial = {}
+        initial: dict[str, object] = {}
         if assessment is not None:
             initial = {f"item_{s.item_id}": s.points for s in assessment.scores.all()}
             initial.update(assessed_on=assessment.assessed_on, note=assessment.note)

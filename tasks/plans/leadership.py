@@ -47,10 +47,10 @@ def _member_validate(member: PlanLeadershipMember) -> None:
     if len(member.name) > 64:
         _refuse(_("姓名“%(value)s…”超过 64 字") % {"value": member.name[:10]}, "name")
     if member.role in SINGLE_ROLES:
-        same = PlanLeadershipMember.objects.filter(plan=member.plan, role=member.role).exclude(pk=member.pk)
-        if same.exists():
+        other = PlanLeadershipMember.objects.filter(plan=member.plan, role=member.role).exclude(pk=member.pk).first()
+        if other is not None:
             _refuse(_("领导小组已有%(role)s（%(who)s），只能有一位")
-                    % {"role": LeadershipRole(member.role).label, "who": same.first().name or same.first().post}, "role")
+                    % {"role": LeadershipRole(member.role).label, "who": other.name or other.post}, "role")
 
 
 def _next_order(plan: Plan) -> int:

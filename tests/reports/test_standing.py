@@ -104,7 +104,7 @@ def test_pdf_and_excel_show_standing_and_the_leadership_group_on_the_cover(stand
     workbook = load_workbook(io.BytesIO(report_xlsx(data)))
     funding = [list(r) for r in workbook["经费保障"].iter_rows(values_only=True)]
     assert funding[-1][2:] == [6, 4, 2, 0.667, 30]
-    assert [r[1] for r in workbook["领导小组"].iter_rows(min_row=2, values_only=True)][0] == "玉溪市侨联组织建设工作领导小组"
+    assert next(r[1] for r in workbook["领导小组"].iter_rows(min_row=2, values_only=True)) == "玉溪市侨联组织建设工作领导小组"
     assert workbook["督查考核"]["G1"].value == "优秀"
 
 
