@@ -636,5 +636,5 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         basis=basis,
         reporting=reporting,
         standing=standing_report(region, areas, area_ranges, as_of=as_of, detail=detail),
-        leadership_groups=plan_leadership_groups(region),
+        leadership_groups=plan_leadership_groups(region) if detail else [],
     )

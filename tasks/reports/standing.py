@@ -1,7 +1,8 @@
 """Standing and incentives in the report (issue 17 §4): the yearly 督查考核 (average score and grade counts per area
 row, and per organization in a bounded list for a city or below), budget funding (organizations with and without
 funding in the budget, and the amounts, per area row and in total: Jiangxi 37, Yuxi 三(五)), and the leadership group
-of the report region's plan(s) (Yuxi 四) for the cover.
+of the report region's plan(s) (Yuxi 四) for the cover. At most four queries: funding, assessments (the latest year
+as a subquery), the bounded list (a city or below, reports only), the leadership groups.
 
 Set-based like `tasks.reports.data._network`: one aggregate query per figure grouped by the organization's region,
 each region's figures added to the area whose subtree holds it (bisection on the MPTT ranges), never a query per
@@ -15,13 +16,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, Subquery, Sum
 
 from orgs.assessments.models import OrganizationAssessment
 from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import Organization, OrganizationKind
 from orgs.regions.models import Region, RegionLevel
-from tasks.plans.models import Plan, PlanLeadershipMember
+from tasks.plans.models import PlanLeadershipMember
 
 if TYPE_CHECKING:  # pragma: no cover
     from tasks.reports.data import AreaRow
@@ -169,53 +170,51 @@ def standing_report(region: Region | None, areas: list[AreaRow], ranges: list[tu
             target.unfunded += row["unfunded"]
             target.budget_amount += row["amount"] or ZERO
 
-    # ---- the yearly assessment: the latest year assessed, per area and grade -------------------------------------
+    # ---- the yearly assessment: the latest year assessed (a subquery), per area and grade -------------------------
     assessed = _within(OrganizationAssessment.objects.filter(year__lte=as_of.year), region)
-    year = assessed.aggregate(year=Max("year"))["year"]
+    latest = Subquery(assessed.order_by("-year").values("year")[:1])
+    year: int | None = None
     floors: dict[str, Decimal] = {}
+    for row in assessed.filter(year=latest).values("year", "organization__region__tree_id", "organization__region__lft", "grade").annotate(
+        n=Count("pk"), score=Sum("total"), floor=Max("grade_floor"),
+    ).order_by():
+        year = row["year"]
+        floors[row["grade"]] = max(floors.get(row["grade"], row["floor"]), row["floor"])
+        targets = [total]
+        i = index(row["organization__region__tree_id"], row["organization__region__lft"])
+        if i is not None:
+            targets.append(rows[i])
+        for target in targets:
+            target.assessed += row["n"]
+            target.score_sum += row["score"] or ZERO
+            target.grades[row["grade"]] = target.grades.get(row["grade"], 0) + row["n"]
     organizations: list[AssessedOrganization] = []
     more = 0
-    if year is not None:
-        of_year = assessed.filter(year=year)
-        for row in of_year.values("organization__region__tree_id", "organization__region__lft", "grade").annotate(
-            n=Count("pk"), score=Sum("total"), floor=Max("grade_floor"),
-        ).order_by():
-            floors[row["grade"]] = max(floors.get(row["grade"], row["floor"]), row["floor"])
-            targets = [total]
-            i = index(row["organization__region__tree_id"], row["organization__region__lft"])
-            if i is not None:
-                targets.append(rows[i])
-            for target in targets:
-                target.assessed += row["n"]
-                target.score_sum += row["score"] or ZERO
-                target.grades[row["grade"]] = target.grades.get(row["grade"], 0) + row["n"]
-        if detail and region is not None and region.level in DETAIL_LEVELS:
-            listed = (of_year.order_by("organization__region__tree_id", "organization__region__lft", "organization__name")
-                      .values_list("organization__name", "organization__kind", "organization__region__full_name",
-                                   "organization__region__name", "total", "grade")[:ASSESSMENT_DETAIL_MAX])
-            organizations = [
-                AssessedOrganization(name, str(OrganizationKind(kind).label) if kind in OrganizationKind.values else kind,
-                                     full or short, score, grade)
-                for name, kind, full, short, score, grade in listed
-            ]
-            more = max(total.assessed - len(organizations), 0)
+    if year is not None and detail and region is not None and region.level in DETAIL_LEVELS:
+        listed = (assessed.filter(year=year)
+                  .order_by("organization__region__tree_id", "organization__region__lft", "organization__name")
+                  .values_list("organization__name", "organization__kind", "organization__region__full_name",
+                               "organization__region__name", "total", "grade")[:ASSESSMENT_DETAIL_MAX])
+        organizations = [
+            AssessedOrganization(name, str(OrganizationKind(kind).label) if kind in OrganizationKind.values else kind,
+                                 full or short, score, grade)
+            for name, kind, full, short, score, grade in listed
+        ]
+        more = max(total.assessed - len(organizations), 0)
     names = sorted(floors, key=lambda name: (-floors[name], name))
     return StandingReport(year, names, rows, total, organizations, more)
 
 
 def plan_leadership_groups(region: Region | None) -> list[LeadershipGroup]:
-    """The leadership groups of the plans issued for exactly the report's region (a city's report: the city's plan),
-    those with a group recorded. Two queries."""
+    """The leadership groups recorded on the plans issued for exactly the report's region (a city's report: the
+    city's plan), in one query over their members."""
     if region is None:
         return []
-    plans = list(
-        Plan.objects.filter(scope_region=region).order_by("-issued_on", "pk").values_list("pk", "title", "leadership_group", "leadership_office")
-    )
-    members: dict[int, list[LeadershipMemberLine]] = {pk: [] for pk, *_rest in plans}
-    for member in PlanLeadershipMember.objects.filter(plan_id__in=list(members)).order_by("plan_id", "order", "pk"):
-        members[member.plan_id].append(LeadershipMemberLine(str(member.get_role_display()), member.name, member.post))
-    return [
-        LeadershipGroup(title, group, office, members[pk])
-        for pk, title, group, office in plans
-        if members[pk] or group or office
-    ]
+    groups: dict[int, LeadershipGroup] = {}
+    members = (PlanLeadershipMember.objects.filter(plan__scope_region=region).select_related("plan")
+               .order_by("-plan__issued_on", "plan_id", "order", "pk"))
+    for member in members:
+        plan = member.plan
+        group = groups.setdefault(plan.pk, LeadershipGroup(plan.title, plan.leadership_group, plan.leadership_office, []))
+        group.members.append(LeadershipMemberLine(str(member.get_role_display()), member.name, member.post))
+    return list(groups.values())

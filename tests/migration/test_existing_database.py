@@ -69,6 +69,9 @@ def test_a_database_of_the_old_layout_migrates_with_every_row_kept(old_database)
         "tasks_milestone_target_regions": 0, "tasks_milestone_target_units": 0, "orgs_cadrecontactlog": 0,
         "orgs_activityattachment": 0, "census_campaignreport": 9, "census_campaignreportstep": 0,
         "census_approvalsnapshot": 0,
+        # issue 17 §4: scoring sheets, yearly assessments, plan leadership groups
+        "orgs_scoringsheet": 0, "orgs_scoringitem": 0, "orgs_organizationassessment": 0, "orgs_assessmentscore": 0,
+        "tasks_planleadershipmember": 0,
     }
     # Issue 14: every person registered then holds a resident ID, its ciphertext and lookup hash untouched.
     assert documents(old_database) == stored

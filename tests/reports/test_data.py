@@ -76,12 +76,13 @@ def test_county_scope_sees_only_its_county(world):
 
 def test_fixed_number_of_queries(world, django_assert_max_num_queries):
     # issue 16 §3 added four: organizations (1+N, 1+Y, WeChat standing), 1+N and 1+Y associations, WeChat groups;
-    # §1 up to three for the census round the figures are based on and its reporting rate
-    with django_assert_max_num_queries(23):
+    # §1 up to three for the census round the figures are based on and its reporting rate; issue 17 §4 three: funding,
+    # the latest year's assessments, the plan leadership groups (the bounded list of a city's assessments only when any)
+    with django_assert_max_num_queries(25):
         small = report_data(world.tonghai, as_of=AS_OF)
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(25):
         large = report_data(region("530000"), as_of=AS_OF)
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(25):
         report_data(None, as_of=AS_OF)
     assert len(large.areas) > len(small.areas)
 
