@@ -48,4 +48,9 @@ class OrgsConfig(AppConfig):
         for model in (LeadershipMember, CadreContact, CadreContactLog, Home, HomeDesignation, WechatGroup, AffiliatedAssociation,
                       OverseasAssociation, AlumniLink, Activity, ActivityAttachment):
             auditlog.register(model)
+        from orgs.assessments.models import OrganizationAssessment, ScoringSheet
+
+        # 督查考核: the sheets as their federations change them, and each assessment's entry and replacement
+        auditlog.register(ScoringSheet)
+        auditlog.register(OrganizationAssessment)
         auditlog.register(get_user_model(), exclude_fields=["password", "last_login"])

@@ -3,6 +3,7 @@ here registers them with the `orgs` app. Code imports a model from its concern p
 (`from orgs.regions.models import Region`), never from here."""
 import orgs.access.models
 import orgs.accounts.models
+import orgs.assessments.models
 import orgs.homes.models
 import orgs.organizations.election
 import orgs.organizations.models

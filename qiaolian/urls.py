@@ -19,6 +19,7 @@ urlpatterns = [
     path("organizations/", include("orgs.staffing.urls")),
     path("designations/", include("orgs.organizations.designation_urls")),
     path("training/", include("orgs.training.urls")),
+    path("assessments/", include("orgs.assessments.urls")),
     path("tasks/", include("tasks.urls")),
     path("reports/", include("tasks.reports.urls")),
     path("api/", include("qiaolian.api_urls")),

@@ -16,8 +16,9 @@ class TasksConfig(AppConfig):
         import tasks.dashboard.receivers
         import tasks.notifications.receivers
         import tasks.plans.receivers  # noqa: F401
-        from tasks.plans.models import Milestone, Plan
+        from tasks.plans.models import Milestone, Plan, PlanLeadershipMember
 
         # plans and milestones written in the product: every change in the audit trail (who, before → after)
         auditlog.register(Plan, exclude_fields=["source_text"])
         auditlog.register(Milestone, m2m_fields={"target_regions", "target_units"})
+        auditlog.register(PlanLeadershipMember)

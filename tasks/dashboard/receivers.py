@@ -10,11 +10,12 @@ from census.coverage.signals import requirement_changed
 from census.importing.models import CensusImport
 from census.registry.models import CampaignReport, Person
 from census.registry.signals import census_changed
+from orgs.assessments.models import OrganizationAssessment
 from orgs.homes.models import Home
 from orgs.organizations.models import Organization
 from orgs.regions.models import Region
 from tasks.dashboard.selectors import dashboard_invalidate
-from tasks.plans.models import Milestone, Plan, Task
+from tasks.plans.models import Milestone, Plan, PlanLeadershipMember, Task
 
 # Our mark on the (per-thread) database connection: the on-commit list the pending bump went into.
 BUMP_LIST_ATTR = "_dashboard_bump_list"
@@ -45,7 +46,8 @@ def _dashboard_changed(sender, **kwargs) -> None:
 def _connect_dashboard_invalidation() -> None:
     census_changed.connect(_dashboard_changed, dispatch_uid="dashboard.census_changed")
     requirement_changed.connect(_dashboard_changed, dispatch_uid="dashboard.requirement_changed")
-    for model in (Region, Organization, Home, Plan, Milestone, Task, CensusImport, CoverageRollup, Person, CampaignReport):
+    for model in (Region, Organization, Home, Plan, Milestone, Task, CensusImport, CoverageRollup, Person, CampaignReport,
+                  OrganizationAssessment, PlanLeadershipMember):
         post_save.connect(_dashboard_changed, sender=model, dispatch_uid=f"dashboard.save.{model.__name__}")
         post_delete.connect(_dashboard_changed, sender=model, dispatch_uid=f"dashboard.delete.{model.__name__}")
     m2m_changed.connect(_dashboard_changed, sender=Task.responsible_users.through, dispatch_uid="dashboard.task_users")

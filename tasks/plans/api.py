@@ -22,18 +22,26 @@ from orgs.regions.models import Region, RegionLevel
 from orgs.units.models import Unit
 from tasks.plans.authoring import milestone_save, plan_copy, plan_create, plan_update, plan_writable
 from tasks.plans.filters import MilestoneFilter, TaskFilter
-from tasks.plans.models import Milestone, Plan, Recurrence, TargetRule, Task
+from tasks.plans.models import Milestone, Plan, PlanLeadershipMember, Recurrence, TargetRule, Task
 from tasks.plans.services import milestone_generate, milestone_preview
+
+
+class PlanLeadershipMemberSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlanLeadershipMember
+        fields = ["id", "plan", "role", "name", "post", "order"]
 
 
 class PlanSerializer(serializers.ModelSerializer):
     scope_region_code = serializers.CharField(source="scope_region.code", read_only=True)
     region = serializers.CharField(source="scope_region.code", read_only=True)
+    leadership_members = PlanLeadershipMemberSerializer(many=True, read_only=True)
 
     class Meta:
         model = Plan
         fields = ["id", "key", "title", "issuing_body", "document_number", "issued_on", "scope_region", "scope_region_code",
-                  "region", "is_open", "parent", "parent_milestone", "copied_from"]
+                  "region", "is_open", "parent", "parent_milestone", "copied_from", "leadership_group", "leadership_office",
+                  "leadership_members"]
 
 
 class VisiblePlanField(ScopedRelatedMixin, serializers.PrimaryKeyRelatedField):
@@ -52,6 +60,8 @@ class PlanWriteSerializer(serializers.Serializer):
     issued_on = serializers.DateField(required=False, allow_null=True, label=_("印发日期"))
     source_text = serializers.CharField(required=False, allow_blank=True, label=_("原文"))
     is_open = serializers.BooleanField(required=False, label=_("执行中"))
+    leadership_group = serializers.CharField(max_length=128, required=False, allow_blank=True, label=_("领导小组名称"))
+    leadership_office = serializers.CharField(max_length=128, required=False, allow_blank=True, label=_("领导小组办公室设在"))
 
 
 class PlanUpdateSerializer(PlanWriteSerializer):
@@ -136,7 +146,7 @@ class PlanViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMode
     """实施方案 covering the caller's regions (plans of a higher region that cover them included); writers open
     plans for regions of their scope (`template`: copy a plan's text and milestones) and change their own."""
 
-    queryset = Plan.objects.select_related("scope_region").order_by("-issued_on", "pk")
+    queryset = Plan.objects.select_related("scope_region").prefetch_related("leadership_members").order_by("-issued_on", "pk")
     serializer_class = PlanSerializer
 
     def get_serializer_class(self):

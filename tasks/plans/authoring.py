@@ -21,7 +21,8 @@ from orgs.units.models import Unit
 from tasks.plans.models import Milestone, Plan, Recurrence, TargetRule
 from tasks.plans.services import TEMPLATE_WORDS
 
-PLAN_FIELDS = ("title", "issuing_body", "document_number", "issued_on", "source_text", "is_open")
+PLAN_FIELDS = ("title", "issuing_body", "document_number", "issued_on", "source_text", "is_open", "leadership_group",
+               "leadership_office")
 MILESTONE_FIELDS = ("name", "deadline", "description", "target_rule", "task_level", "gap_levels", "key_areas_only",
                     "other_areas_only", "task_title", "task_responsible_unit", "task_responsible_person", "recurrence")
 REGION_LEVELS = (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)

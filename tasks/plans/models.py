@@ -15,9 +15,11 @@ from orgs.units.models import Unit
 
 __all__ = [
     "OPEN_TASK_STATUSES",
+    "LeadershipRole",
     "Milestone",
     "MilestoneQuerySet",
     "Plan",
+    "PlanLeadershipMember",
     "PlanQuerySet",
     "Recurrence",
     "TargetRule",
@@ -60,6 +62,9 @@ class Plan(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # 组织领导 (Yuxi 四): the plan's leadership group and where its office sits; members: PlanLeadershipMember
+    leadership_group = models.CharField(_("领导小组名称"), max_length=128, blank=True, default="")
+    leadership_office = models.CharField(_("领导小组办公室设在"), max_length=128, blank=True, default="")
 
     objects = PlanQuerySet.as_manager()
 
@@ -274,3 +279,40 @@ class TaskUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}：{self.get_kind_display()}"
+
+
+class LeadershipRole(models.TextChoices):
+    """The roles of a plan's leadership group, in the order Yuxi 四 names them."""
+
+    LEADER = "leader", _("组长")
+    DEPUTY = "deputy", _("副组长")
+    MEMBER = "member", _("成员")
+    OFFICE_DIRECTOR = "office_director", _("办公室主任")
+    OFFICE_DEPUTY = "office_deputy", _("办公室副主任")
+
+
+class PlanLeadershipMemberQuerySet(ScopedQuerySet):
+    region_field = "plan__scope_region"
+    visible_includes_ancestors = True  # as its plan: a county reads the city plan's group
+
+
+class PlanLeadershipMember(models.Model):
+    """领导小组成员 of a plan (Yuxi 四: "成立市委统战部主要领导任组长……的全市侨联组织建设工作领导小组。领导小组下设办公室
+    在市侨联，由市侨联党组书记、主席罗云川兼任办公室主任"): a role, the person's name where the plan names one (it often
+    names the post only), the post and unit, and the order within the group."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("实施方案"), on_delete=models.CASCADE, related_name="leadership_members")
+    role = models.CharField(_("职务"), max_length=16, choices=LeadershipRole.choices)
+    name = models.CharField(_("姓名"), max_length=64, blank=True, default="")
+    post = models.CharField(_("单位及职务"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    objects = PlanLeadershipMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("领导小组成员")
+        verbose_name_plural = _("领导小组成员")
+        ordering = ["plan_id", "order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}：{self.name or self.post}"

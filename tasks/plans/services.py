@@ -37,6 +37,7 @@ from orgs.regions.models import Region, RegionLevel
 from orgs.units.models import Unit
 from tasks.notifications.models import Notification, OutboxMessage
 from tasks.notifications.services import notifications_send, outbox_kick, recipients_get
+from tasks.plans.leadership import leadership_group_load
 from tasks.plans.models import (
     OPEN_TASK_STATUSES,
     Milestone,
@@ -833,6 +834,7 @@ def plan_load(*, path: Path, today: datetime.date | None = None) -> PlanLoadResu
         "scope_region": _region(spec["scope_region"]),
         "source_text": source.read_text(encoding="utf-8") if source and source.exists() else "",
     })
+    leadership_group_load(plan, spec.get("leadership_group"))  # the group of Yuxi 四, when the plan names one
     tasks = 0
     for item in spec.get("milestones", []):
         values = {f: item[f] for f in MILESTONE_FIELDS if f in item}

@@ -43,6 +43,7 @@ from orgs.regions.models import Region, RegionLevel
 from tasks.plans.models import Milestone, Plan, Task, TaskStatus
 from tasks.reports.designations import DesignationReport, designations_by_area
 from tasks.reports.staffing import StaffingReport, staffing_report
+from tasks.reports.standing import LeadershipGroup, StandingReport, plan_leadership_groups, standing_report
 from tasks.reports.training import TrainingReport, training_report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -333,6 +334,9 @@ class ReportData:
     designations: DesignationReport | None = None
     # 培训 (Jiangxi 40; Yuxi 三(五)): per area, distinct trained cadres, home heads and volunteers in the year
     training: TrainingReport | None = None
+    # 督查考核 and budget funding per area (tasks.reports.standing), and the report region's plan leadership groups
+    standing: StandingReport | None = None
+    leadership_groups: list[LeadershipGroup] = field(default_factory=list)
 
     @property
     def map_unplotted(self) -> int:
@@ -378,6 +382,7 @@ class ReportData:
             "homes": {"total": self.homes_total, "by_standing": dict(self.home_standing)},
             "basis": self.basis.as_dict() if self.basis else None,
             "reporting": self.reporting.as_dict() if self.reporting else None,
+            "standing": self.standing.as_dict() if self.standing else None,
             "milestones": [
                 {"name": m.name, "deadline": m.deadline.isoformat(), "tasks_total": m.tasks_total, "tasks_done": m.tasks_done,
                  "days_left": m.days_left, "percent": m.percent}
@@ -508,7 +513,8 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         AreaRow(RegionInfo(pk, code, name, full_name or name, level), _float(lon), _float(lat), _levels(rollups.get(pk, ())))
         for pk, code, name, full_name, level, lon, lat, *_tree in area_regions
     ]
-    network = _network(region, areas, [(tree, lft, rght) for *_info, tree, lft, rght in area_regions])
+    area_ranges = [(tree, lft, rght) for *_info, tree, lft, rght in area_regions]
+    network = _network(region, areas, area_ranges)
     # the report's training section (two aggregate queries); the dashboard (detail=False) shows none
     training = training_report(
         region, [(a.region, (row[-3], row[-2], row[-1])) for a, row in zip(areas, area_regions, strict=True)], as_of=as_of,
@@ -652,4 +658,6 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         designations=designations_by_area(region, [(a.region.code, a.region.name) for a in areas],
                                           [(tree, lft, rght) for *_info, tree, lft, rght in area_regions]) if detail else None,
         training=training,
+        standing=standing_report(region, areas, area_ranges, as_of=as_of, detail=detail),
+        leadership_groups=plan_leadership_groups(region) if detail else [],
     )

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from orgs.common.exports import escape_cell
 from tasks.reports.data import NetworkRow, ReportData
+from tasks.reports.standing import StandingRow
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="EEEEEE")
@@ -161,6 +162,8 @@ def report_workbook(data: ReportData) -> Workbook:
     _staffing_sheet(wb, data)
     designations_sheet(wb, data)
     _training_sheet(wb, data)
+    _standing_sheets(wb, data)
+    _leadership_sheet(wb, data)
     return wb
 
 
@@ -218,6 +221,59 @@ def _training_sheet(wb: Workbook, data: ReportData) -> None:
          [data.region.code, _("合计（含本级）"), report.year, report.total.sessions, float(report.total.hours),
           report.total.cadres, report.total.home_heads, report.total.volunteers]],
         {3: INTEGER, 4: "0.0", 5: INTEGER, 6: INTEGER, 7: INTEGER},
+    )
+
+
+def _amount(value) -> float:
+    return float(value) if value is not None else 0.0
+
+
+def _standing_sheets(wb: Workbook, data: ReportData) -> None:
+    """督查考核 and 经费保障 per area beside coverage, then the scope (with its own level); the organizations assessed."""
+    standing = data.standing
+    if standing is None:
+        return
+    names = standing.grade_names
+    year = standing.year
+
+    def assessment_row(code: str, name: str, row: StandingRow) -> list:
+        average = row.average_score
+        return [code, name, _fraction(row.coverage_percent), year, row.assessed,
+                float(average) if average is not None else None, *row.grade_counts(names)]
+
+    _sheet(
+        wb, _("督查考核"),
+        [_("区划代码"), _("区划"), _("建会覆盖率"), _("考核年度"), _("考核组织"), _("平均分"), *names],
+        [*(assessment_row(r.code, r.name, r) for r in standing.areas),
+         assessment_row(data.region.code, _("合计（含本级）"), standing.total)],
+        {2: PERCENT, 4: INTEGER, 5: "0.0", **dict.fromkeys(range(6, 6 + len(names)), INTEGER)},
+    )
+
+    def funding_row(code: str, name: str, row: StandingRow) -> list:
+        return [code, name, row.organizations, row.funded, row.unfunded, _fraction(row.funded_percent), _amount(row.budget_amount)]
+
+    _sheet(
+        wb, _("经费保障"),
+        [_("区划代码"), _("区划"), _("已成立组织"), _("经费列入预算"), _("未列入预算"), _("列入比例"), _("年度预算经费（万元）")],
+        [*(funding_row(r.code, r.name, r) for r in standing.areas),
+         funding_row(data.region.code, _("合计（含本级）"), standing.total)],
+        {2: INTEGER, 3: INTEGER, 4: INTEGER, 5: PERCENT, 6: "#,##0.00"},
+    )
+    if standing.organizations:
+        _sheet(
+            wb, _("考核明细"), [_("考核年度"), _("侨联组织"), _("类别"), _("所在区划"), _("总分"), _("等次")],
+            ([year, o.name, o.kind, o.region, float(o.total), o.grade] for o in standing.organizations),
+            {4: "0.0"},
+        )
+
+
+def _leadership_sheet(wb: Workbook, data: ReportData) -> None:
+    """The leadership group(s) of the report region's plan(s) (Yuxi 四)."""
+    if not data.leadership_groups:
+        return
+    _sheet(
+        wb, _("领导小组"), [_("实施方案"), _("领导小组"), _("办公室设在"), _("职务"), _("姓名"), _("单位及职务")],
+        ([g.plan, g.name, g.office, m.role, m.name, m.post] for g in data.leadership_groups for m in g.members),
     )
 
 

@@ -76,6 +76,9 @@ def test_a_database_of_the_old_layout_migrates_with_every_row_kept(old_database)
         "orgs_candidate": 0, "orgs_congress": 0,  # issue 17 §1: the candidate lists and congresses
         # issue 17 §3: trainings, their attendance, the volunteer register and a person's links to those records
         "orgs_training": 0, "orgs_trainingattendance": 0, "orgs_volunteer": 0, "census_personrecordlink": 0,
+        # issue 17 §4: scoring sheets, yearly assessments, plan leadership groups
+        "orgs_scoringsheet": 0, "orgs_scoringitem": 0, "orgs_organizationassessment": 0, "orgs_assessmentscore": 0,
+        "tasks_planleadershipmember": 0,
     }
     # Issue 14: every person registered then holds a resident ID, its ciphertext and lookup hash untouched.
     assert documents(old_database) == stored

@@ -129,6 +129,7 @@ def test_the_detail_page_reads_in_a_fixed_number_of_queries(client_for, yuxi_sta
         org = Organization.objects.get(name=name)
         # issue 16 §3 added five: attachments, contact logs, 侨乡 (Jiangxi 14), the cadre and university pickers;
         # issue 17 §2 three: the establishment, its steps, the staff posts; §4 four: the home's nominations, their
-        # steps, the reviewing regions, the unit picker
-        with django_assert_max_num_queries(34):
+        # steps, the reviewing regions, the unit picker; §1 one: the candidates; §3 two: trainings, volunteers;
+        # §4 the organization's assessments
+        with django_assert_max_num_queries(37):
             assert client.get(reverse("organizations:detail", args=[org.pk])).status_code == 200

@@ -106,7 +106,7 @@ def test_dashboard_pdf_excel_and_api_agree_with_the_stored_verdicts(world, clien
 
 def test_excel_sheets_are_formatted(world):
     wb = load_workbook(io.BytesIO(report_xlsx(report_data(world.yuxi, as_of=AS_OF))))
-    assert wb.sheetnames == ["概况", "各地情况", "时间节点", "应建未建", "逾期任务", "侨胞之家", "侨情统计", "联系网络", "人员配备", "侨胞之家称号", "队伍培训"]
+    assert wb.sheetnames == ["概况", "各地情况", "时间节点", "应建未建", "逾期任务", "侨胞之家", "侨情统计", "联系网络", "人员配备", "侨胞之家称号", "队伍培训", "督查考核", "经费保障"]
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2", ws.title
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title

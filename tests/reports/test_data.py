@@ -78,12 +78,14 @@ def test_fixed_number_of_queries(world, django_assert_max_num_queries):
     # issue 16 §3 added four: organizations (1+N, 1+Y, WeChat standing), 1+N and 1+Y associations, WeChat groups;
     # §1 up to three for the census round the figures are based on and its reporting rate; issue 17 §2 four for the
     # staffing figures (responsible people, posts, establishments, the list of organizations with a gap); §4 two:
-    # designations by level and kind, open nominations; §3 two: the people trained and the training sessions
-    with django_assert_max_num_queries(31):
+    # designations by level and kind, open nominations; §3 two: the people trained and the training sessions;
+    # §4 three: funding, the latest year's assessments, the plan leadership groups (the bounded list of a city's
+    # assessments only when any)
+    with django_assert_max_num_queries(34):
         small = report_data(world.tonghai, as_of=AS_OF)
-    with django_assert_max_num_queries(31):
+    with django_assert_max_num_queries(34):
         large = report_data(region("530000"), as_of=AS_OF)
-    with django_assert_max_num_queries(31):
+    with django_assert_max_num_queries(34):
         report_data(None, as_of=AS_OF)
     assert len(large.areas) > len(small.areas)
 
