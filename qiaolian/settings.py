@@ -4,6 +4,7 @@ Embedded default: no DATABASE_URL -> SQLite file, no REDIS_URL -> eager Celery a
 """
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -96,11 +97,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 
+
+
+def _worker_cache_url(url: str, worker: str) -> str:
+    """The cache's Redis URL for a pytest-xdist worker ("gw0", "gw1" …): its own database number (1, 2 …), so that
+    one worker's `cache.clear()` (FLUSHDB, before each test) never empties the figures another worker just cached.
+    Outside the test workers the URL is used as given."""
+    if not worker.startswith("gw") or not worker[2:].isdigit():
+        return url
+    return urlunsplit(urlsplit(url)._replace(path=f"/{1 + int(worker[2:])}"))
+
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": _worker_cache_url(REDIS_URL, env.str("PYTEST_XDIST_WORKER", default="")),
             "KEY_PREFIX": "qiaolian",
             "TIMEOUT": 300,
         }

@@ -61,10 +61,19 @@ def attendee_organizations(training: Training) -> QuerySet[Organization]:
 
 
 def organization_trainings(organization: Organization) -> list[Training]:
-    """The latest trainings the organization held, with attendance counted."""
+    """The latest trainings the organization held or its people attended (Yuxi 三(五): 持续开展基层侨联专兼职干部和
+    "侨胞之家"负责人的培训), with the attendance counted and how many of the attendees are its own people."""
     return list(
-        Training.objects.filter(organizer=organization)
-        .annotate(attendees=Count("attendances"))
+        # attended: a subquery, so that the counts below join the training's whole attendance, not the rows matched
+        Training.objects.filter(
+            Q(organizer=organization)
+            | Q(pk__in=TrainingAttendance.objects.filter(organization=organization).values("training_id"))
+        )
+        .annotate(
+            attendees=Count("attendances", distinct=True),
+            own_attendees=Count("attendances", filter=Q(attendances__organization=organization), distinct=True),
+        )
+        .select_related("organizer")
         .order_by("-held_on", "-pk")[:ORGANIZATION_TRAININGS_SHOWN]
     )
 

@@ -11,6 +11,7 @@ from qiaolian.demo.organizations import (
     demo_users_create,
 )
 from qiaolian.demo.plans import demo_plans_load
+from qiaolian.demo.standing import demo_standing_create
 
 
 class Command(BaseCommand):
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         coverage = coverage_evaluate_everywhere()
         self.stdout.write(f"coverage: places={sum(report.places for report in coverage.values())}")
         logins = demo_users_create()
+        self.stdout.write(f"assessments: {demo_standing_create()}")
         from django.test.utils import override_settings
 
         # The plans' new tasks notify their responsible persons (inbox, kept); their e-mails are not printed.
