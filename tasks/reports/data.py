@@ -514,7 +514,9 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         for pk, code, name, full_name, level, lon, lat, *_tree in area_regions
     ]
     area_ranges = [(tree, lft, rght) for *_info, tree, lft, rght in area_regions]
-    network = _network(region, areas, area_ranges)
+    # The network and staffing figures appear in the reports only: the dashboard (detail=False) skips their queries,
+    # whose rows (one per region holding an organization) cost it most of its time at a province's scale.
+    network = _network(region, areas, area_ranges) if detail else NetworkRow()
     # the report's training section (two aggregate queries); the dashboard (detail=False) shows none
     training = training_report(
         region, [(a.region, (row[-3], row[-2], row[-1])) for a, row in zip(areas, area_regions, strict=True)], as_of=as_of,
@@ -654,7 +656,7 @@ def report_data(region: Region | None, *, as_of: dt.date, detail: bool = True) -
         basis=basis,
         reporting=reporting,
         staffing=staffing_report(region, [(a.region.code, a.region.name) for a in areas],
-                                 [(t, lft, r) for *_i, t, lft, r in area_regions], listed=detail),
+                                 [(t, lft, r) for *_i, t, lft, r in area_regions]) if detail else None,
         designations=designations_by_area(region, [(a.region.code, a.region.name) for a in areas],
                                           [(tree, lft, rght) for *_info, tree, lft, rght in area_regions]) if detail else None,
         training=training,

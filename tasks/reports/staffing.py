@@ -87,11 +87,10 @@ def _within(queryset, region: Region | None):
     return queryset if region is None else queryset.within(region)
 
 
-def staffing_report(region: Region | None, areas: list[tuple[str, str]], ranges: list[tuple[int, int, int]], *,
-                    listed: bool = True) -> StaffingReport:
+def staffing_report(region: Region | None, areas: list[tuple[str, str]], ranges: list[tuple[int, int, int]]) -> StaffingReport:
     """The staffing figures of `region`'s subtree (the country when None), per area: `areas` are (code, name) and
     `ranges` their (tree_id, lft, rght), in tree order, as `report_data` lists them. Three queries, and a fourth for
-    the list of organizations with a gap when `listed` (the PDF and Excel reports, not the dashboard)."""
+    the bounded list of organizations with a gap. Built for the PDF and Excel reports only (not the dashboard)."""
     lacks = lacks_responsible_q()
     by_region = ("region__tree_id", "region__lft")
     by_organization_region = ("organization__region__tree_id", "organization__region__lft")
@@ -129,8 +128,6 @@ def staffing_report(region: Region | None, areas: list[tuple[str, str]], ranges:
             i = bisect_right(starts, (tree, lft)) - 1
             if i >= 0 and ranges[i][0] == tree and lft <= ranges[i][2]:
                 rows[i].figures.add(row)
-    if not listed:
-        return StaffingReport(rows, total, [])
     kinds = dict(OrganizationKind.choices)
     gaps = [
         StaffingGap(pk, name, full or short, str(kinds.get(kind, kind)), not leader, not cadre)
