@@ -24,7 +24,7 @@ def _check_cache() -> dict:
     try:
         cache.set("healthz", "ok", 10)
         ok = cache.get("healthz") == "ok"
-        return {"ok": ok, "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+        return {"ok": ok, "backend": str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1]}
     except Exception as error:
         return {"ok": False, "error": str(error)}
 
