@@ -8,10 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONPATH=/app \
     DJANGO_SETTINGS_MODULE=qiaolian.settings
 
-# Pango and HarfBuzz for WeasyPrint; a CJK font (and fontconfig to find it) for Chinese PDFs.
+# Pango and HarfBuzz for WeasyPrint; a CJK font (and fontconfig to find it) for Chinese PDFs; pg_dump and
+# pg_restore (PostgreSQL 15, as in docker-compose.yml) for `manage.py backup` and `manage.py restore_drill`.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-        fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+        fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system qiaolian \
