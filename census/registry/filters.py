@@ -21,7 +21,8 @@ from orgs.units.models import Unit, UnitKind
 
 class PersonFilter(django_filters.FilterSet):
     """region (subtree, by code), category (several), id_type (证件类型), unit (id, or name contains), the five flags,
-    campaign (id or year of the campaign that last verified the person), q (name contains). On the
+    campaign (id or year of the campaign that last verified the person), q (names that start with it: a surname
+    or a full name). On the
     page the ids ride along as hidden fields (links from other pages carry them); people pick by name
     and year."""
 
@@ -37,15 +38,18 @@ class PersonFilter(django_filters.FilterSet):
     is_new_overseas = yes_no_filter(_("新侨"))
     campaign = django_filters.NumberFilter(field_name="verified_campaign_id", label=_("最近核实的调查（编号）"), widget=forms.HiddenInput)
     campaign_year = django_filters.NumberFilter(field_name="verified_campaign__year", label=_("最近核实的调查年度"))
-    q = django_filters.CharFilter(method="filter_q", label=_("姓名"))
+    q = django_filters.CharFilter(method="filter_q", label=_("姓名"),
+                                  widget=forms.TextInput(attrs={"placeholder": _("姓或全名")}))
 
     class Meta:
         model = Person
         fields = ["region", "category", "id_type", "unit", "unit_name", *FLAG_FIELDS, "campaign", "campaign_year", "q"]
 
     def filter_q(self, queryset, name, value):
+        # Names that start with the text: a surname or a full name, served by an index on a province's million
+        # people (census migration 0015), where "contains" scanned them all.
         value = value.strip()
-        return queryset.filter(name__contains=value) if value else queryset
+        return queryset.filter(name__startswith=value) if value else queryset
 
 
 class UnitFilter(django_filters.FilterSet):

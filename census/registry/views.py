@@ -50,6 +50,7 @@ from orgs.access.scoping import (
     user_scope,
 )
 from orgs.common.forms import apply_errors
+from orgs.common.paging import CappedPaginator
 from orgs.organizations.founding import OrganizationStatus
 from orgs.units.models import Unit
 
@@ -71,7 +72,7 @@ def person_list(request):
     """The registry in the user's scope, filtered (django-filter) and paginated."""
     people = Person.objects.visible_to(request.user).select_related("region", "unit").order_by("region__code", "name", "pk")
     person_filter = PersonFilter(request.GET or None, queryset=people, request=request)
-    page = Paginator(person_filter.qs, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(person_filter.qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

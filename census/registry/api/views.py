@@ -52,6 +52,7 @@ from census.registry.services import (
 from orgs.access.api import ScopedViewSetMixin, as_drf_error
 from orgs.access.roles import Role
 from orgs.access.scoping import get_visible_or_404, user_scope
+from orgs.common.paging import CappedPageNumberPagination
 from orgs.regions.api import RegionBriefSerializer, _region_param
 from orgs.regions.models import Region
 from orgs.units.models import Unit
@@ -184,6 +185,7 @@ class PersonViewSet(
     only through `reveal`."""
 
     queryset = Person.objects.select_related("region", "unit").order_by("region__code", "name", "pk")
+    pagination_class = CappedPageNumberPagination  # a province's million: counted up to its cap
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
 
