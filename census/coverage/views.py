@@ -109,28 +109,35 @@ COUNT_KEYS = ("required", "satisfied", "under_way", "missing", "recommended")
 # ---- links to the people behind a number --------------------------------------------------------------
 
 
-def people_url(*, region_code: str | None = None, unit_id: int | None = None, categories=()) -> str:
+CATEGORY_ORDER: tuple[str, ...] = tuple(Category.values)  # computed once (`Category.values` builds a new list)
+
+
+def people_url(*, region_code: str | None = None, unit_id: int | None = None, categories=(), base: str = "") -> str:
     """The person list (masked, scoped as it always is) filtered to the people a number counts:
-    a unit's people, or a region's subtree; only the given categories unless they are all of them."""
+    a unit's people, or a region's subtree; only the given categories unless they are all of them.
+    `base`: the person list's address when the caller already has it (a page of rows reverses it once)."""
     params: list[tuple[str, str]] = [("unit", str(unit_id))] if unit_id else [("region", region_code or "")]
-    categories = [c for c in Category.values if c in set(categories)]
-    if categories and len(categories) < len(Category.values):
-        params += [("category", c) for c in categories]
-    return f"{reverse('census:person-list')}?{urlencode(params)}"
+    chosen = set(categories)
+    picked = [c for c in CATEGORY_ORDER if c in chosen]
+    if picked and len(picked) < len(CATEGORY_ORDER):
+        params += [("category", c) for c in picked]
+    return f"{base or reverse('census:person-list')}?{urlencode(params)}"
 
 
 def requirement_numbers(requirement: Requirement) -> dict:
     """A verdict's numbers as the pages show them: the counted total and each category, each with the
-    link to the people behind it."""
-    region_code = requirement.region.code
-    where = {"unit_id": requirement.unit_id} if requirement.unit_id else {"region_code": region_code}
+    link to the people behind it and the link's title (made here: a row's template stays plain output, which
+    matters on a page of 50 rows of six categories each)."""
+    base = reverse("census:person-list")
+    where = {"unit_id": requirement.unit_id} if requirement.unit_id else {"region_code": requirement.region.code}
     by_category = requirement.headcount_by_category or {}
     return {
         "total": requirement.headcount,
-        "total_url": people_url(**where, categories=requirement.policy.counted_categories),
+        "total_url": people_url(**where, categories=requirement.policy.counted_categories, base=base),
         "by_category": [
-            {"label": Category(c).label, "n": by_category[c], "url": people_url(**where, categories=[c])}
-            for c in Category.values
+            {"label": label, "title": _("查看%(label)s") % {"label": label}, "n": by_category[c],
+             "url": people_url(**where, categories=[c], base=base)}
+            for c, label in Category.choices
             if by_category.get(c)
         ],
     }
