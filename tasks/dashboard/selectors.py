@@ -42,9 +42,16 @@ def dashboard_invalidate(**_kwargs) -> None:
         cache.add(VERSION_KEY, time.time_ns() // 1000, None)
 
 
+def dashboard_cache_key(kind: str, region: Region | None, as_of: dt.date, *parts: str) -> str:
+    """The cache key of something of the dashboard (`kind`: its figures, its rendered body) of `region` on `as_of`
+    under the current version: a change of the data makes every such key unreachable at once."""
+    return ":".join(("dashboard", kind, str(DATA_SHAPE), str(dashboard_version()), str(region.pk if region else 0),
+                     as_of.isoformat(), *parts))
+
+
 def dashboard_data(region: Region | None, *, as_of: dt.date) -> ReportData:
     """The dashboard's figures for `region` on `as_of` (cached; the caller checks the scope)."""
-    key = f"dashboard:{DATA_SHAPE}:{dashboard_version()}:{region.pk if region else 0}:{as_of.isoformat()}"
+    key = dashboard_cache_key("data", region, as_of)
     data = cache.get(key)
     if data is None:
         data = report_data(region, as_of=as_of, detail=False)
@@ -67,7 +74,7 @@ def dashboard_region(user, code: str | None) -> Region | None:
     return regions[0]
 
 
-def _maybe(name: str, **kwargs) -> str | None:
+def link_or_none(name: str, **kwargs) -> str | None:
     try:
         return reverse(name, kwargs=kwargs or None)
     except NoReverseMatch:
@@ -84,9 +91,9 @@ def _with(url: str | None, **params) -> str | None:
 def dashboard_links(data: ReportData) -> dict:
     """URL of the list behind each figure (None where that list does not exist)."""
     code = data.region.code or None
-    gaps = _maybe("census:coverage-gaps")
-    people = _maybe("census:person-list")
-    tasks = _maybe("tasks:board")
+    gaps = link_or_none("census:coverage-gaps")
+    people = link_or_none("census:person-list")
+    tasks = link_or_none("tasks:board")
     return {
         "levels": {
             level: {
@@ -101,12 +108,12 @@ def dashboard_links(data: ReportData) -> dict:
         "gaps_under_way": _with(gaps, region=code, status=FulfilmentChoice.UNDER_WAY),
         "overdue": _with(tasks, region=code, overdue="true"),
         "milestones": {m.pk: _with(tasks, region=code, milestone=m.pk) for m in data.milestones},
-        "task": {t.pk: _maybe("tasks:detail", pk=t.pk) for t in data.overdue_tasks},
+        "task": {t.pk: link_or_none("tasks:detail", pk=t.pk) for t in data.overdue_tasks},
         "tasks": _with(tasks, region=code),
         "people": _with(people, region=code),
         "categories": {c: _with(people, region=code, category=c) for c in Category.values},
-        "imports": _maybe("census:import-list"),
-        "round": _maybe("census:campaign-detail", pk=data.reporting.campaign_id) if data.reporting else None,
-        "reports": _maybe("reports:list"),
+        "imports": link_or_none("census:import-list"),
+        "round": link_or_none("census:campaign-detail", pk=data.reporting.campaign_id) if data.reporting else None,
+        "reports": link_or_none("reports:list"),
         "areas": {a.region.code: reverse("dashboard", kwargs={"code": a.region.code}) for a in data.areas},
     }

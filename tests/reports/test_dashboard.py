@@ -84,6 +84,25 @@ def test_cached_and_invalidated_when_data_changes(world, django_assert_max_num_q
     assert dashboard_data(world.yuxi, as_of=today).levels["county"].satisfied == 4
 
 
+def test_the_rendered_body_is_cached_per_language_and_follows_the_data(world, client_for, yuxi_staff, tonghai_official,
+                                                                       django_capture_on_commit_callbacks):
+    staff, official = client_for(yuxi_staff), client_for(tonghai_official)
+    page = staff.get("/").content.decode()
+    assert re.search(r'data-testid="level-county-founded">3<', page) and "主要指标" in page
+    # The body is the region's, whoever asks: 通海县's official sees 通海县's, not the cached 玉溪市 body...
+    county = official.get("/").content.decode()
+    assert "通海县 · 组织建设工作台" in county and "/dashboard/530424/" not in county and "/dashboard/530424/" in page
+    # ...and never in another language's words.
+    english = staff.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "主要指标" not in english and re.search(r'data-testid="level-county-founded">3<', english)
+    # A county federation founded: the next view renders the new figures (the version is part of the key).
+    _new_transaction()
+    with django_capture_on_commit_callbacks(execute=True):
+        Organization.objects.create(name="通海县侨联", kind=OrganizationKind.COUNTY, status=OrganizationStatus.ACTIVE,
+                                    region=world.tonghai)
+    assert re.search(r'data-testid="level-county-founded">4<', staff.get("/").content.decode())
+
+
 def test_receivers_bump_the_version_once_per_transaction_on_commit(world, django_capture_on_commit_callbacks):
     from tasks.dashboard.receivers import dashboard_bump_on_commit
     from tasks.dashboard.selectors import VERSION_KEY, dashboard_version
