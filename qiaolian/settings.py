@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "qiaolian.middleware.AbsoluteSessionLimitMiddleware",
+    "qiaolian.middleware.NoStoreForSignedInMiddleware",  # Cache-Control: no-store for signed-in users
     "orgs.accounts.middleware.InitialPasswordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
