@@ -130,9 +130,9 @@ def person_create_view(request):
 @login_required
 def person_edit(request, pk: int):
     person = _editable_or_403(Person.objects.select_related("region", "unit"), request, pk)
-    form = PersonForm(request.POST or None, user=request.user, creating=False, initial=PersonForm.initial_for(person))
+    form = PersonForm(request.POST or None, user=request.user, creating=False, initial=PersonForm.initial_for(person, user=request.user))
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = form.changes()
         id_number = data.pop("id_number") or None
         id_type = data.pop("id_type")
         if not data.get("gender"):
