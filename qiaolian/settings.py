@@ -260,6 +260,9 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
+# Report requests of one user per hour (page and API); beyond it the page says when to retry, the API answers 429.
+REPORT_REQUESTS_PER_HOUR = env.int("REPORT_REQUESTS_PER_HOUR", default=20)
+
 # Demo data: the password printed by `make run` for every demo login.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Qiaolian@2026")
 
