@@ -31,6 +31,7 @@ from orgs.access.admin import (
 from orgs.access.roles import Role
 from orgs.access.scoping import user_scope
 from orgs.common.admin import EscapingExportMixin
+from orgs.common.audit import audit_view
 from orgs.common.identifiers import documents_matching
 from orgs.regions.models import Region
 from orgs.units.models import Unit
@@ -236,6 +237,13 @@ class PersonAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, UserBoundResou
         obj.pk = person.pk
         for field in Person._meta.concrete_fields:
             setattr(obj, field.attname, getattr(person, field.attname))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        person = getattr(response, "context_data", {}).get("original") if request.method == "GET" else None
+        if person is not None and response.status_code == 200:
+            audit_view(user=request.user, instance=person, request=request)
+        return response
 
     def has_delete_permission(self, request, obj=None):
         # No person service deletes (history and headcounts would be left behind); people move by transfer.

@@ -49,6 +49,7 @@ from orgs.access.scoping import (
     require_writer,
     user_scope,
 )
+from orgs.common.audit import audit_view
 from orgs.common.forms import apply_errors
 from orgs.organizations.founding import OrganizationStatus
 from orgs.units.models import Unit
@@ -87,6 +88,7 @@ def person_list(request):
 @login_required
 def person_detail(request, pk: int):
     person = get_visible_or_404(Person.objects.select_related("region", "unit", "verified_campaign"), request.user, pk=pk)
+    audit_view(user=request.user, instance=person, request=request)
     events = person_history(person)[:100]
     history_change_lines(events)
     can_edit = Person.objects.editable_by(request.user).filter(pk=pk).exists()

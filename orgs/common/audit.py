@@ -26,6 +26,7 @@ class AuditEvent:
     EXPORT = "export"
     IMPORT = "import"
     REVEAL = "reveal"
+    VIEW = "view"  # a person's full record read (page, API, admin)
     ACCOUNT = "account"
     POLICY = "policy"  # a policy (建会门槛) created or changed, with before → after of each field
     MERGE = "merge"
@@ -78,6 +79,14 @@ def audit_export(*, user, queryset, file_format: str, request=None) -> LogEntry:
         description=_("导出%(model)s %(count)d 条（%(format)s）")
         % {"model": model._meta.verbose_name, "count": count, "format": file_format},
         data={"count": count, "format": file_format},
+    )
+
+
+def audit_view(*, user, instance, request=None) -> LogEntry:
+    """Records that `user` read the full record of `instance` (等保 2.0: every read of a person's record)."""
+    return audit_event(
+        event=AuditEvent.VIEW, model=instance, actor=user, request=request,
+        description=_("查看%(model)s：%(object)s") % {"model": instance._meta.verbose_name, "object": instance},
     )
 
 

@@ -82,4 +82,4 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None, format=None):
         job = self.get_object()
-        return report_job_file_response(job)
+        return report_job_file_response(job, user=request.user, request=request)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from orgs.access.models import Membership
 from orgs.access.roles import Role
 from orgs.access.scoping import user_scope
+from orgs.common.audit import audit_export
 from orgs.common.dispatch import job_enqueue
 from orgs.regions.models import Region
 from tasks.reports.data import report_data
@@ -32,15 +33,16 @@ MIME_TYPES: dict[str, str] = {
 }
 
 
-def report_job_file_response(job: ReportJob) -> FileResponse:
-    """The finished report's file as a download (the caller checked the scope); 404 until it is done or
-    when the file is gone from storage."""
+def report_job_file_response(job: ReportJob, *, user, request=None) -> FileResponse:
+    """The finished report's file as a download (the caller checked the scope), the export audited; 404 until it is
+    done or when the file is gone from storage."""
     if job.status != ReportStatus.DONE or not job.file:
         raise Http404
     try:
         handle = job.file.open("rb")
     except FileNotFoundError:  # deleted from the storage behind the row's back
         raise Http404 from None
+    audit_export(user=user, queryset=ReportJob.objects.filter(pk=job.pk), file_format=job.format, request=request)
     return FileResponse(handle, as_attachment=True, filename=job.filename, content_type=MIME_TYPES[job.format])
 
 

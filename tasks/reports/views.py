@@ -78,4 +78,4 @@ def report_detail(request, pk: int):
 @login_required
 def report_download(request, pk: int):
     job = get_visible_or_404(ReportJob.objects.select_related("region"), request.user, pk=pk)
-    return report_job_file_response(job)
+    return report_job_file_response(job, user=request.user, request=request)
