@@ -24,7 +24,7 @@ def audit_actor_set(user) -> None:
 
 class AuditedAuthenticationMixin:
     def authenticate(self, request):
-        result = super().authenticate(request)  # type: ignore[misc]
+        result = super().authenticate(request)
         if result is not None:
             audit_actor_set(result[0])
         return result
