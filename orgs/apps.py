@@ -21,7 +21,7 @@ class OrgsConfig(AppConfig):
         from orgs.access.models import Membership
         from orgs.accounts import receivers  # noqa: F401  (the initial password's obligation ends when it is changed)
         from orgs.accounts.models import AccountProfile
-        from orgs.common import audit  # noqa: F401  (connects the login/logout signal receivers)
+        from orgs.common import audit  # (connects the login/logout signal receivers)
         from orgs.homes.models import Home, HomeDesignation
         from orgs.organizations import panels as organization_panels  # noqa: F401  (registers the region page's 侨联组织 panel)
         from orgs.organizations.models import (
@@ -41,7 +41,7 @@ class OrgsConfig(AppConfig):
 
         auditlog.register(Region, exclude_fields=["lft", "rght", "tree_id", "depth", "full_name"])
         auditlog.register(Membership)
-        auditlog.register(AccountProfile)
+        auditlog.register(AccountProfile, mask_fields=audit.PHONE_FIELDS, mask_callable=audit.AUDIT_MASK)
         auditlog.register(Unit)
         auditlog.register(Organization, m2m_fields={"covered_regions"})
         # The founding steps (FoundingStep) and 五有 assessments (HomeAssessment) are their own history.

@@ -1,9 +1,11 @@
-"""Session lifetime: the idle limit is Django's cookie age; this adds the absolute limit."""
+"""Session lifetime (the idle limit is Django's cookie age; this adds the absolute limit) and the caching of
+responses that carry personal data."""
 import time
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.utils.cache import add_never_cache_headers
 
 SESSION_STARTED_KEY = "qiaolian_session_started"
 
@@ -26,3 +28,22 @@ class AbsoluteSessionLimitMiddleware:
                     return self.get_response(request)
                 return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+class NoStoreForSignedInMiddleware:
+    """`Cache-Control: no-store` (with Django's other never-cache headers) on every response to a signed-in user
+    or to an API call with credentials: pages, API answers and exports carry personal data that no browser or
+    proxy may keep. Static files are served before this (WhiteNoise) and keep their caching; a response that
+    already says how it is cached (the health check) is left as it is, unless it lets a cache keep it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # After the view: DRF sets request.user to the user of a token, which the session did not know.
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META:
+            if "no-store" not in response.get("Cache-Control", ""):
+                add_never_cache_headers(response)
+        return response

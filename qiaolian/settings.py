@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "qiaolian.middleware.AbsoluteSessionLimitMiddleware",
+    "qiaolian.middleware.NoStoreForSignedInMiddleware",  # Cache-Control: no-store for signed-in users
     "orgs.accounts.middleware.InitialPasswordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -216,8 +217,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="qiaolian@localhost")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call gets 401 with a WWW-Authenticate header, not 403.
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Both tell django-auditlog the authenticated user (its middleware runs before DRF authenticates a token).
+        "orgs.access.authentication.AuditedTokenAuthentication",
+        "orgs.access.authentication.AuditedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
@@ -257,6 +259,9 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
+# Report requests of one user per hour (page and API); beyond it the page says when to retry, the API answers 429.
+REPORT_REQUESTS_PER_HOUR = env.int("REPORT_REQUESTS_PER_HOUR", default=20)
 
 # Demo data: the password printed by `make run` for every demo login.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Qiaolian@2026")

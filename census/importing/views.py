@@ -316,6 +316,7 @@ def unit_import_errors(request, pk: int):
     record = get_visible_or_404(UnitImport.objects.all(), request.user, pk=pk)
     if not record.error_report:
         raise Http404
+    audit_export(user=request.user, queryset=UnitImport.objects.filter(pk=pk), file_format="xlsx", request=request)
     return FileResponse(record.error_report.open("rb"), as_attachment=True, filename=f"单位导入错误报告-{record.pk}.xlsx")
 
 

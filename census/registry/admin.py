@@ -2,11 +2,18 @@
 services), person history and headcounts (read-only). Every queryset scoped, exports escaped and audited."""
 from __future__ import annotations
 
+import re
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -31,6 +38,7 @@ from orgs.access.admin import (
 from orgs.access.roles import Role
 from orgs.access.scoping import user_scope
 from orgs.common.admin import EscapingExportMixin
+from orgs.common.audit import audit_view
 from orgs.common.identifiers import documents_matching
 from orgs.regions.models import Region
 from orgs.units.models import Unit
@@ -188,6 +196,35 @@ class PersonDocumentInline(admin.TabularInline):
         return False
 
 
+DOCUMENT_SEARCH_PARAM = "doc"
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def document_search_token(search_term: str) -> str:
+    """The keyed lookup hashes of every document type `search_term` is a valid number of, joined by dots; "" when it
+    is no document number (a name). The token stands for the number in URLs: it cannot be reversed without the key."""
+    return ".".join(document_hash(id_type, number) for id_type, number in documents_matching(search_term))
+
+
+class DocumentSearchFilter(admin.SimpleListFilter):
+    """The people found by a full document number, named in the URL only by the number's keyed hashes (`?doc=…`):
+    the search form POSTs the number (PersonAdmin.search_view), so it appears in no URL, link or access log."""
+
+    title = _("证件号码查找")
+    parameter_name = DOCUMENT_SEARCH_PARAM
+
+    def lookups(self, request, model_admin):
+        value = request.GET.get(self.parameter_name)
+        return [(value, _("按完整证件号码查找的结果"))] if value else []
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        hashes = [h for h in self.value().split(".") if _HASH.fullmatch(h)]
+        owners = PersonDocument.objects.filter(number_hash__in=hashes).values("person_id")
+        return queryset.filter(Q(id_number_hash__in=hashes) | Q(pk__in=owners))
+
+
 @admin.register(Person)
 class PersonAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, UserBoundResourcesMixin, EscapingExportMixin, ScopedChoicesMixin, ImportExportModelAdmin):
     """侨务工作对象: masked in every list and page; the encrypted ID and its hash are never shown."""
@@ -196,7 +233,7 @@ class PersonAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, UserBoundResou
     form = PersonAdminForm
     inlines = [PersonDocumentInline]
     list_display = ("name", "id_type", "id_number_masked", "gender", "category", region_path, "unit", "phone_display", "verified_campaign")
-    list_filter = ("category", "id_type", *FLAG_FIELDS)
+    list_filter = (DocumentSearchFilter, "category", "id_type", *FLAG_FIELDS)
     list_select_related = ("region", "unit", "verified_campaign")
     search_fields = ("name",)
     search_help_text = _("按姓名或完整证件号码查找")
@@ -223,6 +260,44 @@ class PersonAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, UserBoundResou
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"editor": request.user})
 
+    def get_urls(self):
+        return [
+            path("search/", self.admin_site.admin_view(self.search_view), name="census_person_search"),
+            *super().get_urls(),
+        ]
+
+    def search_view(self, request):
+        """The search form's POST: back to the list with the filters kept, a full document number replaced by its
+        keyed hashes (`doc`), a name as the usual `q`."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        params = {key: value for key, value in request.POST.items() if key not in ("csrfmiddlewaretoken", SEARCH_VAR, DOCUMENT_SEARCH_PARAM)}
+        params.pop("p", None)  # a new search starts at its first page
+        term = request.POST.get(SEARCH_VAR, "").strip()
+        token = document_search_token(term) if term else ""
+        if token:
+            params[DOCUMENT_SEARCH_PARAM] = token
+        elif term:
+            params[SEARCH_VAR] = term
+        return redirect(self._changelist_url(params))
+
+    def _changelist_url(self, params: dict) -> str:
+        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist", current_app=self.admin_site.name)
+        return f"{url}?{urlencode(params)}" if params else url
+
+    def changelist_view(self, request, extra_context=None):
+        # A number typed into an old link or bookmark (`?q=<number>`): answered with the hashed link at once, so
+        # the page's links (pages, sorting, filters) never repeat it.
+        term = request.GET.get(SEARCH_VAR, "").strip()
+        token = document_search_token(term) if term and request.method == "GET" else ""
+        if token:
+            params = {key: value for key, value in request.GET.items() if key != SEARCH_VAR}
+            params[DOCUMENT_SEARCH_PARAM] = token
+            return redirect(self._changelist_url(params))
+        return super().changelist_view(request, extra_context)
+
     def get_search_results(self, request, queryset, search_term):
         """A full document number is found by its keyed hash (numbers are not stored in the clear), whatever its
         type, as a person's own document or a linked one."""
@@ -236,6 +311,13 @@ class PersonAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, UserBoundResou
         obj.pk = person.pk
         for field in Person._meta.concrete_fields:
             setattr(obj, field.attname, getattr(person, field.attname))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        person = getattr(response, "context_data", {}).get("original") if request.method == "GET" else None
+        if person is not None and response.status_code == 200:
+            audit_view(user=request.user, instance=person, request=request)
+        return response
 
     def has_delete_permission(self, request, obj=None):
         # No person service deletes (history and headcounts would be left behind); people move by transfer.

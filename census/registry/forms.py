@@ -35,22 +35,43 @@ class PersonForm(ScopedFormMixin, forms.Form):
     def __init__(self, *args, user, creating: bool, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.creating = creating
+        initial = kwargs.get("initial") or {}
+        # On edit, a user who may not reveal is shown the stored phone masked: sent back unchanged, it keeps the
+        # stored number (clean_phone); only users with census.reveal_id_number see and edit the full value.
+        self.phone_masked = initial.get("phone_masked", "") if not creating else ""
         if creating:
             self.fields["id_number"].required = True
         else:
             self.fields["id_number"].help_text = _("留空表示不修改；已登记号码：%(masked)s") % {
-                "masked": (kwargs.get("initial") or {}).get("id_number_masked", "")
+                "masked": initial.get("id_number_masked", "")
             }
+            if self.phone_masked:
+                self.fields["phone"].help_text = _("显示为隐藏中间位的号码；不修改则保留原号码")
 
     @staticmethod
-    def initial_for(person: Person) -> dict:
+    def initial_for(person: Person, *, user) -> dict:
+        """The stored values as the form shows them to `user`: the phone in full only with the reveal permission,
+        the document number never (it is typed anew to change it)."""
+        full_phone = user.has_perm("census.reveal_id_number")
         return {
             **{f: getattr(person, f) for f in ("name", "id_type", "gender", "birth_date", "category", "country", "notes", *FLAG_FIELDS)},
             "region": person.region,
             "unit": person.unit,
-            "phone": person.phone,
+            "phone": person.phone if full_phone else person.phone_masked,
+            "phone_masked": "" if full_phone else person.phone_masked,
             "id_number_masked": person.id_number_masked,
         }
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"]
+        return None if self.phone_masked and phone.strip() == self.phone_masked else phone
+
+    def changes(self) -> dict:
+        """The cleaned data without the phone when it was left as shown masked (the stored number stays)."""
+        data = dict(self.cleaned_data)
+        if data.get("phone") is None:
+            data.pop("phone", None)
+        return data
 
 
 class DocumentLinkForm(forms.Form):

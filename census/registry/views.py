@@ -49,6 +49,7 @@ from orgs.access.scoping import (
     require_writer,
     user_scope,
 )
+from orgs.common.audit import audit_view
 from orgs.common.forms import apply_errors
 from orgs.common.paging import CappedPaginator
 from orgs.organizations.founding import OrganizationStatus
@@ -88,6 +89,7 @@ def person_list(request):
 @login_required
 def person_detail(request, pk: int):
     person = get_visible_or_404(Person.objects.select_related("region", "unit", "verified_campaign"), request.user, pk=pk)
+    audit_view(user=request.user, instance=person, request=request)
     events = person_history(person)[:100]
     history_change_lines(events)
     can_edit = Person.objects.editable_by(request.user).filter(pk=pk).exists()
@@ -131,9 +133,9 @@ def person_create_view(request):
 @login_required
 def person_edit(request, pk: int):
     person = _editable_or_403(Person.objects.select_related("region", "unit"), request, pk)
-    form = PersonForm(request.POST or None, user=request.user, creating=False, initial=PersonForm.initial_for(person))
+    form = PersonForm(request.POST or None, user=request.user, creating=False, initial=PersonForm.initial_for(person, user=request.user))
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = form.changes()
         id_number = data.pop("id_number") or None
         id_type = data.pop("id_type")
         if not data.get("gender"):

@@ -14,6 +14,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
+from orgs.common.identifiers import mask_phone
+
 
 class AuditEvent:
     """Names of the events recorded beside auditlog's create/update/delete."""
@@ -24,10 +26,23 @@ class AuditEvent:
     EXPORT = "export"
     IMPORT = "import"
     REVEAL = "reveal"
+    VIEW = "view"  # a person's full record read (page, API, admin)
     ACCOUNT = "account"
     POLICY = "policy"  # a policy (建会门槛) created or changed, with before → after of each field
     MERGE = "merge"
     CENSUS_ROUND = "census_round"  # a step of a census round's report: submitted, approved, returned, reopened
+
+
+# Given to auditlog.register(…, mask_fields=[…], mask_callable=AUDIT_MASK): phone numbers are recorded in the
+# audit trail as the person history shows them (138****5678), never in full. Document numbers are never
+# registered in the clear (only their ciphertext and hash, which are excluded, and the masked form).
+AUDIT_MASK = "orgs.common.audit.mask_in_audit"
+PHONE_FIELDS = ["phone"]
+
+
+def mask_in_audit(value: str) -> str:
+    """A phone number as the audit trail keeps it; auditlog's "None" (no value before a creation) stays."""
+    return value if value in ("", "None") else mask_phone(value)
 
 
 def _client_address(request) -> str | None:
@@ -64,6 +79,14 @@ def audit_export(*, user, queryset, file_format: str, request=None) -> LogEntry:
         description=_("导出%(model)s %(count)d 条（%(format)s）")
         % {"model": model._meta.verbose_name, "count": count, "format": file_format},
         data={"count": count, "format": file_format},
+    )
+
+
+def audit_view(*, user, instance, request=None) -> LogEntry:
+    """Records that `user` read the full record of `instance` (等保 2.0: every read of a person's record)."""
+    return audit_event(
+        event=AuditEvent.VIEW, model=instance, actor=user, request=request,
+        description=_("查看%(model)s：%(object)s") % {"model": instance._meta.verbose_name, "object": instance},
     )
 
 

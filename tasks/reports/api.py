@@ -6,13 +6,19 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
+from rest_framework.response import Response
 
 from orgs.regions.models import Region
 from tasks.reports.models import ReportFormat, ReportJob, ReportStatus
-from tasks.reports.services import report_job_file_response, report_job_request
+from tasks.reports.services import (
+    ReportRequestsExceeded,
+    report_job_file_response,
+    report_job_request,
+)
 
 
 class ReportJobSerializer(serializers.ModelSerializer):
@@ -53,15 +59,27 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
 
-    def perform_create(self, serializer):
+    @extend_schema(responses={
+        201: ReportJobSerializer,
+        200: OpenApiResponse(ReportJobSerializer, description="相同的申请正在排队或生成中：返回该任务"),
+        429: OpenApiResponse(description="申请过于频繁（REPORT_REQUESTS_PER_HOUR），Retry-After 为秒数"),
+    })
+    def create(self, request, *args, **kwargs):
+        """Requests a report; the same request still queued or running answers 200 with that job."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        serializer.instance = report_job_request(
-            user=self.request.user, region=data["region"], fmt=data.get("format", ReportFormat.PDF),
-            as_of=data.get("as_of") or timezone.localdate(),
-        )
+        try:
+            job, created = report_job_request(
+                user=request.user, region=data["region"], fmt=data.get("format", ReportFormat.PDF),
+                as_of=data.get("as_of") or timezone.localdate(),
+            )
+        except ReportRequestsExceeded as exceeded:
+            raise Throttled(wait=exceeded.retry_after, detail=str(exceeded)) from None
+        return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None, format=None):
         job = self.get_object()
-        return report_job_file_response(job)
+        return report_job_file_response(job, user=request.user, request=request)

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from orgs.access.models import Membership
 from orgs.access.roles import Role
 from orgs.access.scoping import user_scope
+from orgs.common.audit import audit_export
 from orgs.common.dispatch import job_enqueue
 from orgs.regions.models import Region
 from tasks.reports.data import report_data
@@ -31,15 +33,16 @@ MIME_TYPES: dict[str, str] = {
 }
 
 
-def report_job_file_response(job: ReportJob) -> FileResponse:
-    """The finished report's file as a download (the caller checked the scope); 404 until it is done or
-    when the file is gone from storage."""
+def report_job_file_response(job: ReportJob, *, user, request=None) -> FileResponse:
+    """The finished report's file as a download (the caller checked the scope), the export audited; 404 until it is
+    done or when the file is gone from storage."""
     if job.status != ReportStatus.DONE or not job.file:
         raise Http404
     try:
         handle = job.file.open("rb")
     except FileNotFoundError:  # deleted from the storage behind the row's back
         raise Http404 from None
+    audit_export(user=user, queryset=ReportJob.objects.filter(pk=job.pk), file_format=job.format, request=request)
     return FileResponse(handle, as_attachment=True, filename=job.filename, content_type=MIME_TYPES[job.format])
 
 
@@ -61,19 +64,61 @@ def _enqueue(job_id: int) -> None:
                 on_broker_error=lambda _error: logger.exception("report job %s could not be queued", job_id))
 
 
+class ReportRequestsExceeded(Exception):
+    """The user requested REPORT_REQUESTS_PER_HOUR reports within the last hour; `retry_after` is the number of
+    seconds until the oldest of them leaves the window."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(_("报告申请过于频繁：每小时最多 %(limit)d 份，请 %(minutes)d 分钟后再试") % {
+            "limit": settings.REPORT_REQUESTS_PER_HOUR, "minutes": max(1, -(-retry_after // 60)),
+        })
+        self.retry_after = retry_after
+
+
+PENDING = (ReportStatus.QUEUED, ReportStatus.RUNNING)
+# A job still queued or running this long after it was requested was lost (broker or worker down).
+STALE_AFTER = dt.timedelta(hours=6)
+
+
 @transaction.atomic
-def report_job_request(*, user, region: Region, fmt: str, as_of: dt.date | None = None, email_to: str = "") -> ReportJob:
+def report_job_request(
+    *, user, region: Region, fmt: str, as_of: dt.date | None = None, email_to: str = "", limited: bool = True
+) -> tuple[ReportJob, bool]:
     """Queues a report of `region` for `user` (reading: leadership may request). A region outside the
-    user's scope is as missing as one that does not exist."""
+    user's scope is as missing as one that does not exist. Returns (job, created): while the same user's
+    identical request (region, format, date, recipient) is still queued or running (and not lost: STALE_AFTER),
+    that job instead of a new one. Beyond settings.REPORT_REQUESTS_PER_HOUR new requests in an hour (`limited`: requests of users; the
+    monthly reports are not) raises ReportRequestsExceeded."""
     if user is not None and not user_scope(user).sees_region(region):
         raise Http404
     if fmt not in ReportFormat.values:
         raise ValueError(_("未知的报告格式：%(fmt)s") % {"fmt": fmt})
-    job = ReportJob.objects.create(
-        region=region, format=fmt, as_of=as_of or timezone.localdate(), requested_by=user, email_to=email_to
-    )
+    as_of = as_of or timezone.localdate()
+    if user is not None:
+        # One user's requests one at a time (PostgreSQL; SQLite writes one at a time anyway), so that two
+        # identical requests at once do not both find nothing pending and queue twice.
+        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+        pending = ReportJob.objects.filter(
+            requested_by=user, region=region, format=fmt, as_of=as_of, email_to=email_to, status__in=PENDING,
+            created_at__gt=timezone.now() - STALE_AFTER,
+        ).order_by("pk").first()
+        if pending is not None:
+            return pending, False
+        if limited:
+            _check_request_rate(user)
+    job = ReportJob.objects.create(region=region, format=fmt, as_of=as_of, requested_by=user, email_to=email_to)
     transaction.on_commit(lambda: _enqueue(job.pk))
-    return job
+    return job, True
+
+
+def _check_request_rate(user) -> None:
+    limit = settings.REPORT_REQUESTS_PER_HOUR
+    now = timezone.now()
+    window = ReportJob.objects.filter(requested_by=user, created_at__gt=now - dt.timedelta(hours=1))
+    recent = list(window.order_by("-created_at").values_list("created_at", flat=True)[:limit])
+    if len(recent) >= limit:
+        oldest = recent[-1]
+        raise ReportRequestsExceeded(max(1, int((oldest + dt.timedelta(hours=1) - now).total_seconds()) + 1))
 
 
 def report_job_build(*, job_id: int) -> ReportJob:
@@ -145,14 +190,11 @@ def monthly_reports_request(*, as_of: dt.date | None = None) -> list[ReportJob]:
             continue
         region = membership.region
         assert region is not None  # the memberships are filtered on region__isnull=False
-        jobs.append(report_job_request(user=membership.user, region=region, fmt=ReportFormat.PDF,
-                                       as_of=as_of, email_to=email))
+        job, _created = report_job_request(user=membership.user, region=region, fmt=ReportFormat.PDF,
+                                           as_of=as_of, email_to=email, limited=False)
+        jobs.append(job)
         requested.add((membership.user_id, membership.region_id, email))
     return jobs
-
-
-# A job still queued or running this long after it was requested was lost (broker or worker down).
-STALE_AFTER = dt.timedelta(hours=6)
 
 
 def report_jobs_delete_expired(*, now: dt.datetime | None = None) -> int:

@@ -15,7 +15,11 @@ from orgs.regions.models import Region
 from orgs.regions.selectors import scope_regions_for
 from tasks.reports.forms import ReportRequestForm
 from tasks.reports.models import ReportFormat, ReportJob
-from tasks.reports.services import report_job_file_response, report_job_request
+from tasks.reports.services import (
+    ReportRequestsExceeded,
+    report_job_file_response,
+    report_job_request,
+)
 
 
 def _list(request, form, *, status=200):
@@ -46,11 +50,20 @@ def report_request(request):
     form = ReportRequestForm(request.POST, user=request.user)
     if not form.is_valid():
         return _list(request, form, status=400)
-    job = report_job_request(
-        user=request.user, region=form.cleaned_data["region"], fmt=form.cleaned_data["format"],
-        as_of=form.cleaned_data["as_of"] or timezone.localdate(),
-    )
-    messages.success(request, _("已提交报告申请：%(job)s，生成后可在下方下载") % {"job": job})
+    try:
+        job, created = report_job_request(
+            user=request.user, region=form.cleaned_data["region"], fmt=form.cleaned_data["format"],
+            as_of=form.cleaned_data["as_of"] or timezone.localdate(),
+        )
+    except ReportRequestsExceeded as exceeded:
+        messages.error(request, str(exceeded))
+        response = _list(request, form, status=429)
+        response["Retry-After"] = str(exceeded.retry_after)
+        return response
+    if created:
+        messages.success(request, _("已提交报告申请：%(job)s，生成后可在下方下载") % {"job": job})
+    else:
+        messages.info(request, _("相同的报告申请正在处理中：%(job)s，生成后可在下方下载") % {"job": job})
     return redirect("reports:list")
 
 
@@ -65,4 +78,4 @@ def report_detail(request, pk: int):
 @login_required
 def report_download(request, pk: int):
     job = get_visible_or_404(ReportJob.objects.select_related("region"), request.user, pk=pk)
-    return report_job_file_response(job)
+    return report_job_file_response(job, user=request.user, request=request)

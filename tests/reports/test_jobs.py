@@ -52,7 +52,7 @@ def test_request_build_and_download_as_leadership(world, client_for, yuxi_leader
 
 
 def test_county_official_cannot_get_another_countys_report(world, client_for, api_client_for, tonghai_official, yuxi_staff):
-    foreign = report_job_request(user=yuxi_staff, region=world.huaning, fmt="pdf", as_of=AS_OF)
+    foreign, _created = report_job_request(user=yuxi_staff, region=world.huaning, fmt="pdf", as_of=AS_OF)
     client = client_for(tonghai_official)
     assert client.post("/reports/request/", {"region": "530424", "format": "pdf"}).status_code == 400
     assert "不在您的管辖范围内" in client.post("/reports/request/", {"region": "530424", "format": "pdf"}).content.decode()
@@ -95,7 +95,7 @@ def test_api_request_list_status_and_download(world, api_client_for, yuxi_leader
 
 
 def test_failed_job_records_its_reason(world, yuxi_staff, monkeypatch):
-    job = report_job_request(user=yuxi_staff, region=world.tonghai, fmt="pdf", as_of=AS_OF)
+    job, _created = report_job_request(user=yuxi_staff, region=world.tonghai, fmt="pdf", as_of=AS_OF)
 
     def broken(*args, **kwargs):
         raise RuntimeError("字体文件损坏")
@@ -109,8 +109,9 @@ def test_failed_job_records_its_reason(world, yuxi_staff, monkeypatch):
 
 def test_expired_jobs_are_deleted_with_their_files(world, yuxi_staff, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        old = report_job_request(user=yuxi_staff, region=world.tonghai, fmt="xlsx", as_of=AS_OF)
-        fresh = report_job_request(user=yuxi_staff, region=world.tonghai, fmt="xlsx", as_of=AS_OF)
+        old, _created = report_job_request(user=yuxi_staff, region=world.tonghai, fmt="xlsx", as_of=AS_OF)
+    with django_capture_on_commit_callbacks(execute=True):  # the first is built: the same request is a new job
+        fresh, _created = report_job_request(user=yuxi_staff, region=world.tonghai, fmt="xlsx", as_of=AS_OF)
     old.refresh_from_db()
     path = old.file.path
     ReportJob.objects.filter(pk=old.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
@@ -153,7 +154,7 @@ def test_build_report_command(world, tmp_path):
 
 
 def test_a_job_redelivered_after_its_worker_died_fails_instead_of_looping(world, yuxi_staff):
-    job = report_job_request(user=yuxi_staff, region=world.tonghai, fmt="pdf", as_of=AS_OF)
+    job, _created = report_job_request(user=yuxi_staff, region=world.tonghai, fmt="pdf", as_of=AS_OF)
     ReportJob.objects.filter(pk=job.pk).update(status=ReportStatus.RUNNING)
     assert build_report(job.pk) == ReportStatus.FAILED
     job.refresh_from_db()
@@ -161,8 +162,8 @@ def test_a_job_redelivered_after_its_worker_died_fails_instead_of_looping(world,
 
 
 def test_lost_jobs_are_marked_failed_by_the_daily_cleanup(world, yuxi_staff):
-    job = report_job_request(user=yuxi_staff, region=world.tonghai, fmt="pdf", as_of=AS_OF)
-    fresh = report_job_request(user=yuxi_staff, region=world.tonghai, fmt="pdf", as_of=AS_OF)
+    job, _created = report_job_request(user=yuxi_staff, region=world.tonghai, fmt="pdf", as_of=AS_OF)
+    fresh, _created = report_job_request(user=yuxi_staff, region=world.tonghai, fmt="xlsx", as_of=AS_OF)
     ReportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(hours=7))
     assert delete_expired_reports() == 0
     job.refresh_from_db()

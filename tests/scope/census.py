@@ -846,6 +846,11 @@ register(*[
 register(
     RouteCase("admin:census_person_changelist", ADMIN, PERSON, methods=ADMIN_METHODS,
               reads=(Probe(), Probe(data=lambda world, obj: {"q": "矩阵"}, name="search")), writes=(REFUSED_DELETE_SELECTED,)),
+    # The search form POSTs (a full document number never enters a URL) and is answered with the list.
+    RouteCase("admin:census_person_search", ADMIN, PERSON, methods=("POST",), follow=True,
+              reads=(Probe("POST", data=lambda world, obj: {"q": "矩阵"}, name="by-name"),
+                     Probe("POST", data=lambda world, obj: {"q": _id_number(world.own(PERSON).region, 1)},
+                           leader_sees_both=False, name="by-document-number"))),
     RouteCase("admin:census_person_delete", ADMIN, PERSON, kwargs=by_object_id, methods=ADMIN_METHODS,
               reads=(Probe(shows_own=False),), own_status=(403,), leader_reads=False, writes=(REFUSED_DELETE,)),
 )

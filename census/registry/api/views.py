@@ -52,6 +52,7 @@ from census.registry.services import (
 from orgs.access.api import ScopedViewSetMixin, as_drf_error
 from orgs.access.roles import Role
 from orgs.access.scoping import get_visible_or_404, user_scope
+from orgs.common.audit import audit_view
 from orgs.common.paging import CappedPageNumberPagination
 from orgs.regions.api import RegionBriefSerializer, _region_param
 from orgs.regions.models import Region
@@ -215,6 +216,12 @@ class PersonViewSet(
             raise as_drf_error(error) from None
         person = self.get_queryset().get(pk=person.pk)
         return Response(PersonSerializer(person, context=self.get_serializer_context()).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        """One person's record (masked), the read written to the audit trail with the caller's address."""
+        person = self.get_object()
+        audit_view(user=request.user, instance=person, request=request)
+        return Response(self.get_serializer(person).data)
 
     @extend_schema(request=None, responses={200: RevealSerializer, 403: OpenApiResponse(description="没有查看完整证件号码的权限")})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
