@@ -2,10 +2,13 @@
 responses that carry personal data."""
 import time
 
+from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.utils.cache import add_never_cache_headers
+
+from orgs.common.audit import client_address
 
 SESSION_STARTED_KEY = "qiaolian_session_started"
 
@@ -47,3 +50,17 @@ class NoStoreForSignedInMiddleware:
             if "no-store" not in response.get("Cache-Control", ""):
                 add_never_cache_headers(response)
         return response
+
+
+class TrustedAddressAuditlogMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware, recording the client address the login lockout and our own audit events
+    trust (`client_address`: X-Forwarded-For only behind PROXY_COUNT proxies) instead of whatever a client writes
+    in X-Forwarded-For, and no client-sent port."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        return None if settings.AUDITLOG_DISABLE_REMOTE_ADDR else client_address(request)
+
+    @staticmethod
+    def _get_remote_port(request):
+        return None

@@ -4,6 +4,7 @@ as `LogEntry` rows of action ACCESS, so administrators browse one trail."""
 from __future__ import annotations
 
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import (
     user_logged_in,
@@ -45,8 +46,18 @@ def mask_in_audit(value: str) -> str:
     return value if value in ("", "None") else mask_phone(value)
 
 
-def _client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+def client_address(request) -> str | None:
+    """The address of the client, as far as it can be trusted: the connection's own address, or behind
+    `PROXY_COUNT` reverse proxies the one the outermost of them saw (the PROXY_COUNT-th entry from the right
+    of X-Forwarded-For; what a client writes in that header itself stays to the left and is never taken)."""
+    if request is None:
+        return None
+    proxies = getattr(settings, "PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR")
 
 
 def audit_event(
@@ -62,7 +73,7 @@ def audit_event(
         object_repr=description[:2000],
         action=LogEntry.Action.ACCESS,
         actor=actor,
-        remote_addr=_client_address(request),
+        remote_addr=client_address(request),
         additional_data={"event": event, **(data or {})},
     )
 

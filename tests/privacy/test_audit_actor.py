@@ -51,3 +51,23 @@ def test_a_session_change_is_audited_with_its_user(tonghai_api, tonghai_official
     response = tonghai_api.patch(f"/api/persons/{person.pk}/", {"country": "泰国"}, format="json")
     assert response.status_code == 200
     assert {entry.actor for entry in person_entries(person).order_by("pk")[before:]} == {tonghai_official}
+
+
+@pytest.mark.parametrize(("proxies", "forwarded", "recorded"), [
+    (0, "6.6.6.6", "10.1.2.3"),                 # no proxy: a client's own X-Forwarded-For is never believed
+    (1, "6.6.6.6, 192.0.2.7", "192.0.2.7"),     # one proxy: the address it saw, not what the client wrote before it
+    (2, "6.6.6.6, 192.0.2.7, 10.0.0.2", "192.0.2.7"),
+])
+def test_the_audited_address_is_the_one_the_proxies_vouch_for(tonghai_official, settings, proxies, forwarded, recorded):
+    settings.PROXY_COUNT = proxies
+    person = register_person(tonghai_official, seed=1803)
+    token = Token.objects.create(user=tonghai_official)
+    client = APIClient(REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR=forwarded, HTTP_X_FORWARDED_PORT="1")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    before = person_entries(person).count()
+    assert client.patch(f"/api/persons/{person.pk}/", {"country": "越南"}, format="json").status_code == 200
+    written = list(person_entries(person).order_by("pk")[before:])
+    assert written and {(entry.remote_addr, entry.remote_port) for entry in written} == {(recorded, None)}
+    # The audit's own events (the read of the full record here) take the same address.
+    assert client.get(f"/api/persons/{person.pk}/").status_code == 200
+    assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS).latest("pk").remote_addr == recorded
