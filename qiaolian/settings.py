@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "auditlog",
+    "csp",
     "orgs",
     "census",
     "tasks",
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -154,6 +156,38 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Transport and browser hardening (README "Configuration", docs/operations.md "Deployment settings"). SECURE_COOKIES
+# says the site is served over TLS; HSTS and the HTTPS redirect then follow by default.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes on loopback speak plain HTTP
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    # Only behind a proxy that terminates TLS and sets (never passes through) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=bool(SECURE_HSTS_SECONDS))
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=bool(SECURE_HSTS_SECONDS))
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# django-csp: scripts and styles only from our own static files: no inline <script>, no on*= attributes, no
+# style="" attributes (the templates keep their behaviour in static/js/app.js). Reports of violations go to the
+# browser console (tests/browser/test_csp.py reads it).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -248,6 +282,12 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "tasks.plans.models.TaskStatus",
         "ReportStatusEnum": "tasks.reports.models.ReportStatus",
         "ReportFormatEnum": "tasks.reports.models.ReportFormat",
+        "CategoryEnum": "census.registry.models.Category",
+        "LeaderPositionEnum": "orgs.organizations.choices.LeaderPosition",
+        "DesignationKindEnum": "orgs.homes.models.DesignationKind",
+        "MembershipRoleEnum": "orgs.access.roles.Role",
+        "LeadershipRoleEnum": "tasks.plans.models.LeadershipRole",
+        "BuildApproachEnum": "orgs.homes.models.BuildApproach",
     },
 }
 
