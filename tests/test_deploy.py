@@ -23,8 +23,9 @@ PRODUCTION_ENV = {
 
 
 def run_check(extra: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS")}
-    env.update(PRODUCTION_ENV | extra)
+    # A clean environment: only what production sets (the test run's own variables, such as the browser tests'
+    # DJANGO_ALLOW_ASYNC_UNSAFE, must not leak into it).
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")} | PRODUCTION_ENV | extra
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=180,
@@ -90,3 +91,11 @@ def test_no_template_holds_inline_script_or_handlers():
         if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\son[a-z]+\s*=", text) or re.search(r"\sstyle\s*=", text):
             offenders.append(str(path.relative_to(BASE_DIR)))
     assert offenders == []
+
+
+@pytest.mark.django_db
+def test_only_the_api_pages_allow_inline_styles(client):
+    api = client.get("/api/schema/")["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in api
+    assert "script-src 'self';" in api
+    assert "unsafe-inline" not in client.get("/accounts/login/")["Content-Security-Policy"]
