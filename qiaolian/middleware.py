@@ -1,10 +1,10 @@
 """Session lifetime: the idle limit is Django's cookie age; this adds the absolute limit."""
 import time
 
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from csp.middleware import CSPMiddleware, PolicyParts
 
 SESSION_STARTED_KEY = "qiaolian_session_started"
 

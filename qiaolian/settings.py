@@ -144,6 +144,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-relay": {"task": "tasks.relay_outbox", "schedule": 60.0},
     "monthly-reports": {"task": "tasks.send_monthly_reports", "schedule": crontab(day_of_month=1, hour=7, minute=0)},
     "report-cleanup": {"task": "tasks.delete_expired_reports", "schedule": crontab(hour=3, minute=30)},
+    "census-upload-retention": {"task": "census.delete_expired_uploads", "schedule": crontab(hour=3, minute=45)},
     "coverage-nightly": {"task": "census.evaluate_coverage_everywhere", "schedule": crontab(hour=2, minute=30)},
 }
 
@@ -228,7 +229,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at every start when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Every stored file is encrypted at rest (orgs/common/sealing.py): uploads and reports hold resident IDs.
+    "default": {"BACKEND": "orgs.common.sealing.SealedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if env.bool("STATIC_MANIFEST", default=False)
@@ -317,8 +319,13 @@ RESIDENT_ID_KEY = env.str("RESIDENT_ID_KEY", default="")
 CENSUS_UPLOAD_MAX_BYTES = env.int("CENSUS_UPLOAD_MAX_BYTES", default=30 * 1024 * 1024)
 CENSUS_XLSX_MAX_UNCOMPRESSED_BYTES = env.int("CENSUS_XLSX_MAX_UNCOMPRESSED_BYTES", default=400 * 1024 * 1024)
 CENSUS_XLSX_MAX_ENTRIES = env.int("CENSUS_XLSX_MAX_ENTRIES", default=2000)
+# The original file and error report of a committed census import are deleted this many days after the commit
+# (daily beat job census.delete_expired_uploads); the import record stays.
+CENSUS_UPLOAD_RETENTION_DAYS = env.int("CENSUS_UPLOAD_RETENTION_DAYS", default=90)
 # Files larger than this are checked and imported by a Celery job, with a progress bar.
 CENSUS_ASYNC_BYTES = env.int("CENSUS_ASYNC_BYTES", default=512 * 1024)
+# Decrypted working copies of stored files for readers that need a path (blank: /dev/shm, else the temp folder).
+FILE_WORK_DIR = env.str("FILE_WORK_DIR", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
