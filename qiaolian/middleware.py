@@ -3,6 +3,7 @@ responses that carry personal data."""
 import time
 
 from auditlog.middleware import AuditlogMiddleware
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -64,3 +65,18 @@ class TrustedAddressAuditlogMiddleware(AuditlogMiddleware):
     @staticmethod
     def _get_remote_port(request):
         return None
+
+
+# The API's HTML pages (DRF's browsable API, Swagger UI) come from third-party templates with inline <style> elements
+# and style="" attributes; there, and only there, inline styles are allowed. Scripts stay 'self' everywhere.
+INLINE_STYLE_PREFIXES = ("/api/",)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware with settings.CONTENT_SECURITY_POLICY, plus inline styles under INLINE_STYLE_PREFIXES."""
+
+    def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if request.path_info.startswith(INLINE_STYLE_PREFIXES) and parts.update is None:
+            parts.update = {"style-src": ["'unsafe-inline'"]}
+        return parts

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "auditlog",
+    "csp",
     "orgs",
     "census",
     "tasks",
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "qiaolian.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -143,6 +145,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-relay": {"task": "tasks.relay_outbox", "schedule": 60.0},
     "monthly-reports": {"task": "tasks.send_monthly_reports", "schedule": crontab(day_of_month=1, hour=7, minute=0)},
     "report-cleanup": {"task": "tasks.delete_expired_reports", "schedule": crontab(hour=3, minute=30)},
+    "census-upload-retention": {"task": "census.delete_expired_uploads", "schedule": crontab(hour=3, minute=45)},
     "coverage-nightly": {"task": "census.evaluate_coverage_everywhere", "schedule": crontab(hour=2, minute=30)},
 }
 
@@ -154,6 +157,38 @@ SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 *
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Transport and browser hardening (README "Configuration", docs/operations.md "Deployment settings"). SECURE_COOKIES
+# says the site is served over TLS; HSTS and the HTTPS redirect then follow by default.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes on loopback speak plain HTTP
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    # Only behind a proxy that terminates TLS and sets (never passes through) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=bool(SECURE_HSTS_SECONDS))
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=bool(SECURE_HSTS_SECONDS))
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# django-csp: scripts and styles only from our own static files: no inline <script>, no on*= attributes, no
+# style="" attributes (the templates keep their behaviour in static/js/app.js). Reports of violations go to the
+# browser console (tests/browser/test_csp.py reads it).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -198,7 +233,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at every start when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Every stored file is encrypted at rest (orgs/common/sealing.py): uploads and reports hold resident IDs.
+    "default": {"BACKEND": "orgs.common.sealing.SealedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if env.bool("STATIC_MANIFEST", default=False)
@@ -253,6 +289,12 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "tasks.plans.models.TaskStatus",
         "ReportStatusEnum": "tasks.reports.models.ReportStatus",
         "ReportFormatEnum": "tasks.reports.models.ReportFormat",
+        "CategoryEnum": "census.registry.models.Category",
+        "LeaderPositionEnum": "orgs.organizations.choices.LeaderPosition",
+        "DesignationKindEnum": "orgs.homes.models.DesignationKind",
+        "MembershipRoleEnum": "orgs.access.roles.Role",
+        "LeadershipRoleEnum": "tasks.plans.models.LeadershipRole",
+        "BuildApproachEnum": "orgs.homes.models.BuildApproach",
     },
 }
 
@@ -285,8 +327,13 @@ RESIDENT_ID_KEY = env.str("RESIDENT_ID_KEY", default="")
 CENSUS_UPLOAD_MAX_BYTES = env.int("CENSUS_UPLOAD_MAX_BYTES", default=30 * 1024 * 1024)
 CENSUS_XLSX_MAX_UNCOMPRESSED_BYTES = env.int("CENSUS_XLSX_MAX_UNCOMPRESSED_BYTES", default=400 * 1024 * 1024)
 CENSUS_XLSX_MAX_ENTRIES = env.int("CENSUS_XLSX_MAX_ENTRIES", default=2000)
+# The original file and error report of a committed census import are deleted this many days after the commit
+# (daily beat job census.delete_expired_uploads); the import record stays.
+CENSUS_UPLOAD_RETENTION_DAYS = env.int("CENSUS_UPLOAD_RETENTION_DAYS", default=90)
 # Files larger than this are checked and imported by a Celery job, with a progress bar.
 CENSUS_ASYNC_BYTES = env.int("CENSUS_ASYNC_BYTES", default=512 * 1024)
+# Decrypted working copies of stored files for readers that need a path (blank: /dev/shm, else the temp folder).
+FILE_WORK_DIR = env.str("FILE_WORK_DIR", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -2,7 +2,7 @@
 cross-scope test matrix in tests/test_scope_matrix.py, which fails when a route is missing from it."""
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from qiaolian import views
 from tasks.dashboard import views as dashboard_views
@@ -24,7 +24,7 @@ urlpatterns = [
     path("reports/", include("tasks.reports.urls")),
     path("api/", include("qiaolian.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

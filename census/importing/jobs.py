@@ -2,6 +2,7 @@
 from celery import shared_task
 
 from census.importing.models import CensusImport
+from census.importing.retention import census_uploads_delete_expired
 from census.importing.services import CENSUS_IMPORT_JOB, census_import_run
 
 
@@ -14,3 +15,9 @@ def census_import_job(self, record_id: int, commit: bool, valid_only: bool = Fal
         return record.status
     confirmed = {key: bool(value) for key, value in (choices or {}).items() if key in ("create_units", "accept_duplicates")}
     return census_import_run(record=record, commit=commit, valid_only=valid_only, **confirmed).status
+
+
+@shared_task(name="census.delete_expired_uploads")
+def delete_expired_uploads() -> int:
+    """Daily (beat): the files of committed imports past CENSUS_UPLOAD_RETENTION_DAYS."""
+    return census_uploads_delete_expired()

@@ -47,6 +47,9 @@ class CensusImport(models.Model):
     warnings = models.JSONField(_("可能重复（前 500 条）"), default=list, blank=True)
     message = models.TextField(_("说明"), blank=True, default="")
     error_report = models.FileField(_("错误报告"), upload_to="census/errors/%Y/%m/", blank=True)
+    # When the file and error report were deleted: refused as a whole (hostile or broken), or, once committed, after
+    # CENSUS_UPLOAD_RETENTION_DAYS (census.importing.retention). The record stays.
+    files_deleted_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)
     checksum = models.CharField(_("文件校验值（SHA-256）"), max_length=64, blank=True, default="", editable=False)
     sheet = models.CharField(_("工作表"), max_length=100, blank=True, default="", help_text=_("空白：第一个有表头的工作表"))
     # What reading found: {"sheet", "sheets", "header_row", "encoding", "skipped": {reason: [row numbers]}}.
@@ -114,6 +117,7 @@ class UnitImport(models.Model):
     reading = models.JSONField(_("读取情况"), default=dict, blank=True)
     message = models.TextField(_("说明"), blank=True, default="")
     error_report = models.FileField(_("错误报告"), upload_to="census/unit-errors/%Y/%m/", blank=True)
+    files_deleted_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 

@@ -106,17 +106,56 @@ def check_upload(handle: BinaryIO, name: str, size: int) -> None:
     head = handle.read(4096)
     handle.seek(0)
     if _sniff_kind(head, name) == "xlsx":
-        check_xlsx_archive(handle)
+        check_xlsx_archive(handle, deep=True)
         handle.seek(0)
 
 
-def check_xlsx_archive(path: Path | BinaryIO) -> None:
-    """Refuses archives that would expand too far or hold too many entries, before any XML is parsed."""
+# Markup no workbook written by Excel, WPS or LibreOffice holds: a document type declaration is how XML external
+# entities (XXE) and entity expansion (billion laughs) come in. Looked for in the prolog, in UTF-8 and UTF-16.
+XML_DECLARATIONS = tuple(
+    token.encode(encoding) for token in ("<!DOCTYPE", "<!doctype", "<!ENTITY") for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+)
+XML_PROLOG_BYTES = 64 * 1024
+
+
+def _check_entries(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], *, whole: bool) -> None:
+    """Searches the XML parts' prologs for document type declarations. `whole`: decompresses every entry to its end,
+    without keeping it: zipfile stops each at its declared size and checks its CRC, so a directory that lies about
+    sizes is found here, before a reader trusts it."""
+    for entry in entries:
+        is_xml = entry.filename.lower().endswith((".xml", ".rels", ".vml"))
+        if not (whole or is_xml):
+            continue
+        try:
+            with archive.open(entry) as member:
+                prolog = member.read(XML_PROLOG_BYTES)
+                while whole and member.read(1 << 20):
+                    pass
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError, ValueError):
+            raise FileRejected(
+                _("Excel 文件中“%(entry)s”的实际内容与压缩包目录记载的大小或校验值不符，疑似恶意文件") % {"entry": entry.filename}
+            ) from None
+        if is_xml and any(token in prolog for token in XML_DECLARATIONS):
+            raise FileRejected(
+                _("Excel 文件中“%(entry)s”含有 XML 文档类型或实体声明（DOCTYPE/ENTITY），疑似恶意文件（外部实体或实体膨胀攻击）")
+                % {"entry": entry.filename}
+            )
+
+
+def check_xlsx_archive(path: Path | BinaryIO, *, deep: bool = False) -> None:
+    """Refuses archives that would expand too far or hold too many entries, or whose XML declares a document type,
+    before any XML is parsed. `deep` (on upload) also decompresses every entry to check the sizes the directory
+    declares (stored files are sealed and authenticated afterwards: they cannot change)."""
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
+            _check_archive_directory(entries)
+            _check_entries(archive, entries, whole=deep)
     except zipfile.BadZipFile:
         raise FileRejected(_("Excel 文件已损坏，无法打开")) from None
+
+
+def _check_archive_directory(entries: list[zipfile.ZipInfo]) -> None:
     if len(entries) > settings.CENSUS_XLSX_MAX_ENTRIES:
         raise FileRejected(_("Excel 文件包含 %(n)d 个内部文件，超过上限，疑似恶意文件") % {"n": len(entries)})
     expanded = sum(entry.file_size for entry in entries)

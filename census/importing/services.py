@@ -31,6 +31,7 @@ from census.registry.signals import census_changed
 from orgs.access.scoping import user_scope
 from orgs.common.audit import AuditEvent, audit_event
 from orgs.common.dispatch import job_enqueue
+from orgs.common.sealing import plain_path
 from orgs.regions.models import Region
 from orgs.units.models import Unit
 
@@ -63,7 +64,8 @@ def census_import_upload(*, user, uploaded_file, campaign: Campaign) -> CensusIm
         user=user, campaign=campaign, region=_import_region(user, campaign), original_name=Path(uploaded_file.name).name[:255]
     )
     record.file.save(Path(uploaded_file.name).name, uploaded_file, save=False)
-    record.checksum = file_checksum(Path(record.file.path))
+    with plain_path(record.file.path) as plain:  # of the content: the sealed bytes differ at every seal
+        record.checksum = file_checksum(plain)
     record.save()
     return record
 
@@ -88,6 +90,18 @@ def _message(error: Exception) -> str:
     if isinstance(error, OSError):  # the stored upload is gone or unreadable
         return _("无法读取已上传的文件，请重新上传")
     return str(error)
+
+
+def _delete_rejected_files(record, keep: Path | None = None) -> None:
+    """A file refused as a whole (hostile, broken, not what it claims) is not kept: it can never be imported and may
+    hold resident IDs. The record keeps the reason, and says that the file was deleted."""
+    for stored in (record.file, record.error_report):
+        if stored:
+            stored.storage.delete(stored.name)
+            stored.name = ""
+    record.files_deleted_at = timezone.now()
+    if keep is not None:
+        checked_discard(keep)
 
 
 def census_import_is_large(record: CensusImport) -> bool:
@@ -132,24 +146,27 @@ def census_import_run(
         else:
             CensusImport.objects.filter(pk=record.pk).update(rows=rows_done)
 
-    path = Path(record.file.path)
-    keep = checked_path(path)
+    stored = Path(record.file.path)
+    keep = checked_path(stored)
     try:
-        checksum = file_checksum(path)
-        if record.checksum and checksum != record.checksum:
-            raise FileRejected(_("文件在上传后被改动（校验值不符），未写入任何数据：请重新上传"))
-        if not record.mapping and (first_run or not commit) and (saved := _remembered_mapping(record, path)):
-            record.mapping, remembered = saved, True
-            record.save(update_fields=["mapping"])
-        outcome = run_census_import(
-            path, record.original_name, user=record.user, campaign=record.campaign,
-            commit=commit, valid_only=valid_only, progress=progress, record=record,
-            keep=keep, checksum=checksum, sheet=record.sheet, mapping=record.mapping,
-            create_units=create_units, accept_duplicates=accept_duplicates,
-        )
+        with plain_path(stored) as path:  # the stored file is sealed: readers get a private decrypted copy
+            checksum = file_checksum(path)
+            if record.checksum and checksum != record.checksum:
+                raise FileRejected(_("文件在上传后被改动（校验值不符），未写入任何数据：请重新上传"))
+            if not record.mapping and (first_run or not commit) and (saved := _remembered_mapping(record, path)):
+                record.mapping, remembered = saved, True
+                record.save(update_fields=["mapping"])
+            outcome = run_census_import(
+                path, record.original_name, user=record.user, campaign=record.campaign,
+                commit=commit, valid_only=valid_only, progress=progress, record=record,
+                keep=keep, checksum=checksum, sheet=record.sheet, mapping=record.mapping,
+                create_units=create_units, accept_duplicates=accept_duplicates,
+            )
     except (FileRejected, HeaderError, ValueError, OSError) as error:
         if commit:
             checked_discard(keep)
+        if isinstance(error, FileRejected):
+            _delete_rejected_files(record, keep)
         record.status, record.message, record.finished_at = ImportStatus.FAILED, _message(error), timezone.now()
         if isinstance(error, HeaderError) and (error.reading or error.columns):
             # for the user to say what the columns mean (census_import_map_columns)
@@ -353,7 +370,8 @@ def _store_unit_outcome(record: UnitImport, outcome: UnitImportOutcome) -> None:
 
 
 def _unit_outcome(record: UnitImport) -> UnitImportOutcome:
-    return unit_import_check(Path(record.file.path), record.original_name, user=record.user, region=record.region)
+    with plain_path(record.file.path) as path:
+        return unit_import_check(path, record.original_name, user=record.user, region=record.region)
 
 
 def unit_import_preview(*, record: UnitImport, user) -> UnitImport:
@@ -366,6 +384,8 @@ def unit_import_preview(*, record: UnitImport, user) -> UnitImport:
     try:
         outcome = _unit_outcome(record)
     except (FileRejected, HeaderError, ValueError, OSError) as error:
+        if isinstance(error, FileRejected):
+            _delete_rejected_files(record)
         record.status, record.message, record.finished_at = ImportStatus.FAILED, _message(error), timezone.now()
         record.save()
         return record
@@ -387,6 +407,8 @@ def unit_import_commit(*, record: UnitImport, user, valid_only: bool = False) ->
         try:
             outcome = _unit_outcome(locked)
         except (FileRejected, HeaderError, ValueError, OSError) as error:
+            if isinstance(error, FileRejected):
+                _delete_rejected_files(locked)
             locked.status, locked.message, locked.finished_at = ImportStatus.FAILED, _message(error), timezone.now()
             locked.save()
             return locked

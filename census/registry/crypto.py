@@ -21,16 +21,13 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.conf import settings
+
+from orgs.common.sealing import configured_secrets
 
 
 def _secrets() -> list[bytes]:
-    configured = [k.strip() for k in settings.RESIDENT_ID_KEY.split(",") if k.strip()]
-    if configured:
-        return [k.encode() for k in configured]
-    # Embedded default only: derived from SECRET_KEY so a demo needs no set-up.
-    digest = hashlib.sha256(("resident-id:" + settings.SECRET_KEY).encode()).digest()
-    return [base64.urlsafe_b64encode(digest)]
+    # Embedded default only (no RESIDENT_ID_KEY): derived from SECRET_KEY so a demo needs no set-up.
+    return configured_secrets()
 
 
 @lru_cache(maxsize=4)

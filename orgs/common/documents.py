@@ -2,6 +2,7 @@
 (as the census import does), the size is limited. PDF, images (PNG, JPEG) and Office files."""
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -28,6 +29,11 @@ SUFFIXES = {
     OLE: {".doc", ".xls", ".ppt"},
 }
 ALLOWED_SUFFIXES = sorted(s for group in SUFFIXES.values() for s in group)
+# Where each Office Open XML type keeps its content: a .docx without word/ is not a Word document.
+OOXML_PARTS = {".docx": "word/", ".xlsx": "xl/", ".pptx": "ppt/"}
+# Markup a browser would render as a page. A PDF or image holding it is a page in disguise (served to another user,
+# sniffed as HTML); compressed streams make a chance match vanishingly unlikely.
+HTML_MARKUP = re.compile(rb"<(?:html|head|body|script|iframe|object|embed|svg|meta)[\s/>]|<!doctype\s+html", re.IGNORECASE)
 
 
 def sniff_document(head: bytes) -> str | None:
@@ -70,5 +76,19 @@ def validate_document(upload, *, field: str = "document") -> None:
             raise ValidationError({field: _("文件“%(name)s”已损坏，无法打开") % {"name": name}}) from None
         finally:
             upload.seek(0)
-        if "[Content_Types].xml" not in names:
-            raise ValidationError({field: _("文件“%(name)s”不是 Office 文档") % {"name": name}})
+        if "[Content_Types].xml" not in names or not any(n.startswith(OOXML_PARTS[suffix]) for n in names):
+            raise ValidationError({field: _("文件“%(name)s”不是 %(suffix)s 格式的 Office 文档") % {"name": name, "suffix": suffix}})
+    if kind in (PDF, PNG, JPEG):
+        _check_body(upload, kind, name, field)
+
+
+def _check_body(upload, kind: str, name: str, field: str) -> None:
+    """A PDF or image that holds a web page is a page in disguise: refused."""
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    if HTML_MARKUP.search(data):
+        raise ValidationError(
+            {field: _("文件“%(name)s”含有网页（HTML）内容，不是真正的 %(kind)s 文件，已拒绝") % {"name": name, "kind": kind.upper()}}
+        )
+

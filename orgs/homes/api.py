@@ -7,7 +7,7 @@ from rest_framework import serializers
 from orgs.homes.models import Home, HomeAssessment, HomeDesignation
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class HomeAssessmentSerializer(serializers.ModelSerializer):
     standing = serializers.CharField(read_only=True)
 
     class Meta:
@@ -27,7 +27,7 @@ class DesignationSerializer(serializers.ModelSerializer):
 
 
 class HomeSerializer(serializers.ModelSerializer):
-    assessments = AssessmentSerializer(many=True, read_only=True)
+    assessments = HomeAssessmentSerializer(many=True, read_only=True)
     designations = DesignationSerializer(many=True, read_only=True)
 
     class Meta:

@@ -171,3 +171,26 @@ def write_corrupt_sheet_xlsx(path: Path) -> Path:
 
 def file_size(path: Path) -> int:
     return os.path.getsize(path)
+
+
+def write_xlsx_with_doctype(path: Path, valid_xlsx: Path, part: str, doctype: str) -> Path:
+    """A real workbook whose `part` starts with a document type declaration (XXE, billion laughs)."""
+    source = zipfile.ZipFile(valid_xlsx)
+    assert part in source.namelist()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == part:
+                text = data.decode()
+                at = text.index("?>") + 2 if text.startswith("<?xml") else 0
+                data = (text[:at] + doctype + text[at:]).encode()
+            out.writestr(info.filename, data)
+    return path
+
+
+XXE = '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+BILLION_LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    '<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">'
+    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+)

@@ -205,7 +205,7 @@ def test_every_class_of_bad_input_gets_an_exact_error(tonghai_official, campaign
 
     # the import record keeps the file, the user, the time and the counts
     assert record.user == tonghai_official and record.original_name == "侨情登记-错误.xlsx"
-    assert Path(record.file.path).read_bytes() == path.read_bytes()
+    assert record.file.open("rb").read() == path.read_bytes()  # as uploaded, once opened (sealed on disk)
     assert record.created_at is not None and record.region.code == "530423"
 
 
@@ -229,7 +229,7 @@ def test_error_report_has_the_original_rows_an_error_column_and_no_formulas(tong
     path, _expected, _good = bad_file
     record = import_file(tonghai_official, path, campaign, commit=False)
 
-    book = load_workbook(record.error_report.path)
+    book = load_workbook(record.error_report.open("rb"))
     sheet = book.active
     values = [[c.value for c in r] for r in sheet.iter_rows()]
     assert values[0] == ["原行号", *SHORT_HEADERS, "籍贯", "错误原因"]
@@ -260,7 +260,7 @@ def test_an_error_report_corrected_and_uploaded_again_imports_the_values_as_firs
     first = import_file(tonghai_official, path, campaign, commit=False)
     assert errors_of(first) == {(2, "类别", "归乔", "未知类别（可填：归侨、侨眷、华侨、外籍华人、留学人员、留学人员眷属）")}
 
-    book = load_workbook(first.error_report.path)
+    book = load_workbook(first.error_report.open("rb"))
     sheet = book.active
     header = [c.value for c in sheet[1]]
     cells = dict(zip(header, sheet[2]))
@@ -288,7 +288,7 @@ def test_the_commit_replaces_the_previews_error_report_and_leaves_no_copy(tongha
     assert (record.status, record.new, record.invalid) == (ImportStatus.COMMITTED, 1, 1)
     reports = sorted(p.name for p in preview_report.parent.glob("errors-*"))
     assert reports == [Path(record.error_report.name).name]
-    assert load_workbook(record.error_report.path).active.cell(2, 2).value == "乙"
+    assert load_workbook(record.error_report.open("rb")).active.cell(2, 2).value == "乙"
 
 
 @pytest.mark.django_db
@@ -623,7 +623,11 @@ def _hostile(tmp_path: Path, kind: str) -> tuple[Path, str]:
         "unsupported_suffix": lambda: (files.write_bytes(tmp_path / "data.json", b'{"a": 1}'), "不支持的文件类型 .json：请上传 .xlsx、.xls 或 .csv"),
         "zip_bomb": lambda: (files.write_zip_bomb(tmp_path / "bomb.xlsx", 420), "Excel 文件解压后达"),
         "many_entries": lambda: (files.write_many_entries_zip(tmp_path / "many.xlsx", 2001), "Excel 文件包含 2001 个内部文件，超过上限，疑似恶意文件"),
-        "lying_zip": lambda: (files.write_lying_zip(tmp_path / "liar.xlsx", good_xlsx), "无法读取 Excel 文件"),
+        "lying_zip": lambda: (files.write_lying_zip(tmp_path / "liar.xlsx", good_xlsx), "Excel 文件中“xl/worksheets/sheet1.xml”的实际内容与压缩包目录记载的大小或校验值不符"),
+        "xxe": lambda: (files.write_xlsx_with_doctype(tmp_path / "xxe.xlsx", good_xlsx, "xl/worksheets/sheet1.xml", files.XXE),
+                        "Excel 文件中“xl/worksheets/sheet1.xml”含有 XML 文档类型或实体声明"),
+        "billion_laughs": lambda: (files.write_xlsx_with_doctype(tmp_path / "lol.xlsx", good_xlsx, "xl/workbook.xml", files.BILLION_LAUGHS),
+                                   "Excel 文件中“xl/workbook.xml”含有 XML 文档类型或实体声明"),
         "docx_as_xlsx": lambda: (files.write_docx_like(tmp_path / "letter.xlsx"), "压缩包不是 Excel 工作簿（缺少工作表）"),
         "corrupt_xlsx": lambda: (files.write_corrupt_sheet_xlsx(tmp_path / "broken.xlsx"), "无法读取 Excel 文件"),
         "truncated_xlsx": lambda: (files.write_bytes(tmp_path / "cut.xlsx", good_xlsx.read_bytes()[:300]), "Excel 文件已损坏，无法打开"),
@@ -637,7 +641,7 @@ def _hostile(tmp_path: Path, kind: str) -> tuple[Path, str]:
 HOSTILE = [
     "junk_20mb_xlsx", "junk_20mb_csv", "png_as_xlsx", "png_as_csv", "pdf_as_xlsx", "broken_xls", "legacy_xls_as_xlsx",
     "xlsx_as_csv", "unsupported_suffix", "zip_bomb", "many_entries", "lying_zip", "docx_as_xlsx", "corrupt_xlsx",
-    "truncated_xlsx", "text_junk_csv", "undecodable_csv",
+    "truncated_xlsx", "text_junk_csv", "undecodable_csv", "xxe", "billion_laughs",
 ]
 
 
@@ -646,6 +650,7 @@ HOSTILE = [
 REFUSED_ON_UPLOAD = {
     "junk_20mb_xlsx", "junk_20mb_csv", "png_as_xlsx", "png_as_csv", "pdf_as_xlsx", "legacy_xls_as_xlsx",
     "xlsx_as_csv", "unsupported_suffix", "zip_bomb", "many_entries", "docx_as_xlsx", "truncated_xlsx",
+    "lying_zip", "xxe", "billion_laughs",
 }
 
 
@@ -665,7 +670,9 @@ def test_hostile_files_are_refused_with_a_clear_error(tonghai_official, campaign
         record = import_file(tonghai_official, path, campaign, commit=True, valid_only=True)
         assert record.status == ImportStatus.FAILED
         assert record.message.startswith(message), record.message
-        assert record.file.name  # the upload is kept with its record
+        # refused as a whole: the record keeps the reason, the file is not kept (issue 18)
+        assert not record.file.name and not record.error_report.name and record.files_deleted_at is not None
+        assert not [p for p in (Path(settings.MEDIA_ROOT) / "census").rglob("*") if p.is_file()]
     with pytest.raises(FileRejected):
         run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
     assert snapshot() == before
@@ -788,7 +795,7 @@ def test_control_characters_do_not_break_the_error_report(tonghai_official, camp
     assert record.invalid == 1
     [error] = record.errors
     assert (error["row"], error["column"], error["value"]) == (3, "证件号码", "123")
-    report = load_workbook(record.error_report.path).active
+    report = load_workbook(record.error_report.open("rb")).active
     assert report.cell(row=2, column=2).value == "'=李四"  # control characters dropped, then escaped
     assert report.cell(row=2, column=10).value == "bell"
 

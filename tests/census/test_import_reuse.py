@@ -229,7 +229,7 @@ def test_valid_only_commit_from_the_preview_keeps_the_errors(tonghai_official, c
     assert list(Person.objects.values_list("name", flat=True)) == ["甲"]
     from openpyxl import load_workbook
 
-    report = load_workbook(record.error_report.path).active
+    report = load_workbook(record.error_report.open("rb")).active
     cells = {r[0].value: [c.value for c in r] for r in report.iter_rows(min_row=2)}
     assert set(cells) == {3, 4}
     assert cells[4][3] == dt.datetime(1900, 1, 1)  # the date cell as uploaded, kept through the findings file

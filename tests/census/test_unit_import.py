@@ -215,3 +215,19 @@ def test_the_command_previews_then_commits(tonghai_official, town, tmp_path, cap
     assert not Unit.objects.filter(name="命令导入公司").exists()
     call_command("import_units", str(path), "--user", "tonghai_official", "--region", town.code, "--commit", "--valid-only")
     assert Unit.objects.filter(name="命令导入公司", region=town).exists()
+
+
+def test_a_unit_list_refused_while_reading_is_deleted_and_its_record_keeps_the_reason(tonghai_official, tmp_path, client_for):
+    """Issue 18: a workbook that passes the upload checks but cannot be read is not kept on disk."""
+    record = upload(tonghai_official, files.write_corrupt_sheet_xlsx(tmp_path / "单位.xlsx"))
+    stored = Path(record.file.path)
+    assert stored.exists()
+
+    record = unit_import_preview(record=record, user=tonghai_official)
+
+    assert record.status == ImportStatus.FAILED and record.message.startswith("无法读取 Excel 文件")
+    assert not stored.exists() and not record.file and record.files_deleted_at is not None
+    record.refresh_from_db()
+    assert not record.file and record.files_deleted_at is not None
+    page = client_for(tonghai_official).get(f"/census/units/import/{record.pk}/").content.decode()
+    assert 'data-testid="files-deleted"' in page and "文件被拒绝，不予保存" in page
