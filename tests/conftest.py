@@ -54,6 +54,17 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test ends in the default language: a request made with `Accept-Language: en` leaves English active in
+    the thread (LocaleMiddleware activates, never deactivates), which would render a later test's PDF in English."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def eager_celery():
     """Jobs run in-process for this test, also when REDIS_URL points Celery at a real broker (no worker runs

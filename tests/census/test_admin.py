@@ -90,9 +90,9 @@ def test_person_pages_never_show_the_full_id_or_its_secrets(client_for, census_s
 def test_search_by_full_id_uses_the_keyed_hash(client_for, census_staff, people):
     _, plain, foreign = people
     client = client_for(census_staff)
-    found = client.get("/admin/census/person/", {"q": decrypt_text(plain.id_number_encrypted)}).content.decode()
+    found = client.get("/admin/census/person/", {"q": decrypt_text(plain.id_number_encrypted)}, follow=True).content.decode()
     assert "通海王五" in found
-    other = client.get("/admin/census/person/", {"q": decrypt_text(foreign.id_number_encrypted)}).content.decode()
+    other = client.get("/admin/census/person/", {"q": decrypt_text(foreign.id_number_encrypted)}, follow=True).content.decode()
     assert "华宁赵六" not in other
 
 
