@@ -144,6 +144,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "report-cleanup": {"task": "tasks.delete_expired_reports", "schedule": crontab(hour=3, minute=30)},
     "coverage-nightly": {"task": "census.evaluate_coverage_everywhere", "schedule": crontab(hour=2, minute=30)},
 }
+# For the fault scripts only (tests/production/fault_two_beats.py): every beat job every N seconds instead of on
+# its schedule. Never set in production.
+if BEAT_EVERY_SECONDS := env.float("BEAT_EVERY_SECONDS", default=0.0):
+    CELERY_BEAT_SCHEDULE = {name: {**entry, "schedule": BEAT_EVERY_SECONDS} for name, entry in CELERY_BEAT_SCHEDULE.items()}
 
 # Sessions live in the database: a Redis outage must not log anyone out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -206,6 +210,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# With the file-based backend (django.core.mail.backends.filebased.EmailBackend), one file per message in here.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
