@@ -130,10 +130,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Well below the Redis visibility timeout so an acked-late task is never delivered twice while it runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message taken by a worker that died (kill -9, the machine lost) is delivered again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 900
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An import or report still "running" this long after it started was cut off (its worker died or hit the hard time
+# limit, 1500 s for imports, 900 s for reports): the sweep jobs mark it failed with the reason.
+JOB_STUCK_SECONDS = env.int("JOB_STUCK_SECONDS", default=1800)
 # Report builds go to their own queue, served by docker-compose's `report-worker` (recycled after each report).
 CELERY_TASK_ROUTES = {"tasks.build_report": {"queue": "reports"}}
 # One beat process runs these (docker-compose's `beat`); times are Asia/Shanghai (CELERY_TIMEZONE).
@@ -143,6 +147,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "monthly-reports": {"task": "tasks.send_monthly_reports", "schedule": crontab(day_of_month=1, hour=7, minute=0)},
     "report-cleanup": {"task": "tasks.delete_expired_reports", "schedule": crontab(hour=3, minute=30)},
     "coverage-nightly": {"task": "census.evaluate_coverage_everywhere", "schedule": crontab(hour=2, minute=30)},
+    "imports-stuck": {"task": "census.fail_stuck_imports", "schedule": 300.0},
+    "reports-stuck": {"task": "tasks.fail_stuck_reports", "schedule": 300.0},
 }
 # For the fault scripts only (tests/production/fault_two_beats.py): every beat job every N seconds instead of on
 # its schedule. Never set in production.
