@@ -168,6 +168,19 @@ class Stack:
             self.database_created = False
             say(f"database {self.database} dropped")
 
+    def sql(self, query: str, params: tuple = ()) -> list[tuple]:
+        """Rows of a query on the stack's database (a quick look at statuses and counts, without Django)."""
+        import psycopg  # lazy: see _admin_sql
+
+        with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=self.database, connect_timeout=10) as conn:
+            return list(conn.execute(query, params).fetchall())
+
+    def celery_call(self, task: str, *, timeout: float = 60) -> None:
+        """Queues `task` through the broker (`celery call`), as beat would."""
+        subprocess.run([str(VENV_BIN / "celery"), "-A", "qiaolian", "call", task], cwd=ROOT, env=self.env(),
+                       capture_output=True, text=True, timeout=timeout, check=True)
+        say(f"queued {task} through the broker")
+
     def redis(self):
         import redis  # lazy: see _admin_sql
 
