@@ -211,7 +211,7 @@ class Stack:
 
     def shell(self, code: str, *, timeout: float = 120) -> str:
         """Runs Python in `manage.py shell` (Django set up with the stack's settings); returns what it printed."""
-        return self.manage("shell", "-c", code, timeout=timeout).strip()
+        return self.manage("shell", "--verbosity", "0", "-c", code, timeout=timeout).strip()
 
     def start(self, name: str, argv: list[str]) -> Process:
         log = self.tmp / f"{name}.log"
