@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.production.stack import STARTED, Stack, StackError, say, wait_for
+from tests.production.stack import STARTED, Stack, StackError, bounded, say, wait_for
 
 EVERY = 20
 RUN_SECONDS = int(os.environ.get("FAULT_BEATS_SECONDS", "70"))
@@ -57,14 +57,7 @@ def mails(directory: Path) -> list[tuple[str, str]]:
 
 
 def main() -> int:
-    timeout = int(os.environ.get("FAULT_TIMEOUT", "360"))
-
-    def expired(_signum, _frame):
-        raise StackError(f"the fault script ran longer than {timeout} s")
-
-    signal.signal(signal.SIGALRM, expired)
-    signal.alarm(timeout)
-    signal.signal(signal.SIGTERM, expired)
+    bounded(int(os.environ.get("FAULT_TIMEOUT", "360")), "the two-beats fault script")
     stack = Stack("faultbeats", redis_db=15, database=os.environ.get("PROD_DATABASE", "faultbeats"),
                   extra_env={"BEAT_EVERY_SECONDS": str(EVERY)})
     try:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.production.stack import STARTED, Browser, Process, Stack, StackError, free_port, say, wait_for
+from tests.production.stack import STARTED, Browser, Process, Stack, StackError, bounded, free_port, say, wait_for
 
 ROWS = int(os.environ.get("FAULT_IMPORT_ROWS", "20000"))
 STUCK_SECONDS = 12
@@ -123,14 +123,7 @@ def check_unchanged(run: Run, before: dict[str, int], what: str) -> None:
 
 
 def main() -> int:
-    timeout = int(os.environ.get("FAULT_TIMEOUT", "420"))
-
-    def expired(_signum, _frame):
-        raise StackError(f"the fault script ran longer than {timeout} s")
-
-    signal.signal(signal.SIGALRM, expired)
-    signal.alarm(timeout)
-    signal.signal(signal.SIGTERM, expired)
+    bounded(int(os.environ.get("FAULT_TIMEOUT", "420")), "the worker-kill fault script")
     stack = Stack("faultworker", redis_db=14, database=os.environ.get("PROD_DATABASE", "faultworker"), extra_env={
         "CENSUS_ASYNC_BYTES": "0", "JOB_STUCK_SECONDS": str(STUCK_SECONDS), "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_SECONDS),
     })

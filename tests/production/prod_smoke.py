@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.production.stack import ROOT, STARTED, Browser, Stack, StackError, free_port, say, wait_for
+from tests.production.stack import ROOT, STARTED, Browser, Stack, StackError, bounded, free_port, say, wait_for
 
 DEMO_USERS = ("admin", "yunnan_staff", "yuxi_staff", "tonghai_official", "huaning_official", "yuxi_leader")
 IMPORT_ROWS = 300
@@ -174,14 +174,7 @@ def reminders(stack: Stack) -> None:
 
 
 def main() -> int:
-    timeout = int(os.environ.get("PROD_SMOKE_TIMEOUT", "480"))
-
-    def expired(_signum, _frame):
-        raise StackError(f"prod smoke ran longer than {timeout} s")
-
-    signal.signal(signal.SIGALRM, expired)
-    signal.alarm(timeout)
-    signal.signal(signal.SIGTERM, lambda *_args: expired(None, None))
+    bounded(int(os.environ.get("PROD_SMOKE_TIMEOUT", "480")), "the prod smoke")
     port = free_port()
     stack = Stack("prodsmoke", redis_db=13, database=os.environ.get("PROD_DATABASE", "prodsmoke"),
                   extra_env={"CENSUS_ASYNC_BYTES": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost"})

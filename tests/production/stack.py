@@ -65,6 +65,20 @@ def wait_for(what: str, check: Callable[[], object], *, timeout: float, interval
     raise StackError(f"timed out after {timeout:.0f} s waiting for {what}" + (f" (last error: {last_error})" if last_error else ""))
 
 
+def bounded(seconds: int, what: str) -> None:
+    """Fails the script (StackError, so that everything started is stopped) after `seconds`, or when it is told to
+    stop (SIGTERM, e.g. from `timeout` in the Makefile or from CI)."""
+    def expired(_signum, _frame):
+        raise StackError(f"{what} ran longer than {seconds} s")
+
+    def terminated(_signum, _frame):
+        raise StackError(f"{what} was stopped (SIGTERM)")
+
+    signal.signal(signal.SIGALRM, expired)
+    signal.signal(signal.SIGTERM, terminated)
+    signal.alarm(seconds)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
