@@ -23,7 +23,7 @@ BENCH_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install run migrate demo test lint messages bench worker beat clean distclean
+.PHONY: help install run migrate demo test lint messages bench worker report-worker beat prod-smoke fault-worker fault-beats clean distclean
 
 help:
 	@echo "make run        migrate, load the demo data, print the demo logins, serve http://$(HOST):$(PORT)"
@@ -34,8 +34,12 @@ help:
 	@echo "make demo       load the demo regions and users (idempotent) and print the logins"
 	@echo "make messages   maintainers: refresh locale/en .po and compile .mo (needs GNU gettext)"
 	@echo "make bench      run the benchmarks against PostgreSQL, write docs/benchmarks.md (BENCH_ARGS=...)"
-	@echo "make worker     a Celery worker (needs REDIS_URL)"
+	@echo "make worker     the Celery worker of the default queue: imports, e-mail, reminders (needs REDIS_URL)"
+	@echo "make report-worker  the Celery worker of the reports queue: PDF and Excel reports (needs REDIS_URL)"
 	@echo "make beat       the Celery beat scheduler (needs REDIS_URL; run exactly one)"
+	@echo "make prod-smoke gunicorn, both workers and beat on PostgreSQL and Redis, driven through HTTP (docs/operations.md)"
+	@echo "make fault-worker  kill -9 the worker mid-import and mid-report: nothing left running, imported once"
+	@echo "make fault-beats   two beat processes at once: no duplicate digest or report"
 	@echo "make clean      remove caches and build output (keeps $(VENV) and db.sqlite3)"
 	@echo "make distclean  clean, and remove $(VENV), db.sqlite3 and var/"
 
@@ -73,12 +77,33 @@ messages: $(STAMP)
 bench: $(STAMP)
 	$(PY) manage.py benchmark $(BENCH_ARGS)
 
+# What docker-compose.yml starts: `worker` consumes the default queue (imports, e-mail relay, reminders, coverage),
+# `report-worker` the `reports` queue (CELERY_TASK_ROUTES: tasks.build_report), one report at a time in a fresh
+# process. With REDIS_URL set, run both, or reports stay 排队中 for ever.
+WORKER_CONCURRENCY ?= 2
+
 worker: $(STAMP)
-	$(VENV)/bin/celery -A qiaolian worker -l info
+	$(VENV)/bin/celery -A qiaolian worker -l info -Q celery -O fair --concurrency $(WORKER_CONCURRENCY) --max-tasks-per-child 1 -n default@%h
+
+report-worker: $(STAMP)
+	$(VENV)/bin/celery -A qiaolian worker -l info -Q reports --concurrency 1 --max-tasks-per-child 1 -n reports@%h
 
 beat: $(STAMP)
 	@mkdir -p var
 	$(VENV)/bin/celery -A qiaolian beat -l info --schedule var/celerybeat-schedule
+
+# Production proofs on this machine's PostgreSQL and Redis (docs/operations.md, "Production smoke and faults"):
+# each creates and drops its own database and uses its own Redis database number.
+PROD_TIMEOUT ?= 600
+
+prod-smoke: $(STAMP)
+	timeout --kill-after=30s $(PROD_TIMEOUT) $(PY) tests/production/prod_smoke.py
+
+fault-worker: $(STAMP)
+	timeout --kill-after=30s $(PROD_TIMEOUT) $(PY) tests/production/fault_worker_kill.py
+
+fault-beats: $(STAMP)
+	timeout --kill-after=30s $(PROD_TIMEOUT) $(PY) tests/production/fault_two_beats.py
 
 clean:
 	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -133,10 +133,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Well below the Redis visibility timeout so an acked-late task is never delivered twice while it runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message taken by a worker that died (kill -9, the machine lost) is delivered again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 900
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An import or report still "running" this long after it started was cut off (its worker died or hit the hard time
+# limit, 1500 s for imports, 900 s for reports): the sweep jobs mark it failed with the reason.
+JOB_STUCK_SECONDS = env.int("JOB_STUCK_SECONDS", default=1800)
 # Report builds go to their own queue, served by docker-compose's `report-worker` (recycled after each report).
 CELERY_TASK_ROUTES = {"tasks.build_report": {"queue": "reports"}}
 # One beat process runs these (docker-compose's `beat`); times are Asia/Shanghai (CELERY_TIMEZONE).
@@ -147,7 +151,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "report-cleanup": {"task": "tasks.delete_expired_reports", "schedule": crontab(hour=3, minute=30)},
     "census-upload-retention": {"task": "census.delete_expired_uploads", "schedule": crontab(hour=3, minute=45)},
     "coverage-nightly": {"task": "census.evaluate_coverage_everywhere", "schedule": crontab(hour=2, minute=30)},
+    "imports-stuck": {"task": "census.fail_stuck_imports", "schedule": 300.0},
+    "reports-stuck": {"task": "tasks.fail_stuck_reports", "schedule": 300.0},
 }
+# For the fault scripts only (tests/production/fault_two_beats.py): every beat job every N seconds instead of on
+# its schedule. Never set in production.
+if BEAT_EVERY_SECONDS := env.float("BEAT_EVERY_SECONDS", default=0.0):
+    CELERY_BEAT_SCHEDULE = {name: {**entry, "schedule": BEAT_EVERY_SECONDS} for name, entry in CELERY_BEAT_SCHEDULE.items()}
 
 # Sessions live in the database: a Redis outage must not log anyone out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -246,6 +256,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# With the file-based backend (django.core.mail.backends.filebased.EmailBackend), one file per message in here.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")

@@ -57,6 +57,8 @@ class CensusImport(models.Model):
     # What the file's headers mean, as the user said: {header text: schema key, or "" to ignore the column}.
     mapping = models.JSONField(_("列的对应关系"), default=dict, blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    # When the last preview or commit started running: a run this long ago that is still "running" was cut off.
+    started_at = models.DateTimeField(_("开始处理时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = CensusImportQuerySet.as_manager()

@@ -8,9 +8,10 @@ from tasks.reports.services import (
     monthly_reports_request,
     report_job_build,
     report_jobs_delete_expired,
+    report_jobs_fail_stuck,
 )
 
-__all__ = ["build_report", "delete_expired_reports", "send_monthly_reports"]
+__all__ = ["build_report", "delete_expired_reports", "fail_stuck_reports", "send_monthly_reports"]
 
 
 @shared_task(name="tasks.build_report", acks_late=True)
@@ -29,3 +30,9 @@ def send_monthly_reports() -> int:
 def delete_expired_reports() -> int:
 
     return report_jobs_delete_expired()
+
+
+@shared_task(name="tasks.fail_stuck_reports", acks_late=True)
+def fail_stuck_reports() -> int:
+    """Beat, every 5 minutes: reports left "running" by a dead report worker are marked failed with the reason."""
+    return report_jobs_fail_stuck()

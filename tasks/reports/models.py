@@ -65,6 +65,14 @@ class ReportJob(models.Model):
         verbose_name = _("进度报告")
         verbose_name_plural = _("进度报告")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A report mailed to someone (the monthly reports to leadership) exists once per person, region, day and
+            # address: two beat processes, or a job delivered twice at once, cannot request and mail it twice.
+            models.UniqueConstraint(
+                fields=["requested_by", "region", "as_of", "email_to"], condition=~models.Q(email_to=""),
+                name="report_mailed_once_per_day",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.region.name} {self.as_of:%Y-%m-%d} {self.get_format_display()}"

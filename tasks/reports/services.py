@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -175,7 +175,9 @@ def _send(job: ReportJob, content: bytes) -> None:
 
 def monthly_reports_request(*, as_of: dt.date | None = None) -> list[ReportJob]:
     """One PDF report per leadership membership (their region), e-mailed to them when built. Idempotent per
-    day: a repeated run (beat retry, redelivery after a lost worker) requests and mails nothing twice."""
+    day: a repeated run (beat retry, redelivery after a lost worker) requests and mails nothing twice, and two runs
+    at once (two beat processes by mistake) neither: the database keeps one job per person, region, day and address
+    (`report_mailed_once_per_day`)."""
     as_of = as_of or timezone.localdate()
     jobs = []
     memberships = Membership.objects.filter(role=Role.LEADERSHIP, region__isnull=False, user__is_active=True).select_related("user", "region")
@@ -190,11 +192,27 @@ def monthly_reports_request(*, as_of: dt.date | None = None) -> list[ReportJob]:
             continue
         region = membership.region
         assert region is not None  # the memberships are filtered on region__isnull=False
-        job, _created = report_job_request(user=membership.user, region=region, fmt=ReportFormat.PDF,
-                                           as_of=as_of, email_to=email, limited=False)
-        jobs.append(job)
+        try:
+            job, _created = report_job_request(user=membership.user, region=region, fmt=ReportFormat.PDF,
+                                               as_of=as_of, email_to=email, limited=False)
+            jobs.append(job)
+        except IntegrityError:
+            # another run (a second beat, a redelivered message) requested it meanwhile: its transaction won
+            # (report_mailed_once_per_day); this one's savepoint is rolled back, nothing is queued or mailed twice
+            pass
         requested.add((membership.user_id, membership.region_id, email))
     return jobs
+
+
+def report_jobs_fail_stuck(*, now: dt.datetime | None = None) -> int:
+    """Marks failed, with the reason, the jobs still "running" `JOB_STUCK_SECONDS` after they started: longer than
+    the build's hard time limit, so their worker died or was killed (beat, every few minutes). A redelivered message
+    of such a job finds it failed and builds nothing."""
+    cutoff = (now or timezone.now()) - dt.timedelta(seconds=settings.JOB_STUCK_SECONDS)
+    return ReportJob.objects.filter(status=ReportStatus.RUNNING, started_at__lt=cutoff).update(
+        status=ReportStatus.FAILED, finished_at=now or timezone.now(),
+        error=_("报告生成失败：%(reason)s") % {"reason": _("生成超时或工作进程中断，请重新申请")},
+    )
 
 
 def report_jobs_delete_expired(*, now: dt.datetime | None = None) -> int:

@@ -1,0 +1,79 @@
+"""An import whose worker died (kill -9, the OOM killer, the hard time limit) is never left "running": a redelivered
+message marks it failed with the reason instead of running it again, the sweep job marks the ones no message comes
+back for, and nothing is written twice (tests/production/fault_worker_kill.py does it with a real worker)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files import File
+from django.utils import timezone
+
+from census.importing.jobs import census_import_job, fail_stuck_imports
+from census.importing.models import CensusImport, ImportStatus
+from census.importing.services import census_import_upload
+from census.registry.models import Person
+from tests.census import import_files as files
+from tests.census.import_files import SHORT_HEADERS, row
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(media_dir):
+    """Uploads of these tests go to their own directory."""
+
+
+def _uploaded(user, campaign, tmp_path, n: int = 3) -> CensusImport:
+    numbers = files.ids("530423", n, seed=77)
+    path = files.write_xlsx(tmp_path / "x.xlsx", SHORT_HEADERS, [
+        row(姓名=f"中断{i}", 身份证号码=number, 类别="归侨", 居住地区划代码="530423101") for i, number in enumerate(numbers)
+    ])
+    with open(path, "rb") as handle:
+        return census_import_upload(user=user, uploaded_file=File(handle, name=path.name), campaign=campaign)
+
+
+def test_a_queued_import_is_claimed_and_run_once(tonghai_official, campaign, tmp_path):
+    record = _uploaded(tonghai_official, campaign, tmp_path)
+    CensusImport.objects.filter(pk=record.pk).update(status=ImportStatus.QUEUED)
+    assert census_import_job(record.pk, False) == ImportStatus.PREVIEWED
+    record.refresh_from_db()
+    assert record.started_at is not None and record.rows == 3
+    # the same message delivered again: the record is not queued any more, nothing runs
+    assert census_import_job(record.pk, False) == ImportStatus.PREVIEWED
+
+    CensusImport.objects.filter(pk=record.pk).update(status=ImportStatus.QUEUED)
+    before = Person.objects.count()
+    assert census_import_job(record.pk, True) == ImportStatus.COMMITTED
+    assert census_import_job(record.pk, True) == ImportStatus.COMMITTED
+    assert Person.objects.count() == before + 3
+
+
+def test_a_message_delivered_again_after_its_worker_died_fails_the_import_with_the_reason(tonghai_official, campaign, tmp_path):
+    record = _uploaded(tonghai_official, campaign, tmp_path)
+    # what the dead worker left: the record claimed and running, its commit's transaction rolled back
+    CensusImport.objects.filter(pk=record.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now())
+    before = Person.objects.count()
+    assert census_import_job(record.pk, True) == ImportStatus.FAILED
+    record.refresh_from_db()
+    assert record.status == ImportStatus.FAILED and "工作进程中断" in record.message and record.finished_at
+    assert Person.objects.count() == before
+    # delivered once more (visibility timeout): decided, nothing runs
+    assert census_import_job(record.pk, True) == ImportStatus.FAILED
+    assert Person.objects.count() == before
+
+
+def test_the_sweep_fails_imports_running_longer_than_any_job_may(tonghai_official, campaign, tmp_path, settings):
+    settings.JOB_STUCK_SECONDS = 600
+    stuck = _uploaded(tonghai_official, campaign, tmp_path)
+    running = _uploaded(tonghai_official, campaign, tmp_path)
+    now = timezone.now()
+    CensusImport.objects.filter(pk=stuck.pk).update(status=ImportStatus.RUNNING, started_at=now - dt.timedelta(seconds=601))
+    CensusImport.objects.filter(pk=running.pk).update(status=ImportStatus.RUNNING, started_at=now - dt.timedelta(seconds=30))
+    assert fail_stuck_imports() == 1
+    stuck.refresh_from_db()
+    running.refresh_from_db()
+    assert stuck.status == ImportStatus.FAILED and "超时或工作进程中断" in stuck.message
+    assert running.status == ImportStatus.RUNNING
+    # the dead worker's message comes back after the visibility timeout: it finds the import decided
+    assert census_import_job(stuck.pk, True) == ImportStatus.FAILED
