@@ -140,10 +140,16 @@ CELERY_TASK_ROUTES = {"tasks.build_report": {"queue": "reports"}}
 CELERY_BEAT_SCHEDULE: dict = {
     "daily-reminders": {"task": "tasks.send_reminders", "schedule": crontab(hour=8, minute=0)},
     "outbox-relay": {"task": "tasks.relay_outbox", "schedule": 60.0},
+    "job-outbox-relay": {"task": "orgs.relay_jobs", "schedule": env.float("JOB_OUTBOX_RELAY_SECONDS", default=30.0)},
     "monthly-reports": {"task": "tasks.send_monthly_reports", "schedule": crontab(day_of_month=1, hour=7, minute=0)},
     "report-cleanup": {"task": "tasks.delete_expired_reports", "schedule": crontab(hour=3, minute=30)},
     "coverage-nightly": {"task": "census.evaluate_coverage_everywhere", "schedule": crontab(hour=2, minute=30)},
 }
+
+# The job outbox (orgs/jobs/): a row sent to the broker but not started after this long is sent again (the broker
+# lost its queue; the job still runs once), and finished rows are kept this many days.
+JOB_OUTBOX_RESEND_SECONDS = env.int("JOB_OUTBOX_RESEND_SECONDS", default=600)
+JOB_OUTBOX_KEEP_DAYS = env.int("JOB_OUTBOX_KEEP_DAYS", default=7)
 
 # Sessions live in the database: a Redis outage must not log anyone out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

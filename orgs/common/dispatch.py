@@ -1,8 +1,12 @@
-"""Queueing a job from a service without importing it.
+"""Naming a job without importing it.
 
 Jobs call services, so services never import jobs (that would be an import circle): a service names the job
 it wants by its registered Celery name. The job modules are loaded on first use (`jobs.py` of every concern
-package, see `qiaolian/celery.py`). With `REDIS_URL` unset, Celery runs the job eagerly, in-process."""
+package, see `qiaolian/celery.py`). With `REDIS_URL` unset, Celery runs the job eagerly, in-process.
+
+A service queues a job durably with `orgs.jobs.services.job_enqueue` (a row in its transaction, sent on commit,
+relayed after a broker outage). `job_kick` here is only for a job whose work is already durable elsewhere: the
+e-mail relay, whose messages are rows of the e-mail outbox and which beat runs every minute anyway."""
 from __future__ import annotations
 
 import logging
@@ -21,10 +25,10 @@ def registered_job(name: str) -> Task:
     return current_app.tasks[name]
 
 
-def job_enqueue(name: str, *args: object, retry: bool = True,
-                on_broker_error: Callable[[Exception], None] | None = None) -> bool:
-    """Queues the job `name` with `args` now (call it from `transaction.on_commit`). A broker that is down
-    never fails the caller: the error goes to `on_broker_error` (or the log) and False is returned."""
+def job_kick(name: str, *args: object, retry: bool = False,
+             on_broker_error: Callable[[Exception], None] | None = None) -> bool:
+    """Sends the job `name` with `args` now, best effort (call it from `transaction.on_commit`). A broker that
+    is down never fails the caller: the error goes to `on_broker_error` (or the log) and False is returned."""
     job = registered_job(name)
     try:
         job.apply_async(args=args, retry=retry)
