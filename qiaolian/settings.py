@@ -93,6 +93,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+# Persistent connections, checked before each request's first query: after a database restart the workers
+# reconnect by themselves (no restart of the application); requests during the outage get a 503 (qiaolian/views.py).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -109,12 +113,14 @@ def _worker_cache_url(url: str, worker: str) -> str:
 
 
 if REDIS_URL:
-    CACHES = {
+    CACHES: dict = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # A Redis outage makes the cache miss, never a page fail (qiaolian/cache.py).
+            "BACKEND": "qiaolian.cache.FailSoftRedisCache",
             "LOCATION": _worker_cache_url(REDIS_URL, env.str("PYTEST_XDIST_WORKER", default="")),
             "KEY_PREFIX": "qiaolian",
             "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2, "RETRY_AFTER": 2},
         }
     }
 else:

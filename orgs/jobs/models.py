@@ -31,7 +31,7 @@ class QueuedJob(models.Model):
     name = models.CharField(_("任务"), max_length=200)
     args = models.JSONField(_("参数"), default=list)
     status = models.CharField(_("状态"), max_length=8, choices=JobStatus.choices, default=JobStatus.PENDING)
-    sends = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    sends = models.PositiveSmallIntegerField(_("发送次数"), default=0)  # handed to the broker (refusals not counted)
     last_error = models.TextField(_("错误"), blank=True, default="")
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)

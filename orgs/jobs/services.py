@@ -49,12 +49,19 @@ def _claim_for_sending(job_id: int, condition: Q) -> QueuedJob | None:
 def _publish(job: QueuedJob) -> bool:
     """Hands the row's message to the broker (eager: runs the job here). A broker that is down puts the row
     back to pending and returns False; it never fails the caller."""
+    task = registered_job(job.name)
     try:
-        registered_job(job.name).apply_async(args=job.args, task_id=job.task_id, retry=False)
+        task.apply_async(args=job.args, task_id=job.task_id, retry=False)
     except Exception as error:
-        # Broker down; or, eager, the job itself failed (the wrapper recorded that, the row is no longer "sent").
+        reason = (str(error) or error.__class__.__name__)[:2000]
+        if task.app.conf.task_always_eager:
+            # In-process, the error is the job's own (eager propagation skips the wrapper's on_failure).
+            QueuedJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+                status=JobStatus.FAILED, last_error=reason, finished_at=timezone.now())
+            logger.exception("job %s (%s) failed", job.name, job.key)
+            return True
         QueuedJob.objects.filter(pk=job.pk, status=JobStatus.SENT).update(
-            status=JobStatus.PENDING, last_error=str(error)[:2000])
+            status=JobStatus.PENDING, last_error=reason, sends=F("sends") - 1)
         logger.warning("job %s (%s) not sent, it waits in the outbox: %s", job.name, job.key, error)
         return False
     return True
