@@ -13,7 +13,9 @@ from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -26,6 +28,8 @@ class FailSoftRedisCache(RedisCache):
         params = dict(params)
         options = dict(params.get("OPTIONS") or {})
         self._retry_after = float(options.pop("RETRY_AFTER", 2.0))
+        # redis-py retries a refused connection with back-off (seconds): a cache that is down must cost nothing.
+        options.setdefault("retry", Retry(NoBackoff(), 0))
         params["OPTIONS"] = options
         super().__init__(server, params)
         self._down_until = 0.0

@@ -10,12 +10,35 @@ e-mail relay, whose messages are rows of the e-mail outbox and which beat runs e
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from celery import current_app
 from celery.app.task import Task
 
 logger = logging.getLogger(__name__)
+
+# After the broker refused a message, requests leave it alone this long: with Redis down each attempt costs seconds
+# (redis-py retries the connection with back-off), which a page must not wait for. What is not sent meanwhile waits
+# in its outbox for the relay.
+BROKER_RETRY_AFTER = 10.0
+
+
+class _BrokerBreaker:
+    down_until = 0.0
+
+
+def broker_resting() -> bool:
+    """True for BROKER_RETRY_AFTER seconds after a refused message (always False when jobs run in-process)."""
+    return not current_app.conf.task_always_eager and time.monotonic() < _BrokerBreaker.down_until
+
+
+def broker_failed() -> None:
+    _BrokerBreaker.down_until = time.monotonic() + BROKER_RETRY_AFTER
+
+
+def broker_reset() -> None:
+    _BrokerBreaker.down_until = 0.0
 
 
 def registered_job(name: str) -> Task:
@@ -31,8 +54,12 @@ def job_kick(name: str, *args: object, retry: bool = False,
     is down never fails the caller: the error goes to `on_broker_error` (or the log) and False is returned."""
     job = registered_job(name)
     try:
+        if broker_resting():
+            raise ConnectionError(f"the broker refused a message less than {BROKER_RETRY_AFTER:.0f} s ago")
         job.apply_async(args=args, retry=retry)
     except Exception as error:
+        if not current_app.conf.task_always_eager:
+            broker_failed()
         if on_broker_error is None:
             logger.warning("job %s not queued (%s)", name, error)
         else:

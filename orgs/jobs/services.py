@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from orgs.common.dispatch import registered_job
+from orgs.common.dispatch import broker_failed, broker_resting, registered_job
 from orgs.jobs.models import TASK_ID_PREFIX, JobStatus, QueuedJob
 
 logger = logging.getLogger(__name__)
@@ -62,13 +62,17 @@ def _publish(job: QueuedJob) -> bool:
             return True
         QueuedJob.objects.filter(pk=job.pk, status=JobStatus.SENT).update(
             status=JobStatus.PENDING, last_error=reason, sends=F("sends") - 1)
+        broker_failed()
         logger.warning("job %s (%s) not sent, it waits in the outbox: %s", job.name, job.key, error)
         return False
     return True
 
 
 def job_send(job_id: int) -> bool:
-    """Sends one pending row now (on commit of the transaction that wrote it). True when the broker took it."""
+    """Sends one pending row now (on commit of the transaction that wrote it). True when the broker took it. Right
+    after a refusal the broker is not tried (`broker_resting`): the row waits for the relay, the request does not."""
+    if broker_resting():
+        return False
     job = _claim_for_sending(job_id, Q(status=JobStatus.PENDING))
     return job is not None and _publish(job)
 

@@ -11,6 +11,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from orgs.common.dispatch import broker_reset, broker_resting
 from orgs.jobs.models import JobStatus, QueuedJob
 from orgs.jobs.services import job_claim, job_enqueue, jobs_relay
 from orgs.regions.models import Region
@@ -59,6 +60,7 @@ def broker():
     yield Broker()
     app.conf.broker_url, app.conf.task_always_eager = before
     _reset_producer_pool()
+    broker_reset()
 
 
 def _closed_port() -> int:
@@ -104,12 +106,17 @@ def test_broker_down_the_row_waits_and_the_relay_sends_it_once(broker, django_ca
         job = job_enqueue("tests.outbox_probe", "after the outage")
     job.refresh_from_db()
     assert job.status == JobStatus.PENDING and job.last_error  # the request went on; the job waits
+    assert broker_resting()  # the next requests do not wait for the broker either
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        second = job_enqueue("tests.outbox_probe", "while resting")
+    second.refresh_from_db()
+    assert (second.status, second.sends, second.last_error) == (JobStatus.PENDING, 0, "")
     assert jobs_relay() == 0  # still down: nothing sent, nothing lost
     job.refresh_from_db()
     assert job.status == JobStatus.PENDING
 
     broker.use("memory://")  # the broker is back (no worker consumes in this process)
-    assert jobs_relay() == 1
+    assert jobs_relay() == 2  # the relay does not rest: it is the one that tries
     job.refresh_from_db()
     assert (job.status, job.sends) == (JobStatus.SENT, 1)  # the refused attempts do not count
     assert jobs_relay() == 0  # a second relay sends nothing
