@@ -20,10 +20,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+FAULT_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install run migrate demo test lint messages bench worker beat clean distclean
+.PHONY: help install run migrate demo test lint messages bench worker beat fault-redis fault-postgres clean distclean
 
 help:
 	@echo "make run        migrate, load the demo data, print the demo logins, serve http://$(HOST):$(PORT)"
@@ -36,6 +37,8 @@ help:
 	@echo "make bench      run the benchmarks against PostgreSQL, write docs/benchmarks.md (BENCH_ARGS=...)"
 	@echo "make worker     a Celery worker (needs REDIS_URL)"
 	@echo "make beat       the Celery beat scheduler (needs REDIS_URL; run exactly one)"
+	@echo "make fault-redis     Redis stopped under load: pages answer, jobs and e-mails delivered once after (FAULT_ARGS=...)"
+	@echo "make fault-postgres  a private PostgreSQL restarted under load: 503 then recovery, no half import (FAULT_ARGS=...)"
 	@echo "make clean      remove caches and build output (keeps $(VENV) and db.sqlite3)"
 	@echo "make distclean  clean, and remove $(VENV), db.sqlite3 and var/"
 
@@ -79,6 +82,13 @@ worker: $(STAMP)
 beat: $(STAMP)
 	@mkdir -p var
 	$(VENV)/bin/celery -A qiaolian beat -l info --schedule var/celerybeat-schedule
+
+# Fault scripts (docs/operations.md, "Faults"): bounded, on loopback, each prints what it did and found.
+fault-redis: $(STAMP)
+	$(PY) -m tests.production.fault_redis_down $(FAULT_ARGS)
+
+fault-postgres: $(STAMP)
+	$(PY) -m tests.production.fault_postgres_restart $(FAULT_ARGS)
 
 clean:
 	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -279,6 +279,10 @@ def main() -> int:
         relayed_after = [row for row in waited if row[4] is not None and row[4] >= up_at]
         say(f"job outbox: {len(jobs)} rows {by_status}; {len(waited)} queued while Redis was down, "
             f"{len(relayed_after)} of them relayed after it came back")
+        messages_sent = sum(row[2] for row in jobs)
+        worker_log = "\n".join(service.log.read_text(errors="replace") for service in services if service.name == "worker")
+        say(f"job messages handed to the broker {messages_sent} for {len(jobs)} rows; second deliveries skipped by the "
+            f"job wrapper: {worker_log.count('skipped: its outbox row already ran')}")
         if any(status != "done" for _name, status, *_rest in jobs):
             problems.append(f"jobs not done: {by_status}")
         if not waited or len(relayed_after) != len(waited):
