@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
@@ -60,8 +60,7 @@ class FailSoftRedisCache(RedisCache):
         return self._soft(False, lambda: super(FailSoftRedisCache, self).delete(key, version))
 
     def get_many(self, keys, version=None):
-        empty: dict[Any, Any] = {}
-        return self._soft(empty, lambda: super(FailSoftRedisCache, self).get_many(keys, version))
+        return self._soft({}, lambda: super(FailSoftRedisCache, self).get_many(keys, version))
 
     def has_key(self, key, version=None):
         return self._soft(False, lambda: super(FailSoftRedisCache, self).has_key(key, version))
