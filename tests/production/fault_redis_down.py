@@ -188,6 +188,7 @@ def main() -> int:
     say(f"work directory {work}")
     services: list[Service] = []
     database_url = ""
+    supervising = threading.Event()
     try:
         redis = redis_server(options.redis_port, logs)
         services.append(redis)
@@ -209,9 +210,9 @@ def main() -> int:
 
         port = free_port()
         services.append(gunicorn(env, port, logs))
-        services.append(start("worker", [str(BIN / "celery"), "-A", "qiaolian", "worker", "-Q", "celery,reports", "-c", "2",
-                                         "-l", "info", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-                              env=env, logs=logs))
+        worker_command = [str(BIN / "celery"), "-A", "qiaolian", "worker", "-Q", "celery,reports", "-c", "2",
+                          "-l", "info", "--without-heartbeat", "--without-gossip", "--without-mingle"]
+        services.append(start("worker", worker_command, env=env, logs=logs))
         services.append(start("beat", [str(BIN / "celery"), "-A", "qiaolian", "beat", "-l", "info",
                                        "--schedule", str(work / "beat-schedule")], env=env, logs=logs))
         if not wait_until(lambda: "ready" in services[-2].log.read_text(errors="replace"), 60):
@@ -231,6 +232,23 @@ def main() -> int:
         ]
         for user in users:
             user.start()
+        # As the process supervisor does in production (docker compose: restart: unless-stopped). Seen here: kombu
+        # 5.7 can end the worker ("Unrecoverable error", a late ack on the connection Redis just closed).
+        worker_restarts: list[str] = []
+        supervising.set()
+
+        def supervise() -> None:
+            while supervising.is_set():
+                worker = next(service for service in services if service.name == "worker")
+                if worker.process.poll() is not None:
+                    cause = next((line for line in reversed(worker.tail(400).splitlines()) if "Error" in line), "?")
+                    worker_restarts.append(cause)
+                    say(f"the worker ended (exit {worker.process.returncode}: {cause[:160]}); restarted, as a supervisor would")
+                    services[services.index(worker)] = start("worker", worker_command, env=env, logs=logs)
+                time.sleep(1)
+
+        supervisor = threading.Thread(target=supervise, daemon=True)
+        supervisor.start()
         say(f"4 users working; Redis stops in {options.before:.0f} s")
         time.sleep(options.before)
         redis.stop()
@@ -270,6 +288,10 @@ def main() -> int:
         if not wait_until(drained, remaining, interval=2):
             problems.append("the outboxes did not drain in time")
 
+        supervising.clear()
+        supervisor.join(5)
+        if worker_restarts:
+            say(f"the worker was restarted {len(worker_restarts)} time(s) during the run (see above)")
         jobs = sql(database_url, "SELECT name, status, sends, created_at, sent_at FROM orgs_queuedjob WHERE id > %s",
                    (baseline_jobs,))
         by_status: dict[str, int] = {}
@@ -324,6 +346,8 @@ def main() -> int:
         say(f"OK in {time.monotonic() - started:.0f} s: every page answered, every job ran once, every e-mail went once")
         return 0
     finally:
+        supervising.clear()
+        time.sleep(1.5)  # the supervisor's last look is over: it restarts nothing after this
         stop_all(services)
         if database_url:
             database_drop(options.database)
