@@ -20,10 +20,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+FAULT_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install run migrate demo test lint messages bench worker report-worker beat prod-smoke fault-worker fault-beats clean distclean
+.PHONY: help install run migrate demo test lint messages bench worker report-worker beat prod-smoke fault-worker fault-beats fault-redis fault-postgres clean distclean
 
 help:
 	@echo "make run        migrate, load the demo data, print the demo logins, serve http://$(HOST):$(PORT)"
@@ -40,6 +41,8 @@ help:
 	@echo "make prod-smoke gunicorn, both workers and beat on PostgreSQL and Redis, driven through HTTP (docs/operations.md)"
 	@echo "make fault-worker  kill -9 the worker mid-import and mid-report: nothing left running, imported once"
 	@echo "make fault-beats   two beat processes at once: no duplicate digest or report"
+	@echo "make fault-redis     Redis stopped under load: pages answer, jobs and e-mails delivered once after (FAULT_ARGS=...)"
+	@echo "make fault-postgres  a private PostgreSQL restarted under load: 503 then recovery, no half import (FAULT_ARGS=...)"
 	@echo "make clean      remove caches and build output (keeps $(VENV) and db.sqlite3)"
 	@echo "make distclean  clean, and remove $(VENV), db.sqlite3 and var/"
 
@@ -104,6 +107,13 @@ fault-worker: $(STAMP)
 
 fault-beats: $(STAMP)
 	timeout --kill-after=30s $(PROD_TIMEOUT) $(PY) tests/production/fault_two_beats.py
+
+# Fault scripts (docs/operations.md, "Faults"): bounded, on loopback, each prints what it did and found.
+fault-redis: $(STAMP)
+	$(PY) -m tests.production.fault_redis_down $(FAULT_ARGS)
+
+fault-postgres: $(STAMP)
+	$(PY) -m tests.production.fault_postgres_restart $(FAULT_ARGS)
 
 clean:
 	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +

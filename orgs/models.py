@@ -5,6 +5,7 @@ import orgs.access.models
 import orgs.accounts.models
 import orgs.assessments.models
 import orgs.homes.models
+import orgs.jobs.models
 import orgs.organizations.election
 import orgs.organizations.models
 import orgs.regions.models

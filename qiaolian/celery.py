@@ -21,6 +21,7 @@ def job_packages() -> list[str]:
     return packages
 
 
-app = Celery("qiaolian")
+# Every job checks its outbox key before it runs (orgs/jobs/runner.py): a message delivered twice runs once.
+app = Celery("qiaolian", task_cls="orgs.jobs.runner:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(job_packages, related_name="jobs")

@@ -96,6 +96,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+# Persistent connections, checked before each request's first query: after a database restart the workers
+# reconnect by themselves (no restart of the application); requests during the outage get a 503 (qiaolian/views.py).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -112,12 +116,14 @@ def _worker_cache_url(url: str, worker: str) -> str:
 
 
 if REDIS_URL:
-    CACHES = {
+    CACHES: dict = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # A Redis outage makes the cache miss, never a page fail (qiaolian/cache.py).
+            "BACKEND": "qiaolian.cache.FailSoftRedisCache",
             "LOCATION": _worker_cache_url(REDIS_URL, env.str("PYTEST_XDIST_WORKER", default="")),
             "KEY_PREFIX": "qiaolian",
             "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2, "RETRY_AFTER": 2},
         }
     }
 else:
@@ -147,6 +153,7 @@ CELERY_TASK_ROUTES = {"tasks.build_report": {"queue": "reports"}}
 CELERY_BEAT_SCHEDULE: dict = {
     "daily-reminders": {"task": "tasks.send_reminders", "schedule": crontab(hour=8, minute=0)},
     "outbox-relay": {"task": "tasks.relay_outbox", "schedule": 60.0},
+    "job-outbox-relay": {"task": "orgs.relay_jobs", "schedule": env.float("JOB_OUTBOX_RELAY_SECONDS", default=30.0)},
     "monthly-reports": {"task": "tasks.send_monthly_reports", "schedule": crontab(day_of_month=1, hour=7, minute=0)},
     "report-cleanup": {"task": "tasks.delete_expired_reports", "schedule": crontab(hour=3, minute=30)},
     "census-upload-retention": {"task": "census.delete_expired_uploads", "schedule": crontab(hour=3, minute=45)},
@@ -158,6 +165,11 @@ CELERY_BEAT_SCHEDULE: dict = {
 # its schedule. Never set in production.
 if BEAT_EVERY_SECONDS := env.float("BEAT_EVERY_SECONDS", default=0.0):
     CELERY_BEAT_SCHEDULE = {name: {**entry, "schedule": BEAT_EVERY_SECONDS} for name, entry in CELERY_BEAT_SCHEDULE.items()}
+
+# The job outbox (orgs/jobs/): a row sent to the broker but not started after this long is sent again (the broker
+# lost its queue; the job still runs once), and finished rows are kept this many days.
+JOB_OUTBOX_RESEND_SECONDS = env.int("JOB_OUTBOX_RESEND_SECONDS", default=600)
+JOB_OUTBOX_KEEP_DAYS = env.int("JOB_OUTBOX_KEEP_DAYS", default=7)
 
 # Sessions live in the database: a Redis outage must not log anyone out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -264,6 +276,8 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="qiaolian@localhost")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (the fault scripts count what was sent).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

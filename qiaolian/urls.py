@@ -7,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from qiaolian import views
 from tasks.dashboard import views as dashboard_views
 
+# Unhandled errors: the 500 page, or a 503 while the database is unavailable.
+handler500 = views.server_error
+
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("dashboard/<str:code>/", dashboard_views.dashboard, name="dashboard"),

@@ -1,11 +1,17 @@
-"""Project-level views: the health check. The pages live in the apps' concern packages."""
+"""Project-level views: the health check and the server error page (503 while the database is down). The pages
+live in the apps' concern packages."""
 from __future__ import annotations
+
+import sys
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
 from tasks.reports.pdf import cjk_font_family
@@ -23,8 +29,9 @@ def _check_database() -> dict:
 def _check_cache() -> dict:
     try:
         cache.set("healthz", "ok", 10)
-        ok = cache.get("healthz") == "ok"
-        return {"ok": ok, "backend": str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1]}
+        ok = cache.get("healthz") == "ok"  # a failing-soft cache that is down answers a miss
+        backend = str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1]
+        return {"ok": ok, "backend": backend} if ok else {"ok": False, "backend": backend, "error": "unavailable"}
     except Exception as error:
         return {"ok": False, "error": str(error)}
 
@@ -55,3 +62,29 @@ def healthz(request):
     healthy = all(checks[name]["ok"] for name in ("database", "cache", "broker"))
     body = {"status": "ok" if healthy else "degraded", "version": settings.VERSION, **checks}
     return JsonResponse(body, status=200 if healthy else 503, json_dumps_params={"ensure_ascii": False})
+
+
+# Seconds a client is asked to wait before trying again while the database is unavailable.
+DATABASE_RETRY_AFTER = 30
+
+
+@requires_csrf_token
+def server_error(request, template_name: str = "500.html"):
+    """handler500: an error Django did not handle. The database unreachable (restarting, connection lost) is a 503
+    that says so, with Retry-After, a JSON body under /api/, and no trace; anything else is the 500 page. Both are
+    rendered without the request's context (which would query the database again)."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        return database_unavailable(request)
+    return HttpResponseServerError(loader.get_template(template_name).render())
+
+
+def database_unavailable(request) -> HttpResponse:
+    message = _("数据库暂时不可用，请稍后再试")
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": message}, status=503, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = HttpResponse(loader.get_template("503.html").render({"message": message}), status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -25,7 +25,7 @@ def test_healthy():
     assert body["version"] == settings.VERSION
     assert body["database"] == {"ok": True, "vendor": connection.vendor}
     assert body["cache"]["ok"] is True
-    expected_cache = "RedisCache" if settings.REDIS_URL else "LocMemCache"
+    expected_cache = "FailSoftRedisCache" if settings.REDIS_URL else "LocMemCache"
     assert body["cache"]["backend"] == expected_cache
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db import transaction
 
 from census.coverage.models import CoverageRollup, Policy, Requirement
 from census.coverage.policies import POLICY_REEVALUATION_JOB
@@ -13,7 +12,7 @@ from orgs.access.admin import (
     region_path,
 )
 from orgs.access.scoping import user_scope
-from orgs.common.dispatch import job_enqueue
+from orgs.jobs.services import job_enqueue
 
 # Coverage (应建) -----------------------------------------------------------------------------------
 
@@ -43,9 +42,8 @@ class PolicyAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, admin.ModelAdm
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        region_id = obj.jurisdiction_id
         # the same job as a save on the policy pages (census.coverage.policies.policy_save)
-        transaction.on_commit(lambda: job_enqueue(POLICY_REEVALUATION_JOB, region_id))
+        job_enqueue(POLICY_REEVALUATION_JOB, obj.jurisdiction_id)
 
 
 @admin.register(Requirement)

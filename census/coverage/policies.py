@@ -44,7 +44,7 @@ from orgs.access.models import Membership
 from orgs.access.roles import Role
 from orgs.access.scoping import SubtreeRange, get_visible_or_404, subtree_q, user_scope
 from orgs.common.audit import AuditEvent, audit_event
-from orgs.common.dispatch import job_enqueue
+from orgs.jobs.services import job_enqueue
 from orgs.regions.models import Region, RegionLevel
 
 # The Celery job that re-evaluates the subtree a saved policy governs (census.coverage.jobs).
@@ -416,8 +416,7 @@ def policy_save(*, editor, policy: Policy | None, data: Mapping[str, Any], reque
         data={"policy": candidate.key, "created": stored is None, "changes": changes},
     )
     if stored is None or set(changes) - set(DESCRIPTIVE_FIELDS):
-        region_id = candidate.jurisdiction_id
-        transaction.on_commit(lambda: job_enqueue(POLICY_REEVALUATION_JOB, region_id))
+        job_enqueue(POLICY_REEVALUATION_JOB, candidate.jurisdiction_id)
     return candidate
 
 

@@ -31,8 +31,8 @@ from census.registry.models import Campaign
 from census.registry.signals import census_changed
 from orgs.access.scoping import user_scope
 from orgs.common.audit import AuditEvent, audit_event
-from orgs.common.dispatch import job_enqueue
 from orgs.common.sealing import plain_path
+from orgs.jobs.services import job_enqueue
 from orgs.regions.models import Region
 from orgs.units.models import Unit
 
@@ -306,18 +306,11 @@ def census_import_request(
     choices = {"create_units": create_units, "accept_duplicates": accept_duplicates}
     if inline or not census_import_is_large(record):
         return census_import_run(record=record, commit=commit, valid_only=valid_only, **choices)
-    previous_status = record.status
-    CensusImport.objects.filter(pk=record.pk).update(status=ImportStatus.QUEUED, progress=0)
-
-    def broker_down(_error: Exception) -> None:
-        # the page must still answer: the file is kept, the record goes back to where it was
-        CensusImport.objects.filter(pk=record.pk).update(
-            status=previous_status, message=_("后台任务服务暂时不可用，文件已保存，请稍后再试")
-        )
-
-    transaction.on_commit(
-        lambda: job_enqueue(CENSUS_IMPORT_JOB, record.pk, commit, valid_only, choices, on_broker_error=broker_down)
-    )
+    # The status and the job's outbox row commit together: a broker that is down delays the run (the relay
+    # sends it when the broker is back), it never loses it.
+    with transaction.atomic():
+        CensusImport.objects.filter(pk=record.pk).update(status=ImportStatus.QUEUED, progress=0)
+        job_enqueue(CENSUS_IMPORT_JOB, record.pk, commit, valid_only, choices)
     record.refresh_from_db()
     return record
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from orgs.common.dispatch import job_enqueue
+from orgs.common.dispatch import job_kick
 from tasks.notifications.models import (
     Channel,
     Notification,
@@ -50,7 +50,7 @@ def recipients_get(user_ids: Iterable[int]) -> dict[int, Recipient]:
 
 def outbox_kick() -> None:
     """Asks a worker to relay the outbox; a broker that is down only delays delivery (the beat retries)."""
-    job_enqueue("tasks.relay_outbox", retry=False, on_broker_error=lambda error: logger.warning(
+    job_kick("tasks.relay_outbox", on_broker_error=lambda error: logger.warning(
         "outbox relay not queued (%s); messages wait in the outbox", error))
 
 

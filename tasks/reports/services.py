@@ -18,7 +18,7 @@ from orgs.access.models import Membership
 from orgs.access.roles import Role
 from orgs.access.scoping import user_scope
 from orgs.common.audit import audit_export
-from orgs.common.dispatch import job_enqueue
+from orgs.jobs.services import job_enqueue
 from orgs.regions.models import Region
 from tasks.reports.data import report_data
 from tasks.reports.models import ReportFormat, ReportJob, ReportStatus
@@ -56,12 +56,6 @@ def report_render(region: Region | None, *, fmt: str, as_of: dt.date) -> bytes:
 
         return report_xlsx(data)
     raise ValueError(_("未知的报告格式：%(fmt)s") % {"fmt": fmt})
-
-
-def _enqueue(job_id: int) -> None:
-    # The broker being down must not fail the request; the job stays queued (and is retried by the sweep).
-    job_enqueue("tasks.build_report", job_id,
-                on_broker_error=lambda _error: logger.exception("report job %s could not be queued", job_id))
 
 
 class ReportRequestsExceeded(Exception):
@@ -107,7 +101,8 @@ def report_job_request(
         if limited:
             _check_request_rate(user)
     job = ReportJob.objects.create(region=region, format=fmt, as_of=as_of, requested_by=user, email_to=email_to)
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    # In the job outbox with the request: a broker that is down delays the build, never fails the request.
+    job_enqueue("tasks.build_report", job.pk)
     return job, True
 
 
