@@ -161,7 +161,7 @@ def test_the_wrapper_claims_once_and_lets_a_redelivery_after_a_lost_worker_throu
 def test_a_report_request_commits_its_job_with_it(eager_celery, django_capture_on_commit_callbacks, yuxi_staff):
     yuxi = Region.objects.get(code="530400")
     with django_capture_on_commit_callbacks(execute=True):
-        report = report_job_request(user=yuxi_staff, region=yuxi, fmt="xlsx")
+        report, _created = report_job_request(user=yuxi_staff, region=yuxi, fmt="xlsx")
     row = QueuedJob.objects.get(name="tasks.build_report", args=[report.pk])
     assert row.status == JobStatus.DONE
     assert ReportJob.objects.get(pk=report.pk).status == ReportStatus.DONE
