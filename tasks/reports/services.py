@@ -169,7 +169,8 @@ def _send(job: ReportJob, content: bytes) -> None:
 
 
 def monthly_reports_request(*, as_of: dt.date | None = None) -> list[ReportJob]:
-    """One PDF report per leadership membership (their region), e-mailed to them when built. Idempotent per
+    """One PDF report per leadership membership (their region), e-mailed to them when built; returns the jobs this run
+    created. Idempotent per
     day: a repeated run (beat retry, redelivery after a lost worker) requests and mails nothing twice, and two runs
     at once (two beat processes by mistake) neither: the database keeps one job per person, region, day and address
     (`report_mailed_once_per_day`)."""
@@ -188,9 +189,10 @@ def monthly_reports_request(*, as_of: dt.date | None = None) -> list[ReportJob]:
         region = membership.region
         assert region is not None  # the memberships are filtered on region__isnull=False
         try:
-            job, _created = report_job_request(user=membership.user, region=region, fmt=ReportFormat.PDF,
-                                               as_of=as_of, email_to=email, limited=False)
-            jobs.append(job)
+            job, created = report_job_request(user=membership.user, region=region, fmt=ReportFormat.PDF,
+                                              as_of=as_of, email_to=email, limited=False)
+            if created:  # else another run's job, still queued: that run reports it
+                jobs.append(job)
         except IntegrityError:
             # another run (a second beat, a redelivered message) requested it meanwhile: its transaction won
             # (report_mailed_once_per_day); this one's savepoint is rolled back, nothing is queued or mailed twice
