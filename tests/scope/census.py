@@ -95,7 +95,7 @@ PERSON_COLUMNS = [f.attname for f in Person._meta.concrete_fields if f.attname !
 PERSON = Placed(
     "person",
     make=lambda region: person_create(
-        editor=_admin(), name=f"{_short(region)}矩阵人", id_number=_id_number(region, 1), category="relative", region=region
+        editor=_admin(), name=f"矩阵人{_short(region)}", id_number=_id_number(region, 1), category="relative", region=region
     ),
     markers=lambda p: (p.name,),
     rows=lambda: list(Person.objects.order_by("pk").values_list(*PERSON_COLUMNS)),
