@@ -21,6 +21,8 @@ class OrgsConfig(AppConfig):
         from orgs.access.models import Membership
         from orgs.accounts import receivers  # noqa: F401  (the initial password's obligation ends when it is changed)
         from orgs.accounts.models import AccountProfile
+        from orgs.audit import checks as audit_checks  # noqa: F401  (AUDIT_RETENTION_DAYS at least 180)
+        from orgs.audit import receivers as audit_receivers  # noqa: F401  (audit entries are never changed or deleted)
         from orgs.common import audit  # noqa: F401  (connects the login/logout signal receivers)
         from orgs.homes.models import Home, HomeDesignation
         from orgs.organizations import panels as organization_panels  # noqa: F401  (registers the region page's 侨联组织 panel)

@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "auditlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "orgs",
     "census",
     "tasks",
@@ -55,7 +58,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "qiaolian.middleware.AbsoluteSessionLimitMiddleware",
+    # Two-factor login: django-otp reads the session's verified device; administrators (and users who enrolled)
+    # reach nothing but the second-factor pages until verified; then the initial password; then 三员分立's pages.
+    "django_otp.middleware.OTPMiddleware",
+    "orgs.twofactor.middleware.SecondFactorMiddleware",
     "orgs.accounts.middleware.InitialPasswordMiddleware",
+    "orgs.access.middleware.AdministratorPagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
@@ -143,6 +151,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "monthly-reports": {"task": "tasks.send_monthly_reports", "schedule": crontab(day_of_month=1, hour=7, minute=0)},
     "report-cleanup": {"task": "tasks.delete_expired_reports", "schedule": crontab(hour=3, minute=30)},
     "coverage-nightly": {"task": "census.evaluate_coverage_everywhere", "schedule": crontab(hour=2, minute=30)},
+    "audit-retention": {"task": "orgs.audit_retention", "schedule": crontab(hour=3, minute=10)},
 }
 
 # Sessions live in the database: a Redis outage must not log anyone out.
@@ -216,7 +225,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="qiaolian@localhost")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call gets 401 with a WWW-Authenticate header, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        # (DRF's, refusing the tokens of administrators: they log in with a second factor.)
+        "orgs.twofactor.api.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -254,9 +264,15 @@ SPECTACULAR_SETTINGS = {
 # django-auditlog: who changed what, before -> after.
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# Audit entries are kept this many days, then deleted by the daily `audit-retention` job; at least 180
+# (网络安全法 §21), refused below by the system check orgs.E180.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
+# Two-factor login (django-otp, TOTP): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="侨联组织建设管理系统")
 
 # Demo data: the password printed by `make run` for every demo login.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Qiaolian@2026")

@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.account_list, name="list"),
     path("new/", views.account_create_view, name="create"),
+    path("lockouts/", views.lockout_list, name="lockouts"),
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/edit/", views.account_edit, name="edit"),
     path("<int:pk>/reset-password/", views.account_reset_password, name="reset-password"),
