@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/reset-password/", views.account_reset_password, name="reset-password"),
     path("<int:pk>/active/", views.account_set_active, name="set-active"),
     path("<int:pk>/unlock/", views.account_unlock_view, name="unlock"),
+    path("<int:pk>/two-factor-reset/", views.account_second_factor_reset, name="two-factor-reset"),
     path("<int:pk>/roles/", views.membership_add, name="membership-add"),
     path("<int:pk>/roles/<int:membership_pk>/delete/", views.membership_remove, name="membership-remove"),
 ]

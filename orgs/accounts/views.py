@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from orgs.access.models import Membership
+from orgs.access.scoping import user_scope
 from orgs.accounts.filters import AccountFilter
 from orgs.accounts.forms import AccountCreateForm, AccountEditForm, MembershipForm
 from orgs.accounts.selectors import account_for_detail, account_history, accounts_listed
@@ -37,6 +38,7 @@ from orgs.accounts.services import (
 )
 from orgs.common.forms import apply_errors
 from orgs.regions.selectors import own_region_code
+from orgs.twofactor.services import has_second_factor, second_factor_reset
 
 PAGE_SIZE = 50
 
@@ -112,6 +114,8 @@ def _detail_context(request, account, membership_form=None) -> dict:
         "is_locked": account.username in locked_usernames(),
         "can_manage": manageable,
         "is_self": account.pk == request.user.pk,
+        "has_second_factor": has_second_factor(account),
+        "can_reset_second_factor": user_scope(request.user).is_security_admin and account.pk != request.user.pk,
     }
     if manageable and account.pk != request.user.pk:
         context["membership_form"] = membership_form or MembershipForm(user=request.user)
@@ -235,3 +239,13 @@ def lockout_list(request):
     for attempt in rows:
         attempt.is_locked = attempt.failures_since_start >= settings.AXES_FAILURE_LIMIT
     return render(request, "accounts/lockout_list.html", {"page": page, "attempts": rows, "query": ""})
+
+
+@require_POST
+@login_required
+def account_second_factor_reset(request, pk: int):
+    """The security administrator removes an account's authenticator and recovery codes (a lost phone); audited."""
+    account = account_for_detail(request.user, pk)
+    second_factor_reset(account=account, editor=request.user, request=request)
+    messages.success(request, _("已重置 %(username)s 的两步验证，下次登录时须重新绑定") % {"username": account.username})
+    return redirect("accounts:detail", pk=account.pk)

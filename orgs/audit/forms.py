@@ -47,7 +47,7 @@ class AuditSearchForm(forms.Form):
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     actor = forms.CharField(label=_("操作人（用户名）"), max_length=150, required=False)
-    event = forms.ChoiceField(label=_("事件"), required=False, choices=[("", _("全部"))] + ACTION_CHOICES + EVENT_CHOICES)
+    event = forms.ChoiceField(label=_("事件"), required=False, choices=[("", _("全部")), *ACTION_CHOICES, *EVENT_CHOICES])
     model = forms.ChoiceField(label=_("对象类型"), required=False)
     object_pk = forms.CharField(label=_("对象编号"), max_length=255, required=False)
     remote_addr = forms.CharField(label=_("IP 地址"), max_length=45, required=False)

@@ -142,7 +142,7 @@ def second_factor_reset(*, account, editor, request=None) -> None:
     """The security administrator removes an account's second factor (a lost phone): the account enrols again at
     its next login (administrators must)."""
     if not user_scope(editor).is_security_admin or account.pk == editor.pk:
-        raise ValidationError(_("只有安全管理员可以重置他人的两步验证"))
+        raise PermissionDenied(_("只有安全管理员可以重置他人的两步验证"))
     TOTPDevice.objects.filter(user=account).delete()
     StaticDevice.objects.filter(user=account).delete()
     _audit(account, "reset", _("重置两步验证：%(user)s") % {"user": account.get_username()}, request, actor=editor)

@@ -9,6 +9,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from orgs.access.models import Membership
 from orgs.access.roles import Role
@@ -90,3 +91,13 @@ def test_the_audit_administrator_sees_only_the_audit_pages(client_for, audit_adm
     for path in ("/accounts/", "/accounts/lockouts/", "/census/persons/", "/api/regions/", "/admin/", f"/accounts/{tonghai_official.pk}/"):
         assert client.get(path).status_code == 403, path
     assert client.get("/accounts/2fa/").status_code == 200  # their own second factor
+
+
+def test_the_security_administrator_resets_a_lost_second_factor(client_for, security_admin_user, admin_user, yuxi_staff):
+    client_for(admin_user)  # the administrator's authenticator (made by the test helper)
+    assert TOTPDevice.objects.filter(user=admin_user).exists()
+    assert client_for(yuxi_staff).post(f"/accounts/{admin_user.pk}/two-factor-reset/").status_code in (403, 404)
+    assert client_for(security_admin_user).post(f"/accounts/{admin_user.pk}/two-factor-reset/").status_code == 302
+    assert not TOTPDevice.objects.filter(user=admin_user).exists()
+    entry = LogEntry.objects.filter(additional_data__event="two_factor", additional_data__step="reset").get()
+    assert entry.actor == security_admin_user and entry.object_pk == str(admin_user.pk)

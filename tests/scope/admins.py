@@ -5,6 +5,7 @@ system administrator (admin_only); the security administrator's unlock is the po
 pages are the caller's own (no region-bound data): they answer everyone, showing nothing of another county."""
 from __future__ import annotations
 
+from tests.scope.accounts import ACCOUNT
 from tests.scope.builtin import ACCESS_ATTEMPT, AUDIT_ENTRY, USER
 from tests.scope.registry import WEB, Probe, RouteCase, Write, register
 
@@ -15,6 +16,10 @@ register(
         "accounts:lockouts", WEB, ACCESS_ATTEMPT, methods=("GET", "HEAD", "OPTIONS", "POST"), admin_only=True,
         writes=(Write("POST", lambda world, obj, region: {"attempt": obj.pk if obj else ""}),),
         writer="security_admin_user",
+    ),
+    RouteCase(
+        "accounts:two-factor-reset", WEB, ACCOUNT, kwargs=lambda u: {"pk": u.pk}, methods=("POST",), reads=(),
+        writes=(Write("POST", control=False),),  # the security administrator's; no row of the matrix's kinds changes
     ),
     RouteCase("audit:search", WEB, AUDIT_ENTRY, admin_only=True),
     RouteCase("audit:export", WEB, AUDIT_ENTRY, admin_only=True),
