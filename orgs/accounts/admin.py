@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 
 
 class ReadOnlyForAdministrators:
-    actions = None
+    """No add, change or delete (the bulk delete action goes with the delete permission)."""
 
     def has_add_permission(self, request, *args):
         return False

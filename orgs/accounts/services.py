@@ -109,6 +109,33 @@ def account_create(
     return user, password
 
 
+@transaction.atomic
+def administrator_open(*, username: str, role: str, name: str = "") -> tuple:
+    """Opens one of the three administrators from the command line (`manage.py create_administrator`): the first
+    security administrator of a deployment has nobody to open it. Returns (user, one-time password); audited with no
+    actor (the command line)."""
+    if role not in ADMINISTRATOR_ROLES:
+        raise ValidationError({"role": _("只能开通系统管理员、安全管理员或审计管理员")})
+    User = get_user_model()
+    username = username.strip()
+    if not username or User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("用户名“%(username)s”已被使用") % {"username": username}})
+    password = initial_password()
+    user = User(username=username, first_name=name.strip() or str(Role(role).label), is_staff=role == Role.ADMIN,
+                is_superuser=role == Role.ADMIN)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    AccountProfile.objects.create(user=user)
+    Membership.objects.create(user=user, role=role, region=None)
+    audit_event(
+        event=AuditEvent.ACCOUNT, model=user,
+        description=_("命令行开通管理员账号 %(username)s（%(role)s）") % {"username": username, "role": Role(role).label},
+        data={"username": username, "role": role, "via": "command line"},
+    )
+    return user, password
+
+
 def accounts_visible_to(viewer):
     """The accounts `viewer` may see: those with a role in their scope (an administrator: every one). Leadership
     reads them too; changing one needs the roles to give (`_require_manages`). The system administrator reads every

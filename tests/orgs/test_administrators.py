@@ -3,11 +3,15 @@ administrator reads the audit log and nothing else; the system administrator doe
 the three (the service refuses, the database refuses)."""
 from __future__ import annotations
 
+import io
+
 import pytest
 from auditlog.models import LogEntry
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -101,3 +105,15 @@ def test_the_security_administrator_resets_a_lost_second_factor(client_for, secu
     assert not TOTPDevice.objects.filter(user=admin_user).exists()
     entry = LogEntry.objects.filter(additional_data__event="two_factor", additional_data__step="reset").get()
     assert entry.actor == security_admin_user and entry.object_pk == str(admin_user.pk)
+
+
+def test_the_first_security_administrator_is_opened_from_the_command_line():
+    out = io.StringIO()
+    call_command("create_administrator", "--role", "security_admin", "--username", "anquan", stdout=out)
+    password = out.getvalue().split("one-time password ")[1].split()[0]
+    user = User.objects.get(username="anquan")
+    assert user.check_password(password) and user.account.must_change_password and not user.is_superuser
+    assert user_scope(user).is_security_admin
+    assert LogEntry.objects.filter(additional_data__event="account", object_pk=str(user.pk), actor=None).exists()
+    with pytest.raises(CommandError):
+        call_command("create_administrator", "--role", "security_admin", "--username", "anquan", stdout=out)
