@@ -117,3 +117,13 @@ def test_the_first_security_administrator_is_opened_from_the_command_line():
     assert LogEntry.objects.filter(additional_data__event="account", object_pk=str(user.pk), actor=None).exists()
     with pytest.raises(CommandError):
         call_command("create_administrator", "--role", "security_admin", "--username", "anquan", stdout=out)
+
+
+def test_the_security_administrator_opens_accounts_anywhere_through_the_api(api_client_for, security_admin_user):
+    api = api_client_for(security_admin_user)
+    body = {"username": "lijiang_official", "name": "丽江干部", "role": "county_official", "region": "530702"}
+    created = api.post("/api/accounts/", body, format="json")
+    assert created.status_code == 201, created.content
+    account = User.objects.get(username="lijiang_official")
+    assert api.post(f"/api/accounts/{account.pk}/roles/", {"role": "audit_admin", "region": None}, format="json").status_code == 400
+    assert list(account.memberships.values_list("role", flat=True)) == ["county_official"]
