@@ -3,8 +3,8 @@ pages and logout until this session is verified: pages redirect to the code (or,
 enrolment), session calls to the API get 403. API token calls carry no session and are not seen here (tokens of
 administrators are refused by `orgs.twofactor.api.TokenAuthentication`).
 
-Whether the session needs it is read once and kept in the session; a verified session costs django-otp's one query
-for its device."""
+Whether an enrolled user's session needs it is read once and kept in the session; an administrator's role is read
+with the request's scope; a verified session costs django-otp's one query for its device."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from orgs.access.scoping import user_scope
 from orgs.twofactor.services import SESSION_KEY, second_factor_required
 
 EXEMPT_PREFIXES = ("/static/", "/media/", "/healthz", "/i18n/")
@@ -31,6 +32,9 @@ class SecondFactorMiddleware:
                 required = request.session.get(SESSION_KEY)
                 if required is None:
                     required = request.session[SESSION_KEY] = second_factor_required(user)
+                # an administrator's role given during this session counts at once (the scope is read per request
+                # anyway: the pages and AdministratorPagesMiddleware need it)
+                required = required or user.is_superuser or user_scope(user).is_administrator
                 if required and not user.is_verified():
                     if request.path.startswith("/api/"):
                         return JsonResponse({"detail": _("请先完成两步验证")}, status=403)

@@ -14,6 +14,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from orgs.access.models import Membership
+from orgs.access.roles import Role
 from orgs.twofactor.services import totp_enrolment_confirm, totp_enrolment_start
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +134,11 @@ def test_administrators_tokens_are_refused_others_work(admin_user, security_admi
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
         assert client.get("/api/regions/").status_code == status, user
+
+
+def test_an_administrator_role_given_during_a_session_asks_for_the_factor_at_once(client_for, tonghai_official):
+    client = client_for(tonghai_official)
+    assert client.get("/census/persons/").status_code == 200
+    tonghai_official.memberships.all().delete()
+    Membership.objects.create(user=tonghai_official, role=Role.AUDIT_ADMIN, region=None)
+    assert client.get("/audit/").url.startswith("/accounts/2fa/verify/")
