@@ -39,6 +39,7 @@ class OrgsConfig(AppConfig):
             WechatGroup,
         )
         from orgs.regions.models import Region
+        from orgs.twofactor import receivers as twofactor_receivers  # noqa: F401  (the second factor noted at login)
         from orgs.units.models import Unit
 
         auditlog.register(Region, exclude_fields=["lft", "rght", "tree_id", "depth", "full_name"])

@@ -147,7 +147,9 @@ def second_factor_verified(client, user):
     """Tests only, called explicitly: the force_login session of a user who needs the second factor (administrators)
     counts as verified by an authenticator made for them here, as if they had typed its code. Production has no such
     path: a session is verified by `orgs.twofactor.services` only (tests/orgs/test_two_factor.py)."""
-    if second_factor_required(user):
+    # asked of a copy: the scope it computes would stay cached on the test's own user object, stale once the test
+    # adds regions to the tree
+    if second_factor_required(type(user).objects.get(pk=user.pk)):
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
             user=user, name="test", confirmed=True)
         session = client.session

@@ -30,7 +30,7 @@ class SecondFactorMiddleware:
         if user is not None and user.is_authenticated and not request.path.startswith(EXEMPT_PREFIXES):
             if request.path not in {reverse(name) for name in ALLOWED_NAMES}:
                 required = request.session.get(SESSION_KEY)
-                if required is None:
+                if required is None:  # a session opened before this middleware (the login notes it: receivers)
                     required = request.session[SESSION_KEY] = second_factor_required(user)
                 # an administrator's role given during this session counts at once (the scope is read per request
                 # anyway: the pages and AdministratorPagesMiddleware need it)
