@@ -21,7 +21,9 @@ class OrgsConfig(AppConfig):
         from orgs.access.models import Membership
         from orgs.accounts import receivers  # noqa: F401  (the initial password's obligation ends when it is changed)
         from orgs.accounts.models import AccountProfile
-        from orgs.common import audit  # (connects the login/logout signal receivers)
+        from orgs.audit import checks as audit_checks  # noqa: F401  (AUDIT_RETENTION_DAYS at least 180)
+        from orgs.audit import receivers as audit_receivers  # noqa: F401  (audit entries are never changed or deleted)
+        from orgs.common import audit
         from orgs.homes.models import Home, HomeDesignation
         from orgs.organizations import panels as organization_panels  # noqa: F401  (registers the region page's 侨联组织 panel)
         from orgs.organizations.models import (
@@ -37,6 +39,7 @@ class OrgsConfig(AppConfig):
             WechatGroup,
         )
         from orgs.regions.models import Region
+        from orgs.twofactor import receivers as twofactor_receivers  # noqa: F401  (the second factor noted at login)
         from orgs.units.models import Unit
 
         auditlog.register(Region, exclude_fields=["lft", "rght", "tree_id", "depth", "full_name"])

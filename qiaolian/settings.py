@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "axes",
     "auditlog",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "orgs",
     "census",
     "tasks",
@@ -58,7 +61,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "qiaolian.middleware.AbsoluteSessionLimitMiddleware",
     "qiaolian.middleware.NoStoreForSignedInMiddleware",  # Cache-Control: no-store for signed-in users
+    # Two-factor login: django-otp reads the session's verified device; administrators (and users who enrolled)
+    # reach nothing but the second-factor pages until verified; then the initial password; then 三员分立's pages.
+    "django_otp.middleware.OTPMiddleware",
+    "orgs.twofactor.middleware.SecondFactorMiddleware",
     "orgs.accounts.middleware.InitialPasswordMiddleware",
+    "orgs.access.middleware.AdministratorPagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "qiaolian.middleware.TrustedAddressAuditlogMiddleware",
@@ -160,6 +168,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "coverage-nightly": {"task": "census.evaluate_coverage_everywhere", "schedule": crontab(hour=2, minute=30)},
     "imports-stuck": {"task": "census.fail_stuck_imports", "schedule": 300.0},
     "reports-stuck": {"task": "tasks.fail_stuck_reports", "schedule": 300.0},
+    "audit-retention": {"task": "orgs.audit_retention", "schedule": crontab(hour=3, minute=10)},
 }
 # For the fault scripts only (tests/production/fault_two_beats.py): every beat job every N seconds instead of on
 # its schedule. Never set in production.
@@ -282,8 +291,9 @@ EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mai
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call gets 401 with a WWW-Authenticate header, not 403.
-        # Both tell django-auditlog the authenticated user (its middleware runs before DRF authenticates a token).
-        "orgs.access.authentication.AuditedTokenAuthentication",
+        # Both tell django-auditlog the authenticated user (its middleware runs before DRF authenticates a token);
+        # the token class refuses the tokens of administrators: they log in with a second factor.
+        "orgs.twofactor.api.TokenAuthentication",
         "orgs.access.authentication.AuditedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -327,12 +337,18 @@ SPECTACULAR_SETTINGS = {
 # django-auditlog: who changed what, before -> after.
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# Audit entries are kept this many days, then deleted by the daily `audit-retention` job; at least 180
+# (网络安全法 §21), refused below by the system check orgs.E180.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # Report requests of one user per hour (page and API); beyond it the page says when to retry, the API answers 429.
 REPORT_REQUESTS_PER_HOUR = env.int("REPORT_REQUESTS_PER_HOUR", default=20)
+
+# Two-factor login (django-otp, TOTP): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="侨联组织建设管理系统")
 
 # Demo data: the password printed by `make run` for every demo login.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Qiaolian@2026")

@@ -12,10 +12,13 @@ import tempfile
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from orgs.access.roles import Role
 from orgs.regions.models import Region
+from orgs.twofactor.services import second_factor_required
 from qiaolian.demo.organizations import demo_regions_load, demo_users_create
 from tests.factories import MembershipFactory, UserFactory
 
@@ -26,7 +29,7 @@ TEST_SETTINGS = override_settings(
     MEDIA_ROOT=tempfile.mkdtemp(prefix="qiaolian-test-media-"),
 )
 
-DEMO_USERNAMES = ("admin", "yunnan_staff", "yuxi_staff", "tonghai_official", "huaning_official", "yuxi_leader")
+DEMO_USERNAMES = ("admin", "security_admin", "audit_admin", "yunnan_staff", "yuxi_staff", "tonghai_official", "huaning_official", "yuxi_leader")
 ORGS_PERMISSIONS = [
     f"{app}.{action}_{model}"
     for app, model in (("orgs", "region"), ("orgs", "membership"), ("orgs", "unit"), ("orgs", "organization"),
@@ -96,6 +99,18 @@ def admin_user(db):
 
 
 @pytest.fixture
+def security_admin_user(db):
+    """The demo security administrator (三员分立: accounts, roles, lockouts; no region, not a superuser)."""
+    return _user("security_admin")
+
+
+@pytest.fixture
+def audit_admin_user(db):
+    """The demo audit administrator (三员分立: reads the audit log, nothing else)."""
+    return _user("audit_admin")
+
+
+@pytest.fixture
 def yunnan_staff(db):
     return _user("yunnan_staff")
 
@@ -139,26 +154,43 @@ def leader_staff(db):
     return user
 
 
+def second_factor_verified(client, user):
+    """Tests only, called explicitly: the force_login session of a user who needs the second factor (administrators)
+    counts as verified by an authenticator made for them here, as if they had typed its code. Production has no such
+    path: a session is verified by `orgs.twofactor.services` only (tests/orgs/test_two_factor.py)."""
+    # asked of a copy: the scope it computes would stay cached on the test's own user object, stale once the test
+    # adds regions to the tree
+    if second_factor_required(type(user).objects.get(pk=user.pk)):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="test", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
 @pytest.fixture
 def client_for(db):
-    """client_for(user): a django test Client logged in as `user` (force_login: no axes, no password)."""
+    """client_for(user): a django test Client logged in as `user` (force_login: no axes, no password; an
+    administrator's session counts as verified by the second factor: `second_factor_verified`)."""
 
     def make(user) -> Client:
         client = Client()
         client.force_login(user)
-        return client
+        return second_factor_verified(client, user)
 
     return make
 
 
 @pytest.fixture
 def api_client_for(db):
-    """api_client_for(user): a DRF APIClient logged in as `user` (session authentication)."""
+    """api_client_for(user): a DRF APIClient logged in as `user` (session authentication; administrators verified
+    as by client_for)."""
 
     def make(user) -> APIClient:
         client = APIClient()
         client.force_login(user)
-        return client
+        return second_factor_verified(client, user)
 
     return make
 

@@ -49,7 +49,7 @@ def test_scoped_staff_cannot_grant_the_admin_role(client_for, tonghai_staff, hua
     response = client_for(tonghai_staff).post(
         "/admin/orgs/membership/add/", {"user": huaning_official.pk, "role": Role.ADMIN, "region": tonghai.pk, "_save": "1"}
     )
-    assert response.status_code == 200 and "只有系统管理员可以授予" in response.content.decode()
+    assert response.status_code == 200 and "管理员角色只能由安全管理员" in response.content.decode()
     assert not Membership.objects.filter(role=Role.ADMIN, user=huaning_official).exists()
 
 
@@ -75,12 +75,20 @@ def test_scoped_staff_cannot_widen_its_own_scope(client_for, tonghai_staff):
     assert membership.region.code == "530423"
 
 
-def test_admin_may_grant_anything(admin_client, huaning_official):
+def test_the_system_administrator_reads_memberships_and_accounts_but_changes_none(admin_client, huaning_official):
+    """三员分立: roles and accounts are the security administrator's, on the account pages."""
+    before = list(Membership.objects.order_by("pk").values_list("pk", "user_id", "role", "region_id"))
     response = admin_client.post(
         "/admin/orgs/membership/add/", {"user": huaning_official.pk, "role": Role.ADMIN, "region": "", "_save": "1"}
     )
-    assert response.status_code == 302
-    assert Membership.objects.filter(role=Role.ADMIN, user=huaning_official, region=None).exists()
+    assert response.status_code == 403
+    membership = Membership.objects.get(user=huaning_official)
+    assert admin_client.get(f"/admin/orgs/membership/{membership.pk}/change/").status_code == 200  # read only
+    assert admin_client.post(f"/admin/orgs/membership/{membership.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert admin_client.post("/admin/auth/user/add/", {"username": "x", "password1": "Zz9!long-pass", "password2": "Zz9!long-pass"}).status_code == 403
+    assert admin_client.post(f"/admin/auth/user/{huaning_official.pk}/password/", {"password1": "Zz9!long-pass", "password2": "Zz9!long-pass"}).status_code == 403
+    assert admin_client.get("/admin/auth/user/").status_code == 200
+    assert list(Membership.objects.order_by("pk").values_list("pk", "user_id", "role", "region_id")) == before
 
 
 def test_leadership_staff_may_not_add(client_for, leader_staff):

@@ -101,10 +101,13 @@ def test_admin_refuses_a_parent_that_is_not_higher(admin_client):
     assert tonghai.parent.code == "530400"
 
 
-def test_admin_membership_create_change_delete_are_logged(admin_client, admin_user):
+def test_admin_membership_create_change_delete_are_logged(client_for, tonghai_staff):
+    """Scoped staff give roles in their county through the admin (the system administrator only reads there)."""
+    admin_user = tonghai_staff
+    admin_client = client_for(tonghai_staff)
     user = UserFactory(username="audited")
     tonghai = Region.objects.get(code="530423")
-    huaning = Region.objects.get(code="530424")
+    huaning = tonghai.get_children().first()
     response = admin_client.post(
         "/admin/orgs/membership/add/", {"user": user.pk, "role": Role.COUNTY_OFFICIAL, "region": tonghai.pk, "_save": "1"}
     )

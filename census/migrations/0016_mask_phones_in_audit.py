@@ -1,5 +1,6 @@
 """Phone numbers recorded in the audit trail before it masked them (issue 18 §5): masked as the trail now
 records them (139****5678), for people and account profiles. Nothing else of an entry changes."""
+from django.db import connection as default_connection
 from django.db import migrations
 
 from orgs.common.identifiers import mask_phone
@@ -13,7 +14,17 @@ def _masked(value):
     return mask_phone(value)
 
 
+def _lift_audit_guard(schema_editor) -> None:
+    """The audit trail is immutable (orgs 0015: a PostgreSQL trigger refuses UPDATE unless the transaction says it is
+    maintenance); this rewrite is the one allowed, for this migration's transaction only."""
+    connection = schema_editor.connection if schema_editor is not None else default_connection
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL qiaolian.audit_maintenance = 'on'")
+
+
 def mask_recorded_phones(apps, schema_editor):
+    _lift_audit_guard(schema_editor)
     LogEntry = apps.get_model("auditlog", "LogEntry")
     ContentType = apps.get_model("contenttypes", "ContentType")
     types = ContentType.objects.filter(app_label__in=("census", "orgs"), model__in=("person", "accountprofile"))

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from orgs.access.models import Membership
-from orgs.access.roles import Role
+from orgs.access.roles import ADMINISTRATOR_ROLES
 from orgs.access.scoping import user_scope
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -96,6 +96,9 @@ class ScopedAdminMixin:
 
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Scoped staff give roles in their subtree here. 三员分立: the three administrator roles are given by the security
+    administrator on the account pages only, and the system administrator reads memberships here, never changes them."""
+
     list_display = ("user", "role", "region")
     list_filter = ("role",)
     search_fields = ("user__username", "region__name", "region__code")
@@ -104,9 +107,21 @@ class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def scope_errors(self, request, form):
         errors = super().scope_errors(request, form)
-        if form.cleaned_data.get("role") == Role.ADMIN and not user_scope(request.user).is_admin:
-            errors.append(("role", _("只有系统管理员可以授予系统管理员角色")))
+        if form.cleaned_data.get("role") in ADMINISTRATOR_ROLES:
+            errors.append(("role", _("管理员角色只能由安全管理员在账号管理中授予")))
+        user = form.cleaned_data.get("user")
+        if user is not None and user.memberships.filter(role__in=ADMINISTRATOR_ROLES).exists():
+            errors.append(("user", _("管理员账号不能兼任其他角色（三员分立）")))
         return errors
+
+    def has_add_permission(self, request, *args):
+        return not user_scope(request.user).is_admin and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return not user_scope(request.user).is_admin and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not user_scope(request.user).is_admin and super().has_delete_permission(request, obj)
 
 
 class UserBoundResourcesMixin:

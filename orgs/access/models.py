@@ -4,9 +4,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from orgs.access.roles import Role
+from orgs.access.roles import ADMINISTRATOR_ROLES, Role
 from orgs.access.scoping import ScopedQuerySet
 
 
@@ -38,6 +39,16 @@ class Membership(models.Model):
         verbose_name_plural = _("角色任职")
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "region"], name="membership_unique"),
+            # 三员分立: an account holds at most one of the three administrator roles (and that one once).
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(role__in=sorted(ADMINISTRATOR_ROLES)), name="membership_one_administrator_role",
+            ),
+            # The three administrators have no region; every other role has one.
+            models.CheckConstraint(
+                condition=Q(role__in=sorted(ADMINISTRATOR_ROLES), region__isnull=True)
+                | (~Q(role__in=sorted(ADMINISTRATOR_ROLES)) & Q(region__isnull=False)),
+                name="membership_region_by_role",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -46,5 +57,7 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {where}"
 
     def clean(self) -> None:
-        if self.role != Role.ADMIN and not self.region_id:
-            raise ValidationError({"region": _("除系统管理员外，角色必须指定辖区")})
+        if self.role not in ADMINISTRATOR_ROLES and not self.region_id:
+            raise ValidationError({"region": _("除管理员外，角色必须指定辖区")})
+        if self.role in ADMINISTRATOR_ROLES and self.region_id:
+            raise ValidationError({"region": _("管理员角色不指定辖区")})

@@ -24,7 +24,7 @@ from django.db.models import OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from orgs.access.roles import WRITING_ROLES, Role
+from orgs.access.roles import ADMINISTRATOR_ROLES, WRITING_ROLES, Role
 
 if TYPE_CHECKING:  # pragma: no cover
     from django.contrib.auth.models import AnonymousUser, User
@@ -72,6 +72,21 @@ class UserScope:
     def can_write(self) -> bool:
         return self.is_admin or bool(self.editable)
 
+    @property
+    def is_security_admin(self) -> bool:
+        """Opens accounts, gives roles, lifts lockouts (三员分立); sees no region's data."""
+        return Role.SECURITY_ADMIN in self.roles
+
+    @property
+    def is_audit_admin(self) -> bool:
+        """Reads the audit log and nothing else (三员分立)."""
+        return Role.AUDIT_ADMIN in self.roles
+
+    @property
+    def is_administrator(self) -> bool:
+        """One of the three administrators (system, security, audit): a second factor is required at login."""
+        return self.is_admin or bool(self.roles & ADMINISTRATOR_ROLES)
+
     def sees_region(self, region: TreeNode) -> bool:
         return self.is_admin or any(r.contains(region.tree_id, region.lft, region.rght) for r in self.visible)
 
@@ -102,7 +117,8 @@ def user_scope(user: User | AnonymousUser | None) -> UserScope:
         )
     )
     roles = frozenset(m[0] for m in memberships)
-    is_admin = user.is_superuser or Role.ADMIN in roles
+    # A security or audit administrator is never a system administrator, superuser flag or not (三员分立).
+    is_admin = (user.is_superuser or Role.ADMIN in roles) and not roles & {Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
     visible, editable = [], []
     for role, region_id, tree_id, lft, rght in memberships:
         if region_id is None:

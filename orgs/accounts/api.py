@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from orgs.access.api import WritesNeedWritingRole, as_drf_error
 from orgs.access.models import Membership
 from orgs.access.roles import Role
+from orgs.access.scoping import user_scope
 from orgs.accounts.filters import AccountFilter
 from orgs.accounts.services import (
     account_activate,
@@ -24,12 +25,25 @@ from orgs.accounts.services import (
     account_password_reset,
     account_unlock,
     account_update,
+    account_writer,
     accounts_visible_to,
     locked_usernames,
     membership_grant,
     membership_revoke,
 )
 from orgs.regions.api import EditableRegionField
+from orgs.regions.models import Region
+
+
+class AccountRegionField(EditableRegionField):
+    """A region of the caller's editable scope; any region for the security administrator (三员分立: accounts
+    everywhere, data nowhere)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is not None and user_scope(request.user).is_security_admin:
+            return Region.objects.all()
+        return super().get_queryset()
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -63,14 +77,14 @@ class AccountCreateSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, label=_("用户名"))
     name = serializers.CharField(max_length=150, label=_("姓名"))
     role = serializers.ChoiceField(choices=Role.choices, label=_("角色"))
-    region = EditableRegionField(required=False, allow_null=True, label=_("辖区区划代码"))
+    region = AccountRegionField(required=False, allow_null=True, label=_("辖区区划代码"))
     email = serializers.EmailField(required=False, allow_blank=True, label=_("电子邮箱"))
     phone = serializers.CharField(max_length=24, required=False, allow_blank=True, label=_("联系电话"))
 
 
 class MembershipCreateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, label=_("角色"))
-    region = EditableRegionField(required=False, allow_null=True, label=_("辖区区划代码"))
+    region = AccountRegionField(required=False, allow_null=True, label=_("辖区区划代码"))
 
 
 class AccountUpdateSerializer(serializers.Serializer):
@@ -87,12 +101,19 @@ class AccountCreatedSerializer(AccountSerializer):
         read_only_fields = fields
 
 
+class AccountWrites(WritesNeedWritingRole):
+    """Writes need a writing role (the level above) or the security administrator's (三员分立)."""
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) or account_writer(request.user)
+
+
 class AccountViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet,
 ):
     """账号: the accounts of the caller's scope; staff and administrators open accounts for the level below."""
 
-    permission_classes = [permissions.IsAuthenticated, WritesNeedWritingRole]
+    permission_classes = [permissions.IsAuthenticated, AccountWrites]
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
 

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from orgs.access.roles import Role
+from orgs.access.scoping import user_scope
 from orgs.accounts.services import roles_grantable
 from orgs.common.forms import ScopedFormMixin
 from orgs.regions.forms import ScopedRegionField
@@ -15,6 +16,9 @@ class _RoleChoicesMixin:
     fields: dict[str, forms.Field]
 
     def limit_roles(self, user) -> None:
+        region_field = self.fields.get("region")
+        if isinstance(region_field, ScopedRegionField):
+            region_field.any_region = user_scope(user).is_security_admin  # 三员分立: accounts in every region
         grantable = roles_grantable(user)
         role_field = self.fields["role"]
         assert isinstance(role_field, forms.ChoiceField)

@@ -19,7 +19,8 @@ class InitialPasswordMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.path.startswith(EXEMPT_PREFIXES):
-            allowed = (reverse("password_change"), reverse("password_change_done"), reverse("logout"))
+            allowed = (reverse("password_change"), reverse("password_change_done"), reverse("logout"),
+                       reverse("twofactor:verify"), reverse("twofactor:enrol"))
             if request.path not in allowed and request.session.get(SESSION_KEY):
                 if _must_change(user):
                     return redirect("password_change")

@@ -1,6 +1,9 @@
 """Accounts given out by the level above (智慧团建 style). A creator opens an account for a region of their editable
 scope with a role no higher than their own: staff open staff, county officials and leadership accounts; a county
-official opens county officials of their county; nobody but an administrator opens administrators. A new account
+official opens county officials of their county. 三员分立: the security administrator opens every account (the three
+administrators included) in every region, gives roles and lifts lockouts; the system administrator opens none; an
+account holding one of the three administrator roles holds no other role. `is_superuser` goes with the system
+administrator's role only (Django's admin needs it), never with the security or audit administrator's. A new account
 gets a one-time initial password, shown once to its creator, to be changed at first login. Every change is audited
 (who, whom, before → after)."""
 from __future__ import annotations
@@ -17,14 +20,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from orgs.access.models import Membership
-from orgs.access.roles import Role
+from orgs.access.roles import ADMINISTRATOR_ROLES, Role
 from orgs.access.scoping import forget_scope, user_scope
 from orgs.accounts.models import AccountProfile
 from orgs.common.audit import AuditEvent, audit_event
 from orgs.common.identifiers import IdentifierError, validate_phone
 from orgs.regions.models import Region
 
-# The roles each role may give (an administrator: every one).
+# The roles each role may give (the security administrator: every one; the system administrator: none).
 GRANTABLE: dict[str, frozenset[str]] = {
     Role.STAFF: frozenset({Role.STAFF, Role.COUNTY_OFFICIAL, Role.LEADERSHIP}),
     Role.COUNTY_OFFICIAL: frozenset({Role.COUNTY_OFFICIAL}),
@@ -36,20 +39,31 @@ PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c
 def roles_grantable(creator) -> frozenset[str]:
     """The roles `creator` may give."""
     scope = user_scope(creator)
-    if scope.is_admin:
+    if scope.is_security_admin:
         return frozenset(Role.values)
     return frozenset().union(*(GRANTABLE.get(role, frozenset()) for role in scope.roles))
+
+
+def account_writer(user) -> bool:
+    """Whether the user may change accounts at all: a writing role (the level above), or the security administrator."""
+    scope = user_scope(user)
+    return scope.can_write or scope.is_security_admin
+
+
+def _every_region(user) -> bool:
+    """The security administrator opens accounts in every region (and sees no region's data)."""
+    return user_scope(user).is_security_admin
 
 
 def account_check_grant(creator, role: str, region: Region | None) -> None:
     """Refuses (PermissionDenied, saying why) a role above the creator's or a region outside their editable scope."""
     if role not in roles_grantable(creator):
         raise PermissionDenied(_("您不能开通“%(role)s”账号") % {"role": Role(role).label if role in Role.values else role})
-    if role == Role.ADMIN:
-        return  # an administrator, by an administrator: no region
+    if role in ADMINISTRATOR_ROLES:
+        return  # one of the three administrators, by the security administrator: no region
     if region is None:
         raise ValidationError({"region": _("请选择辖区")})
-    if not user_scope(creator).is_admin and not Region.objects.editable_by(creator).filter(pk=region.pk).exists():
+    if not _every_region(creator) and not Region.objects.editable_by(creator).filter(pk=region.pk).exists():
         raise PermissionDenied(_("“%(region)s”不在您的管辖范围内") % {"region": region.full_name})
 
 
@@ -84,7 +98,7 @@ def account_create(
     user.full_clean(exclude=["password"])
     user.save()
     AccountProfile.objects.create(user=user, phone=_phone(phone), created_by=creator)
-    Membership.objects.create(user=user, role=role, region=None if role == Role.ADMIN else region)
+    Membership.objects.create(user=user, role=role, region=None if role in ADMINISTRATOR_ROLES else region)
     audit_event(
         event=AuditEvent.ACCOUNT, model=user, actor=creator, request=request,
         description=_("开通账号 %(username)s（%(role)s，%(region)s）") % {
@@ -95,11 +109,40 @@ def account_create(
     return user, password
 
 
+@transaction.atomic
+def administrator_open(*, username: str, role: str, name: str = "") -> tuple:
+    """Opens one of the three administrators from the command line (`manage.py create_administrator`): the first
+    security administrator of a deployment has nobody to open it. Returns (user, one-time password); audited with no
+    actor (the command line)."""
+    if role not in ADMINISTRATOR_ROLES:
+        raise ValidationError({"role": _("只能开通系统管理员、安全管理员或审计管理员")})
+    User = get_user_model()
+    username = username.strip()
+    if not username or User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("用户名“%(username)s”已被使用") % {"username": username}})
+    password = initial_password()
+    user = User(username=username, first_name=name.strip() or str(Role(role).label), is_staff=role == Role.ADMIN,
+                is_superuser=role == Role.ADMIN)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    AccountProfile.objects.create(user=user)
+    Membership.objects.create(user=user, role=role, region=None)
+    audit_event(
+        event=AuditEvent.ACCOUNT, model=user,
+        description=_("命令行开通管理员账号 %(username)s（%(role)s）") % {"username": username, "role": Role(role).label},
+        data={"username": username, "role": role, "via": "command line"},
+    )
+    return user, password
+
+
 def accounts_visible_to(viewer):
     """The accounts `viewer` may see: those with a role in their scope (an administrator: every one). Leadership
-    reads them too; changing one needs the roles to give (`_require_manages`)."""
+    reads them too; changing one needs the roles to give (`_require_manages`). The system administrator reads every
+    account and changes none; the security administrator changes every one."""
     User = get_user_model()
-    if user_scope(viewer).is_admin:
+    scope = user_scope(viewer)
+    if scope.is_admin or scope.is_security_admin:
         return User.objects.all()
     return User.objects.filter(pk__in=Membership.objects.visible_to(viewer).values("user_id"))
 
@@ -197,6 +240,27 @@ def _membership_label(membership: Membership) -> str:
     return f"{membership.get_role_display()} · {where}"
 
 
+def _check_separation(account, role: str) -> None:
+    """三员分立: an administrator's account holds that one role only, and no account holds two of the three."""
+    held = set(account.memberships.values_list("role", flat=True))
+    if role in ADMINISTRATOR_ROLES and held:
+        raise ValidationError({"role": _("管理员角色不能与其他角色兼任（三员分立）")})
+    if held & ADMINISTRATOR_ROLES:
+        raise ValidationError({"role": _("管理员账号不能兼任其他角色（三员分立）")})
+
+
+def _sync_flags(account, *, granted: str | None = None) -> None:
+    """is_superuser with the system administrator's role alone; is_staff (the Django admin) comes with a granted
+    system administrator's or staff role and goes when the account holds neither."""
+    roles = set(account.memberships.values_list("role", flat=True))
+    if granted in (Role.ADMIN, Role.STAFF):
+        account.is_staff = True
+    elif not roles & {Role.ADMIN, Role.STAFF} and (granted is None or granted in ADMINISTRATOR_ROLES):
+        account.is_staff = False
+    account.is_superuser = Role.ADMIN in roles
+    account.save(update_fields=["is_staff", "is_superuser"])
+
+
 def _roles_of(account) -> list[str]:
     return [_membership_label(m) for m in account.memberships.select_related("region").order_by("pk")]
 
@@ -209,15 +273,13 @@ def membership_grant(*, account, editor, role: str, region: Region | None, reque
     if account.pk == editor.pk:
         raise PermissionDenied(_("不能修改自己的角色"))
     account_check_grant(editor, role, region)
-    region = None if role == Role.ADMIN else region
+    region = None if role in ADMINISTRATOR_ROLES else region
     if Membership.objects.filter(user=account, role=role, region=region).exists():
         raise ValidationError({"role": _("该账号已有此角色")})
+    _check_separation(account, role)
     before = _roles_of(account)
     membership = Membership.objects.create(user=account, role=role, region=region)
-    if role in (Role.ADMIN, Role.STAFF) and not account.is_staff:
-        account.is_staff = True
-        account.is_superuser = account.is_superuser or role == Role.ADMIN
-        account.save(update_fields=["is_staff", "is_superuser"])
+    _sync_flags(account, granted=role)
     forget_scope(account)
     audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request,
                 data={"changes": {"roles": [before, _roles_of(account)]}},
@@ -238,10 +300,7 @@ def membership_revoke(*, membership: Membership, editor, request=None) -> None:
     before = _roles_of(account)
     label = _membership_label(membership)
     membership.delete()
-    if not account.memberships.filter(role__in=(Role.ADMIN, Role.STAFF)).exists():
-        account.is_staff = False
-    account.is_superuser = account.memberships.filter(role=Role.ADMIN).exists()
-    account.save(update_fields=["is_staff", "is_superuser"])
+    _sync_flags(account)
     forget_scope(account)
     audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request,
                 data={"changes": {"roles": [before, _roles_of(account)]}},
@@ -265,7 +324,7 @@ def memberships_refusal(editor, memberships) -> str | None:
     if any(m.role not in grantable for m in memberships):
         return _("您不能管理角色高于自己的账号")
     scope = user_scope(editor)
-    if not scope.is_admin and any(m.region is not None and not scope.edits_region(m.region) for m in memberships):
+    if not scope.is_security_admin and any(m.region is not None and not scope.edits_region(m.region) for m in memberships):
         return _("该账号在您管辖范围以外还有角色")
     return None
 
@@ -277,3 +336,34 @@ def _require_manages(editor, account) -> None:
     refusal = memberships_refusal(editor, account.memberships.select_related("region"))
     if refusal:
         raise PermissionDenied(refusal)
+
+
+# ---- lockouts: the security administrator's page (三员分立) -------------------------------------------------
+
+
+def lockouts_listed(viewer):
+    """django-axes' failure records (user name, address, failures, last attempt), newest first, with `is_locked`
+    annotated in memory by the caller; the security administrator's only."""
+    if not user_scope(viewer).is_security_admin:
+        raise PermissionDenied
+    return AccessAttempt.objects.order_by("-attempt_time", "-pk")
+
+
+@transaction.atomic
+def lockout_release(*, attempt_pk: int, editor, request=None) -> bool:
+    """Removes one failure record (and with it the lock on that user name from that address); audited. False when
+    it no longer exists (released meanwhile, or expired)."""
+    if not user_scope(editor).is_security_admin:
+        raise PermissionDenied
+    attempt = AccessAttempt.objects.select_for_update().filter(pk=attempt_pk).first()
+    if attempt is None:
+        return False
+    username, address, failures = attempt.username, attempt.ip_address, attempt.failures_since_start
+    attempt.delete()
+    audit_event(
+        event=AuditEvent.ACCOUNT, model=get_user_model(), actor=editor, request=request,
+        object_pk=str(get_user_model().objects.filter(username=username).values_list("pk", flat=True).first() or ""),
+        description=_("解除锁定：%(username)s（%(address)s）") % {"username": username, "address": address or "—"},
+        data={"username": username, "address": address, "failures": failures, "lockout": True},
+    )
+    return True

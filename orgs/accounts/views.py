@@ -4,6 +4,7 @@ history, and the writes (edit, roles, reset, deactivate / activate, unlock). Thi
 `orgs.accounts.services`; an account outside the user's scope is a 404, one they may not manage a 403."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,7 +27,10 @@ from orgs.accounts.services import (
     account_password_reset,
     account_unlock,
     account_update,
+    account_writer,
     locked_usernames,
+    lockout_release,
+    lockouts_listed,
     membership_grant,
     membership_revoke,
     memberships_refusal,
@@ -34,6 +38,7 @@ from orgs.accounts.services import (
 )
 from orgs.common.forms import apply_errors
 from orgs.regions.selectors import own_region_code
+from orgs.twofactor.services import has_second_factor, second_factor_reset
 
 PAGE_SIZE = 50
 
@@ -49,7 +54,7 @@ def account_list(request):
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    can_write = user_scope(request.user).can_write
+    can_write = account_writer(request.user)
     accounts = list(page.object_list)
     for account in accounts:
         account.is_locked = account.username in locked
@@ -75,7 +80,7 @@ def _password_page(request, account, password: str, *, created: bool):
 @require_http_methods(["GET", "HEAD", "OPTIONS", "POST"])
 @login_required
 def account_create_view(request):
-    if not roles_grantable(request.user) or not user_scope(request.user).can_write:
+    if not roles_grantable(request.user) or not account_writer(request.user):
         raise PermissionDenied
     if request.method == "POST":
         form = AccountCreateForm(request.POST, user=request.user)
@@ -101,7 +106,7 @@ def account_detail(request, pk: int):
 
 
 def _detail_context(request, account, membership_form=None) -> dict:
-    manageable = account_manageable(request.user, account) and user_scope(request.user).can_write
+    manageable = account_manageable(request.user, account) and account_writer(request.user)
     context = {
         "account": account,
         "memberships": list(account.memberships.all()),
@@ -109,6 +114,8 @@ def _detail_context(request, account, membership_form=None) -> dict:
         "is_locked": account.username in locked_usernames(),
         "can_manage": manageable,
         "is_self": account.pk == request.user.pk,
+        "has_second_factor": has_second_factor(account),
+        "can_reset_second_factor": user_scope(request.user).is_security_admin and account.pk != request.user.pk,
     }
     if manageable and account.pk != request.user.pk:
         context["membership_form"] = membership_form or MembershipForm(user=request.user)
@@ -117,7 +124,7 @@ def _detail_context(request, account, membership_form=None) -> dict:
 
 def _manageable_or_404(request, pk: int):
     account = account_for_detail(request.user, pk)
-    if not user_scope(request.user).can_write or not account_manageable(request.user, account):
+    if not account_writer(request.user) or not account_manageable(request.user, account):
         raise PermissionDenied
     return account
 
@@ -208,4 +215,37 @@ def membership_remove(request, pk: int, membership_pk: int):
         messages.error(request, str(error) or _("您无权撤销此角色"))
     else:
         messages.success(request, _("已撤销角色"))
+    return redirect("accounts:detail", pk=account.pk)
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS", "POST"])
+@login_required
+def lockout_list(request):
+    """登录锁定 (the security administrator's): every failure record of django-axes, the locked ones marked, each with
+    解除锁定 (POST attempt=<pk>, audited). 403 for everyone else."""
+    attempts = lockouts_listed(request.user)
+    if request.method == "POST":
+        try:
+            attempt_pk = int(request.POST.get("attempt", ""))
+        except ValueError:
+            attempt_pk = 0
+        if lockout_release(attempt_pk=attempt_pk, editor=request.user, request=request):
+            messages.success(request, _("已解除锁定"))
+        else:
+            messages.error(request, _("该锁定记录已不存在"))
+        return redirect("accounts:lockouts")
+    page = Paginator(attempts, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    for attempt in rows:
+        attempt.is_locked = attempt.failures_since_start >= settings.AXES_FAILURE_LIMIT
+    return render(request, "accounts/lockout_list.html", {"page": page, "attempts": rows, "query": ""})
+
+
+@require_POST
+@login_required
+def account_second_factor_reset(request, pk: int):
+    """The security administrator removes an account's authenticator and recovery codes (a lost phone); audited."""
+    account = account_for_detail(request.user, pk)
+    second_factor_reset(account=account, editor=request.user, request=request)
+    messages.success(request, _("已重置 %(username)s 的两步验证，下次登录时须重新绑定") % {"username": account.username})
     return redirect("accounts:detail", pk=account.pk)

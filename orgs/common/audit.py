@@ -32,6 +32,7 @@ class AuditEvent:
     POLICY = "policy"  # a policy (建会门槛) created or changed, with before → after of each field
     MERGE = "merge"
     CENSUS_ROUND = "census_round"  # a step of a census round's report: submitted, approved, returned, reopened
+    TWO_FACTOR = "two_factor"  # a second factor enrolled, removed, verified or refused (data: step, device)
 
 
 # Given to auditlog.register(…, mask_fields=[…], mask_callable=AUDIT_MASK): phone numbers are recorded in the

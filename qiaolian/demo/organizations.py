@@ -60,6 +60,8 @@ class DemoLogin:
 
 DEMO_LOGINS = (
     DemoLogin("admin", Role.ADMIN, None, "系统管理员"),
+    DemoLogin("security_admin", Role.SECURITY_ADMIN, None, "安全管理员（账号、角色、登录锁定）"),
+    DemoLogin("audit_admin", Role.AUDIT_ADMIN, None, "审计管理员（只读审计日志）"),
     DemoLogin("yunnan_staff", Role.STAFF, "530000", "云南省侨联工作人员"),
     DemoLogin("yuxi_staff", Role.STAFF, "530400", "玉溪市侨联工作人员"),
     DemoLogin("tonghai_official", Role.COUNTY_OFFICIAL, "530423", "通海县统战部干部"),

@@ -92,7 +92,7 @@ def test_a_county_official_cannot_unlock_or_reset_a_staff_member(client_for, ton
 
 
 def test_an_account_of_another_city_is_not_found(client_for, yuxi_staff):
-    honghe = _open(User.objects.get(username="admin"), username="honghe_new", region="532500", role="staff")[0]
+    honghe = _open(User.objects.get(username="security_admin"), username="honghe_new", region="532500", role="staff")[0]
     client = client_for(yuxi_staff)
     for name in ("accounts:detail", "accounts:edit"):
         assert client.get(reverse(name, args=[honghe.pk])).status_code == 404
@@ -166,7 +166,7 @@ def test_the_initial_password_must_be_changed_before_anything_else(client, yuxi_
 
 
 def test_the_list_costs_a_fixed_number_of_queries(client_for, yuxi_staff, django_assert_max_num_queries):
-    creator = User.objects.get(username="admin")
+    creator = User.objects.get(username="security_admin")  # 三员分立: the security administrator opens accounts
     for i in range(30):
         _open(creator, username=f"many_{i}", region="530423" if i % 2 else "530424")
     client = client_for(yuxi_staff)

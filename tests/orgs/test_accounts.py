@@ -54,10 +54,17 @@ def test_a_role_above_the_creator_or_a_region_outside_their_scope_creates_nothin
     assert (User.objects.count(), Membership.objects.count(), AccountProfile.objects.count()) == before
 
 
-def test_a_county_official_opens_a_colleague_of_their_county_and_an_administrator_anyone(api_client_for, tonghai_official, admin_user):
+def test_a_county_official_opens_a_colleague_of_their_county_and_the_security_administrator_anyone(
+    api_client_for, tonghai_official, admin_user, security_admin_user,
+):
     assert open_account(api_client_for(tonghai_official), username="colleague").status_code == 201
-    assert open_account(api_client_for(admin_user), username="second_admin", role="admin", region=None).status_code == 201
+    # 三员分立: the system administrator opens no account; the security administrator opens administrators too
+    assert open_account(api_client_for(admin_user), username="refused_admin", role="admin", region=None).status_code == 403
+    assert open_account(api_client_for(security_admin_user), username="second_admin", role="admin", region=None).status_code == 201
     assert User.objects.get(username="second_admin").is_superuser
+    assert open_account(api_client_for(security_admin_user), username="auditor", role="audit_admin", region=None).status_code == 201
+    auditor = User.objects.get(username="auditor")
+    assert not auditor.is_superuser and not auditor.is_staff
 
 
 def test_the_list_holds_the_accounts_of_the_scope_only(api_client_for, yuxi_staff, tonghai_official):

@@ -45,3 +45,4 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号 / demo logins (password: {settings.DEMO_PASSWORD})")
         for login in logins:
             self.stdout.write(f"  {login.username:<18} {login.description}")
+        self.stdout.write("  (admin, security_admin, audit_admin: two-factor login, an authenticator app bound at the first login)")
