@@ -81,6 +81,8 @@ def test_a_database_of_the_old_layout_migrates_with_every_row_kept(old_database)
         "tasks_planleadershipmember": 0,
         # issue 18 §4: two-factor login (django-otp's devices)
         "otp_totp_totpdevice": 0, "otp_static_staticdevice": 0, "otp_static_statictoken": 0,
+        # issue 18 §2: the job outbox
+        "orgs_queuedjob": 0,
     }
     # Issue 14: every person registered then holds a resident ID, its ciphertext and lookup hash untouched.
     assert documents(old_database) == stored

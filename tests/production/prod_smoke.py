@@ -143,7 +143,8 @@ def census_import(stack: Stack, browser: Browser, worker_log: Path) -> None:
             code, body, _f = browser.get(f"/census/imports/{pk}/status/")
             state = json.loads(body)["status"] if code == 200 else None
             if state in ("failed", "rejected"):
-                raise StackError(f"import {pk} ended {state}")
+                reason = stack.shell(f"from census.importing.models import CensusImport; print(CensusImport.objects.get(pk={pk}).message)")
+                raise StackError(f"import {pk} ended {state}: {reason.strip()[-300:]}")
             return state if state in wanted else None
         return check
 

@@ -11,6 +11,7 @@ Not collected by pytest (no `test_` prefix): run by the scripts beside it (`make
 """
 from __future__ import annotations
 
+import base64
 import http.cookiejar
 import os
 import re
@@ -43,6 +44,10 @@ STARTED = time.monotonic()
 def say(message: str) -> None:
     """One line of the script's account of what it did and found, with the seconds since it started."""
     print(f"[{time.monotonic() - STARTED:6.1f}s] {message}", flush=True)
+
+
+STACK_SECRET_KEY = f"prod-smoke-{uuid.uuid4().hex}"
+STACK_RESIDENT_ID_KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
 
 
 class StackError(RuntimeError):
@@ -148,7 +153,10 @@ class Stack:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "DEBUG": "false",
-            "SECRET_KEY": f"prod-smoke-{uuid.uuid4().hex}",
+            # One key for every process of the stack, as one deployment has: files sealed by the web process are
+            # opened by the workers (orgs.common.sealing), ID numbers encrypted by one are read by the others.
+            "SECRET_KEY": STACK_SECRET_KEY,
+            "RESIDENT_ID_KEY": STACK_RESIDENT_ID_KEY,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "MEDIA_ROOT": str(self.tmp / "media"),
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
