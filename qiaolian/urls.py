@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from qiaolian import views
 from tasks.dashboard import views as dashboard_views
 
+handler404 = "qiaolian.views.not_found"
+
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("dashboard/<str:code>/", dashboard_views.dashboard, name="dashboard"),

@@ -1,12 +1,14 @@
-"""Project-level views: the health check. The pages live in the apps' concern packages."""
+"""Project-level views: the health check, the 404 handler. The pages live in the apps' concern packages."""
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django.views.defaults import page_not_found
 
 from tasks.reports.pdf import cjk_font_family
 
@@ -55,3 +57,10 @@ def healthz(request):
     healthy = all(checks[name]["ok"] for name in ("database", "cache", "broker"))
     body = {"status": "ok" if healthy else "degraded", "version": settings.VERSION, **checks}
     return JsonResponse(body, status=200 if healthy else 503, json_dumps_params={"ensure_ascii": False})
+
+
+def not_found(request, exception=None):
+    """handler404: JSON ({"detail": …}, as DRF answers) under /api/, the 404 page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("未找到。")}, status=404)
+    return page_not_found(request, exception)

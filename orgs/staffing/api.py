@@ -19,10 +19,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from orgs.access.api import SAFE_METHODS, as_drf_error
+from orgs.common.parsers import FormParser, JSONParser, MultiPartParser
 from orgs.organizations.models import Employment, Organization
 from orgs.staffing.models import Establishment, EstablishmentStep, PostFunding, StaffPost
 from orgs.staffing.selectors import staffing_view

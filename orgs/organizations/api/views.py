@@ -17,10 +17,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from orgs.access.api import ScopedViewSetMixin, as_drf_error
+from orgs.common.parsers import FormParser, JSONParser, MultiPartParser
 from orgs.organizations.api.serializers import (
     ActivityAttachmentSerializer,
     ActivitySerializer,
