@@ -270,6 +270,8 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# A control character left in a stored value never fails an admin Excel export (escape_cell strips them first).
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 # Demo data: the password printed by `make run` for every demo login.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Qiaolian@2026")

@@ -28,6 +28,16 @@ SUFFIXES = {
     OLE: {".doc", ".xls", ".ppt"},
 }
 ALLOWED_SUFFIXES = sorted(s for group in SUFFIXES.values() for s in group)
+# What a download of a document is answered as (FileResponse guesses it from the name; octet-stream when the
+# name says nothing): documented in the API schema.
+DOCUMENT_MEDIA_TYPES = (
+    "application/pdf", "image/png", "image/jpeg",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/octet-stream",
+)
 
 
 def sniff_document(head: bytes) -> str | None:

@@ -6,13 +6,14 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 
 from orgs.regions.models import Region
 from tasks.reports.models import ReportFormat, ReportJob, ReportStatus
-from tasks.reports.services import report_job_file_response, report_job_request
+from tasks.reports.services import MIME_TYPES, report_job_file_response, report_job_request
 
 
 class ReportJobSerializer(serializers.ModelSerializer):
@@ -60,7 +61,7 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
             as_of=data.get("as_of") or timezone.localdate(),
         )
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, media_type): OpenApiTypes.BINARY for media_type in MIME_TYPES.values()})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None, format=None):
         job = self.get_object()
