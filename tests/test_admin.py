@@ -124,6 +124,22 @@ def test_region_import_rejects_bad_rows_and_writes_nothing(admin_client):
     assert Region.objects.count() == count
 
 
+def test_region_import_refuses_control_characters_naming_the_column(admin_client):
+    count = Region.objects.count()
+    csv = (
+        "code,name,level,parent_code,longitude,latitude,kind,is_key_area\n"
+        "530423196,坏\x01镇,township,530423,,,town,0\n"
+    ).encode()
+    response = admin_client.post(
+        "/admin/orgs/region/import/",
+        {"resource": "0", "format": "0", "import_file": SimpleUploadedFile("r.csv", csv, content_type="text/csv")},
+    )
+    assert response.status_code == 200
+    assert "参数“name”含有不允许的控制字符" in response.content.decode()
+    assert "import_file_name" not in response.content.decode()
+    assert Region.objects.count() == count
+
+
 def test_admin_xlsx_export_survives_stored_control_characters(client_for, admin_user):
     """Names stored before input refused control characters (issue 18 §5) must not break the Excel export."""
     parent = Region.objects.get(code="530423")
