@@ -1,13 +1,11 @@
 """django-filter filtersets for regions (pages and API share them), and the subtree filter other filtersets
 use for a region given by code.
 
-Filters narrow a queryset that the caller has already scoped (`.visible_to(user)`); they never widen it. A region
-code outside the caller's scope (or unknown) is a 404 when the filterset knows the request."""
+Filters narrow a queryset that the caller has already scoped (`.visible_to(user)`); they never widen it."""
 from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from orgs.common.filters import yes_no_filter
@@ -45,16 +43,7 @@ class RegionSubtreeFilter(django_filters.CharFilter):
         code = (value or "").strip()
         if not code:
             return qs
-        regions = Region.objects.filter(code=code).only("pk", "tree_id", "lft", "rght")
-        request = getattr(self.parent, "request", None)
-        if request is not None and getattr(request, "user", None) is not None:
-            # A region the caller may not see is as missing as one that does not exist: 404, not an empty
-            # page with zeros that reads as "nothing to do there" (pages and API alike).
-            region = regions.visible_to(request.user).first()
-            if region is None:
-                raise Http404(_("区划不存在或不在您的范围内"))
-            return qs.within(region)
-        region = regions.first()
+        region = Region.objects.filter(code=code).only("pk", "tree_id", "lft", "rght").first()
         if region is None:
             return qs.none()
         return qs.within(region)
