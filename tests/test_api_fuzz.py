@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from contextlib import contextmanager
 
 import pytest
 import schemathesis
 from django.contrib.auth import get_user_model
-from django.core.signals import got_request_exception
+from django.core.signals import got_request_exception, request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.authtoken.models import Token
@@ -50,6 +51,20 @@ CHECK_NAMES = ("not_a_server_error", "status_code_conformance", "content_type_co
 def _checks():
     by_name = {check.__name__: check for check in CHECKS.get_all()}
     return [by_name[name] for name in CHECK_NAMES]
+
+
+@contextmanager
+def _connection_kept():
+    """The WSGI handler closes the database connection after each request (close_old_connections), which would
+    end the test's transaction on PostgreSQL; Django's test client keeps it the same way (and reconnects the
+    handler after each of its own requests, so this is done around every call)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +117,7 @@ def _fuzz_operation(operation, headers: dict[str, str], checks, failures: list[s
 
         got_request_exception.connect(record)
         try:
-            with transaction.atomic():
+            with _connection_kept(), transaction.atomic():
                 sid = transaction.savepoint()
                 response = case.call(headers=headers)
                 transaction.savepoint_rollback(sid)
