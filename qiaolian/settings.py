@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "orgs.accounts.middleware.InitialPasswordMiddleware",
     "orgs.access.middleware.AdministratorPagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A control character (NUL …) in the path, the query or a posted form field: 400 naming it, before any view.
+    "orgs.common.inputs.ControlCharacterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "qiaolian.middleware.TrustedAddressAuditlogMiddleware",
     # AxesMiddleware must be last.
@@ -300,6 +302,12 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "orgs.access.api.WritesNeedWritingRole",
     ],
+    # DRF's parsers, refusing text with control characters (NUL …) with a 400 naming the field.
+    "DEFAULT_PARSER_CLASSES": [
+        "orgs.common.parsers.JSONParser",
+        "orgs.common.parsers.FormParser",
+        "orgs.common.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -314,6 +322,11 @@ SPECTACULAR_SETTINGS = {
     # Served from drf-spectacular-sidecar: the machines that run this have no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # 400, 401, 403 and 404 with their JSON bodies, documented for every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "qiaolian.api_schema.error_responses",
+    ],
     # Two choice sets share the field name "level": name their enums instead of hashing them.
     "ENUM_NAME_OVERRIDES": {
         "RegionLevelEnum": "orgs.regions.models.RegionLevel",
@@ -343,6 +356,8 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# A control character left in a stored value never fails an admin Excel export (escape_cell strips them first).
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 # Report requests of one user per hour (page and API); beyond it the page says when to retry, the API answers 429.
 REPORT_REQUESTS_PER_HOUR = env.int("REPORT_REQUESTS_PER_HOUR", default=20)

@@ -9,6 +9,7 @@ from tasks.dashboard import views as dashboard_views
 
 # Unhandled errors: the 500 page, or a 503 while the database is unavailable.
 handler500 = views.server_error
+handler404 = "qiaolian.views.not_found"
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),

@@ -1,5 +1,5 @@
-"""Project-level views: the health check and the server error page (503 while the database is down). The pages
-live in the apps' concern packages."""
+"""Project-level views: the health check, the 404 handler and the server error page (503 while the database is
+down). The pages live in the apps' concern packages."""
 from __future__ import annotations
 
 import sys
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
+from django.views.defaults import page_not_found
 
 from tasks.reports.pdf import cjk_font_family
 
@@ -88,3 +89,10 @@ def database_unavailable(request) -> HttpResponse:
     response["Retry-After"] = str(DATABASE_RETRY_AFTER)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def not_found(request, exception=None):
+    """handler404: JSON ({"detail": …}, as DRF answers) under /api/, the 404 page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("未找到。")}, status=404)
+    return page_not_found(request, exception)

@@ -2,9 +2,12 @@
 and the administrators' region import."""
 from __future__ import annotations
 
+import io
 import re
 
+import openpyxl
 import pytest
+from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from orgs.access.models import Membership
@@ -127,6 +130,36 @@ def test_region_import_rejects_bad_rows_and_writes_nothing(admin_client):
     assert "格式不正确" in response.content.decode()
     assert "import_file_name" not in response.content.decode()
     assert Region.objects.count() == count
+
+
+def test_region_import_refuses_control_characters_naming_the_column(admin_client):
+    count = Region.objects.count()
+    csv = (
+        "code,name,level,parent_code,longitude,latitude,kind,is_key_area\n"
+        "530423196,坏\x01镇,township,530423,,,town,0\n"
+    ).encode()
+    response = admin_client.post(
+        "/admin/orgs/region/import/",
+        {"resource": "0", "format": "0", "import_file": SimpleUploadedFile("r.csv", csv, content_type="text/csv")},
+    )
+    assert response.status_code == 200
+    assert "参数“name”含有不允许的控制字符" in response.content.decode()
+    assert "import_file_name" not in response.content.decode()
+    assert Region.objects.count() == count
+
+
+def test_admin_xlsx_export_survives_stored_control_characters(client_for, admin_user):
+    """Names stored before input refused control characters (issue 18 §5) must not break the Excel export."""
+    parent = Region.objects.get(code="530423")
+    Region.objects.filter(pk=parent.pk).update(name="通海\x01县\x1f")
+    form = region_export_form(None, None)
+    model_admin = admin.site._registry[Region]
+    form["format"] = str([f().get_title() for f in model_admin.get_export_formats()].index("xlsx"))
+    response = client_for(admin_user).post("/admin/orgs/region/export/", form)
+    assert response.status_code == 200, response.content[:300]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    names = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert "通海县" in names
 
 
 def test_admin_export_is_scoped(client_for, tonghai_staff):

@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
@@ -90,6 +91,8 @@ class CoverageLevelSerializer(CoverageCountsSerializer):
     satisfied_percent = serializers.IntegerField(allow_null=True, help_text=_("已建 / 应建（%），无应建时为空"))
 
 
+# one object, not a list, although it answers the `list` action
+@extend_schema_serializer(many=False)
 class CoverageSerializer(serializers.Serializer):
     """A region's coverage: its own verdict (if it is a county, township or village) and, per level, the
     places of its whole subtree (itself included)."""

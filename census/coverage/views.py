@@ -169,6 +169,10 @@ def coverage_gaps(request):
     recommended and not-required places when the verdict filter asks), filtered and paginated."""
     data = request.GET.copy()
     data.pop("page", None)
+    for name in ("region", "county"):
+        # a region the user may not see is a 404, not a list of zeros that reads as "nothing to do there"
+        if code := data.get(name, "").strip():
+            get_visible_or_404(Region.objects, request.user, code=code)
     if "verdict" not in data:
         data["verdict"] = VerdictChoice.REQUIRED
     requirements = Requirement.objects.visible_to(request.user)

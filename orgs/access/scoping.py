@@ -19,6 +19,7 @@ from operator import or_
 from typing import TYPE_CHECKING, Protocol
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import OuterRef, Q
 from django.http import Http404
@@ -260,16 +261,17 @@ def require_writer(user) -> None:
 
 
 def get_visible_or_404(queryset: ScopedQuerySet, user, **lookup):
-    """Fetches one row the user may see; a row outside the scope is as missing as one that does not exist."""
+    """Fetches one row the user may see; a row outside the scope is as missing as one that does not exist, and so
+    is a key of the wrong type (`/api/persons/abc/reveal/`)."""
     try:
         return queryset.visible_to(user).get(**lookup)
-    except queryset.model.DoesNotExist:
+    except (queryset.model.DoesNotExist, ValueError, TypeError, DjangoValidationError):
         raise Http404 from None
 
 
 def get_editable_or_404(queryset: ScopedQuerySet, user, **lookup):
-    """Fetches one row the user may change; otherwise 404, never 403."""
+    """Fetches one row the user may change; otherwise 404, never 403 (also for a key of the wrong type)."""
     try:
         return queryset.editable_by(user).get(**lookup)
-    except queryset.model.DoesNotExist:
+    except (queryset.model.DoesNotExist, ValueError, TypeError, DjangoValidationError):
         raise Http404 from None

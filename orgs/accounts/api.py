@@ -50,6 +50,8 @@ class AccountSerializer(serializers.ModelSerializer):
     """An account as listed: who, which roles where, last login, active."""
 
     name = serializers.CharField(source="first_name", read_only=True)
+    # a plain string: an account may have no address (""), which is no "email" format
+    email = serializers.CharField(read_only=True)
     roles = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
     locked = serializers.SerializerMethodField(help_text=_("登录失败次数过多，已被锁定"))
@@ -77,14 +79,14 @@ class AccountCreateSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, label=_("用户名"))
     name = serializers.CharField(max_length=150, label=_("姓名"))
     role = serializers.ChoiceField(choices=Role.choices, label=_("角色"))
-    region = AccountRegionField(required=False, allow_null=True, label=_("辖区区划代码"))
+    region = AccountRegionField(default=None, allow_null=True, label=_("辖区区划代码"))
     email = serializers.EmailField(required=False, allow_blank=True, label=_("电子邮箱"))
     phone = serializers.CharField(max_length=24, required=False, allow_blank=True, label=_("联系电话"))
 
 
 class MembershipCreateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, label=_("角色"))
-    region = AccountRegionField(required=False, allow_null=True, label=_("辖区区划代码"))
+    region = AccountRegionField(default=None, allow_null=True, label=_("辖区区划代码"))
 
 
 class AccountUpdateSerializer(serializers.Serializer):

@@ -34,6 +34,16 @@ OOXML_PARTS = {".docx": "word/", ".xlsx": "xl/", ".pptx": "ppt/"}
 # Markup a browser would render as a page. A PDF or image holding it is a page in disguise (served to another user,
 # sniffed as HTML); compressed streams make a chance match vanishingly unlikely.
 HTML_MARKUP = re.compile(rb"<(?:html|head|body|script|iframe|object|embed|svg|meta)[\s/>]|<!doctype\s+html", re.IGNORECASE)
+# What a download of a document is answered as (FileResponse guesses it from the name; octet-stream when the
+# name says nothing): documented in the API schema.
+DOCUMENT_MEDIA_TYPES = (
+    "application/pdf", "image/png", "image/jpeg",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/octet-stream",
+)
 
 
 def sniff_document(head: bytes) -> str | None:

@@ -16,13 +16,14 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from orgs.access.api import SAFE_METHODS, as_drf_error
+from orgs.common.documents import DOCUMENT_MEDIA_TYPES
+from orgs.common.parsers import FormParser, JSONParser, MultiPartParser
 from orgs.organizations.models import Employment, Organization
 from orgs.staffing.models import Establishment, EstablishmentStep, PostFunding, StaffPost
 from orgs.staffing.selectors import staffing_view
@@ -79,6 +80,8 @@ class ResponsiblePersonSerializer(serializers.Serializer):
     is_returned_or_relative = serializers.BooleanField()
 
 
+# one object (the organization has one establishment), not a list, although it answers the `list` action
+@extend_schema_serializer(many=False)
 class EstablishmentSerializer(serializers.ModelSerializer):
     """The organization's establishment with its steps and what may be done next."""
 
@@ -218,7 +221,7 @@ class EstablishmentViewSet(_OrganizationNested, viewsets.GenericViewSet):
         _drf(lambda: responsible_section_set(organization=organization, actor=request.user, **payload.validated_data))
         return self._answer(organization)
 
-    @extend_schema(parameters=[ORGANIZATION_PK], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=[ORGANIZATION_PK], responses={(200, media_type): OpenApiTypes.BINARY for media_type in DOCUMENT_MEDIA_TYPES})
     @action(detail=True, methods=["get"])
     def document(self, request, organization_pk=None, pk=None, **kwargs):
         """A step's document."""

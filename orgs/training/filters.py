@@ -11,7 +11,8 @@ from orgs.training.models import Training
 class TrainingFilter(django_filters.FilterSet):
     """year (of the date), region (a code: organisers in that region's subtree), topic (contains), organizer (id)."""
 
-    year = django_filters.NumberFilter(field_name="held_on", lookup_expr="year", label=_("年度"))
+    # bounded as dates are (1–9999): a larger year is a 400, not an OverflowError
+    year = django_filters.NumberFilter(field_name="held_on", lookup_expr="year", label=_("年度"), min_value=1, max_value=9999)
     region = django_filters.CharFilter(method="filter_region", label=_("主办组织区划代码（含下级）"))
     topic = django_filters.CharFilter(field_name="topic", lookup_expr="contains", label=_("培训主题"))
     organizer = django_filters.NumberFilter(field_name="organizer_id", label=_("主办组织"))

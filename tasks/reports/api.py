@@ -6,6 +6,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 from orgs.regions.models import Region
 from tasks.reports.models import ReportFormat, ReportJob, ReportStatus
 from tasks.reports.services import (
+    MIME_TYPES,
     ReportRequestsExceeded,
     report_job_file_response,
     report_job_request,
@@ -78,7 +80,7 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
             raise Throttled(wait=exceeded.retry_after, detail=str(exceeded)) from None
         return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, media_type): OpenApiTypes.BINARY for media_type in MIME_TYPES.values()})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None, format=None):
         job = self.get_object()

@@ -214,8 +214,9 @@ def test_tonghai_official_never_sees_huaning_rows(client_for, tonghai_official, 
     everything = all_rows(client, {"verdict": ""})
     assert "测试一村" in places(everything)
     assert not any("华宁" in r["text"] for r in everything)
-    assert all_rows(client, {"county": "530424"}) == []
-    assert all_rows(client, {"region": world.huaning_village.code, "verdict": ""}) == []
+    # a region outside the scope is a 404, not an empty list (issue 18 §5)
+    assert client.get(GAPS, {"county": "530424"}).status_code == 404
+    assert client.get(GAPS, {"region": world.huaning_village.code, "verdict": ""}).status_code == 404
     # the county drop-down offers their own county only
     html = client.get(GAPS).content.decode()
     assert 'value="530423"' in html and 'value="530424"' not in html

@@ -218,7 +218,7 @@ def test_the_api_nominates_recommends_and_awards(full_home, tonghai_api, api_cli
     refused = tonghai_api.post(reverse("api:designation-nomination-steps", args=[pk]), {"action": "award"}, format="json")
     assert refused.status_code == 400
     city = api_client_for(yuxi_staff)
-    assert [n["id"] for n in city.get(reverse("api:designation-nomination-list"), {"pending": "1"}).json()] == [pk]
+    assert [n["id"] for n in city.get(reverse("api:designation-nomination-list"), {"pending": "1"}).json()["results"]] == [pk]
     assert city.post(reverse("api:designation-nomination-steps", args=[pk]), {"action": "recommend"}, format="json").status_code == 201
     done = api_client_for(yunnan_staff).post(reverse("api:designation-nomination-steps", args=[pk]), {"action": "award"}, format="json")
     assert done.status_code == 201 and done.json()["designation"]["level"] == "province"

@@ -500,10 +500,11 @@ register(
             Probe(shows_own=False, name="required"),
             Probe(data=lambda world, obj: {"verdict": "recommended"}, name="recommended"),
             Probe(data=lambda world, obj: {"verdict": ""}, name="every-verdict"),
+            # a region outside the scope is a 404 (not a list of zeros); leadership sees both counties
             Probe(data=lambda world, obj: {"verdict": "", "county": world.foreign_region.code}, shows_own=False,
-                  leader_sees_both=False, name="foreign-county"),
+                  leader_sees_both=False, name="foreign-county", scoped_status=(404,)),
             Probe(data=lambda world, obj: {"verdict": "", "region": world.foreign_region.code}, shows_own=False,
-                  leader_sees_both=False, name="foreign-region"),
+                  leader_sees_both=False, name="foreign-region", scoped_status=(404,)),
         ),
     ),
     # The what-if and the comparison run for a region given in the query: outside the scope, a 404.

@@ -59,6 +59,7 @@ class Probe:
     shows_own: bool = True  # the response must show the own object: proves a list is not simply empty
     leader_sees_both: bool = True  # as leadership, the response shows the own and the foreign object
     name: str = ""
+    scoped_status: tuple[int, ...] | None = None  # the county official's answer, when not the case's own_status
 
 
 @dataclass(frozen=True)

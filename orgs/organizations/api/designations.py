@@ -99,7 +99,9 @@ class DesignationNominationViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mi
     def list(self, request, *args, **kwargs):
         if request.query_params.get("pending") in ("1", "true", "True"):
             rows = [n for n in self.get_queryset().exclude(status=NominationStatus.AWARDED) if allowed_steps(request.user, n)]
-            return Response(NominationSerializer(rows, many=True, context=self.get_serializer_context()).data)
+            # paginated like the plain list, as the schema says (a bare list did not match it)
+            page = self.paginate_queryset(rows)
+            return self.get_paginated_response(NominationSerializer(page, many=True, context=self.get_serializer_context()).data)
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request=NominateSerializer, responses={201: NominationSerializer})

@@ -105,9 +105,12 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class LeaderSerializer(serializers.ModelSerializer):
+    """A member of the leading body; 专兼职 and 归侨侨眷 are said, not assumed (the service takes them as given)."""
+
     class Meta:
         model = LeadershipMember
         fields = ["id", "name", "position", "employment", "is_returned_or_relative", "term_start", "term_end"]
+        extra_kwargs = {"employment": {"required": True}, "is_returned_or_relative": {"required": True}}
 
 
 class ActivityAttachmentSerializer(serializers.ModelSerializer):

@@ -17,10 +17,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from orgs.access.api import ScopedViewSetMixin, as_drf_error
+from orgs.common.documents import DOCUMENT_MEDIA_TYPES
+from orgs.common.parsers import FormParser, JSONParser, MultiPartParser
 from orgs.organizations.api.serializers import (
     ActivityAttachmentSerializer,
     ActivitySerializer,
@@ -366,7 +367,7 @@ class OrganizationViewSet(
             remove=lambda row: activity_attachment_remove(attachment=row, **self._actor()),
         )
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, parameters=[PART_ID, ATTACHMENT_ID])
+    @extend_schema(responses={(200, media_type): OpenApiTypes.BINARY for media_type in DOCUMENT_MEDIA_TYPES}, parameters=[PART_ID, ATTACHMENT_ID])
     @action(detail=True, methods=["get"], url_path=r"activities/(?P<part_id>[0-9]+)/attachments/(?P<attachment_id>[0-9]+)/download",
             url_name="attachment-download", pagination_class=None, filter_backends=[])
     def attachment_download(self, request, pk=None, part_id=None, attachment_id=None, **kwargs):
