@@ -74,8 +74,10 @@ def _connection_kept():
 
 
 @pytest.fixture(scope="module")
-def api_schema():
-    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+def api_schema(django_db_setup, django_db_blocker):
+    # Loading the schema is a request like the others: the WSGI handler's signals touch the connection.
+    with django_db_blocker.unblock(), _connection_kept():
+        return schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 
 
 def _player(role: str):
