@@ -145,3 +145,13 @@ def test_an_account_created_without_region_is_not_a_server_error(db):
     client.force_authenticate(get_user_model().objects.get(username="security_admin"))
     response = client.post("/api/accounts/", {"username": "new_auditor", "name": "新审计员", "role": "audit_admin"}, format="json")
     assert response.status_code == 201, response.content[:300]
+
+
+@pytest.mark.parametrize("query", ["plan=-1.0978528251887442e%2B213", "milestone=99999999999999999999", "responsible=0"])
+def test_a_key_past_the_databases_integers_is_a_400_not_a_server_error(api, query):
+    # found by the API fuzz: the number reached the database (SQLite OverflowError, PostgreSQL "out of range")
+    assert api.get(f"/api/tasks/?{query}").status_code == 400
+
+
+def test_a_page_ignores_a_key_past_the_databases_integers(db, client_for, tonghai_official):
+    assert client_for(tonghai_official).get("/census/persons/?unit=99999999999999999999&campaign_year=123456").status_code == 200

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from census.registry.models import FLAG_FIELDS, Campaign, Category, DocumentType, Person
-from orgs.common.filters import OneOfSelect, yes_no_filter
+from orgs.common.filters import KEY_RANGE, YEAR_RANGE, OneOfSelect, yes_no_filter
 from orgs.common.identifiers import normalize_uscc
 from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import Organization
@@ -29,15 +29,15 @@ class PersonFilter(django_filters.FilterSet):
     region = RegionSubtreeFilter()
     category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("类别"), widget=forms.CheckboxSelectMultiple)
     id_type = django_filters.ChoiceFilter(choices=DocumentType.choices, label=_("证件类型"), empty_label=_("全部"))
-    unit = django_filters.NumberFilter(field_name="unit_id", label=_("工作单位（编号）"), widget=forms.HiddenInput)
+    unit = django_filters.NumberFilter(field_name="unit_id", label=_("工作单位（编号）"), widget=forms.HiddenInput, **KEY_RANGE)
     unit_name = django_filters.CharFilter(field_name="unit__name", lookup_expr="contains", label=_("工作单位"))
     is_needy = yes_no_filter(_("困难群众"))
     is_left_behind_child = yes_no_filter(_("留守儿童"))
     is_empty_nest_elderly = yes_no_filter(_("空巢老人"))
     is_high_level_talent = yes_no_filter(_("高层次人才"))
     is_new_overseas = yes_no_filter(_("新侨"))
-    campaign = django_filters.NumberFilter(field_name="verified_campaign_id", label=_("最近核实的调查（编号）"), widget=forms.HiddenInput)
-    campaign_year = django_filters.NumberFilter(field_name="verified_campaign__year", label=_("最近核实的调查年度"))
+    campaign = django_filters.NumberFilter(field_name="verified_campaign_id", label=_("最近核实的调查（编号）"), widget=forms.HiddenInput, **KEY_RANGE)
+    campaign_year = django_filters.NumberFilter(field_name="verified_campaign__year", label=_("最近核实的调查年度"), **YEAR_RANGE)
     q = django_filters.CharFilter(method="filter_q", label=_("姓名"),
                                   widget=forms.TextInput(attrs={"placeholder": _("姓或全名")}))
 
@@ -85,7 +85,7 @@ class UnitFilter(django_filters.FilterSet):
 class CampaignFilter(django_filters.FilterSet):
     """year, is_open."""
 
-    year = django_filters.NumberFilter(label=_("年度"))
+    year = django_filters.NumberFilter(label=_("年度"), **YEAR_RANGE)
     is_open = yes_no_filter(_("进行中"))
 
     class Meta:

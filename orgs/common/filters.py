@@ -6,6 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 # A yes/no filter's choices: django-filter's own widget calls the empty choice "未知" (unknown); here it
 # means "either", as staff read it.
+# The keys and years a number filter takes: beyond them a value is refused (the API's 400; a page ignores the field)
+# instead of reaching the database, where a number past 64 bits is SQLite's OverflowError or PostgreSQL's "out of
+# range", a server error (found by the API fuzz: /api/tasks/?plan=-1e213).
+KEY_RANGE = {"min_value": 1, "max_value": 2**63 - 1}
+YEAR_RANGE = {"min_value": 1, "max_value": 9999}
+
 ANY_YES_NO = (("", _("不限")), ("true", _("是")), ("false", _("否")))
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgs.access.models import Membership
+from orgs.common.filters import KEY_RANGE
 from orgs.regions.filters import RegionSubtreeFilter
 from orgs.regions.models import Region, RegionLevel
 from tasks.plans.models import OPEN_TASK_STATUSES, Milestone, Task, TaskStatus
@@ -19,11 +20,11 @@ class TaskFilter(django_filters.FilterSet):
 
     status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("状态"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("逾期"))
-    milestone = django_filters.NumberFilter(field_name="milestone_id", label=_("时间节点"))
-    plan = django_filters.NumberFilter(field_name="plan_id", label=_("实施方案"))
+    milestone = django_filters.NumberFilter(field_name="milestone_id", label=_("时间节点"), **KEY_RANGE)
+    plan = django_filters.NumberFilter(field_name="plan_id", label=_("实施方案"), **KEY_RANGE)
     region = RegionSubtreeFilter()
     county = RegionSubtreeFilter(label=_("县（市、区）"))
-    responsible = django_filters.NumberFilter(method="filter_responsible", label=_("责任人"))
+    responsible = django_filters.NumberFilter(method="filter_responsible", label=_("责任人"), **KEY_RANGE)
     responsible_unit = django_filters.CharFilter(field_name="responsible_unit", lookup_expr="contains", label=_("责任单位"))
     q = django_filters.CharFilter(field_name="title", lookup_expr="contains", label=_("任务"))
 
@@ -71,7 +72,7 @@ class TaskBoardFilter(TaskFilter):
 
 
 class MilestoneFilter(django_filters.FilterSet):
-    plan = django_filters.NumberFilter(field_name="plan_id", label=_("实施方案"))
+    plan = django_filters.NumberFilter(field_name="plan_id", label=_("实施方案"), **KEY_RANGE)
 
     class Meta:
         model = Milestone
