@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
@@ -78,6 +79,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "qiaolian.urls"
 WSGI_APPLICATION = "qiaolian.wsgi.application"
+
+# Widgets render through TEMPLATES, so templates/django/forms/widgets/ can replace a widget's markup (select.html:
+# options inline, not an include per option).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {

@@ -57,6 +57,7 @@ from census.coverage.policies import (
     policy_template_for,
     value_text,
 )
+from census.coverage.rows import gap_rows, people_url, requirement_numbers
 from census.coverage.selectors import coverage_rollup
 from census.coverage.services import (
     THRESHOLD_FIELDS,
@@ -67,7 +68,7 @@ from census.coverage.services import (
     policy_applying,
     policy_in_force,
 )
-from census.registry.models import Campaign, Category
+from census.registry.models import Campaign
 from census.rounds.selectors import round_basis
 from orgs.access.scoping import get_visible_or_404, user_scope
 from orgs.common.forms import apply_errors
@@ -104,43 +105,6 @@ LEVEL_REGION_RANK = {
     PlaceLevel.UNIT: LEVEL_RANK[RegionLevel.VILLAGE] + 1,
 }
 COUNT_KEYS = ("required", "satisfied", "under_way", "missing", "recommended")
-
-
-# ---- links to the people behind a number --------------------------------------------------------------
-
-
-CATEGORY_ORDER: tuple[str, ...] = tuple(Category.values)  # computed once (`Category.values` builds a new list)
-
-
-def people_url(*, region_code: str | None = None, unit_id: int | None = None, categories=(), base: str = "") -> str:
-    """The person list (masked, scoped as it always is) filtered to the people a number counts:
-    a unit's people, or a region's subtree; only the given categories unless they are all of them.
-    `base`: the person list's address when the caller already has it (a page of rows reverses it once)."""
-    params: list[tuple[str, str]] = [("unit", str(unit_id))] if unit_id else [("region", region_code or "")]
-    chosen = set(categories)
-    picked = [c for c in CATEGORY_ORDER if c in chosen]
-    if picked and len(picked) < len(CATEGORY_ORDER):
-        params += [("category", c) for c in picked]
-    return f"{base or reverse('census:person-list')}?{urlencode(params)}"
-
-
-def requirement_numbers(requirement: Requirement) -> dict:
-    """A verdict's numbers as the pages show them: the counted total and each category, each with the
-    link to the people behind it and the link's title (made here: a row's template stays plain output, which
-    matters on a page of 50 rows of six categories each)."""
-    base = reverse("census:person-list")
-    where = {"unit_id": requirement.unit_id} if requirement.unit_id else {"region_code": requirement.region.code}
-    by_category = requirement.headcount_by_category or {}
-    return {
-        "total": requirement.headcount,
-        "total_url": people_url(**where, categories=requirement.policy.counted_categories, base=base),
-        "by_category": [
-            {"label": label, "title": _("查看%(label)s") % {"label": label}, "n": by_category[c],
-             "url": people_url(**where, categories=[c], base=base)}
-            for c, label in Category.choices
-            if by_category.get(c)
-        ],
-    }
 
 
 # ---- the gap page ---------------------------------------------------------------------------------------
@@ -189,7 +153,7 @@ def coverage_gaps(request):
     rows = every_status.only("status", status) if status else every_status
     counts, total = every_status.by("status"), rows.count()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    entries = [{"requirement": r, "numbers": requirement_numbers(r)} for r in page.object_list]
+    entries = gap_rows(page.object_list, can_write=user_scope(request.user).can_write)
 
     query = {k: v for k, v in data.lists() if any(v)}
     tile_query = {k: v for k, v in query.items() if k != "status"}

@@ -150,9 +150,14 @@ def _prefix(prefix: str) -> str:
 
 
 def within_q(node: TreeNode, prefix: str = "", *, strict: bool = False) -> Q:
-    """Rows whose region (reached through `prefix`) lies in `node`'s subtree (strict: below it, not itself)."""
+    """Rows whose region (reached through `prefix`) lies in `node`'s subtree (strict: below it, not itself).
+
+    A region is in the subtree exactly when its `lft` lies between the node's `lft` and `rght`; the condition is on
+    `lft` alone so that PostgreSQL estimates it from one column's histogram and the (tree_id, lft) index. With
+    `lft >= … AND rght <= …` it multiplied the two columns' selectivities, guessed a county's 173 regions as 4,630
+    and scanned every requirement of the province (27 ms instead of 0.8 ms for a county's gap counts)."""
     p, op = _prefix(prefix), ("gt", "lt") if strict else ("gte", "lte")
-    return Q(**{f"{p}tree_id": node.tree_id, f"{p}lft__{op[0]}": node.lft, f"{p}rght__{op[1]}": node.rght})
+    return Q(**{f"{p}tree_id": node.tree_id, f"{p}lft__{op[0]}": node.lft, f"{p}lft__{op[1]}": node.rght})
 
 
 def covering_q(node: TreeNode, prefix: str = "", *, strict: bool = False) -> Q:

@@ -243,7 +243,8 @@ def main(argv: list[str]) -> None:
 
     parser = argparse.ArgumentParser(prog="manage.py benchmark")
     parser.add_argument("--only", default="census,tasks,reports,directory,issue16",
-                        help="groups to run (comma separated): census, tasks, reports, directory, issue16")
+                        help="groups to run (comma separated): census, tasks, reports, directory, issue16, nation "
+                        "(nation: with --people-scale nation, not in the default run)")
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the import benchmark files")
     parser.add_argument("--compare-rows", type=int, default=5_000, help="rows of the side-by-side file")
     parser.add_argument("--people-scale", default="province", help="generate_census scale")
@@ -290,4 +291,6 @@ GROUPS = {
     "reports": ("Dashboard and progress reports (issue 7)", _group("reports_bench")),
     "directory": ("Accounts and the unit directory (issue 15)", _group("directory_bench")),
     "issue16": ("Census rounds and plans written in the product (issue 16)", _group("issue16_bench")),
+    "load": ("Production under load (issue 18 §3)", _group("load_bench")),
+    "nation": ("The whole country (issue 18 §6)", _group("nation_bench")),
 }
