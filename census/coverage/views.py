@@ -66,7 +66,6 @@ from census.coverage.services import (
     compare_campaigns,
     coverage_what_if,
     policy_applying,
-    policy_in_force,
 )
 from census.registry.models import Campaign
 from census.rounds.selectors import round_basis
@@ -181,7 +180,8 @@ def coverage_gaps(request):
 
 def scope_without_policy(user) -> list[Region]:
     """The regions of the user's scope to which no policy applies (nothing is evaluated there)."""
-    return [region for region in scope_regions_for(user) if not policy_in_force(region)]
+    policies, today = PolicyIndex(), timezone.localdate()  # one query for the policies, however many regions
+    return [region for region in scope_regions_for(user) if policies.for_region(region, today) is None]
 
 
 # ---- region pickers and defaults ---------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def main() -> None:
     for name, (username, path) in PAGES.items():
         if username not in clients:
             client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-            user = users.get(username)
+            user = users.get(username=username)
             client.force_login(user)
             clients[username] = second_factor_verified(client, user)
         client = clients[username]

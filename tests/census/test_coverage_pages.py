@@ -17,12 +17,13 @@ from django.urls import reverse
 from census.coverage.models import Requirement
 from census.coverage.services import evaluate_coverage, policies_load
 from census.registry.models import Campaign, Category, Headcount
+from orgs.access.models import Role
 from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import Organization, OrganizationKind
 from orgs.regions.models import Region, RegionLevel
 from orgs.units.models import Unit, UnitKind
 from tests.census.factories import register_person
-from tests.factories import RegionFactory, region
+from tests.factories import MembershipFactory, RegionFactory, UserFactory, region
 
 pytestmark = pytest.mark.django_db
 
@@ -392,3 +393,22 @@ def test_compare_of_one_round_with_itself_says_so(client_for, yuxi_staff, rounds
     response = client_for(yuxi_staff).get(COMPARE, {"earlier": later.pk, "later": later.pk})
     assert response.status_code == 200
     assert "请选择两次不同的侨情调查进行对比" in response.content.decode()
+
+
+def test_gap_page_queries_do_not_grow_with_the_scope_regions(client_for, world):
+    """A staff member of many regions (an administrator's scope is every province): the policies that apply are
+    looked up once for all of them, not once per region."""
+
+    def queries(codes) -> int:
+        user = UserFactory()
+        for code in codes:
+            MembershipFactory(user=user, role=Role.STAFF, region=region(code))
+        client = client_for(user)
+        client.get(GAPS)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(GAPS).status_code == 200
+        return len(captured)
+
+    counties = [r.code for r in Region.objects.filter(level=RegionLevel.COUNTY).order_by("code")[:8]]
+    assert len(counties) == 8
+    assert queries(counties[:2]) == queries(counties)
