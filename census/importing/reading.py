@@ -178,7 +178,7 @@ def _check_archive_directory(entries: list[zipfile.ZipInfo]) -> None:
     expanded = sum(entry.file_size for entry in entries)
     if expanded > settings.CENSUS_XLSX_MAX_UNCOMPRESSED_BYTES:
         raise FileRejected(
-            _("Excel 文件解压后达 %(size)s，超过上限 %(limit)s，疑似压缩炸弹")
+            _("Excel 文件解压后达 %(size)s，超过上限 %(limit)s：行数过多（请拆分为几个文件分别导入），或疑似压缩炸弹")
             % {"size": filesizeformat(expanded), "limit": filesizeformat(settings.CENSUS_XLSX_MAX_UNCOMPRESSED_BYTES)}
         )
     names = {entry.filename for entry in entries}

@@ -13,6 +13,7 @@ import pytest
 import xlwt
 
 from census.importing.models import ImportStatus
+from census.importing.reading import FileRejected
 from census.importing.services import census_import_run
 from census.registry.models import Person
 from tests.census import import_files as files
@@ -78,6 +79,17 @@ def test_a_sheet_whose_rows_repeat_compresses_far_more_and_is_taken(tonghai_offi
 
     assert record.status == ImportStatus.PREVIEWED, record.message
     assert (record.rows, record.new, record.invalid) == (20_000, 20_000, 0)
+
+
+def test_a_sheet_past_the_expanded_size_limit_is_told_to_be_split(tonghai_official, campaign, tmp_path, settings):
+    """The limit bounds what one import holds (settings: CENSUS_XLSX_MAX_UNCOMPRESSED_BYTES); a genuine sheet past it
+    is told how to get in."""
+    rows = [["同名", "", "", number, "侨眷", "530423101", "", "", "否", ""] for number in files.ids("530423", 2_000, seed=73)]
+    path = files.write_excel_xlsx(tmp_path / "很多行.xlsx", HEADER, rows)
+    settings.CENSUS_XLSX_MAX_UNCOMPRESSED_BYTES = 100_000
+
+    with pytest.raises(FileRejected, match=r"^Excel 文件解压后达 .+，超过上限 .+：行数过多（请拆分为几个文件分别导入），或疑似压缩炸弹$"):
+        upload(tonghai_official, path, campaign)
 
 
 def test_a_stray_nul_in_a_csv_refuses_its_row_not_the_file(tonghai_official, campaign, tmp_path):
