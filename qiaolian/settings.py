@@ -385,7 +385,11 @@ LOGGING = {
 # comma-separated keys rotate: the first encrypts, all decrypt.
 RESIDENT_ID_KEY = env.str("RESIDENT_ID_KEY", default="")
 
-# Uploads: refused above this size; xlsx archives checked before parsing (zip bombs).
+# Uploads: refused above this size; xlsx archives checked before parsing (zip bombs). The expanded size is a bound on
+# what one import holds in memory rather than a compression ratio: 100,000 rows expand to 60-100 MB (inline strings
+# the most) and their preview takes about 400 MB; a sheet whose rows repeat one another compresses up to 25:1, so a
+# genuine file under the upload limit can pass it, from about 400,000 rows: told to split it (docs/benchmarks.md,
+# "Upload checks on genuine files"; docs/decisions.md).
 CENSUS_UPLOAD_MAX_BYTES = env.int("CENSUS_UPLOAD_MAX_BYTES", default=30 * 1024 * 1024)
 CENSUS_XLSX_MAX_UNCOMPRESSED_BYTES = env.int("CENSUS_XLSX_MAX_UNCOMPRESSED_BYTES", default=400 * 1024 * 1024)
 CENSUS_XLSX_MAX_ENTRIES = env.int("CENSUS_XLSX_MAX_ENTRIES", default=2000)

@@ -143,7 +143,7 @@ def test_region_import_refuses_control_characters_naming_the_column(admin_client
         {"resource": "0", "format": "0", "import_file": SimpleUploadedFile("r.csv", csv, content_type="text/csv")},
     )
     assert response.status_code == 200
-    assert "参数“name”含有不允许的控制字符" in response.content.decode()
+    assert "【name】“坏\\x01镇”：含有不可见的控制字符 \\x01" in response.content.decode()
     assert "import_file_name" not in response.content.decode()
     assert Region.objects.count() == count
 

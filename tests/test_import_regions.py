@@ -328,3 +328,23 @@ def test_dry_run_counts_and_writes_nothing(csv_file):
     assert "created=1 updated=1 unchanged=0 invalid=0" in out
     assert state() == before
     assert not LogEntry.objects.filter(additional_data__event="import").exists()
+
+
+def test_a_control_character_refuses_its_row_and_a_line_break_is_a_space(tmp_path):
+    """A line break inside a cell (Alt+Enter) is one space; any other control character refuses the row, named."""
+    path = tmp_path / "regions.csv"
+    path.write_bytes(
+        "code,name,level,parent_code\n530423197,\"新\r\n镇\",township,530423\n530423198,坏\x1b镇,township,530423\n".encode()
+    )
+    before = state()
+
+    _out, err, error = run_failing(path)
+
+    assert "文件有 1 行无效" in str(error)
+    assert "第 3 行，name=“坏\\x1b镇”：含有不可见的控制字符 \\x1b，不能导入：请在文件中删除后重新导入" in err
+    assert state() == before
+
+    run(path, "--skip-invalid")
+
+    assert Region.objects.get(code="530423197").name == "新 镇"
+    assert not Region.objects.filter(code="530423198").exists()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter, mul
 from typing import TypeVar, cast
 
@@ -40,6 +40,7 @@ from orgs.common.identifiers import (
     IdentifierError,
     validate_phone,
 )
+from orgs.common.text import CELL_CONTROL_RE
 
 SEPARATOR = "\uffff"  # a Unicode non-character: joins a column's cells for one-pass checks
 # Anything `clean_text` would change: control characters, every white-space character but the plain
@@ -79,6 +80,18 @@ def clean_column(raw: list[object]) -> list[str]:
     ):
         return text
     return [clean_text(value) for value in raw]
+
+
+def control_character_cells(column: Sequence[object]) -> list[int]:
+    """The positions of a column's text cells that hold a character no imported cell may hold (CELL_CONTROL_RE): one
+    search over the column joined; its cells are looked at one by one only when the column holds one."""
+    try:
+        joined = SEPARATOR.join(cast("Sequence[str]", column))
+    except TypeError:  # numbers, dates, empty cells: only the text is searched
+        joined = SEPARATOR.join([value for value in column if isinstance(value, str)])
+    if CELL_CONTROL_RE.search(joined) is None:
+        return []
+    return [i for i, value in enumerate(column) if isinstance(value, str) and CELL_CONTROL_RE.search(value)]
 
 
 class _Memo(dict[K, V]):
@@ -137,13 +150,15 @@ IMPORT_FIELDS = (*DATA_FIELDS, "id_type")
 
 @dataclass
 class ColumnCheck:
-    """The rows checked column by column: the cleaned IDs and each field's values by column, and the
-    rows any column doubts. For a row not doubted, (ids[i], {key: columns[key][i]}) is exactly what
-    `validate_row` returns; a doubted row's entries mean nothing (validate it the slow way)."""
+    """The rows checked column by column: the cleaned IDs and each field's values by column, the
+    rows any column doubts, and the rows with a control character in a column read (`controlled`: refused, whatever
+    else they are; `validate_row` does not look for them). For a row not doubted, (ids[i], {key: columns[key][i]}) is
+    exactly what `validate_row` returns; a doubted row's entries mean nothing (validate it the slow way)."""
 
     ids: list[str]
     columns: dict[str, list]
     doubtful: set[int]
+    controlled: set[int] = field(default_factory=set)
 
     def plain(self, index: int) -> tuple[str, dict] | None:
         if index in self.doubtful:
@@ -159,9 +174,15 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
         return ColumnCheck([], {key: [] for key in IMPORT_FIELDS}, set())
     shortest = min(map(len, rows))
     bad: set[int] = set()
+    controlled: set[int] = set()
+    searched: set[str] = set()
 
     def raw(key: str) -> list[object]:
-        return _raw_column(rows, positions.get(key), shortest)
+        column = _raw_column(rows, positions.get(key), shortest)
+        if key not in searched and positions.get(key) is not None:  # each column read searched once, as it is taken
+            searched.add(key)
+            controlled.update(control_character_cells(column))
+        return column
 
     def cleaned(key: str) -> list[str]:
         return [""] * n if positions.get(key) is None else clean_column(raw(key))
@@ -275,9 +296,11 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
         flags.append(flag_column)
 
     notes = [note[:NOTES_LIMIT] for note in cleaned("notes")]
+    for key in positions.keys() - searched:  # a column no pass above takes (none today) is searched all the same
+        raw(key)
 
     columns: tuple[Sequence[object], ...] = (
         names, genders, implied_births, category_values, region_values, unit_values, countries, phones, *flags, notes, types,
     )
     # Each column its own list: the caller puts the slow path's values of doubted rows in place.
-    return ColumnCheck(list(ids), {key: list(column) for key, column in zip(IMPORT_FIELDS, columns)}, bad)
+    return ColumnCheck(list(ids), {key: list(column) for key, column in zip(IMPORT_FIELDS, columns)}, bad, controlled)

@@ -14,7 +14,7 @@ import difflib
 import gc
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -83,6 +83,7 @@ from orgs.common.identifiers import (
     validate_document,
     validate_phone,
 )
+from orgs.common.text import cell_control_problem, holds_cell_control, visible_control_characters
 from orgs.regions.models import Region
 from orgs.regions.selectors import county_by_region
 from orgs.units.models import Unit
@@ -260,9 +261,10 @@ def _county_names_of(region_ids: set[int]) -> dict[int, str]:
     return {region_id: county.full_name for region_id, county in county_by_region(region_ids).items()}
 
 
-def _blank(cells) -> bool:
-    """An empty row (skipped, not counted). Cheap: most rows are decided by their first cell."""
-    for cell in cells:
+def _blank(cells, watched: frozenset[int] = frozenset()) -> bool:
+    """An empty row (skipped, not counted): a control character in a column read (`watched`) is not nothing, but
+    a reason to refuse the row. Cheap: most rows are decided by their first cell."""
+    for index, cell in enumerate(cells):
         if cell is None or cell == "":
             continue
         if cell.__class__ is not str:
@@ -271,9 +273,21 @@ def _blank(cells) -> bool:
         # A visible first character (not white space, not a control character clean_text drops) decides.
         if first > " " and first != "\x7f" and not first.isspace():
             return False
-        if clean_text(cell):
+        if clean_text(cell) or (index in watched and holds_cell_control(cell)):
             return False
     return True
+
+
+def control_character_errors(row_number: int, cells: Sequence[object], indices: Iterable[int], header: Sequence[object]) -> list[CellError]:
+    """The errors of the cells at `indices` that hold a character no import accepts (orgs.common.text.CELL_CONTROL_RE),
+    each named by the file's own header, its value shown with the control characters written out."""
+    errors = []
+    for index in sorted(indices):
+        problem = cell_control_problem(cells[index]) if index < len(cells) else None
+        if problem is not None:
+            title = " ".join(visible_control_characters(str(header[index])).split()) if index < len(header) else ""
+            errors.append(CellError(row_number, title, *problem))
+    return errors
 
 
 def _flag(text: str) -> bool:
@@ -636,9 +650,10 @@ def _validate_file(
     outcome = ImportOutcome(ignored_headers=ignored, header=list(opened.header))
     skipped: dict[str, list[int]] = {}
     id_index = positions.get("id_number")
+    watched = frozenset(positions.values())
     read: list[tuple[int, list[object]]] = []
     for row_number, cells in opened.rows:
-        if _blank(cells):
+        if _blank(cells, watched):
             continue
         # A row without an ID may be a 合计 row or a note under the table, not a person.
         if id_index is not None and (id_index >= len(cells) or cells[id_index] in ("", None)):
@@ -661,12 +676,17 @@ def _validate_file(
     checked = fast_rows([cells for _, cells in read], positions, scope, today)
     ids, columns = checked.ids, checked.columns
 
+    # A control character in a cell read (not a line break: clean_text folds those) refuses its row, whatever
+    # else the row is; a doubted row adds the reference validator's errors.
+    errors_of: dict[int, list[CellError]] = {
+        index: control_character_errors(read[index][0], read[index][1], watched, opened.header) for index in checked.controlled
+    }
     # Rows the columns doubt: the reference validator gives their values or their exact errors.
-    errors_of: dict[int, list[CellError]] = {}
     new_units = NewUnits()
     for index in sorted(checked.doubtful):
         row_number, cells = read[index]
         values, ids[index], errors = validate_row(row_number, list(cells), positions, scope, today)
+        errors = errors_of.get(index, []) + errors
         columns["id_type"][index] = values["id_type"]  # kept with the number, for the duplicates below
         if errors and all(error.reason == UNKNOWN_UNIT for error in errors):
             # only its unit is missing from the directory: a unit to create, if the user confirms

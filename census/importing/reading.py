@@ -13,6 +13,7 @@ header is found even so, the error keeps the likeliest header row's texts and pl
 the user to map them."""
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
@@ -81,9 +82,25 @@ def _sniff_kind(head: bytes, name: str) -> str:
         raise FileRejected(_("“%(name)s”不是有效的 Excel 文件（内容不是 xlsx 或 xls 格式）") % {"name": name})
     if head.startswith(UTF16_BOMS):
         return "csv"  # Excel's "Unicode 文本": UTF-16 with its byte order mark
-    if b"\x00" in head:
+    if _binary(head):
         raise FileRejected(_("“%(name)s”不是文本文件（含二进制内容），不能作为 CSV 读取") % {"name": name})
     return "csv"
+
+
+def _binary(head: bytes) -> bool:
+    """Whether the first bytes of a file that is not a workbook are not text. NUL bytes say so, unless they are a
+    stray few in UTF-8 text (a name pasted from another system: its row is refused, naming it, not the whole file);
+    UTF-16 without its byte order mark is half NULs."""
+    nuls = head.count(b"\x00")
+    if not nuls:
+        return False
+    if nuls * 32 > len(head):
+        return True
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a character cut at the end is no matter
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def check_size(size: int) -> None:
@@ -161,7 +178,7 @@ def _check_archive_directory(entries: list[zipfile.ZipInfo]) -> None:
     expanded = sum(entry.file_size for entry in entries)
     if expanded > settings.CENSUS_XLSX_MAX_UNCOMPRESSED_BYTES:
         raise FileRejected(
-            _("Excel 文件解压后达 %(size)s，超过上限 %(limit)s，疑似压缩炸弹")
+            _("Excel 文件解压后达 %(size)s，超过上限 %(limit)s：行数过多（请拆分为几个文件分别导入），或疑似压缩炸弹")
             % {"size": filesizeformat(expanded), "limit": filesizeformat(settings.CENSUS_XLSX_MAX_UNCOMPRESSED_BYTES)}
         )
     names = {entry.filename for entry in entries}

@@ -25,12 +25,13 @@ from django.utils.translation import gettext as _
 
 from census.importing.columns import UNIT_SCHEMA, map_headers
 from census.importing.new_units import unit_kind_for_name
-from census.importing.pipeline import UNKNOWN_REGION, CellError, ImportScope, explain_unknowns
+from census.importing.pipeline import UNKNOWN_REGION, CellError, ImportScope, control_character_errors, explain_unknowns
 from census.importing.reading import open_census_file, skip_reason
 from census.importing.values import ValueProblem, cell_as_identifier, clean_text
 from census.registry.services import organizations_follow_units
 from orgs.common.bulk import chunks
 from orgs.common.identifiers import IdentifierError, validate_uscc
+from orgs.common.text import holds_cell_control
 from orgs.regions.models import Region
 from orgs.units.models import TWO_NEW_KINDS, Unit, UnitKind
 
@@ -233,14 +234,19 @@ def unit_import_check(path: Path, original_name: str, *, user, region: Region | 
     raw: dict[int, list[object]] = {}
     checked: list[UnitRow] = []
     place_index = positions["region"]
+    watched = sorted(set(positions.values()))
     for number, cells in opened.rows:
-        if not any(clean_text(cell) for cell in cells):
+        if not any(clean_text(cell) for cell in cells) and not any(i < len(cells) and holds_cell_control(cells[i]) for i in watched):
             continue
         if not clean_text(cells[place_index] if place_index < len(cells) else None) and (reason := skip_reason(cells)):
             outcome.reading["skipped"].setdefault(reason, []).append(number)
             continue
         outcome.rows += 1
+        # A control character in a cell read refuses the row (line breaks are folded by clean_text: not refused).
+        controls = control_character_errors(number, cells, watched, opened.header)
         row, errors = _check_row(number, list(cells), positions, scope, inside)
+        if controls:
+            row, errors = None, controls + errors
         if row is None:
             outcome.errors += errors
             outcome.invalid_rows[number] = list(cells)

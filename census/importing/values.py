@@ -42,7 +42,9 @@ class ValueProblem(ValueError):
 
 
 # One translate() pass: full-width → half-width, no-break space → space, and control characters
-# (not text anyone typed; refused by PostgreSQL (NUL) and by .xlsx writers) dropped.
+# (not text anyone typed; refused by PostgreSQL (NUL) and by .xlsx writers) dropped. The imports refuse a row
+# whose cells read hold one (pipeline.control_character_errors) before any value of it is kept: this is only
+# what a value compared or shown (a header, a doubted cell's error) is cleaned with.
 _CLEAN_TABLE = {**HALF_WIDTH_TABLE, 0xA0: 0x20, **dict.fromkeys((*range(9), 11, 12, *range(14, 32), 127))}
 _RUNS_OF_SPACE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -13,6 +12,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from census.importing.columns import PERSON_COLUMNS, TEMPLATE_CATEGORIES, TEMPLATE_DOCUMENTS, UNIT_COLUMNS
 from census.importing.values import clean_text
 from orgs.common.exports import escape_cell
+from orgs.common.text import CELL_CONTROL_RE
 
 HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -20,10 +20,11 @@ ERROR_FONT = Font(color="B71C1C")
 
 
 def write_cell(sheet, row: int, column: int, value):
-    """Writes one cell as data: escaped text, and explicitly not a formula. Control characters (which
-    an .xlsx cannot hold) are dropped first, so that what remains is what the escaper judges."""
+    """Writes one cell as data: escaped text, and explicitly not a formula. Control characters (which an .xlsx
+    cannot hold, and those no import accepts: the error report lists their rows, naming them in its reasons) are
+    dropped first, so that what remains is what the escaper judges."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = CELL_CONTROL_RE.sub("", value)
     value = escape_cell(value)
     cell = sheet.cell(row=row, column=column, value=value)
     if isinstance(value, str):

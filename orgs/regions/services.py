@@ -13,6 +13,7 @@ from typing import cast
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from orgs.common.text import cell_control_problem, fold_cell_breaks
 from orgs.regions.models import (
     LEVEL_RANK,
     Region,
@@ -100,7 +101,9 @@ def read_region_csv(source: str | Path | bytes) -> tuple[list[dict[str, str]], l
     if missing:
         raise RegionFileError(_("缺少必需的列：%(columns)s") % {"columns": ", ".join(missing)})
     reader.fieldnames = header
-    return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader], header
+    # A line break or tab inside a cell (Alt+Enter, pasted text) is one space; other control characters are kept,
+    # for the row to be refused naming them (_parse_rows).
+    return [{k: fold_cell_breaks(v or "").strip() for k, v in row.items() if k is not None} for row in reader], header
 
 
 def _parse_coordinate(value: str, low: int, high: int, name: str, line: int, errors: list[RowError]):
@@ -127,8 +130,18 @@ def _parse_rows(rows: list[dict[str, str]], header: list[str]) -> tuple[list[_Ro
     first_seen: dict[str, int] = {}
     for index, row in enumerate(rows):
         line = index + 2
-        row_errors: list[RowError] = []
+        # A control character in a column read refuses the row, its value shown with the characters written out.
+        row_errors: list[RowError] = [
+            RowError(line, column, *problem)
+            for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+            if (problem := cell_control_problem(row.get(column))) is not None
+        ]
         code, name, level = row.get("code", ""), row.get("name", ""), row.get("level", "")
+        if row_errors:  # refused for that alone: no other message repeats the raw value
+            first_seen.setdefault(code, line)
+            errors.extend(row_errors)
+            bad_lines.add(line)
+            continue
         if not name:
             row_errors.append(RowError(line, "name", name, _("名称不能为空")))
         elif len(name) > NAME_MAX_LENGTH:
