@@ -97,6 +97,13 @@ def test_the_audit_administrator_sees_only_the_audit_pages(client_for, audit_adm
     assert client.get("/accounts/2fa/").status_code == 200  # their own second factor
 
 
+def test_a_refused_page_says_why_in_the_users_language(client_for, audit_admin_user):
+    refused = client_for(audit_admin_user).get("/tasks/inbox/")
+    assert refused.status_code == 403
+    text = refused.content.decode()
+    assert "您无权访问此页面" in text and 'data-testid="forbidden"' in text and "403 Forbidden" not in text
+
+
 def test_the_security_administrator_resets_a_lost_second_factor(client_for, security_admin_user, admin_user, yuxi_staff):
     client_for(admin_user)  # the administrator's authenticator (made by the test helper)
     assert TOTPDevice.objects.filter(user=admin_user).exists()
