@@ -97,6 +97,15 @@ def test_the_audit_administrator_sees_only_the_audit_pages(client_for, audit_adm
     assert client.get("/accounts/2fa/").status_code == 200  # their own second factor
 
 
+@pytest.mark.parametrize(("fixture", "path", "role"), [("audit_admin_user", "/audit/", "审计管理员"),
+                                                       ("security_admin_user", "/accounts/lockouts/", "安全管理员")])
+def test_the_administrators_header_names_their_role_and_links_no_refused_page(request, client_for, fixture, path, role):
+    text = client_for(request.getfixturevalue(fixture)).get(path).content.decode()
+    assert f'<span class="chip chip--role">{role}</span>' in text
+    assert 'data-testid="inbox-link"' not in text  # the inbox is not theirs: a 403
+    assert "未分配辖区" not in text  # they hold no region, by design
+
+
 def test_a_refused_page_says_why_in_the_users_language(client_for, audit_admin_user):
     refused = client_for(audit_admin_user).get("/tasks/inbox/")
     assert refused.status_code == 403
