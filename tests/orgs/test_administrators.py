@@ -76,6 +76,15 @@ def test_the_security_administrator_lifts_a_lockout_audited(client, client_for, 
     assert entry.additional_data["address"] == "10.7.7.7"
 
 
+def test_the_lockout_list_offers_release_on_locked_rows_only(client, client_for, security_admin_user):
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "tonghai_official", "password": "wrong-password"}, REMOTE_ADDR="10.7.7.7")
+    client.post("/accounts/login/", {"username": "yuxi_staff", "password": "wrong-password"}, REMOTE_ADDR="10.7.7.8")
+    text = client_for(security_admin_user).get("/accounts/lockouts/").content.decode()
+    assert "共 2 条登录失败记录。" in text
+    assert text.count('data-testid="lockout-row"') == 2 and text.count('data-testid="release"') == 1
+
+
 def test_the_security_administrator_opens_accounts_in_every_region_and_sees_no_data(client_for, security_admin_user):
     client = client_for(security_admin_user)
     created = client.post("/accounts/new/", {"username": "kunming_official", "name": "昆明干部", "role": "county_official",
