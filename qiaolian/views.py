@@ -85,7 +85,10 @@ def database_unavailable(request) -> HttpResponse:
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse({"detail": message}, status=503, json_dumps_params={"ensure_ascii": False})
     else:
-        response = HttpResponse(loader.get_template("503.html").render({"message": message}), status=503)
+        # Rendered without the request (its context processors query the database); a GET can simply be tried again.
+        retry_url = request.get_full_path() if request.method in ("GET", "HEAD") else ""
+        page = loader.get_template("503.html").render({"message": message, "retry_url": retry_url})
+        response = HttpResponse(page, status=503)
     response["Retry-After"] = str(DATABASE_RETRY_AFTER)
     response["Cache-Control"] = "no-store"
     return response

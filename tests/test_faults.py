@@ -10,6 +10,7 @@ import time
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.template import loader
 from django.test import Client, override_settings
 
 from qiaolian.cache import FailSoftRedisCache
@@ -79,6 +80,22 @@ def test_database_unavailable_is_a_503_page_without_a_trace(url):
     text = response.content.decode()
     assert "数据库暂时不可用，请稍后再试" in text and "服务暂时不可用" in text
     assert "Traceback" not in text and "server closed" not in text and "already closed" not in text
+
+
+@override_settings(ROOT_URLCONF="tests.faults_urls")
+def test_the_503_page_offers_to_try_the_same_address_again():
+    response = Client(raise_request_exception=False).get("/faults/database-gone/?page=2")
+    assert response.status_code == 503
+    assert 'href="/faults/database-gone/?page=2" data-testid="retry"' in response.content.decode()
+
+
+@pytest.mark.parametrize(("template", "says"), [("500.html", "系统暂时出现故障"), ("503.html", "服务暂时不可用")])
+def test_the_server_error_pages_render_without_the_database_or_a_request(django_db_blocker, template, says):
+    """As server_error renders them while the database is down: no request, so no context processor."""
+    with django_db_blocker.block():
+        page = loader.get_template(template).render({"message": "数据库暂时不可用，请稍后再试"})
+    assert says in page and 'class="site-header"' in page
+    assert "site-nav" not in page and "csrfmiddlewaretoken" not in page  # no navigation, no language form
 
 
 @override_settings(ROOT_URLCONF="tests.faults_urls")

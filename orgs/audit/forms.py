@@ -31,6 +31,13 @@ EVENT_CHOICES = [
 ]
 ACTIONS = {"create": LogEntry.Action.CREATE, "update": LogEntry.Action.UPDATE, "delete": LogEntry.Action.DELETE}
 PROJECT_APPS = ("orgs", "census", "tasks", "auth", "authtoken", "auditlog", "axes")
+# django-axes names its models in English only
+MODEL_LABELS = {
+    "axes.accessattempt": _("登录失败记录"),
+    "axes.accessattemptexpiration": _("登录失败记录有效期"),
+    "axes.accessfailurelog": _("登录失败日志"),
+    "axes.accesslog": _("登录日志"),
+}
 
 
 def model_choices() -> list[tuple[str, str]]:
@@ -38,7 +45,8 @@ def model_choices() -> list[tuple[str, str]]:
     choices = []
     for content_type in types:
         model = content_type.model_class()
-        label = model._meta.verbose_name if model is not None else content_type.model
+        label = MODEL_LABELS.get(f"{content_type.app_label}.{content_type.model}") or (
+            model._meta.verbose_name if model is not None else content_type.model)
         choices.append((str(content_type.pk), f"{label}（{content_type.app_label}.{content_type.model}）"))
     return choices
 

@@ -6,8 +6,9 @@ from datetime import datetime, time, timedelta
 
 from auditlog.models import LogEntry
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from orgs.audit.forms import ACTIONS, EVENT_CHOICES
+from orgs.audit.forms import ACTION_CHOICES, ACTIONS, EVENT_CHOICES
 
 PAGE_SIZE = 50
 COUNT_LIMIT = 10_000
@@ -57,6 +58,8 @@ def bounded_count(entries) -> tuple[int, bool]:
 
 
 EVENT_LABELS = dict(EVENT_CHOICES)
+# auditlog's own action labels are English words ("create") without a Chinese catalogue
+ACTION_LABELS = {ACTIONS[code]: label for code, label in ACTION_CHOICES} | {LogEntry.Action.ACCESS: _("访问")}
 
 
 def event_label(entry: LogEntry) -> str:
@@ -64,4 +67,4 @@ def event_label(entry: LogEntry) -> str:
     event = (entry.additional_data or {}).get("event") if entry.action == LogEntry.Action.ACCESS else None
     if event:
         return str(EVENT_LABELS.get(event, event))
-    return str(entry.get_action_display())
+    return str(ACTION_LABELS.get(entry.action, entry.get_action_display()))

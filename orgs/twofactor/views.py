@@ -65,7 +65,8 @@ def enrol(request):
     """Binds an authenticator: the QR code (and the key to type), then its first code; answers with the recovery
     codes. A user who already has one must have verified this session first (otherwise the password alone would
     replace the second factor)."""
-    if has_second_factor(request.user) and not request.user.is_verified():
+    changing = has_second_factor(request.user)  # a verified session replacing its authenticator
+    if changing and not request.user.is_verified():
         return redirect("twofactor:verify")
     device = pending_device(request.user)
     if device is None or request.POST.get("renew") == "1":
@@ -83,7 +84,9 @@ def enrol(request):
         "form": form,
         "qr_svg": qr.svg_inline(scale=4, dark="#1f2937", light="#ffffff"),
         "secret": _grouped(device.config_url),
-        "required": request.user.is_superuser or user_scope(request.user).is_administrator,
+        # the notice that nothing else opens before enrolment: not to someone who is only replacing an authenticator
+        "required": not changing and (request.user.is_superuser or user_scope(request.user).is_administrator),
+        "changing": changing,
         "next": _next_url(request),
     }
     return _never_cached(render(request, "twofactor/enrol.html", context))

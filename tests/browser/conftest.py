@@ -102,15 +102,20 @@ def login():
     return sign_in
 
 
-def _second_factor(tab, username: str) -> None:
-    """The login's second step, as its holder does it: administrators bind an authenticator at their first login
-    (then keep the recovery codes) or give its code; the code is computed from the device as the app would."""
-    enrolling = "/accounts/2fa/enrol/" in tab.url
+def authenticator_code(username: str, *, enrolling: bool = False) -> str:
+    """The code the user's authenticator app shows now (of the device being bound when `enrolling`)."""
     device = TOTPDevice.objects.filter(user__username=username, confirmed=not enrolling).order_by("-pk").first()
     device.last_t = -1  # a code given earlier in the same 30 seconds is accepted again here
     device.throttle_reset(commit=False)
     device.save()
-    tab.fill("#id_token", f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}")
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def _second_factor(tab, username: str) -> None:
+    """The login's second step, as its holder does it: administrators bind an authenticator at their first login
+    (then keep the recovery codes) or give its code; the code is computed from the device as the app would."""
+    enrolling = "/accounts/2fa/enrol/" in tab.url
+    tab.fill("#id_token", authenticator_code(username, enrolling=enrolling))
     tab.click("form[data-testid=otp-enrol] button[type=submit]" if enrolling else "form[data-testid=otp-verify] button[type=submit]")
     tab.wait_for_load_state()
     if enrolling:
@@ -129,6 +134,32 @@ def screenshot(request):
         return path
 
     return take
+
+
+CSP_COLLECT = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+def csp_watch(tab) -> list[str]:
+    """Records the Content-Security-Policy violations of every page the tab opens: the `securitypolicyviolation`
+    events (read them with `csp_violations`) and the console's CSP messages (the returned list)."""
+    console: list[str] = []
+    tab.add_init_script(CSP_COLLECT)
+    tab.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
+    return console
+
+
+def csp_violations(tab, console: list[str]) -> list[str]:
+    """The violations of the page now open (and the console's since the last call), with its path."""
+    path = tab.url.split("//", 1)[-1].split("/", 1)[-1]
+    found = [f"/{path}: {v}" for v in tab.evaluate("window.__csp || []")]
+    found += [f"/{path}: {m}" for m in console]
+    console.clear()
+    return found
 
 
 def text_of(locator) -> str:

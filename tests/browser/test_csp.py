@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import csp_violations, csp_watch
+
 pytestmark = pytest.mark.browser
 
-COLLECT = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
-});
-"""
 
 PAGES = [
     "/", "/dashboard/530400/", "/regions/", "/regions/530423/", "/census/persons/", "/census/units/",
@@ -29,20 +25,10 @@ def world(demo_data):
     return yuxi_world()
 
 
-def watch(page) -> list[str]:
-    messages: list[str] = []
-    page.add_init_script(COLLECT)
-    page.on("console", lambda m: messages.append(m.text) if "Content Security Policy" in m.text else None)
-    return messages
-
-
 def visit(page, path: str, console: list[str]) -> list[str]:
     page.goto(path)
     page.wait_for_load_state("networkidle")
-    found = [f"{path}: {v}" for v in page.evaluate("window.__csp || []")]
-    found += [f"{path}: {m}" for m in console]
-    console.clear()
-    return found
+    return csp_violations(page, console)
 
 
 def first_link(page, path: str, prefix: str) -> str | None:
@@ -54,7 +40,7 @@ def first_link(page, path: str, prefix: str) -> str | None:
 
 @pytest.mark.parametrize("username", ["admin", "yuxi_staff"])
 def test_main_pages_raise_no_csp_violation(page, login, world, username):
-    console = watch(page)
+    console = csp_watch(page)
     login(page, username)
     pages = list(PAGES)
     for listing, prefix in (("/census/persons/", "/census/persons/"), ("/organizations/", "/organizations/"),
@@ -73,7 +59,7 @@ def test_main_pages_raise_no_csp_violation(page, login, world, username):
 
 def test_the_login_page_and_a_blocked_injection(page, live_server):
     """The policy is in force: a script injected inline into a served page does not run and is reported."""
-    console = watch(page)
+    console = csp_watch(page)
     assert visit(page, "/accounts/login/", console) == []
     page.evaluate("""() => { const s = document.createElement('div');
       s.innerHTML = '<img src=x onerror="window.__ran = 1">'; document.body.append(s); }""")

@@ -76,6 +76,15 @@ def test_the_security_administrator_lifts_a_lockout_audited(client, client_for, 
     assert entry.additional_data["address"] == "10.7.7.7"
 
 
+def test_the_lockout_list_offers_release_on_locked_rows_only(client, client_for, security_admin_user):
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "tonghai_official", "password": "wrong-password"}, REMOTE_ADDR="10.7.7.7")
+    client.post("/accounts/login/", {"username": "yuxi_staff", "password": "wrong-password"}, REMOTE_ADDR="10.7.7.8")
+    text = client_for(security_admin_user).get("/accounts/lockouts/").content.decode()
+    assert "共 2 条登录失败记录。" in text
+    assert text.count('data-testid="lockout-row"') == 2 and text.count('data-testid="release"') == 1
+
+
 def test_the_security_administrator_opens_accounts_in_every_region_and_sees_no_data(client_for, security_admin_user):
     client = client_for(security_admin_user)
     created = client.post("/accounts/new/", {"username": "kunming_official", "name": "昆明干部", "role": "county_official",
@@ -95,6 +104,22 @@ def test_the_audit_administrator_sees_only_the_audit_pages(client_for, audit_adm
     for path in ("/accounts/", "/accounts/lockouts/", "/census/persons/", "/api/regions/", "/admin/", f"/accounts/{tonghai_official.pk}/"):
         assert client.get(path).status_code == 403, path
     assert client.get("/accounts/2fa/").status_code == 200  # their own second factor
+
+
+@pytest.mark.parametrize(("fixture", "path", "role"), [("audit_admin_user", "/audit/", "审计管理员"),
+                                                       ("security_admin_user", "/accounts/lockouts/", "安全管理员")])
+def test_the_administrators_header_names_their_role_and_links_no_refused_page(request, client_for, fixture, path, role):
+    text = client_for(request.getfixturevalue(fixture)).get(path).content.decode()
+    assert f'<span class="chip chip--role">{role}</span>' in text
+    assert 'data-testid="inbox-link"' not in text  # the inbox is not theirs: a 403
+    assert "未分配辖区" not in text  # they hold no region, by design
+
+
+def test_a_refused_page_says_why_in_the_users_language(client_for, audit_admin_user):
+    refused = client_for(audit_admin_user).get("/tasks/inbox/")
+    assert refused.status_code == 403
+    text = refused.content.decode()
+    assert "您无权访问此页面" in text and 'data-testid="forbidden"' in text and "403 Forbidden" not in text
 
 
 def test_the_security_administrator_resets_a_lost_second_factor(client_for, security_admin_user, admin_user, yuxi_staff):

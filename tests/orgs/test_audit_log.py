@@ -105,6 +105,17 @@ def test_search_by_address_actor_and_event(client_for, audit_admin_user, yuxi_st
     assert client.get("/audit/", {"remote_addr": "not-an-address"}).status_code == 200  # a form error, no trace
 
 
+def test_every_event_and_model_is_named_in_chinese(client_for, audit_admin_user):
+    region = Region.objects.get(code="530423")
+    for action in (LogEntry.Action.CREATE, LogEntry.Action.UPDATE, LogEntry.Action.DELETE):
+        LogEntry.objects.log_create(region, action=action, changes={}, remote_addr="10.9.9.5")
+    page = client_for(audit_admin_user).get("/audit/", {"remote_addr": "10.9.9.5"})
+    assert [e.event_label for e in page.context["entries"]] == ["删除", "修改", "创建"]
+    model_options = dict(page.context["form"].fields["model"].choices).values()
+    assert "登录失败记录（axes.accessattempt）" in model_options
+    assert not [label for label in model_options if label.split("（")[0].isascii()]  # none named in English only
+
+
 def test_pages_go_by_key(client_for, audit_admin_user):
     for i in range(PAGE_SIZE + 5):
         entry(f"paged entry {i:03d}", address="10.9.9.3")

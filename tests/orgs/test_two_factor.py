@@ -58,11 +58,15 @@ def test_an_administrator_without_a_device_is_forced_to_enrol(admin_user):
     enrol = client.get("/accounts/2fa/enrol/")
     assert enrol.status_code == 200 and b"<svg" in enrol.content and re.search(rb"<script(?![^>]*\bsrc=)", enrol.content) is None
     assert "no-store" in enrol["Cache-Control"]
+    assert b'data-testid="otp-required"' in enrol.content and b'data-testid="otp-cancel"' not in enrol.content
     device = TOTPDevice.objects.get(user=admin_user, confirmed=False)
     codes = client.post("/accounts/2fa/enrol/", {"token": code_of(device)})
     assert codes.status_code == 200 and len(codes.context["codes"]) == 10
     assert client.get("/census/persons/").status_code == 200
     assert steps(admin_user) == ["enrolled"]
+    # replacing the authenticator later: no "nothing opens before enrolment", a way back instead of the logout
+    again = client.get("/accounts/2fa/enrol/")
+    assert b'data-testid="otp-required"' not in again.content and b'data-testid="otp-cancel"' in again.content
 
 
 def test_a_wrong_code_is_refused_and_audited(admin_user):
