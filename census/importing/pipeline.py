@@ -444,6 +444,7 @@ def run_census_import(
     mapping: dict[str, str] | None = None,
     create_units: bool = False,
     accept_duplicates: bool = False,
+    on_written: Callable[[ImportOutcome], None] | None = None,
 ) -> ImportOutcome:
     """Checks a census file and, when `commit`, stores it (all-or-nothing unless `valid_only`).
 
@@ -459,14 +460,17 @@ def run_census_import(
 
     A commit creates the units the file names and the directory lacks only with `create_units` (else their
     rows are refused), and registers people who may be someone registered under another document only with
-    `accept_duplicates` (else nothing is written and `outcome.held` says why)."""
+    `accept_duplicates` (else nothing is written and `outcome.held` says why).
+
+    `on_written(outcome)` runs inside the transaction that writes the rows, after them: what records the commit
+    (the import marked committed, its audit entry) is stored with the rows or not at all."""
     if commit and record is None:
         raise TypeError("run_census_import(commit=True) needs the CensusImport record")
     with _collector_paused():
         return _run(
             path, original_name, user=user, campaign=campaign, commit=commit, valid_only=valid_only, today=today,
             progress=progress, record=record, keep=keep, checksum=checksum, sheet=sheet, mapping=dict(mapping or {}),
-            create_units=create_units, accept_duplicates=accept_duplicates,
+            create_units=create_units, accept_duplicates=accept_duplicates, on_written=on_written,
         )
 
 
@@ -485,7 +489,7 @@ def _collector_paused():
 
 def _run(
     path, original_name, *, user, campaign, commit, valid_only, today, progress, record, keep, checksum, sheet, mapping,
-    create_units, accept_duplicates,
+    create_units, accept_duplicates, on_written=None,
 ) -> ImportOutcome:
     today = today or timezone.localdate()
     scope = ImportScope(user)
@@ -587,6 +591,8 @@ def _run(
                 outcome, new_rows, changed_rows, unchanged_ids, user=user, campaign=campaign, encrypt=encrypt, record=record,
                 unit_listing=unit_listing if create_units else [],
             )
+            if on_written is not None:
+                on_written(outcome)
     except CensusLocked as locked:
         # Nothing written; the preview stands, to be committed once the superior has reopened the county.
         outcome.held = locked.lock.message
@@ -599,7 +605,7 @@ def _run(
         return run_census_import(
             path, original_name, user=user, campaign=campaign, commit=True, valid_only=valid_only, today=today,
             progress=progress, record=record, sheet=sheet, mapping=mapping, create_units=create_units,
-            accept_duplicates=accept_duplicates,
+            accept_duplicates=accept_duplicates, on_written=on_written,
         )
     return outcome
 

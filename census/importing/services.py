@@ -163,6 +163,7 @@ def census_import_run(
                 commit=commit, valid_only=valid_only, progress=progress, record=record,
                 keep=keep, checksum=checksum, sheet=record.sheet, mapping=record.mapping,
                 create_units=create_units, accept_duplicates=accept_duplicates,
+                on_written=lambda written: _record_commit(record, written),
             )
     except (FileRejected, HeaderError, ValueError, OSError) as error:
         if commit:
@@ -187,18 +188,7 @@ def census_import_run(
     if not commit:
         record.status = ImportStatus.PREVIEWED
     elif outcome.written:
-        record.status = ImportStatus.COMMITTED
-        record.finished_at = timezone.now()
-        if outcome.created_units:
-            record.message = _("已新建 %(n)d 个单位") % {"n": outcome.created_units}
-        audit_event(
-            event=AuditEvent.IMPORT, model=record, actor=record.user,
-            description=_("导入侨情数据 %(file)s：%(summary)s") % {"file": record.original_name, "summary": outcome.summary()},
-            data={
-                "rows": outcome.rows, "new": outcome.new, "updated": outcome.updated, "invalid": outcome.invalid,
-                "units_created": outcome.created_units, "possible_duplicates": len(outcome.warnings),
-            },
-        )
+        pass  # marked committed and audited with the rows (_record_commit)
     elif outcome.held:
         # valid, but people who may be registered already were not confirmed: the preview stands
         record.status = ImportStatus.PREVIEWED
@@ -209,6 +199,25 @@ def census_import_run(
         record.message = _("文件有 %(n)d 行无效，未写入任何数据") % {"n": outcome.invalid}
     record.save()
     return record
+
+
+def _record_commit(record: CensusImport, outcome) -> None:
+    """In the transaction that writes the rows: the import marked committed (in the database and on `record`) and
+    its audit entry. A process that dies after that transaction leaves a committed import, never one that stays
+    running with its rows stored (the sweep would then say that nothing was written)."""
+    record.status, record.finished_at = ImportStatus.COMMITTED, timezone.now()
+    if outcome.created_units:
+        record.message = _("已新建 %(n)d 个单位") % {"n": outcome.created_units}
+    CensusImport.objects.filter(pk=record.pk).update(
+        status=record.status, finished_at=record.finished_at, message=record.message)
+    audit_event(
+        event=AuditEvent.IMPORT, model=record, actor=record.user,
+        description=_("导入侨情数据 %(file)s：%(summary)s") % {"file": record.original_name, "summary": outcome.summary()},
+        data={
+            "rows": outcome.rows, "new": outcome.new, "updated": outcome.updated, "invalid": outcome.invalid,
+            "units_created": outcome.created_units, "possible_duplicates": len(outcome.warnings),
+        },
+    )
 
 
 # What may be discarded: an import that wrote nothing and is not running.

@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.files import File
 from django.utils import timezone
 
 from census.importing.jobs import census_import_job, fail_stuck_imports
 from census.importing.models import CensusImport, ImportStatus
-from census.importing.services import census_import_upload
+from census.importing.services import census_import_run, census_import_upload
 from census.registry.models import Person
+from orgs.common.audit import AuditEvent
 from tests.census import import_files as files
 from tests.census.import_files import SHORT_HEADERS, row
 
@@ -77,3 +79,27 @@ def test_the_sweep_fails_imports_running_longer_than_any_job_may(tonghai_officia
     assert running.status == ImportStatus.RUNNING
     # the dead worker's message comes back after the visibility timeout: it finds the import decided
     assert census_import_job(stuck.pk, True) == ImportStatus.FAILED
+
+
+class _ProcessDied(BaseException):
+    """What a process cut off right after its write transaction leaves behind: nothing after it runs."""
+
+
+def test_a_commit_is_recorded_with_its_rows_when_the_process_dies_right_after(tonghai_official, campaign, tmp_path, monkeypatch):
+    """The rows, the import's committed state and its audit entry are one transaction: a process that dies after it
+    leaves a committed import (not one the sweep would fail as having written nothing)."""
+    record = _uploaded(tonghai_official, campaign, tmp_path)
+    assert census_import_run(record=record, commit=False).status == ImportStatus.PREVIEWED
+    before = Person.objects.count()
+
+    def die(*args, **kwargs):
+        raise _ProcessDied
+
+    monkeypatch.setattr("census.importing.services._store_outcome", die)  # the first step after the pipeline
+    with pytest.raises(_ProcessDied):
+        census_import_run(record=CensusImport.objects.get(pk=record.pk), commit=True)
+    stored = CensusImport.objects.get(pk=record.pk)
+    assert Person.objects.count() == before + 3
+    assert stored.status == ImportStatus.COMMITTED and stored.finished_at is not None
+    assert LogEntry.objects.filter(additional_data__event=AuditEvent.IMPORT, object_pk=str(record.pk)).count() == 1
+    assert fail_stuck_imports() == 0
