@@ -85,11 +85,13 @@ bench: $(STAMP)
 # process. With REDIS_URL set, run both, or reports stay 排队中 for ever.
 WORKER_CONCURRENCY ?= 2
 
+# Both workers run at nice 10: on a machine shared with gunicorn, a page is served before a job's next slice
+# (docs/operations.md, "Scale-out").
 worker: $(STAMP)
-	$(VENV)/bin/celery -A qiaolian worker -l info -Q celery -O fair --concurrency $(WORKER_CONCURRENCY) --max-tasks-per-child 1 -n default@%h
+	nice -n 10 $(VENV)/bin/celery -A qiaolian worker -l info -Q celery -O fair --concurrency $(WORKER_CONCURRENCY) --max-tasks-per-child 1 -n default@%h
 
 report-worker: $(STAMP)
-	$(VENV)/bin/celery -A qiaolian worker -l info -Q reports --concurrency 1 --max-tasks-per-child 1 -n reports@%h
+	nice -n 10 $(VENV)/bin/celery -A qiaolian worker -l info -Q reports --concurrency 1 --max-tasks-per-child 1 -n reports@%h
 
 beat: $(STAMP)
 	@mkdir -p var

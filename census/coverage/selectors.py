@@ -1,6 +1,9 @@
-"""Reads of coverage: a region's rollup of verdicts."""
+"""Reads of coverage: a region's rollup of verdicts; the version of the stored verdicts, for what is cached of them."""
 from __future__ import annotations
 
+import time
+
+from django.core.cache import cache
 from django.db.models import Sum
 
 from census.coverage.models import CoverageRollup, PlaceLevel
@@ -25,3 +28,25 @@ def coverage_rollup(region: Region | None) -> dict[str, dict[str, int]]:
     for row in rows:
         result[row["level"]] = {k: row[k] or 0 for k in empty}
     return result
+
+
+VERDICTS_VERSION_KEY = "coverage:verdicts-version"
+
+
+def verdicts_version() -> int:
+    """The version of the stored verdicts: it changes whenever an evaluation writes, deletes or changes one
+    (`verdicts_changed`), so what is cached under it is never read after a change. A lost key (cache flushed)
+    restarts from the clock, never from a number older entries may carry."""
+    version = cache.get(VERDICTS_VERSION_KEY)
+    if version is None:
+        cache.add(VERDICTS_VERSION_KEY, time.time_ns() // 1000, None)
+        version = cache.get(VERDICTS_VERSION_KEY) or time.time_ns() // 1000
+    return version
+
+
+def verdicts_changed() -> None:
+    """A new version of the stored verdicts (the evaluation calls it when its transaction commits)."""
+    try:
+        cache.incr(VERDICTS_VERSION_KEY)
+    except ValueError:
+        cache.add(VERDICTS_VERSION_KEY, time.time_ns() // 1000, None)

@@ -29,6 +29,7 @@ from census.coverage.models import (
     Requirement,
     VerdictChoice,
 )
+from census.coverage.selectors import verdicts_changed
 from census.coverage.shipped import shipped_policies_create
 from census.coverage.signals import requirement_changed
 from census.registry.models import Headcount, Person
@@ -345,6 +346,11 @@ def evaluate_coverage(root: Region | None = None, *, on: dt.date | None = None, 
     values_update(Requirement, UPDATED_REQUIREMENT_COLUMNS, to_update)
     Requirement.objects.filter(pk__in=stale).delete()
     report.created, report.updated, report.deleted = len(to_create), len(to_update), len(stale)
+    if to_create or to_update or stale:
+        # the gap lists' cached counts (census.coverage.filters): dropped now, and again when this commits, so that
+        # counts another request caches meanwhile from the verdicts before this change do not outlive it
+        verdicts_changed()
+        transaction.on_commit(verdicts_changed)
     _write_rollups(root, judged, regions)
     if root is None or root.level in (RegionLevel.PROVINCE, RegionLevel.CITY):
         analyze(Requirement, CoverageRollup)  # a large evaluation changes the tables' statistics

@@ -412,3 +412,18 @@ def test_gap_page_queries_do_not_grow_with_the_scope_regions(client_for, world):
     counties = [r.code for r in Region.objects.filter(level=RegionLevel.COUNTY).order_by("code")[:8]]
     assert len(counties) == 8
     assert queries(counties[:2]) == queries(counties)
+
+
+def test_the_gap_list_counts_follow_a_new_evaluation(client_for, yuxi_staff, world):
+    """The counts of a gap list are cached (census.coverage.filters): an evaluation that changes a verdict shows at
+    once, on the page and in the API."""
+    client = client_for(yuxi_staff)
+    before = client.get(GAPS)
+    assert world.village_small.name not in places(rows_of(before))  # 20 people: recommended, not a gap yet
+    api_before = client.get("/api/requirements/", {"verdict": "required"}).json()["count"]
+    _people(get_user_model().objects.get(username="admin"), world.village_small, 15, seed=9000)
+    evaluate_coverage(region("530423"))
+    after = client.get(GAPS)
+    assert world.village_small.name in places(rows_of(after))
+    assert after.context["total"] == before.context["total"] + 1
+    assert client.get("/api/requirements/", {"verdict": "required"}).json()["count"] == api_before + 1
