@@ -17,11 +17,14 @@ import logging
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orgs.access.scoping import user_scope
+from orgs.common.audit import AuditEvent, audit_event
 from orgs.common.dispatch import broker_failed, broker_resting, registered_job
 from orgs.jobs.models import TASK_ID_PREFIX, JobStatus, QueuedJob
 
@@ -193,3 +196,41 @@ def jobs_fail_stuck(*, now: dt.datetime | None = None) -> int:
         logger.warning("job outbox: %d job(s) marked failed (stuck running, or sent %d times without starting)",
                        failed, settings.JOB_OUTBOX_MAX_SENDS)
     return failed
+
+
+# ---- 后台任务: the system administrator's page ---------------------------------------------------------------------
+
+
+def require_system_admin(user) -> None:
+    """后台任务 is the system administrator's alone (三员分立): 403 for everyone else, the security and the audit
+    administrator included."""
+    if not user_scope(user).is_admin:
+        raise PermissionDenied(_("只有系统管理员可以查看和重新发送后台任务"))
+
+
+def job_resend(*, job_id: int, user, request=None) -> QueuedJob:
+    """Sends a failed row again (the system administrator's 重新发送): back to pending with a new budget of sends, the
+    old error cleared, and sent when the transaction commits (`job_send`; with the broker down the relay sends it).
+    Audited, with the sends and the error it had. A row that is not failed is refused (ValidationError): it is still
+    on its way, or done. Raises QueuedJob.DoesNotExist for a row that is gone.
+
+    The job's own check decides what running it again means: an import or a report the sweep marked failed stays
+    failed (its record says to upload or request again), a re-evaluation runs again."""
+    require_system_admin(user)
+    with transaction.atomic():
+        job = QueuedJob.objects.select_for_update().get(pk=job_id)
+        if job.status != JobStatus.FAILED:
+            raise ValidationError(
+                _("只能重新发送失败的任务：任务 #%(id)d 的状态是“%(status)s”") % {"id": job.pk, "status": job.get_status_display()})
+        sends, error = job.sends, job.last_error
+        job.status, job.sends, job.last_error = JobStatus.PENDING, 0, ""
+        job.sent_at = job.started_at = job.finished_at = None
+        job.save(update_fields=["status", "sends", "last_error", "sent_at", "started_at", "finished_at"])
+        audit_event(
+            event=AuditEvent.JOB, model=job, actor=user, request=request,
+            description=_("重新发送后台任务 #%(id)d：%(name)s") % {"id": job.pk, "name": job.name},
+            data={"name": job.name, "args": job.args, "sends": sends, "last_error": error[:500]},
+        )
+        transaction.on_commit(lambda: job_send(job.pk))
+    job.refresh_from_db()
+    return job
