@@ -3,13 +3,9 @@ whose worker died."""
 from celery import shared_task
 from django.utils.translation import gettext_lazy as _
 
+from census.importing.interruptions import census_import_claim, census_imports_fail_stuck
 from census.importing.retention import census_uploads_delete_expired
-from census.importing.services import (
-    CENSUS_IMPORT_JOB,
-    census_import_claim,
-    census_import_run,
-    census_imports_fail_stuck,
-)
+from census.importing.services import CENSUS_IMPORT_JOB, census_import_run
 
 
 @shared_task(name=CENSUS_IMPORT_JOB, bind=True, acks_late=True, max_retries=0, soft_time_limit=1200, time_limit=1500,
