@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from orgs.access.scoping import user_scope
 from orgs.common.audit import AuditEvent, audit_event
-from orgs.common.dispatch import broker_failed, broker_resting, registered_job
+from orgs.common.dispatch import broker_failed, broker_resting, jobs_run_in_process, registered_job
 from orgs.jobs.models import TASK_ID_PREFIX, JobStatus, QueuedJob
 
 logger = logging.getLogger(__name__)
@@ -196,6 +196,13 @@ def jobs_fail_stuck(*, now: dt.datetime | None = None) -> int:
         logger.warning("job outbox: %d job(s) marked failed (stuck running, or sent %d times without starting)",
                        failed, settings.JOB_OUTBOX_MAX_SENDS)
     return failed
+
+
+def jobs_fail_stuck_in_process() -> int:
+    """The sweep, run by 后台任务 as it is read when jobs run in the web process (REDIS_URL unset): no beat runs there,
+    and a row whose job the web process was running when it ended would stay "running" for ever. With a broker,
+    beat sweeps and this does nothing."""
+    return jobs_fail_stuck() if jobs_run_in_process() else 0
 
 
 # ---- 后台任务: the system administrator's page ---------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from orgs.jobs.forms import JobFilterForm
 from orgs.jobs.models import JobStatus, QueuedJob
 from orgs.jobs.selectors import ALL, UNFINISHED, UNFINISHED_STATUSES, job_status_counts, jobs_listed, jobs_page
-from orgs.jobs.services import job_resend, require_system_admin
+from orgs.jobs.services import job_resend, jobs_fail_stuck_in_process, require_system_admin
 
 
 def _key(value) -> int | None:
@@ -36,6 +36,7 @@ def _list_url(status: str) -> str:
 @login_required
 def job_list(request):
     require_system_admin(request.user)
+    jobs_fail_stuck_in_process()
     status = JobFilterForm(request.GET).chosen_status()
     rows, next_key = jobs_page(jobs_listed(status), _key(request.GET.get("before")))
     counts = job_status_counts()

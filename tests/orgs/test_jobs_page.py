@@ -18,6 +18,7 @@ from orgs.common.audit import AuditEvent
 from orgs.jobs import selectors
 from orgs.jobs.models import JobStatus, QueuedJob
 from orgs.jobs.selectors import job_status_counts
+from qiaolian.celery import app
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +218,17 @@ def test_a_row_that_is_gone_is_a_404_and_the_page_is_post_only(client_for, admin
     failed = _row("failed", JobStatus.FAILED)
     assert client.get(f"/jobs/{failed.pk}/resend/").status_code == 405
     assert client.post("/jobs/").status_code == 405
+
+
+def test_in_process_the_page_sweeps_what_beat_would(client_for, admin_user, settings, eager_celery):
+    """Without a broker no beat runs: a row the web process was running when it ended is failed as the page is read."""
+    settings.JOB_STUCK_SECONDS = 600
+    cut_off = _row("cut off", JobStatus.RUNNING, started_at=timezone.now() - dt.timedelta(seconds=2000))
+    client = client_for(admin_user)
+    app.conf.task_always_eager = False  # a broker and its beat: the sweep is beat's (eager_celery restores it)
+    client.get("/jobs/")
+    assert QueuedJob.objects.get(pk=cut_off.pk).status == JobStatus.RUNNING
+    app.conf.task_always_eager = True
+    response = client.get("/jobs/")
+    assert QueuedJob.objects.get(pk=cut_off.pk).status == JobStatus.FAILED
+    assert "cut off" in response.content.decode() and "仍未结束" in response.content.decode()
