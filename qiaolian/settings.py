@@ -175,6 +175,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "coverage-nightly": {"task": "census.evaluate_coverage_everywhere", "schedule": crontab(hour=2, minute=30)},
     "imports-stuck": {"task": "census.fail_stuck_imports", "schedule": 300.0},
     "reports-stuck": {"task": "tasks.fail_stuck_reports", "schedule": 300.0},
+    "jobs-stuck": {"task": "orgs.fail_stuck_jobs", "schedule": 300.0},
     "audit-retention": {"task": "orgs.audit_retention", "schedule": crontab(hour=3, minute=10)},
 }
 # For the fault scripts only (tests/production/fault_two_beats.py): every beat job every N seconds instead of on
@@ -183,8 +184,11 @@ if BEAT_EVERY_SECONDS := env.float("BEAT_EVERY_SECONDS", default=0.0):
     CELERY_BEAT_SCHEDULE = {name: {**entry, "schedule": BEAT_EVERY_SECONDS} for name, entry in CELERY_BEAT_SCHEDULE.items()}
 
 # The job outbox (orgs/jobs/): a row sent to the broker but not started after this long is sent again (the broker
-# lost its queue; the job still runs once), and finished rows are kept this many days.
+# lost its queue; the job still runs once), at most JOB_OUTBOX_MAX_SENDS times in all: a row sent that often and
+# still not started is marked failed by the sweep (`orgs.fail_stuck_jobs`), as is a row still running
+# JOB_STUCK_SECONDS after it started. Finished rows are kept this many days.
 JOB_OUTBOX_RESEND_SECONDS = env.int("JOB_OUTBOX_RESEND_SECONDS", default=600)
+JOB_OUTBOX_MAX_SENDS = env.int("JOB_OUTBOX_MAX_SENDS", default=5)
 JOB_OUTBOX_KEEP_DAYS = env.int("JOB_OUTBOX_KEEP_DAYS", default=7)
 
 # Sessions live in the database: a Redis outage must not log anyone out.

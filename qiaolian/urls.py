@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/2fa/", include("orgs.twofactor.urls")),
     path("accounts/", include("orgs.accounts.urls")),
     path("audit/", include("orgs.audit.urls")),
+    path("jobs/", include("orgs.jobs.urls")),
     path("regions/", include("orgs.regions.urls")),
     path("census/", include("census.urls")),
     path("organizations/", include("orgs.organizations.urls")),

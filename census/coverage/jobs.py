@@ -4,6 +4,7 @@ subtree of a policy just saved. Idempotent: an evaluation writes the verdicts as
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils.translation import gettext_lazy as _
 
 from census.coverage.policies import POLICY_REEVALUATION_JOB, policy_reevaluate
 from census.coverage.services import coverage_evaluate_everywhere
@@ -22,7 +23,8 @@ def evaluate_coverage_everywhere() -> dict:
     }
 
 
-@shared_task(name=POLICY_REEVALUATION_JOB, acks_late=True, soft_time_limit=3000, time_limit=3600)
+@shared_task(name=POLICY_REEVALUATION_JOB, acks_late=True, soft_time_limit=3000, time_limit=3600,
+             label=_("门槛变更后重新评估应建"))
 def evaluate_coverage_after_policy_change(region_id: int | None) -> int:
     """The subtree a saved policy governs (the whole country for the nationwide default), queued on commit so that
     the save answers at once even for a province. Idempotent: an evaluation writes the verdicts as a diff."""

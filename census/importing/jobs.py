@@ -1,17 +1,15 @@
 """Celery jobs of the census: large imports run here, reporting progress on their record; the sweep of imports
 whose worker died."""
 from celery import shared_task
+from django.utils.translation import gettext_lazy as _
 
+from census.importing.interruptions import census_import_claim, census_imports_fail_stuck
 from census.importing.retention import census_uploads_delete_expired
-from census.importing.services import (
-    CENSUS_IMPORT_JOB,
-    census_import_claim,
-    census_import_run,
-    census_imports_fail_stuck,
-)
+from census.importing.services import CENSUS_IMPORT_JOB, census_import_run
 
 
-@shared_task(name=CENSUS_IMPORT_JOB, bind=True, acks_late=True, max_retries=0, soft_time_limit=1200, time_limit=1500)
+@shared_task(name=CENSUS_IMPORT_JOB, bind=True, acks_late=True, max_retries=0, soft_time_limit=1200, time_limit=1500,
+             label=_("侨情数据导入"))
 def census_import_job(self, record_id: int, commit: bool, valid_only: bool = False, choices: dict | None = None) -> str:
     """Preview or commit of one import record, run once: a delivery that does not claim the queued record (a
     redelivered message: committed, or interrupted and now marked failed) does nothing. `choices`: what the user

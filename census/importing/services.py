@@ -6,7 +6,6 @@ Headers we do not know are mapped by the user (a schema field per column, or ign
 with the import and remembered per user for the next file with the same header (`ColumnMapping`)."""
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -322,39 +321,6 @@ def census_import_request(
         job_enqueue(CENSUS_IMPORT_JOB, record.pk, commit, valid_only, choices)
     record.refresh_from_db()
     return record
-
-
-def census_import_claim(*, record_id: int) -> tuple[CensusImport, bool]:
-    """A queued job's record, and whether this delivery may run it. Of the statuses it may find:
-    queued: claimed (queued → running, a conditional update: of two deliveries only one wins), run it;
-    running: the message was delivered again after the worker running it died (acks_late, reject_on_worker_lost):
-    the record is marked failed with the reason instead of dying again (a commit is one transaction, so nothing was
-    written); anything else: decided already (committed, failed by the sweep, discarded), nothing to do."""
-    claimed = CensusImport.objects.filter(pk=record_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now())
-    record = CensusImport.objects.select_related("user", "campaign", "campaign__region").get(pk=record_id)
-    if claimed:
-        return record, True
-    if record.status == ImportStatus.RUNNING:
-        _fail_interrupted(CensusImport.objects.filter(pk=record_id, status=ImportStatus.RUNNING),
-                          _("处理过程中工作进程中断，未写入任何数据：请重新上传后再导入"))
-        record.refresh_from_db()
-    return record, False
-
-
-def _fail_interrupted(running, reason: str) -> int:
-    return running.update(status=ImportStatus.FAILED, message=reason, finished_at=timezone.now(), progress=0)
-
-
-def census_imports_fail_stuck(*, now=None) -> int:
-    """Marks failed, with the reason, the imports still "running" `JOB_STUCK_SECONDS` after they started: longer
-    than the job's hard time limit, so their worker died or was killed (beat, every few minutes). A redelivered
-    message of such an import finds it failed and does nothing."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.JOB_STUCK_SECONDS)
-    return _fail_interrupted(
-        CensusImport.objects.filter(status=ImportStatus.RUNNING, started_at__lt=cutoff),
-        _("处理超时或工作进程中断，未写入任何数据：请重新上传后再导入"),
-    )
 
 
 # ---- the unit directory (单位名录) ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.views.decorators.http import (
 
 from census.importing.columns import PERSON_COLUMNS
 from census.importing.forms import ColumnMappingForm, ImportUploadForm, UnitImportUploadForm
+from census.importing.interruptions import census_imports_fail_stuck_in_process
 from census.importing.models import CensusImport, ImportStatus, UnitImport
 from census.importing.reading import FileRejected
 from census.importing.selectors import import_files_downloadable_by, new_units_listed, skipped_rows
@@ -56,6 +57,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @require_safe
 @login_required
 def import_list(request):
+    census_imports_fail_stuck_in_process()
     imports = CensusImport.objects.visible_to(request.user).select_related("user", "campaign", "region")[:100]
     form = ImportUploadForm(user=request.user) if user_scope(request.user).can_write else None
     return render(request, "census/import_list.html", {"imports": imports, "form": form})
@@ -82,6 +84,7 @@ def import_upload(request):
 @require_safe
 @login_required
 def import_detail(request, pk: int):
+    census_imports_fail_stuck_in_process()
     record = get_visible_or_404(CensusImport.objects.select_related("user", "campaign", "region"), request.user, pk=pk)
     own = record.user_id == request.user.pk and CensusImport.objects.editable_by(request.user).filter(pk=pk).exists()
     can_commit = own and record.status == ImportStatus.PREVIEWED
@@ -108,6 +111,7 @@ def import_detail(request, pk: int):
 @login_required
 def import_status(request, pk: int):
     """Progress for the page's poller."""
+    census_imports_fail_stuck_in_process()
     record = get_visible_or_404(CensusImport.objects.all(), request.user, pk=pk)
     return JsonResponse({"status": record.status, "status_display": record.get_status_display(), "progress": record.progress, "rows": record.rows})
 

@@ -28,6 +28,7 @@ EVENT_CHOICES = [
     (AuditEvent.POLICY, _("建会门槛")),
     (AuditEvent.MERGE, _("合并")),
     (AuditEvent.CENSUS_ROUND, _("调查轮次")),
+    (AuditEvent.JOB, _("后台任务")),
 ]
 ACTIONS = {"create": LogEntry.Action.CREATE, "update": LogEntry.Action.UPDATE, "delete": LogEntry.Action.DELETE}
 PROJECT_APPS = ("orgs", "census", "tasks", "auth", "authtoken", "auditlog", "axes")

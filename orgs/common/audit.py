@@ -33,6 +33,7 @@ class AuditEvent:
     MERGE = "merge"
     CENSUS_ROUND = "census_round"  # a step of a census round's report: submitted, approved, returned, reopened
     TWO_FACTOR = "two_factor"  # a second factor enrolled, removed, verified or refused (data: step, device)
+    JOB = "job"  # a failed background job sent again by the system administrator (后台任务)
 
 
 # Given to auditlog.register(…, mask_fields=[…], mask_callable=AUDIT_MASK): phone numbers are recorded in the

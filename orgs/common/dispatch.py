@@ -41,6 +41,12 @@ def broker_reset() -> None:
     _BrokerBreaker.down_until = 0.0
 
 
+def jobs_run_in_process() -> bool:
+    """True without a broker (REDIS_URL unset): jobs run eagerly in the web process, and no beat runs the periodic
+    jobs (the sweeps of stuck jobs among them)."""
+    return bool(current_app.conf.task_always_eager)
+
+
 def registered_job(name: str) -> Task:
     """The job registered under `name`; an unknown name is a programming error and raises KeyError."""
     if name not in current_app.tasks:

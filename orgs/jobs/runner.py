@@ -10,7 +10,12 @@ from orgs.jobs.services import job_claim, job_finish
 
 
 class OutboxTask(Task):
-    """Checks the idempotency key (the task id) of outbox jobs; other jobs (beat, by hand) run unchanged."""
+    """Checks the idempotency key (the task id) of outbox jobs; other jobs (beat, by hand) run unchanged.
+
+    `label`: the job's name in words (Chinese, lazily translated), shown on 后台任务 (`/jobs/`); a job queued through
+    the outbox declares it (`@shared_task(name=..., label=_("..."))`), other jobs show their Celery name."""
+
+    label = ""
 
     def before_start(self, task_id, args, kwargs):
         delivery = self.request.delivery_info or {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils.translation import gettext_lazy as _
 
 from tasks.reports.services import (
     monthly_reports_request,
@@ -14,7 +15,7 @@ from tasks.reports.services import (
 __all__ = ["build_report", "delete_expired_reports", "fail_stuck_reports", "send_monthly_reports"]
 
 
-@shared_task(name="tasks.build_report", acks_late=True)
+@shared_task(name="tasks.build_report", acks_late=True, label=_("生成进度报表"))
 def build_report(job_id: int) -> str:
 
     return report_job_build(job_id=job_id).status

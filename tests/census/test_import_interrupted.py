@@ -8,13 +8,16 @@ import datetime as dt
 import pytest
 from auditlog.models import LogEntry
 from django.core.files import File
+from django.db import OperationalError
 from django.utils import timezone
 
+from census.importing import pipeline
 from census.importing.jobs import census_import_job, fail_stuck_imports
 from census.importing.models import CensusImport, ImportStatus
-from census.importing.services import census_import_run, census_import_upload
+from census.importing.services import census_import_request, census_import_run, census_import_upload
 from census.registry.models import Person
 from orgs.common.audit import AuditEvent
+from qiaolian.celery import app
 from tests.census import import_files as files
 from tests.census.import_files import SHORT_HEADERS, row
 
@@ -103,3 +106,66 @@ def test_a_commit_is_recorded_with_its_rows_when_the_process_dies_right_after(to
     assert stored.status == ImportStatus.COMMITTED and stored.finished_at is not None
     assert LogEntry.objects.filter(additional_data__event=AuditEvent.IMPORT, object_pk=str(record.pk)).count() == 1
     assert fail_stuck_imports() == 0
+
+
+def _cut_off_mid_commit(user, campaign, tmp_path, monkeypatch) -> CensusImport:
+    """An import committed in the web process whose database connection is lost inside the commit's transaction
+    (after its rows were written, before the commit): the error leaves the request, the record stays "running"."""
+    record = census_import_request(record=_uploaded(user, campaign, tmp_path), user=user, commit=False)
+    assert record.status == ImportStatus.PREVIEWED
+
+    def connection_lost(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(pipeline, "headcounts_add", connection_lost)  # the last write of the commit's transaction
+    before = Person.objects.count()
+    with pytest.raises(OperationalError):
+        census_import_request(record=record, user=user, commit=True)
+    record.refresh_from_db()
+    assert record.status == ImportStatus.RUNNING and record.started_at is not None  # the in-process path sets it
+    assert Person.objects.count() == before  # the transaction was rolled back: nothing written
+    return record
+
+
+def test_an_import_cut_off_in_the_web_process_does_not_stay_running_without_beat(
+        tonghai_official, campaign, tmp_path, monkeypatch, settings, client_for, eager_celery):
+    """Without REDIS_URL jobs run in the web process and no beat runs the sweep: the import's own pages run it, so the
+    import is failed with the reason once it has been running JOB_STUCK_SECONDS, and the uploader may discard it."""
+    settings.JOB_STUCK_SECONDS = 600
+    record = _cut_off_mid_commit(tonghai_official, campaign, tmp_path, monkeypatch)
+    client = client_for(tonghai_official)
+    assert client.get(f"/census/imports/{record.pk}/status/").json()["status"] == ImportStatus.RUNNING  # not yet stuck
+
+    CensusImport.objects.filter(pk=record.pk).update(started_at=timezone.now() - dt.timedelta(seconds=601))  # time passes
+    assert client.get(f"/census/imports/{record.pk}/status/").json()["status"] == ImportStatus.FAILED
+    record.refresh_from_db()
+    assert "超时或工作进程中断" in record.message and record.finished_at is not None
+    response = client.post(f"/census/imports/{record.pk}/discard/")
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.status == ImportStatus.DISCARDED
+
+
+@pytest.mark.parametrize("page", ["/census/imports/", "/census/imports/{pk}/"])
+def test_the_import_pages_sweep_in_process_only(
+        page, tonghai_official, campaign, tmp_path, monkeypatch, settings, client_for, eager_celery):
+    settings.JOB_STUCK_SECONDS = 600
+    record = _cut_off_mid_commit(tonghai_official, campaign, tmp_path, monkeypatch)
+    CensusImport.objects.filter(pk=record.pk).update(started_at=timezone.now() - dt.timedelta(seconds=601))
+    client = client_for(tonghai_official)
+    app.conf.task_always_eager = False  # a broker and its beat: the sweep is beat's (eager_celery restores it)
+    assert client.get(page.format(pk=record.pk)).status_code == 200
+    assert CensusImport.objects.get(pk=record.pk).status == ImportStatus.RUNNING
+    app.conf.task_always_eager = True  # in-process: the page sweeps
+    assert client.get(page.format(pk=record.pk)).status_code == 200
+    assert CensusImport.objects.get(pk=record.pk).status == ImportStatus.FAILED
+
+
+def test_the_sweep_also_catches_a_running_import_without_a_start_time(tonghai_official, campaign, tmp_path, settings):
+    """Imports running before started_at existed (census 0018) are judged by their upload time."""
+    settings.JOB_STUCK_SECONDS = 600
+    old = _uploaded(tonghai_official, campaign, tmp_path)
+    CensusImport.objects.filter(pk=old.pk).update(
+        status=ImportStatus.RUNNING, started_at=None, created_at=timezone.now() - dt.timedelta(days=3))
+    assert fail_stuck_imports() == 1
+    assert CensusImport.objects.get(pk=old.pk).status == ImportStatus.FAILED
