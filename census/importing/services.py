@@ -187,7 +187,10 @@ def census_import_run(
     if not commit:
         record.status = ImportStatus.PREVIEWED
     elif outcome.written:
-        pass  # marked committed and audited with the rows (_record_commit)
+        # marked committed and audited with the rows (_record_commit); what it says wins over the reading's notes
+        record.status = ImportStatus.COMMITTED
+        if outcome.created_units:
+            record.message = _committed_message(outcome)
     elif outcome.held:
         # valid, but people who may be registered already were not confirmed: the preview stands
         record.status = ImportStatus.PREVIEWED
@@ -200,13 +203,17 @@ def census_import_run(
     return record
 
 
+def _committed_message(outcome) -> str:
+    return _("已新建 %(n)d 个单位") % {"n": outcome.created_units}
+
+
 def _record_commit(record: CensusImport, outcome) -> None:
     """In the transaction that writes the rows: the import marked committed (in the database and on `record`) and
     its audit entry. A process that dies after that transaction leaves a committed import, never one that stays
     running with its rows stored (the sweep would then say that nothing was written)."""
     record.status, record.finished_at = ImportStatus.COMMITTED, timezone.now()
     if outcome.created_units:
-        record.message = _("已新建 %(n)d 个单位") % {"n": outcome.created_units}
+        record.message = _committed_message(outcome)
     CensusImport.objects.filter(pk=record.pk).update(
         status=record.status, finished_at=record.finished_at, message=record.message)
     audit_event(
