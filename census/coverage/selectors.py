@@ -1,12 +1,10 @@
 """Reads of coverage: a region's rollup of verdicts; the version of the stored verdicts, for what is cached of them."""
 from __future__ import annotations
 
-import time
-
-from django.core.cache import cache
 from django.db.models import Sum
 
 from census.coverage.models import CoverageRollup, PlaceLevel
+from orgs.common.versions import cache_version, cache_version_bump
 from orgs.regions.models import Region
 
 
@@ -35,18 +33,10 @@ VERDICTS_VERSION_KEY = "coverage:verdicts-version"
 
 def verdicts_version() -> int:
     """The version of the stored verdicts: it changes whenever an evaluation writes, deletes or changes one
-    (`verdicts_changed`), so what is cached under it is never read after a change. A lost key (cache flushed)
-    restarts from the clock, never from a number older entries may carry."""
-    version = cache.get(VERDICTS_VERSION_KEY)
-    if version is None:
-        cache.add(VERDICTS_VERSION_KEY, time.time_ns() // 1000, None)
-        version = cache.get(VERDICTS_VERSION_KEY) or time.time_ns() // 1000
-    return version
+    (`verdicts_changed`), so what is cached under it is never read after a change (orgs.common.versions)."""
+    return cache_version(VERDICTS_VERSION_KEY)
 
 
 def verdicts_changed() -> None:
-    """A new version of the stored verdicts (the evaluation calls it when its transaction commits)."""
-    try:
-        cache.incr(VERDICTS_VERSION_KEY)
-    except ValueError:
-        cache.add(VERDICTS_VERSION_KEY, time.time_ns() // 1000, None)
+    """A new version of the stored verdicts (the evaluation calls it at once and when its transaction commits)."""
+    cache_version_bump(VERDICTS_VERSION_KEY)

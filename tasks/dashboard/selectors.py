@@ -4,7 +4,6 @@ from each figure to the list behind it."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -13,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from census.coverage.models import FulfilmentChoice
 from census.registry.models import Category
 from orgs.access.scoping import get_visible_or_404, user_scope
+from orgs.common.versions import cache_version, cache_version_bump
 from orgs.regions.models import Region
 from orgs.regions.selectors import scope_regions_for
 from tasks.reports.data import ReportData, report_data
@@ -25,21 +25,13 @@ DATA_SHAPE = 3
 
 
 def dashboard_version() -> int:
-    """The current version. A lost version key (cache flushed, or the key evicted while figures stayed)
-    restarts from the clock in microseconds, never from a number that older cached figures may carry."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, time.time_ns() // 1000, None)
-        version = cache.get(VERSION_KEY) or time.time_ns() // 1000
-    return version
+    """The current version of the dashboard's cached figures (orgs.common.versions)."""
+    return cache_version(VERSION_KEY)
 
 
 def dashboard_invalidate(**_kwargs) -> None:
     """Bumps the version: every cached dashboard figure is recomputed on its next view."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.add(VERSION_KEY, time.time_ns() // 1000, None)
+    cache_version_bump(VERSION_KEY)
 
 
 def dashboard_cache_key(kind: str, region: Region | None, as_of: dt.date, *parts: str) -> str:
