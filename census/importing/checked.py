@@ -1,7 +1,7 @@
 """What a preview found, kept beside the uploaded file so that the commit need not validate again.
 
 The file holds the validated, normalised rows (with their resident IDs and keyed hashes), the errors
-and the refused rows. It is encrypted and authenticated with the resident-ID key (census/registry/crypto.py),
+and the refused rows. It is encrypted and authenticated with the resident-ID key (orgs/common/crypto.py),
 so it is no more readable than the registry and cannot be altered unnoticed. It is bound to the
 upload's SHA-256, the sheet read, the column mapping it was read with, the day of the check, the importer,
 the campaign and a fingerprint of what the importer could import into (regions and units by name): if any
@@ -17,7 +17,7 @@ import marshal
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from census.registry.crypto import CryptoError, open_bytes, seal_bytes
+from orgs.common.crypto import CryptoError, open_bytes, seal_bytes
 
 FORMAT = 3
 SUFFIX = ".checked"

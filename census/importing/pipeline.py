@@ -60,7 +60,6 @@ from census.importing.values import (
     clean_text,
     parse_birth,
 )
-from census.registry.crypto import encryptor
 from census.registry.headcounts import headcounts_add
 from census.registry.locks import CensusLocked, census_lock_check
 from census.registry.models import Campaign, Gender, Person, PersonDocument, PersonEvent, PersonEventKind
@@ -68,6 +67,7 @@ from census.registry.services import history_changes
 from census.registry.signals import census_changed
 from orgs.access.scoping import user_scope
 from orgs.common.bulk import analyze_if_grown, chunks, copy_insert, values_update
+from orgs.common.crypto import encryptor
 from orgs.common.identifiers import (
     FOREIGN_PR,
     ID_SHAPE,

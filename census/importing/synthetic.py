@@ -17,10 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from census.importing.columns import CATEGORY_LABELS, PERSON_COLUMNS, TEMPLATE_DOCUMENTS
-from census.registry.crypto import encryptor
 from census.registry.headcounts import headcounts_rebuild
 from census.registry.models import Campaign, Category, DocumentType, Headcount, Person
 from orgs.common.bulk import analyze, copy_insert
+from orgs.common.crypto import encryptor
 from orgs.common.identifiers import document_key, mask_document, resident_id_check_char
 from orgs.regions.models import Region, RegionLevel
 from orgs.regions.services import regions_import

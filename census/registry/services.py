@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from census.registry.crypto import decrypt_text, encrypt_text, lookup_hash
 from census.registry.headcounts import headcounts_rebuild, headcounts_refresh
 from census.registry.locks import census_lock_check
 from census.registry.models import (
@@ -27,6 +26,7 @@ from census.registry.signals import census_changed
 from orgs.access.scoping import encloses, user_scope
 from orgs.common.audit import AuditEvent, audit_event
 from orgs.common.bulk import chunks
+from orgs.common.crypto import decrypt_text, encrypt_text, lookup_hash
 from orgs.common.identifiers import (
     PASSPORT,
     IdentifierError,

@@ -47,7 +47,7 @@ class SealError(ValueError):
 
 def configured_secrets() -> list[bytes]:
     """The configured keys (RESIDENT_ID_KEY, comma-separated; the first seals); without one (the embedded default
-    only), one derived from SECRET_KEY. census.registry.crypto uses the same list."""
+    only), one derived from SECRET_KEY. orgs.common.crypto uses the same list."""
     configured = [k.strip() for k in settings.RESIDENT_ID_KEY.split(",") if k.strip()]
     if configured:
         return [k.encode() for k in configured]

@@ -17,8 +17,8 @@ from census.importing.models import CensusImport
 from census.importing.resources import CampaignResource, PersonResource, UnitResource
 from census.importing.services import census_import_upload
 from census.registry.admin import PersonAdmin
-from census.registry.crypto import decrypt_text
 from census.registry.models import Person, PersonEvent
+from orgs.common.crypto import decrypt_text
 from orgs.units.models import Unit
 from tests.census.factories import (
     CampaignFactory,

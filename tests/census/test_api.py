@@ -7,9 +7,9 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.auth.models import Permission
 
-from census.registry.crypto import decrypt_text
 from census.registry.models import Category, Headcount, Person, PersonEvent
 from orgs.access.scoping import forget_scope
+from orgs.common.crypto import decrypt_text
 from orgs.common.identifiers import uscc_check_char
 from orgs.units.models import Unit
 from tests.census.factories import (

@@ -16,9 +16,9 @@ from django.db import connection
 
 from census.importing.models import ImportStatus
 from census.importing.services import census_import_request, census_import_run
-from census.registry.crypto import decrypt_text
 from census.registry.models import Headcount, Person, PersonDocument
 from census.registry.services import document_hash, person_create, person_link_document
+from orgs.common.crypto import decrypt_text
 from orgs.common.identifiers import (
     IdentifierError,
     document_key,

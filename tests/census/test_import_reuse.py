@@ -333,7 +333,7 @@ def test_a_plain_column_is_not_copied_and_an_unclean_one_is_cleaned():
 def test_new_tokens_are_versioned_and_old_fernet_tokens_still_open(settings):
     from cryptography.fernet import Fernet
 
-    from census.registry import crypto
+    from orgs.common import crypto
 
     old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.RESIDENT_ID_KEY = old_key
@@ -356,7 +356,7 @@ def test_new_tokens_are_versioned_and_old_fernet_tokens_still_open(settings):
 
 
 def test_sealed_blobs_refuse_alteration(settings):
-    from census.registry import crypto
+    from orgs.common import crypto
 
     sealed = crypto.seal_bytes(b"rows" * 1000)
     assert crypto.open_bytes(sealed) == b"rows" * 1000 and b"rows" not in sealed

@@ -10,7 +10,6 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from census.registry.crypto import decrypt_text, lookup_hash
 from census.registry.models import Headcount, Person, PersonEvent, PersonEventKind
 from census.registry.services import (
     person_create,
@@ -20,6 +19,7 @@ from census.registry.services import (
 )
 from census.registry.signals import census_changed
 from orgs.access.scoping import forget_scope
+from orgs.common.crypto import decrypt_text, lookup_hash
 from orgs.regions.models import Region
 from orgs.units.models import Unit
 from tests.census import import_files as files

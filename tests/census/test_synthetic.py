@@ -12,8 +12,8 @@ from django.db.models import Count
 
 from census.importing.pipeline import run_census_import
 from census.importing.synthetic import resident_id, write_census_sheet
-from census.registry.crypto import decrypt_text
 from census.registry.models import Campaign, Headcount, Person
+from orgs.common.crypto import decrypt_text
 from orgs.common.identifiers import document_gives_birth, mask_document, validate_document, validate_resident_id
 from orgs.regions.models import Region, RegionLevel
 from orgs.units.models import Unit

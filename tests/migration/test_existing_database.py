@@ -101,7 +101,7 @@ def test_a_database_of_the_old_layout_migrates_with_every_row_kept(old_database)
         "from census.registry.models import Person; from orgs.regions.models import Region; "
         "from orgs.organizations.models import Organization; from tasks.plans.models import Task; "
         "from census.coverage.models import Requirement; "
-        "from census.registry.crypto import decrypt_text; from census.registry.services import person_find_by_document; "
+        "from orgs.common.crypto import decrypt_text; from census.registry.services import person_find_by_document; "
         "first = Person.objects.order_by('pk').first(); "
         "assert person_find_by_document('resident_id', decrypt_text(first.id_number_encrypted)) == first; "
         "print(Person.objects.count(), Region.objects.count(), Organization.objects.count(), "

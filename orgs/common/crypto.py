@@ -1,4 +1,4 @@
-"""Encryption and keyed hashing of resident ID numbers.
+"""Encryption and keyed hashing of the sensitive fields at rest (resident ID and other document numbers).
 
 The key comes from the environment (RESIDENT_ID_KEY, a Fernet key; several comma-separated keys
 rotate: the first encrypts, all decrypt). The lookup hash is an HMAC-SHA256 under a key derived from
