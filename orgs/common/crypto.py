@@ -175,7 +175,16 @@ def _b64(text: str) -> bytes:
 def decrypt_text(token: str) -> str:
     """The plain value of a token of any version; TokenError (a CryptoError and a Fernet InvalidToken) when it
     was altered or its key is no longer configured."""
+    return _decrypt(tuple(_secrets()), token)
+
+
+def decryptor() -> Callable[[str], str]:
+    """decrypt_text bound to the keys configured now, for bulk loops (the keys are not looked up per value)."""
     secrets = tuple(_secrets())
+    return lambda token: _decrypt(secrets, token)
+
+
+def _decrypt(secrets: tuple[bytes, ...], token: str) -> str:
     name = token[:6]
     if token[6:7] == ":" and name in ("sm4gcm", "aesgcm"):
         prefix, body = token[:24], token[24:]

@@ -25,7 +25,7 @@ from django.db.models import Max, Min
 
 from orgs.common.crypto import (
     current_prefix,
-    decrypt_text,
+    decryptor,
     encryptor,
     open_bytes,
     seal_bytes,
@@ -93,7 +93,7 @@ def _update(entry: EncryptedField, rows: list[tuple]) -> int:
         return cursor.rowcount
 
 
-def _rotate_range(entry: EncryptedField, low: int, high: int, encrypt, keyed_hash) -> int | None:
+def _rotate_range(entry: EncryptedField, low: int, high: int, decrypt, encrypt, keyed_hash) -> int | None:
     """Rotates the rows of one primary-key range in one transaction; None when none was pending."""
     columns = ("pk", entry.cipher_field, *entry.needs)
     rows = list(_pending(entry).filter(pk__gte=low, pk__lte=high).order_by("pk").values_list(*columns))
@@ -102,7 +102,7 @@ def _rotate_range(entry: EncryptedField, low: int, high: int, encrypt, keyed_has
     updates = []
     for pk, token, *needs in rows:
         try:
-            plain = decrypt_text(token)
+            plain = decrypt(token)
         except ValueError:
             raise RotationError(f"{entry.label}: row {pk} cannot be decrypted (its key is not configured)") from None
         digest = keyed_hash(entry.normalize(plain, **dict(zip(entry.needs, needs)))) if entry.hash_field else None
@@ -129,6 +129,7 @@ def rotate_field(
     (index maintenance, in the database server) overlap one another and the encryption."""
     report = FieldRotation(entry.label)
     encrypt, keyed_hash = encryptor()
+    decrypt = decryptor()
     bounds = entry.model._base_manager.aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is None:
         return report
@@ -145,7 +146,7 @@ def rotate_field(
             if low is None:
                 return
             try:
-                rotated = _rotate_range(entry, low, low + batch_size - 1, encrypt, keyed_hash)
+                rotated = _rotate_range(entry, low, low + batch_size - 1, decrypt, encrypt, keyed_hash)
             except BaseException as error:  # handed to the caller's thread
                 with lock:
                     failures.append(error)
