@@ -6,10 +6,10 @@ from django.core.checks import Warning, register
 @register(deploy=True)
 def secrets_configured(app_configs, **kwargs):
     problems = []
-    if not settings.RESIDENT_ID_KEY:
+    if not (settings.FIELD_KEYS or settings.FIELD_KEYS_FILE or settings.RESIDENT_ID_KEY):
         problems.append(Warning(
-            "RESIDENT_ID_KEY is not set: resident IDs are encrypted with a key derived from SECRET_KEY.",
-            hint="Set RESIDENT_ID_KEY to a Fernet key and keep it outside the database backups.",
+            "FIELD_KEYS is not set: document numbers, phones and files are encrypted with a key derived from SECRET_KEY.",
+            hint="Set FIELD_KEYS (or FIELD_KEYS_FILE) and keep it outside the database backups.",
             id="qiaolian.W001",
         ))
     if settings.SECRET_KEY.startswith("qiaolian-embedded-insecure"):

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -384,10 +385,33 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
-# Resident ID numbers are stored encrypted (Fernet) and found by a keyed hash. Production sets a key
-# (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`);
-# comma-separated keys rotate: the first encrypts, all decrypt.
+# Sensitive data at rest (document and phone numbers, stored files) is encrypted and found by a keyed hash
+# (orgs.common.fieldkeys, orgs.common.crypto; docs/operations.md, "国密"). Keys: FIELD_KEYS, comma-separated (the
+# first encrypts, all decrypt; each at least 32 characters, e.g. `python -c "import secrets;
+# print(secrets.token_urlsafe(32))"`), else FIELD_KEYS_FILE (a file outside the database, one key per line), else
+# RESIDENT_ID_KEY (the variable of before, same form), else one derived from SECRET_KEY (embedded default only).
+# FIELD_CIPHER: "aes" (AES-256-GCM, HMAC-SHA256) or "sm4" (SM4-GCM, HMAC-SM3); `manage.py rotate_keys` rewrites
+# what an earlier key or cipher wrote. PASSWORD_HASHER: "sm3" puts PBKDF2-HMAC-SM3 first (passwords are re-hashed
+# at the next login); "default" keeps Django's PBKDF2-SHA256; empty: sm3 when FIELD_CIPHER is sm4.
 RESIDENT_ID_KEY = env.str("RESIDENT_ID_KEY", default="")
+FIELD_KEYS = env.str("FIELD_KEYS", default="")
+FIELD_KEYS_FILE = env.str("FIELD_KEYS_FILE", default="")
+FIELD_CIPHER = env.str("FIELD_CIPHER", default="aes")
+PASSWORD_HASHER = env.str("PASSWORD_HASHER", default="")
+_DJANGO_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+_SM3_HASHER = "orgs.accounts.hashers.PBKDF2SM3PasswordHasher"
+if PASSWORD_HASHER not in ("", "sm3", "default"):
+    raise ImproperlyConfigured(f"PASSWORD_HASHER={PASSWORD_HASHER!r}: expected sm3 or default")
+if PASSWORD_HASHER == "sm3" or (not PASSWORD_HASHER and FIELD_CIPHER.strip().lower() == "sm4"):
+    PASSWORD_HASHERS = [_SM3_HASHER, *_DJANGO_HASHERS]  # first: what passwords are (re-)hashed with
+else:
+    PASSWORD_HASHERS = [*_DJANGO_HASHERS[:1], _SM3_HASHER, *_DJANGO_HASHERS[1:]]  # SM3 hashes still verify
 
 # Uploads: refused above this size; xlsx archives checked before parsing (zip bombs). The expanded size is a bound on
 # what one import holds in memory rather than a compression ratio: 100,000 rows expand to 60-100 MB (inline strings

@@ -63,11 +63,12 @@ from census.importing.values import (
 from census.registry.headcounts import headcounts_add
 from census.registry.locks import CensusLocked, census_lock_check
 from census.registry.models import Campaign, Gender, Person, PersonDocument, PersonEvent, PersonEventKind
+from census.registry.selectors import registry_has_earlier_hashes
 from census.registry.services import history_changes
 from census.registry.signals import census_changed
 from orgs.access.scoping import user_scope
 from orgs.common.bulk import analyze_if_grown, chunks, copy_insert, values_update
-from orgs.common.crypto import encryptor
+from orgs.common.crypto import encryptor, hashers
 from orgs.common.identifiers import (
     FOREIGN_PR,
     ID_SHAPE,
@@ -523,6 +524,7 @@ def _run(
     # Starting from a preview, only the people registered then are looked up again; anyone registered
     # since then under one of the "new" IDs makes the insert fail on the unique ID hash (see below).
     existing = lookup.people(valid.id_hash if known is None else [h for h in valid.id_hash if h in known])
+    existing = _found_under_earlier_schemes(valid, existing, lookup)
     if not commit and fingerprint:
         errors, invalid_rows = findings
         _keep_findings(
@@ -608,6 +610,22 @@ def _run(
             accept_duplicates=accept_duplicates, on_written=on_written,
         )
     return outcome
+
+
+def _found_under_earlier_schemes(valid: ValidRows, existing: dict[str, dict], lookup: RegistryLookup) -> dict[str, dict]:
+    """`existing` with the people of the other rows found by an earlier scheme's hash (stored before a key or
+    cipher change, not yet rewritten by rotate_keys), under the row's current hash. Only asked while such rows are
+    stored: otherwise nothing is computed."""
+    missing = [i for i, digest in enumerate(valid.id_hash) if digest not in existing]
+    if not missing or not registry_has_earlier_hashes():
+        return existing
+    current_of: dict[str, str] = {}
+    id_types = valid.values["id_type"]
+    for hasher in hashers()[1:]:
+        for index in missing:
+            current_of[hasher(document_key(id_types[index], valid.id_number[index]))] = valid.id_hash[index]
+    found = lookup.people(list(current_of))
+    return {**existing, **{current_of[digest]: person for digest, person in found.items()}}
 
 
 def _regions_written(new_rows: ValidRows, changed_rows: list, unchanged_ids: list[int], existing: dict[str, dict]) -> set[int]:

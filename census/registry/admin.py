@@ -22,7 +22,7 @@ from census.importing.resources import CampaignResource, PersonResource, UnitRes
 from census.registry.api.serializers import masked_changes
 from census.registry.models import FLAG_FIELDS, Campaign, Headcount, Person, PersonDocument, PersonEvent
 from census.registry.services import (
-    document_hash,
+    document_hashes,
     person_create,
     person_update,
     unit_create,
@@ -203,7 +203,7 @@ _HASH = re.compile(r"[0-9a-f]{64}")
 def document_search_token(search_term: str) -> str:
     """The keyed lookup hashes of every document type `search_term` is a valid number of, joined by dots; "" when it
     is no document number (a name). The token stands for the number in URLs: it cannot be reversed without the key."""
-    return ".".join(document_hash(id_type, number) for id_type, number in documents_matching(search_term))
+    return ".".join(h for id_type, number in documents_matching(search_term) for h in document_hashes(id_type, number))
 
 
 class DocumentSearchFilter(admin.SimpleListFilter):
@@ -301,7 +301,7 @@ class PersonAdmin(ScopedAdminMixin, NotFoundBeforeForbiddenMixin, UserBoundResou
     def get_search_results(self, request, queryset, search_term):
         """A full document number is found by its keyed hash (numbers are not stored in the clear), whatever its
         type, as a person's own document or a linked one."""
-        hashes = [document_hash(id_type, number) for id_type, number in documents_matching(search_term)]
+        hashes = [h for id_type, number in documents_matching(search_term) for h in document_hashes(id_type, number)]
         if not hashes:
             return super().get_search_results(request, queryset, search_term)
         return queryset.filter(Q(id_number_hash__in=hashes) | Q(documents__number_hash__in=hashes)), True

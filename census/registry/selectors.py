@@ -17,9 +17,12 @@ from census.registry.models import (
     Gender,
     Headcount,
     Person,
+    PersonDocument,
     PersonEvent,
     PersonEventKind,
 )
+from orgs.common.crypto import current_prefix
+from orgs.common.crypto_registry import known_all_current, remember_all_current
 from orgs.common.identifiers import normalize_uscc
 from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import Organization
@@ -279,3 +282,20 @@ def merge_candidates(user, survivor: Unit, query: str, *, limit: int = 20) -> li
         .filter(Q(name__contains=query) | Q(credit_code__startswith=normalize_uscc(query)))
         .select_related("region").order_by("region__code", "name", "pk")[:limit]
     )
+
+
+def registry_has_earlier_hashes() -> bool:
+    """Whether a person or a linked document is still stored under an earlier key or cipher (its token does not start
+    with the current prefix, so its look-up hash is of an earlier scheme: orgs.common.crypto, "Transition"), i.e.
+    whether bulk look-ups must ask for the other schemes' hashes too. Once none is left (found here, or `rotate_keys`
+    finished), that answer is remembered for a day per prefix (the application writes current rows only)."""
+    prefix = current_prefix()
+    if known_all_current(prefix):
+        return False
+    earlier = (
+        Person.objects.exclude(id_number_encrypted__startswith=prefix).exists()
+        or PersonDocument.objects.exclude(number_encrypted__startswith=prefix).exists()
+    )
+    if not earlier:
+        remember_all_current(prefix)
+    return earlier

@@ -26,7 +26,7 @@ from census.registry.signals import census_changed
 from orgs.access.scoping import encloses, user_scope
 from orgs.common.audit import AuditEvent, audit_event
 from orgs.common.bulk import chunks
-from orgs.common.crypto import decrypt_text, encrypt_text, lookup_hash
+from orgs.common.crypto import decrypt_text, encrypt_text, lookup_hash, lookup_hashes
 from orgs.common.identifiers import (
     PASSPORT,
     IdentifierError,
@@ -55,17 +55,24 @@ def county_of(region: Region) -> Region:
 
 
 def document_hash(id_type: str, number: str) -> str:
-    """The keyed hash a (type, normalised number) is found by."""
+    """The keyed hash a (type, normalised number) is stored with now (the current scheme)."""
     return lookup_hash(document_key(id_type, number))
+
+
+def document_hashes(id_type: str, number: str) -> list[str]:
+    """Every hash a stored (type, number) may have (the current scheme's first): what look-ups ask for, so that a
+    person written under an earlier key or cipher is found until `rotate_keys` has re-hashed it
+    (orgs.common.crypto, "Transition")."""
+    return lookup_hashes(document_key(id_type, number))
 
 
 def person_find_by_document(id_type: str, number: str) -> Person | None:
     """The registered person holding this document (as their own or a linked one; any scope), or None. For
     checks, not for display."""
-    digest = document_hash(id_type, number)
-    person = Person.objects.select_related("region").filter(id_number_hash=digest).first()
+    digests = document_hashes(id_type, number)
+    person = Person.objects.select_related("region").filter(id_number_hash__in=digests).first()
     if person is None:
-        person = Person.objects.select_related("region").filter(documents__number_hash=digest).first()
+        person = Person.objects.select_related("region").filter(documents__number_hash__in=digests).first()
     return person
 
 
@@ -305,8 +312,8 @@ def person_link_document(*, person: Person, editor, id_type: str, id_number: str
         number = validate_document(id_type, id_number)
     except IdentifierError as error:
         raise ValidationError({"id_number": str(error)}) from None
-    digest = document_hash(id_type, number)
-    if locked.id_number_hash == digest or locked.documents.filter(number_hash=digest).exists():
+    digest, digests = document_hash(id_type, number), document_hashes(id_type, number)
+    if locked.id_number_hash in digests or locked.documents.filter(number_hash__in=digests).exists():
         raise ValidationError({"id_number": _("此证件已是该人员的证件")})
     holder = person_find_by_document(id_type, number)
     label = f"{DocumentType(id_type).label} {mask_document(number)}"

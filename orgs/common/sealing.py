@@ -2,14 +2,17 @@
 founding-step, establishment and activity documents, task evidence and attachments, reports) is sealed by
 `SealedFileSystemStorage`, the default storage (settings.STORAGES). They hold resident ID numbers.
 
-A sealed file is a self-describing blob, so that another cipher (SM4) and key rotation can be added later:
+A sealed file is a self-describing blob (cipher and key named, so that both ciphers are always read and
+`manage.py rotate_keys` finds what to re-seal):
 
-    b"QLENC" | format (1 byte, 1) | len(cipher) (1) | cipher name, ASCII ("AES-256-GCM")
+    b"QLENC" | format (1 byte, 1) | len(cipher) (1) | cipher name, ASCII ("AES-256-GCM", or "SM4-GCM" when
+             FIELD_CIPHER=sm4)
              | len(key id) (1) | key id, ASCII (16 hex: which configured key sealed it) | nonce (12) | ciphertext ‖ tag
 
 The header is the additional authenticated data: a changed cipher name or key id does not open. The keys are the
-ones configured for resident IDs (RESIDENT_ID_KEY, comma-separated: the first seals, all open); the file key is
-derived from each, and its id is a keyed digest of it (not its position in the list, so keys may be reordered).
+ones of the field values (orgs.common.fieldkeys: FIELD_KEYS, FIELD_KEYS_FILE or RESIDENT_ID_KEY; the first seals,
+all open); the file key is derived from each (HMAC-SHA256 for AES-256, HMAC-SM3 for SM4's 128 bits), and its id is
+a keyed digest of it (not its position in the list, so keys may be reordered).
 
 Files written before this (in the clear) are still read: no header, no decryption (`manage.py encrypt_files` seals
 them in place). Readers that need a path (calamine, openpyxl) get a private decrypted working copy, deleted after
@@ -17,7 +20,6 @@ use (`plain_path`).
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import os
@@ -34,9 +36,14 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 
+from orgs.common.crypto import Sm4Gcm
+from orgs.common.fieldkeys import configured_secrets, derive, field_cipher, key_id
+
 MAGIC = b"QLENC"
 FORMAT = 1
 AES_GCM = "AES-256-GCM"
+SM4_GCM = "SM4-GCM"
+CIPHER_NAMES = {"aes": AES_GCM, "sm4": SM4_GCM}
 NONCE_BYTES, TAG_BYTES = 12, 16
 HEADER_MAX = len(MAGIC) + 1 + 1 + 255 + 1 + 255 + NONCE_BYTES
 
@@ -45,24 +52,18 @@ class SealError(ValueError):
     """A sealed file that cannot be opened: altered, truncated, an unknown cipher, or a key no longer configured."""
 
 
-def configured_secrets() -> list[bytes]:
-    """The configured keys (RESIDENT_ID_KEY, comma-separated; the first seals); without one (the embedded default
-    only), one derived from SECRET_KEY. orgs.common.crypto uses the same list."""
-    configured = [k.strip() for k in settings.RESIDENT_ID_KEY.split(",") if k.strip()]
-    if configured:
-        return [k.encode() for k in configured]
-    digest = hashlib.sha256(("resident-id:" + settings.SECRET_KEY).encode()).digest()
-    return [base64.urlsafe_b64encode(digest)]
+__all__ = ["configured_secrets"]  # re-exported: the keys' list of before lived here
 
 
 @lru_cache(maxsize=8)
-def _file_keys(secrets: tuple[bytes, ...]) -> tuple[tuple[str, AESGCM], ...]:
-    """(key id, AES-256-GCM key) per configured key, the sealing one first."""
+def _file_keys(secrets: tuple[bytes, ...]) -> tuple[tuple[str, dict], ...]:
+    """(key id, {cipher name: AEAD key}) per configured key, the sealing one first."""
     keys = []
     for secret in secrets:
-        raw = hmac.new(secret, b"qiaolian file at rest aes-256-gcm v1", hashlib.sha256).digest()
-        key_id = hmac.new(secret, b"qiaolian file key id", hashlib.sha256).hexdigest()[:16]
-        keys.append((key_id, AESGCM(raw)))
+        keys.append((key_id(secret), {
+            AES_GCM: AESGCM(hmac.new(secret, b"qiaolian file at rest aes-256-gcm v1", hashlib.sha256).digest()),
+            SM4_GCM: Sm4Gcm(derive(secret, "sm4", b"qiaolian file at rest sm4-gcm v1")),
+        }))
     return tuple(keys)
 
 
@@ -74,11 +75,17 @@ def is_sealed(head: bytes) -> bool:
     return head.startswith(MAGIC)
 
 
+def current_header() -> bytes:
+    """The header every file sealed now starts with (cipher and key): a sealed file without it is to be re-sealed."""
+    return _header(CIPHER_NAMES[field_cipher()], _file_keys(tuple(configured_secrets()))[0][0])
+
+
 def seal(data: bytes) -> bytes:
-    key_id, key = _file_keys(tuple(configured_secrets()))[0]
-    header = _header(AES_GCM, key_id)
+    cipher = CIPHER_NAMES[field_cipher()]
+    sealing_id, keys = _file_keys(tuple(configured_secrets()))[0]
+    header = _header(cipher, sealing_id)
     nonce = os.urandom(NONCE_BYTES)
-    return header + nonce + key.encrypt(nonce, data, header)
+    return header + nonce + keys[cipher].encrypt(nonce, data, header)
 
 
 def _parse(blob: bytes) -> tuple[str, str, int]:
@@ -100,12 +107,13 @@ def unseal(blob: bytes) -> bytes:
     """The plain bytes of a sealed blob; a blob without the header is returned as it is (written in the clear)."""
     if not is_sealed(blob):
         return blob
-    cipher, key_id, at = _parse(blob)
-    if cipher != AES_GCM:
+    cipher, sealing_id, at = _parse(blob)
+    if cipher not in (AES_GCM, SM4_GCM):
         raise SealError(f"unknown cipher {cipher!r}")
-    key = dict(_file_keys(tuple(configured_secrets()))).get(key_id)
-    if key is None:
-        raise SealError(f"the key {key_id} that sealed this file is not configured")
+    keys = dict(_file_keys(tuple(configured_secrets()))).get(sealing_id)
+    if keys is None:
+        raise SealError(f"the key {sealing_id} that sealed this file is not configured")
+    key = keys[cipher]
     nonce, sealed = blob[at:at + NONCE_BYTES], blob[at + NONCE_BYTES:]
     try:
         return key.decrypt(nonce, sealed, blob[:at])
@@ -120,12 +128,15 @@ def sealed_overhead(head: bytes) -> int:
     return _parse(head)[2] + NONCE_BYTES + TAG_BYTES
 
 
-def seal_file_in_place(path: Path) -> bool:
+def seal_file_in_place(path: Path, *, reseal: bool = False) -> bool:
     """Seals a file written in the clear, atomically (a sealed copy beside it, then renamed over it). False when it
-    was sealed already: running again changes nothing."""
+    was sealed already: running again changes nothing. With `reseal`, a file sealed under another cipher or key is
+    sealed again under the current ones (False when it is current)."""
     data = path.read_bytes()
     if is_sealed(data):
-        return False
+        if not reseal or data.startswith(current_header()):
+            return False
+        data = unseal(data)
     temporary = path.with_name(f".{path.name}.sealing")
     temporary.write_bytes(seal(data))
     os.chmod(temporary, path.stat().st_mode & 0o777)
