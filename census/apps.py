@@ -15,13 +15,14 @@ class CensusConfig(AppConfig):
         from census.coverage.views import region_coverage_panel
         from census.registry.models import Campaign, Person, PersonDocument
         from census.rounds import receivers as round_receivers  # noqa: F401  (reporting regions of a new round)
-        from orgs.common.audit import AUDIT_MASK, PHONE_FIELDS
+        from orgs.common.audit import AUDIT_MASK, PHONE_EXCLUDED, PHONE_FIELDS
         from orgs.regions.panels import register_region_panel
 
         register_region_panel(region_coverage_panel)  # 覆盖情况 on the region page
 
         auditlog.register(
-            Person, exclude_fields=["id_number_encrypted", "id_number_hash"], mask_fields=PHONE_FIELDS, mask_callable=AUDIT_MASK
+            Person, exclude_fields=["id_number_encrypted", "id_number_hash", *PHONE_EXCLUDED], mask_fields=PHONE_FIELDS,
+            mask_callable=AUDIT_MASK,
         )
         auditlog.register(PersonDocument, exclude_fields=["number_encrypted", "number_hash"])
         auditlog.register(Campaign)

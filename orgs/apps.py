@@ -44,7 +44,9 @@ class OrgsConfig(AppConfig):
 
         auditlog.register(Region, exclude_fields=["lft", "rght", "tree_id", "depth", "full_name"])
         auditlog.register(Membership)
-        auditlog.register(AccountProfile, mask_fields=audit.PHONE_FIELDS, mask_callable=audit.AUDIT_MASK)
+        auditlog.register(
+            AccountProfile, exclude_fields=audit.PHONE_EXCLUDED, mask_fields=audit.PHONE_FIELDS, mask_callable=audit.AUDIT_MASK
+        )
         auditlog.register(Unit)
         auditlog.register(Organization, m2m_fields={"covered_regions"})
         # The founding steps (FoundingStep) and 五有 assessments (HomeAssessment) are their own history.
