@@ -7,10 +7,13 @@ import datetime as dt
 import io
 import logging
 import zipfile
+from importlib import import_module
 
 import pytest
 from auditlog.models import LogEntry
+from django.apps import apps
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from census.importing.models import ImportStatus
@@ -236,3 +239,14 @@ def test_pages_api_exports_and_reports_never_show_the_full_number(tonghai_offici
             assert secret.encode() not in content, where
     assert b"139****5678" in outputs["person page"] and b"137****2222" in outputs["account page"]
     assert b"137****2222" in outputs["account api"] and b"136****3333" in outputs["organization page"]
+
+
+def test_the_migration_masks_mobiles_recorded_in_clear_by_account_events(yuxi_staff):
+    old = LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(yuxi_staff), object_pk=str(yuxi_staff.pk), object_repr="x",
+        action=LogEntry.Action.ACCESS,
+        additional_data={"event": "account", "changes": {"phone": [PHONE, "13800004444"], "name": ["甲", "乙"]}},
+    )
+    import_module("orgs.migrations.0017_phones_encrypted").mask_account_events(apps, None)
+    old.refresh_from_db()
+    assert old.additional_data["changes"] == {"phone": ["139****5678", "138****4444"], "name": ["甲", "乙"]}
