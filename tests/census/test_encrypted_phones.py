@@ -22,8 +22,9 @@ from census.registry.models import Person
 from census.registry.services import person_reveal, person_update
 from orgs.accounts.models import AccountProfile
 from orgs.accounts.services import account_create, account_update
-from orgs.common.crypto import lookup_hash
-from orgs.common.phones import phone_lookup_hash
+from orgs.common.crypto import decrypt_text, encryptor, lookup_hash
+from orgs.common.identifiers import mask_phone, normalize_phone
+from orgs.common.phones import phone_column_encoders, phone_columns, phone_lookup_hash
 from orgs.organizations.choices import OrganizationKind
 from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import Organization
@@ -250,3 +251,13 @@ def test_the_migration_masks_mobiles_recorded_in_clear_by_account_events(yuxi_st
     import_module("orgs.migrations.0017_phones_encrypted").mask_account_events(apps, None)
     old.refresh_from_db()
     assert old.additional_data["changes"] == {"phone": ["139****5678", "138****4444"], "name": ["甲", "乙"]}
+
+
+@pytest.mark.parametrize("phone", ["", "13912345678", "+8613912345678", "0877-1234567", "12345", "123456789012345678901"])
+def test_the_bulk_encoders_store_what_the_property_stores(phone):
+    # the bulk writers take validated numbers (their normal form, which is what the hash is of)
+    normal = normalize_phone(phone)
+    encrypted, hashed, masked = phone_column_encoders(*encryptor())
+    assert (hashed(normal), masked(normal)) == phone_columns(normal)[1:]
+    assert masked(phone) == phone_columns(phone)[2] == (mask_phone(phone) if phone else "")
+    assert (decrypt_text(encrypted(phone)) if phone else "") == phone
