@@ -44,8 +44,17 @@ class OrgsConfig(AppConfig):
 
         auditlog.register(Region, exclude_fields=["lft", "rght", "tree_id", "depth", "full_name"])
         auditlog.register(Membership)
-        auditlog.register(AccountProfile, mask_fields=audit.PHONE_FIELDS, mask_callable=audit.AUDIT_MASK)
+        auditlog.register(
+            AccountProfile, exclude_fields=audit.PHONE_EXCLUDED, mask_fields=audit.PHONE_FIELDS, mask_callable=audit.AUDIT_MASK
+        )
         auditlog.register(Unit)
+        # What `manage.py rotate_keys` re-encrypts (orgs.common.crypto_registry): the phones held at rest.
+        from orgs.common.crypto_registry import register_encrypted_field
+        from orgs.common.identifiers import normalize_phone
+        from orgs.training.models import Volunteer
+
+        for model in (AccountProfile, Volunteer):
+            register_encrypted_field(model, "phone_encrypted", hash_field="phone_hash", normalize=normalize_phone)
         auditlog.register(Organization, m2m_fields={"covered_regions"})
         # The founding steps (FoundingStep) and 五有 assessments (HomeAssessment) are their own history.
         for model in (LeadershipMember, CadreContact, CadreContactLog, Home, HomeDesignation, WechatGroup, AffiliatedAssociation,

@@ -84,12 +84,17 @@ from orgs.common.identifiers import (
     validate_document,
     validate_phone,
 )
+from orgs.common.phones import PHONE_COLUMNS, phone_column_encoders
 from orgs.common.text import cell_control_problem, holds_cell_control, visible_control_characters
 from orgs.regions.models import Region
 from orgs.regions.selectors import county_by_region
 from orgs.units.models import Unit
 
 CHUNK = 5000
+# The data fields stored as they are: all but the phone, which is stored encrypted, hashed and masked (PHONE_COLUMNS)
+# and compared with a registered person's by its keyed hash.
+COMPARED_FIELDS = tuple(k for k in DATA_FIELDS if k != "phone")
+STORED_IMPORT_FIELDS = tuple(k for k in IMPORT_FIELDS if k != "phone")
 MAX_STORED_ERRORS = 500
 UNKNOWN_REGION = "\x00unknown-region"
 UNKNOWN_UNIT = "\x00unknown-unit"
@@ -555,7 +560,10 @@ def _run(
             )
             outcome.invalid_rows[valid.row[index]] = []
             continue
-        difference = {k: values[k] for k in DATA_FIELDS if current[k] != values[k]}
+        difference = {k: values[k] for k in COMPARED_FIELDS if current[k] != values[k]}
+        # the phone by its keyed hash (the stored number is encrypted: a new ciphertext every time)
+        if current["phone_hash"] != (keyed_hash(values["phone"]) if values["phone"] else ""):
+            difference["phone"] = values["phone"]
         if difference:
             changed_rows.append((values, current, difference))
         else:
@@ -590,7 +598,8 @@ def _run(
         with transaction.atomic():
             census_lock_check(_regions_written(new_rows, changed_rows, unchanged_ids, existing))
             _write(
-                outcome, new_rows, changed_rows, unchanged_ids, user=user, campaign=campaign, encrypt=encrypt, record=record,
+                outcome, new_rows, changed_rows, unchanged_ids, user=user, campaign=campaign, encrypt=encrypt,
+                keyed_hash=keyed_hash, record=record,
                 unit_listing=unit_listing if create_units else [],
             )
             if on_written is not None:
@@ -830,7 +839,8 @@ class RegistryLookup:
     caller's transaction), so the index probes of a hundred thousand hashes overlap the column checks
     the caller goes on with. `people()` waits for it and looks up any hash it was not given."""
 
-    FIELDS = ("id", "id_number_hash", *DATA_FIELDS)
+    # The stored data fields: the phone by its keyed hash and masked form (as "phone": the history's "before").
+    FIELDS = ("id", "id_number_hash", *COMPARED_FIELDS, "phone_hash", "phone_masked")
 
     def __init__(self, hashes: list[str], *, background: bool = False):
         self.asked = set(hashes)
@@ -859,6 +869,7 @@ class RegistryLookup:
             places.update({r[0]: r[1:] for r in Region.objects.filter(pk__in=chunk).values_list("id", "tree_id", "lft", "rght")})
         for person in found.values():
             person["region__tree_id"], person["region__lft"], person["region__rght"] = places[person["region_id"]]
+            person["phone"] = person["phone_masked"]
         return found
 
     @classmethod
@@ -913,7 +924,7 @@ def _fill_invalid_cells(outcome: ImportOutcome, path: Path, original_name: str, 
 
 
 @transaction.atomic
-def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, encrypt, record, unit_listing) -> None:
+def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, encrypt, keyed_hash, record, unit_listing) -> None:
     """Stores the rows. New people point to the import's record (their registration in the history);
     a changed person gets a history row with the changes. The units of `unit_listing` (confirmed by the user)
     are registered first, and the rows' placeholders become their ids."""
@@ -929,7 +940,7 @@ def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, en
     actor_id = user.pk if user is not None else None
     note = _("导入 #%(id)d") % {"id": record.pk}
     person_columns = (
-        *IMPORT_FIELDS, "id_number_encrypted", "id_number_hash", "id_number_masked", "verified_campaign_id",
+        *STORED_IMPORT_FIELDS, *PHONE_COLUMNS, "id_number_encrypted", "id_number_hash", "id_number_masked", "verified_campaign_id",
         "registered_by_import_id", "created_at", "updated_at",
     )
     event_columns = ("person_id", "kind", "at", "actor_id", "from_region_id", "to_region_id", "changes", "note")
@@ -940,14 +951,18 @@ def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, en
         Person,
         person_columns,
         zip(
-            *(ordered.values[k] for k in IMPORT_FIELDS), map(encrypt, ordered.id_number), ordered.id_hash,
+            *(ordered.values[k] for k in STORED_IMPORT_FIELDS),
+            *(map(encode, ordered.values["phone"]) for encode in phone_column_encoders(encrypt, keyed_hash)),
+            map(encrypt, ordered.id_number), ordered.id_hash,
             map(mask_document, ordered.id_number), *(repeat(value, len(ordered)) for value in (campaign.pk, record.pk, now, now)),
         ),
     )
     events: list[tuple] = []
     updates = []
+    encoders = phone_column_encoders(encrypt, keyed_hash)
     for values, current, difference in changed_rows:
-        updates.append((current["id"], *(values[k] for k in DATA_FIELDS), campaign.pk, now))
+        phone = values["phone"]
+        updates.append((current["id"], *(values[k] for k in COMPARED_FIELDS), *(encode(phone) for encode in encoders), campaign.pk, now))
         changes = history_changes(current, {**current, **difference}, difference)
         moved = "region_id" in difference
         events.append(
@@ -958,7 +973,7 @@ def _write(outcome, new_rows, changed_rows, unchanged_ids, *, user, campaign, en
         )
         outcome.touched_region_ids.update((current["region_id"], values["region_id"]))
         outcome.touched_unit_ids.update(filter(None, (current["unit_id"], values["unit_id"])))
-    values_update(Person, (*DATA_FIELDS, "verified_campaign_id", "updated_at"), updates)
+    values_update(Person, (*COMPARED_FIELDS, *PHONE_COLUMNS, "verified_campaign_id", "updated_at"), updates)
     for chunk in chunks(unchanged_ids, CHUNK):
         Person.objects.filter(pk__in=chunk).update(verified_campaign=campaign)
     copy_insert(PersonEvent, event_columns, events)

@@ -22,6 +22,7 @@ from census.registry.models import Campaign, Category, DocumentType, Headcount, 
 from orgs.common.bulk import analyze, copy_insert
 from orgs.common.crypto import encryptor
 from orgs.common.identifiers import document_key, mask_document, resident_id_check_char
+from orgs.common.phones import PHONE_COLUMNS, phone_encoder
 from orgs.regions.models import Region, RegionLevel
 from orgs.regions.services import regions_import
 from orgs.units.models import Unit, UnitKind
@@ -235,6 +236,7 @@ def generate_people(scale: Scale, rng: random.Random, campaign: Campaign, batch:
     county_by_place = {p: county_of_place.get(p) or next(c for c in counties if c.pk == p) for p in all_places}
     taken: set[str] = set()
     encrypt, keyed_hash = encryptor()
+    encode_phone = phone_encoder()
     categories, category_weights = zip(*CATEGORY_WEIGHTS)
     existing_hashes = set(Person.objects.values_list("id_number_hash", flat=True))
 
@@ -257,12 +259,13 @@ def generate_people(scale: Scale, rng: random.Random, campaign: Campaign, batch:
                 phone = f"1{rng.choice('35789')}{rng.randrange(0, 10**9):09d}"
                 yield (
                     person_name(rng), gender, birth, id_type, encrypt(number), id_hash, mask_document(number), category,
-                    place, unit_id, rng.choice(COUNTRIES) if abroad or id_type == DocumentType.PASSPORT else "", phone, *flags, campaign.pk,
+                    place, unit_id, rng.choice(COUNTRIES) if abroad or id_type == DocumentType.PASSPORT else "", *encode_phone(phone), *flags,
+                    campaign.pk,
                 )
 
     columns = (
         "name", "gender", "birth_date", "id_type", "id_number_encrypted", "id_number_hash", "id_number_masked", "category",
-        "region_id", "unit_id", "country", "phone", "is_needy", "is_left_behind_child", "is_empty_nest_elderly",
+        "region_id", "unit_id", "country", *PHONE_COLUMNS, "is_needy", "is_left_behind_child", "is_empty_nest_elderly",
         "is_high_level_talent", "is_new_overseas", "verified_campaign_id",
     )
     written = 0

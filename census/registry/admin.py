@@ -122,6 +122,8 @@ class PersonAdminForm(forms.ModelForm):
     carries them (resident IDs …), and are required for other documents."""
 
     id_number = forms.CharField(label=_("证件号码"), max_length=32, required=False, help_text=_("修改时留空表示不变"))
+    # Not a model field (the model stores it encrypted, hashed and masked): the services take it.
+    phone = forms.CharField(label=_("联系电话"), max_length=24, required=False)
     editor = None  # set by PersonAdmin.get_form
 
     class Meta:

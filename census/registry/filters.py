@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from census.registry.models import FLAG_FIELDS, Campaign, Category, DocumentType, Person
 from orgs.common.filters import KEY_RANGE, YEAR_RANGE, OneOfSelect, yes_no_filter
 from orgs.common.identifiers import normalize_uscc
+from orgs.common.phones import phone_lookup_hash
 from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import Organization
 from orgs.regions.filters import RegionSubtreeFilter
@@ -22,7 +23,7 @@ from orgs.units.models import Unit, UnitKind
 class PersonFilter(django_filters.FilterSet):
     """region (subtree, by code), category (several), id_type (证件类型), unit (id, or name contains), the five flags,
     campaign (id or year of the campaign that last verified the person), q (names that start with it: a surname
-    or a full name). On the
+    or a full name; or a full phone number, found by its keyed hash). On the
     page the ids ride along as hidden fields (links from other pages carry them); people pick by name
     and year."""
 
@@ -38,18 +39,24 @@ class PersonFilter(django_filters.FilterSet):
     is_new_overseas = yes_no_filter(_("新侨"))
     campaign = django_filters.NumberFilter(field_name="verified_campaign_id", label=_("最近核实的调查（编号）"), widget=forms.HiddenInput, **KEY_RANGE)
     campaign_year = django_filters.NumberFilter(field_name="verified_campaign__year", label=_("最近核实的调查年度"), **YEAR_RANGE)
-    q = django_filters.CharFilter(method="filter_q", label=_("姓名"),
-                                  widget=forms.TextInput(attrs={"placeholder": _("姓或全名")}))
+    q = django_filters.CharFilter(method="filter_q", label=_("姓名或电话"),
+                                  widget=forms.TextInput(attrs={"placeholder": _("姓、全名或完整电话号码")}))
 
     class Meta:
         model = Person
         fields = ["region", "category", "id_type", "unit", "unit_name", *FLAG_FIELDS, "campaign", "campaign_year", "q"]
 
     def filter_q(self, queryset, name, value):
-        # Names that start with the text: a surname or a full name, served by an index on a province's million
-        # people (census migration 0015), where "contains" scanned them all.
+        # A full phone number (after normalize_phone) is looked up by its keyed hash (the number is stored
+        # encrypted; an index on the hash, census migration 0020). Otherwise names that start with the text: a
+        # surname or a full name, served by an index on a province's million people (census migration 0015).
         value = value.strip()
-        return queryset.filter(name__startswith=value) if value else queryset
+        if not value:
+            return queryset
+        phone_hash = phone_lookup_hash(value)
+        if phone_hash is not None:
+            return queryset.filter(phone_hash=phone_hash)
+        return queryset.filter(name__startswith=value)
 
 
 class UnitFilter(django_filters.FilterSet):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs.access.scoping import ScopedQuerySet
 from orgs.common import identifiers
-from orgs.common.identifiers import mask_phone
+from orgs.common.phones import PhoneFieldsMixin
 from orgs.regions.models import Region
 from orgs.units.models import Unit
 
@@ -78,10 +78,11 @@ class PersonQuerySet(ScopedQuerySet):
     region_field = "region"
 
 
-class Person(models.Model):
+class Person(PhoneFieldsMixin, models.Model):
     """侨务工作对象: one registered person, by an identity document (a resident ID, or a passport, a permit …).
     The document number is stored encrypted, found by a keyed hash of (type, number) and shown masked; one
-    document is one record across the whole registry. Further documents of the same person: PersonDocument."""
+    document is one record across the whole registry. Further documents of the same person: PersonDocument.
+    The phone is stored the same way (orgs.common.phones: `phone` reads and writes the three columns)."""
 
     name = models.CharField(_("姓名"), max_length=64)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
@@ -97,7 +98,6 @@ class Person(models.Model):
         Unit, verbose_name=_("工作单位"), on_delete=models.PROTECT, null=True, blank=True, related_name="persons", db_index=False
     )
     country = models.CharField(_("侨居国(地区)"), max_length=64, blank=True, default="")
-    phone = models.CharField(_("联系电话"), max_length=24, blank=True, default="")
     is_needy = models.BooleanField(_("困难群众"), default=False)
     is_left_behind_child = models.BooleanField(_("留守儿童"), default=False)
     is_empty_nest_elderly = models.BooleanField(_("空巢老人"), default=False)
@@ -142,16 +142,14 @@ class Person(models.Model):
                 condition=~models.Q(id_type="resident_id"),
             ),
             models.Index(fields=["name", "birth_date"], name="person_name_birth_idx"),
+            # Search by phone (the list's q): by its keyed hash, people without a phone not in the index.
+            models.Index(fields=["phone_hash"], name="person_phone_hash_idx", condition=~models.Q(phone_hash="")),
         ]
         # A constraint rather than unique=True: PostgreSQL then gets no second, LIKE-pattern index on the hash.
         constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="person_id_number_hash_unique")]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.id_number_masked}）"
-
-    @property
-    def phone_masked(self) -> str:
-        return mask_phone(self.phone)
 
 
 class PersonDocumentQuerySet(ScopedQuerySet):

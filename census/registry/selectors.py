@@ -118,6 +118,8 @@ def _change_label(key: str) -> str:
         return _("证件号码")
     if key == "documents":
         return _("其他证件")
+    if key == "phone":  # stored as phone_encrypted / phone_hash / phone_masked: the history names it "phone"
+        return _("联系电话")
     try:
         field = Person._meta.get_field(key.removesuffix("_id"))
     except FieldDoesNotExist:

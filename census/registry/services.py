@@ -40,6 +40,7 @@ from orgs.common.identifiers import (
     validate_phone,
     validate_uscc,
 )
+from orgs.common.phones import phone_fields
 from orgs.organizations.models import Organization
 from orgs.regions.models import Region, RegionLevel
 from orgs.units.models import TWO_NEW_KINDS, Unit
@@ -174,8 +175,8 @@ def person_create(
     _check_unique(id_type, number)
     person = Person(
         name=name.strip(), gender=gender, birth_date=birth_date, category=category, region=region, unit=unit,
-        country=country.strip(), phone=phone, notes=notes, verified_campaign=verified_campaign,
-        **_document_fields(id_type, number),
+        country=country.strip(), notes=notes, verified_campaign=verified_campaign,
+        **_document_fields(id_type, number), **phone_fields(phone),
         **{k: bool(v) for k, v in flags.items() if k in FLAG_FIELDS},
     )
     person.full_clean(exclude=["id_number_encrypted", "id_number_hash", "id_number_masked"])

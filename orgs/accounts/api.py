@@ -53,12 +53,12 @@ class AccountSerializer(serializers.ModelSerializer):
     # a plain string: an account may have no address (""), which is no "email" format
     email = serializers.CharField(read_only=True)
     roles = serializers.SerializerMethodField()
-    phone = serializers.SerializerMethodField()
+    phone_masked = serializers.SerializerMethodField(help_text=_("联系电话（隐藏中间位）"))
     locked = serializers.SerializerMethodField(help_text=_("登录失败次数过多，已被锁定"))
 
     class Meta:
         model = get_user_model()
-        fields = ["id", "username", "name", "email", "phone", "roles", "is_active", "locked", "last_login", "date_joined"]
+        fields = ["id", "username", "name", "email", "phone_masked", "roles", "is_active", "locked", "last_login", "date_joined"]
         read_only_fields = fields
 
     def get_locked(self, user) -> bool:
@@ -70,9 +70,9 @@ class AccountSerializer(serializers.ModelSerializer):
             for m in user.memberships.all()
         ]
 
-    def get_phone(self, user) -> str:
+    def get_phone_masked(self, user) -> str:
         profile = getattr(user, "account", None)
-        return profile.phone if profile is not None else ""
+        return profile.phone_masked if profile is not None else ""
 
 
 class AccountCreateSerializer(serializers.Serializer):

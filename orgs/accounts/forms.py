@@ -39,9 +39,25 @@ class AccountCreateForm(_RoleChoicesMixin, ScopedFormMixin, forms.Form):
 
 
 class AccountEditForm(forms.Form):
+    """An account's name, e-mail and mobile. The stored mobile is shown masked (pages never show a full number):
+    sent back as shown, it stays as stored (`changes`)."""
+
     name = forms.CharField(label=_("姓名"), max_length=150)
     email = forms.EmailField(label=_("电子邮箱"), required=False)
     phone = forms.CharField(label=_("联系电话"), max_length=24, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phone_masked = (kwargs.get("initial") or {}).get("phone", "")
+        if self.phone_masked:
+            self.fields["phone"].help_text = _("显示为隐藏中间位的号码；不修改则保留原号码")
+
+    def changes(self) -> dict:
+        """The cleaned data without the phone when it was left as shown masked."""
+        data = dict(self.cleaned_data)
+        if self.phone_masked and data.get("phone", "").strip() == self.phone_masked:
+            data.pop("phone", None)
+        return data
 
 
 class MembershipForm(_RoleChoicesMixin, ScopedFormMixin, forms.Form):

@@ -6,12 +6,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from orgs.common.phones import PhoneFieldsMixin
 
-class AccountProfile(models.Model):
-    """One per account opened in the product (accounts made otherwise, e.g. `createsuperuser`, have none)."""
+
+class AccountProfile(PhoneFieldsMixin, models.Model):
+    """One per account opened in the product (accounts made otherwise, e.g. `createsuperuser`, have none). The
+    mobile is stored encrypted, hashed and masked (orgs.common.phones); `profile.phone` reads it in clear."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="account")
-    phone = models.CharField(_("联系电话"), max_length=24, blank=True, default="")
     must_change_password = models.BooleanField(_("须修改初始密码"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("开通人"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",

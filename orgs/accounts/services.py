@@ -23,8 +23,9 @@ from orgs.access.models import Membership
 from orgs.access.roles import ADMINISTRATOR_ROLES, Role
 from orgs.access.scoping import forget_scope, user_scope
 from orgs.accounts.models import AccountProfile
-from orgs.common.audit import AuditEvent, audit_event
+from orgs.common.audit import AuditEvent, audit_event, mask_in_audit
 from orgs.common.identifiers import IdentifierError, validate_phone
+from orgs.common.phones import PHONE_COLUMNS, phone_fields
 from orgs.regions.models import Region
 
 # The roles each role may give (the security administrator: every one; the system administrator: none).
@@ -97,7 +98,7 @@ def account_create(
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    AccountProfile.objects.create(user=user, phone=_phone(phone), created_by=creator)
+    AccountProfile.objects.create(user=user, created_by=creator, **phone_fields(_phone(phone)))
     Membership.objects.create(user=user, role=role, region=None if role in ADMINISTRATOR_ROLES else region)
     audit_event(
         event=AuditEvent.ACCOUNT, model=user, actor=creator, request=request,
@@ -192,9 +193,11 @@ def account_update(*, account, editor, request=None, **changes):
         profile.phone = _phone(changes["phone"])
     account.full_clean(exclude=["password"])
     account.save(update_fields=["first_name", "email"])
-    profile.save(update_fields=["phone"])
+    profile.save(update_fields=list(PHONE_COLUMNS))
     after = {"name": account.first_name, "email": account.email, "phone": profile.phone}
     changed = {key: [before[key], after[key]] for key in ACCOUNT_FIELDS if before[key] != after[key]}
+    if "phone" in changed:  # the audit trail keeps phones masked, as everywhere (orgs.common.audit)
+        changed["phone"] = [mask_in_audit(value) for value in changed["phone"]]
     if changed:
         audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request, data={"changes": changed},
                     description=_("修改账号：%(username)s") % {"username": account.username})

@@ -134,11 +134,11 @@ def _manageable_or_404(request, pk: int):
 def account_edit(request, pk: int):
     account = _manageable_or_404(request, pk)
     profile = getattr(account, "account", None)
-    initial = {"name": account.first_name, "email": account.email, "phone": profile.phone if profile else ""}
+    initial = {"name": account.first_name, "email": account.email, "phone": profile.phone_masked if profile else ""}
     form = AccountEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            account_update(account=account, editor=request.user, request=request, **form.cleaned_data)
+            account_update(account=account, editor=request.user, request=request, **form.changes())
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -23,7 +23,15 @@ class VolunteerForm(forms.Form):
 
     @classmethod
     def initial_of(cls, volunteer: Volunteer) -> dict:
-        return {name: getattr(volunteer, name) for name in cls.base_fields}
+        """The stored values; the phone masked (pages never show a full number)."""
+        return {name: volunteer.phone_masked if name == "phone" else getattr(volunteer, name) for name in cls.base_fields}
+
+    def changes(self, volunteer: Volunteer) -> dict:
+        """The cleaned data; a phone sent back as shown masked stands for the stored number, unchanged."""
+        data = dict(self.cleaned_data)
+        if volunteer.phone_masked and (data.get("phone") or "").strip() == volunteer.phone_masked:
+            data["phone"] = volunteer.phone
+        return data
 
 
 class TrainingForm(forms.Form):

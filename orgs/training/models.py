@@ -12,21 +12,20 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from orgs.access.scoping import ScopedQuerySet
-from orgs.common.identifiers import mask_phone
+from orgs.common.phones import PhoneFieldsMixin
 
 
 class VolunteerQuerySet(ScopedQuerySet):
     region_field = "organization__region"
 
 
-class Volunteer(models.Model):
+class Volunteer(PhoneFieldsMixin, models.Model):
     """侨联志愿者 (Jiangxi 10 培养侨联志愿者): one volunteer on an organization's register."""
 
     organization = models.ForeignKey(
         "orgs.Organization", verbose_name=_("侨联组织"), on_delete=models.CASCADE, related_name="volunteers"
     )
     name = models.CharField(_("姓名"), max_length=64)
-    phone = models.CharField(_("联系电话"), max_length=24, blank=True, default="")
     is_returned_or_relative = models.BooleanField(_("归侨侨眷"), default=False)
     skills = models.CharField(_("特长与服务领域"), max_length=255, blank=True, default="")
     joined_on = models.DateField(_("加入日期"))
@@ -42,10 +41,6 @@ class Volunteer(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def phone_masked(self) -> str:
-        return mask_phone(self.phone)
 
 
 class AttendeeRole(models.TextChoices):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from orgs.access.scoping import encloses
 from orgs.common.identifiers import IdentifierError, validate_phone
+from orgs.common.phones import PHONE_COLUMNS
 from orgs.homes.services import organization_editor_check
 from orgs.organizations.models import LeadershipMember, Organization
 from orgs.training.models import AttendeeRole, Training, TrainingAttendance, Volunteer
@@ -73,7 +74,7 @@ def volunteer_update(*, volunteer: Volunteer, actor, name: str, joined_on: dt.da
                                joined_on=joined_on, active=active)
     for field, value in values.items():
         setattr(volunteer, field, value)
-    volunteer.save(update_fields=list(values))
+    volunteer.save(update_fields=[*(name for name in values if name != "phone"), *PHONE_COLUMNS])
     # the attendance keeps the name it was recorded with only for people without a record
     volunteer.training_attendances.update(name=volunteer.name)
     return volunteer

@@ -190,7 +190,7 @@ def volunteer_edit_view(request, pk: int):
     form = VolunteerForm(request.POST or None, initial=VolunteerForm.initial_of(volunteer))
     if request.method == "POST" and form.is_valid():
         try:
-            volunteer_update(volunteer=volunteer, actor=request.user, **form.cleaned_data)
+            volunteer_update(volunteer=volunteer, actor=request.user, **form.changes(volunteer))
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from orgs.access.models import Membership
 from orgs.accounts.models import AccountProfile
 from orgs.accounts.services import accounts_visible_to
+from orgs.common.phones import PHONE_COLUMNS, phone_encoder
 from orgs.regions.models import Region
 from orgs.twofactor.services import second_factor_required
 
@@ -62,12 +63,14 @@ class Command(BaseCommand):
         User.objects.bulk_create(users, batch_size=2000)
         users = list(User.objects.filter(username__startswith=PREFIX).order_by("username"))
         memberships, profiles = [], []
+        encode_phone = phone_encoder()
         for user in users:
             region_id, level = rng.choice(places)
             role = "staff" if level == "city" else rng.choice(("county_official", "county_official", "leadership"))
             memberships.append(Membership(user=user, role=role, region_id=region_id))
-            profiles.append(AccountProfile(user=user, phone="139" + f"{rng.randrange(10**8):08d}",
-                                           must_change_password=rng.random() < 0.3))
+            phone = "139" + f"{rng.randrange(10**8):08d}"
+            profiles.append(AccountProfile(user=user, must_change_password=rng.random() < 0.3,
+                                           **dict(zip(PHONE_COLUMNS, encode_phone(phone)))))
         Membership.objects.bulk_create(memberships, batch_size=2000)
         AccountProfile.objects.bulk_create(profiles, batch_size=2000)
         locked = rng.sample(users, max(1, n // 50))
