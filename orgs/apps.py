@@ -53,8 +53,8 @@ class OrgsConfig(AppConfig):
         from orgs.common.identifiers import normalize_phone
         from orgs.training.models import Volunteer
 
-        for model in (AccountProfile, Volunteer):
-            register_encrypted_field(model, "phone_encrypted", hash_field="phone_hash", normalize=normalize_phone)
+        register_encrypted_field(AccountProfile, "phone_encrypted", hash_field="phone_hash", normalize=normalize_phone)
+        register_encrypted_field(Volunteer, "phone_encrypted", hash_field="phone_hash", normalize=normalize_phone)
         auditlog.register(Organization, m2m_fields={"covered_regions"})
         # The founding steps (FoundingStep) and 五有 assessments (HomeAssessment) are their own history.
         for model in (LeadershipMember, CadreContact, CadreContactLog, Home, HomeDesignation, WechatGroup, AffiliatedAssociation,

@@ -561,9 +561,13 @@ def _run(
             outcome.invalid_rows[valid.row[index]] = []
             continue
         difference = {k: values[k] for k in COMPARED_FIELDS if current[k] != values[k]}
-        # the phone by its keyed hash (the stored number is encrypted: a new ciphertext every time)
-        if current["phone_hash"] != (keyed_hash(values["phone"]) if values["phone"] else ""):
-            difference["phone"] = values["phone"]
+        # the phone by its keyed hash (the stored number is encrypted: a new ciphertext every time); a hash of an
+        # earlier scheme, not yet rotated (orgs.common.crypto), is the same number
+        if values["phone"] != "" and current["phone_hash"] != keyed_hash(values["phone"]):
+            if current["phone_hash"] not in {hasher(values["phone"]) for hasher in hashers()[1:]}:
+                difference["phone"] = values["phone"]
+        elif values["phone"] == "" and current["phone_hash"] != "":
+            difference["phone"] = ""
         if difference:
             changed_rows.append((values, current, difference))
         else:

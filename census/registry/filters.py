@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from census.registry.models import FLAG_FIELDS, Campaign, Category, DocumentType, Person
 from orgs.common.filters import KEY_RANGE, YEAR_RANGE, OneOfSelect, yes_no_filter
 from orgs.common.identifiers import normalize_uscc
-from orgs.common.phones import phone_lookup_hash
+from orgs.common.phones import phone_lookup_hashes
 from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import Organization
 from orgs.regions.filters import RegionSubtreeFilter
@@ -53,9 +53,9 @@ class PersonFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        phone_hash = phone_lookup_hash(value)
-        if phone_hash is not None:
-            return queryset.filter(phone_hash=phone_hash)
+        phone_hashes = phone_lookup_hashes(value)
+        if phone_hashes is not None:
+            return queryset.filter(phone_hash__in=phone_hashes)
         return queryset.filter(name__startswith=value)
 
 

@@ -4,7 +4,7 @@ look-up and a masked form for display. No column holds the clear number.
 `PhoneFieldsMixin` (an abstract model) gives a model the three columns `phone_encrypted`, `phone_hash` and
 `phone_masked`, and `phone`, a property over them (`EncryptedPhone`): reading decrypts (once per stored value),
 assigning encrypts, hashes the normalised number and masks it. So `obj.phone`, `obj.phone = …`, `Model(phone=…)`
-and `objects.create(phone=…)` keep working; queries go by `phone_hash` (`phone_lookup_hash`), never by `phone`.
+and `objects.create(phone=…)` keep working; queries go by `phone_hash` (`phone_lookup_hashes`), never by `phone`.
 Bulk writers (COPY, values_update) take the three values from `phone_columns`, or `phone_encoder()` in loops."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from orgs.common.bulk import values_update
-from orgs.common.crypto import decrypt_text, encrypt_text, encryptor, lookup_hash
+from orgs.common.crypto import decrypt_text, encrypt_text, encryptor, lookup_hash, lookup_hashes
 from orgs.common.identifiers import mask_phone, normalize_phone
 
 PHONE_COLUMNS = ("phone_encrypted", "phone_hash", "phone_masked")
@@ -72,11 +72,13 @@ def phone_column_encoders(encrypt: Callable[[str], str], keyed_hash: Callable[[s
     return encrypted, hashed, masked
 
 
-def phone_lookup_hash(text: str) -> str | None:
-    """The keyed hash a search for `text` looks for when the text is a phone number (after normalize_phone:
-    full-width digits, spaces, dashes and brackets are dropped); None when it is no phone number (a name …)."""
+def phone_lookup_hashes(text: str) -> list[str] | None:
+    """The keyed hashes a search for `text` looks for when the text is a phone number (after normalize_phone:
+    full-width digits, spaces, dashes and brackets are dropped): the current scheme's and every other valid one's, so
+    that numbers stored before a change of key or cipher are found until `rotate_keys` has rewritten them
+    (crypto.lookup_hashes). None when the text is no phone number (a name …)."""
     normalized = normalize_phone(text)
-    return lookup_hash(normalized) if _PHONE_SHAPE.fullmatch(normalized) else None
+    return lookup_hashes(normalized) if _PHONE_SHAPE.fullmatch(normalized) else None
 
 
 MIGRATION_BATCH = 5000

@@ -18,13 +18,16 @@ from django.db import IntegrityError, transaction
 from census.importing.pipeline import run_census_import
 from census.registry.models import DocumentType, Person, PersonDocument
 from census.registry.services import document_hash, person_create, person_find_by_document, person_link_document
+from orgs.accounts.models import AccountProfile
 from orgs.common import crypto, sealing
 from orgs.common.crypto_registry import encrypted_fields, register_encrypted_field
 from orgs.common.fieldkeys import key_id
 from orgs.common.identifiers import document_key
 from orgs.regions.models import Region
+from orgs.training.models import Volunteer
 from tests.census import import_files as files
 from tests.census.factories import import_record
+from tests.orgs.factories import OrganizationFactory
 
 OLD = base64.urlsafe_b64encode(b"o" * 32).decode()
 NEW = base64.urlsafe_b64encode(b"n" * 32).decode()
@@ -168,3 +171,32 @@ def test_an_import_matches_people_stored_under_the_earlier_scheme(settings, peop
     again = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True,
                               record=import_record(tonghai_official, campaign))
     assert (again.new, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_phones_are_found_across_the_switch_and_rotated_with_the_rest(settings, people, tonghai_official, tonghai_client):
+    """Phones (people, accounts, volunteers) are rotated like document numbers, and a search by phone finds the people
+    whose number is stored under the earlier scheme before the rotation has reached them."""
+    profile = AccountProfile.objects.create(user=tonghai_official, phone="13811112222")
+    volunteer = Volunteer.objects.create(organization=OrganizationFactory(), name="志愿者", phone="13722223333", joined_on=dt.date(2022, 1, 1))
+    settings.FIELD_KEYS, settings.FIELD_CIPHER = f"{NEW},{OLD}", "sm4"
+
+    def found_by_phone() -> set[str]:
+        page = tonghai_client.get("/census/persons/", {"q": "139-0000-0000"})
+        assert page.status_code == 200
+        return {f"李{i}" for i in range(len(people)) if f">李{i}<" in page.content.decode()}
+
+    assert found_by_phone() == {f"李{i}" for i in range(len(people))}  # every person is listed, though their phone hash is HMAC-SHA256
+    dry = rotate("--dry-run")
+    assert "census.Person.phone_encrypted: 7 not current" in dry
+    assert "orgs.AccountProfile.phone_encrypted: 1 not current" in dry and "orgs.Volunteer.phone_encrypted: 1 not current" in dry
+    rotate()
+    prefix = crypto.current_prefix()
+    assert all(t.startswith(prefix) for t in Person.objects.values_list("phone_encrypted", flat=True))
+    assert set(Person.objects.values_list("phone_hash", flat=True)) == {crypto.lookup_hash("13900000000")}
+    profile.refresh_from_db()
+    volunteer.refresh_from_db()
+    assert profile.phone_encrypted.startswith(prefix) and profile.phone == "13811112222"
+    assert profile.phone_hash == crypto.lookup_hash("13811112222")
+    assert volunteer.phone_encrypted.startswith(prefix) and volunteer.phone == "13722223333"
+    assert found_by_phone() == {f"李{i}" for i in range(len(people))}
+    assert "nothing to rotate" in rotate()
