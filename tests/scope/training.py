@@ -64,7 +64,7 @@ def _rows():
         list(Training.objects.order_by("pk").values_list("pk", "organizer_id", "held_on", "topic", "hours", "place", "note")),
         list(TrainingAttendance.objects.order_by("pk").values_list("pk", "training_id", "role", "leader_id", "volunteer_id",
                                                                     "name", "organization_id")),
-        list(Volunteer.objects.order_by("pk").values_list("pk", "organization_id", "name", "phone", "skills", "joined_on", "active")),
+        list(Volunteer.objects.order_by("pk").values_list("pk", "organization_id", "name", "phone_hash", "skills", "joined_on", "active")),
         list(PersonRecordLink.objects.order_by("pk").values_list("pk", "person_id", "volunteer_id", "leader_id")),
     ]
 
