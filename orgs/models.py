@@ -9,6 +9,7 @@ import orgs.jobs.models
 import orgs.organizations.election
 import orgs.organizations.models
 import orgs.regions.models
+import orgs.signon.models
 import orgs.staffing.models
 import orgs.training.models
 import orgs.units.models  # noqa: F401

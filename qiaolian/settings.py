@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_cas_ng",  # its session tickets: CAS single logout (统一身份认证, below)
     "orgs",
     "census",
     "tasks",
@@ -228,7 +229,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        "form-action": ["'self'"],  # and the CAS server, when on (统一身份认证, below)
         "frame-ancestors": ["'none'"],
     },
 }
@@ -237,6 +238,54 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# ---- 统一身份认证 (unified sign-on, orgs/signon/; README "Configuration", docs/operations.md) ----------------------
+# CAS (django-cas-ng) is on when CAS_SERVER_URL is set; OpenID Connect (mozilla-django-oidc) when its authorization,
+# token and JWKS endpoints and the client's id and secret are all set. Off, nothing changes: no buttons, the sign-on
+# URLs answer 404, their backends are not listed. A sign-on only finds an account the level above opened and mapped
+# (the account's 统一身份认证账号): it never creates one, and administrators sign in locally with their second factor.
+CAS_SERVER_URL = env.str("CAS_SERVER_URL", default="")
+if CAS_SERVER_URL and not CAS_SERVER_URL.endswith("/"):
+    CAS_SERVER_URL += "/"  # python-cas joins "login", "p3/serviceValidate" and "logout" to it
+CAS_VERSION = env.str("CAS_VERSION", default="3")  # 1, 2, 3 or CAS_2_SAML_1_0
+# The attribute of the validation that holds the external subject; "cas:user" is the CAS user name itself.
+CAS_USERNAME_ATTRIBUTE = env.str("CAS_USERNAME_ATTRIBUTE", default="cas:user")
+CAS_VERIFY_SSL_CERTIFICATE = env.bool("CAS_VERIFY_SSL_CERTIFICATE", default=True)
+# The site's public address when a proxy rewrites it (e.g. https://qiaolian.example.gov.cn): the service URL.
+CAS_ROOT_PROXIED_AS = env.str("CAS_ROOT_PROXIED_AS", default="")
+CAS_CREATE_USER = False  # never: accounts are opened by the level above
+CAS_LOGIN_MSG = None
+CAS_LOGGED_MSG = None
+CAS_REDIRECT_URL = "/"
+CAS_LOGOUT_COMPLETELY = True
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")  # checked against the id_token's "iss" when set
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")  # optional: the id_token's claims suffice
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid profile")
+OIDC_SUBJECT_CLAIM = env.str("OIDC_SUBJECT_CLAIM", default="sub")  # the claim mapped to the account
+OIDC_TOKEN_USE_BASIC_AUTH = env.bool("OIDC_TOKEN_USE_BASIC_AUTH", default=False)  # client_secret_basic, else _post
+OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
+OIDC_VERIFY_SSL = env.bool("OIDC_VERIFY_SSL", default=True)
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "signon:oidc-callback"
+SIGNON_TIMEOUT = env.float("SIGNON_TIMEOUT", default=10.0)  # seconds, each call to a platform
+OIDC_TIMEOUT = SIGNON_TIMEOUT
+# Also accept an account whose user name equals the external subject when no account is mapped to it (off).
+SIGNON_MATCH_USERNAME = env.bool("SIGNON_MATCH_USERNAME", default=False)
+# The buttons' text (default 统一身份认证登录), e.g. "江西省统一身份认证平台登录".
+SIGNON_CAS_LABEL = env.str("SIGNON_CAS_LABEL", default="")
+SIGNON_OIDC_LABEL = env.str("SIGNON_OIDC_LABEL", default="")
+if CAS_SERVER_URL:
+    AUTHENTICATION_BACKENDS.append("orgs.signon.backends.CasBackend")
+    # the logout form ends at the CAS server's logout after a CAS sign-on: a redirect the form-action must allow
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(urlunsplit((*urlsplit(CAS_SERVER_URL)[:2], "", "", "")))
+if all((OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_JWKS_ENDPOINT, OIDC_RP_CLIENT_ID, OIDC_RP_CLIENT_SECRET)):
+    AUTHENTICATION_BACKENDS.append("orgs.signon.backends.OidcBackend")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from orgs.signon import views as signon_views
 from qiaolian import views
 from tasks.dashboard import views as dashboard_views
 
@@ -15,6 +16,9 @@ urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("dashboard/<str:code>/", dashboard_views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    # 退出 ends a CAS sign-on's platform session too (orgs.signon); login and passwords: orgs.access
+    path("accounts/logout/", signon_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signon/", include("orgs.signon.urls")),
     path("accounts/", include("orgs.access.urls")),
     path("accounts/2fa/", include("orgs.twofactor.urls")),
     path("accounts/", include("orgs.accounts.urls")),

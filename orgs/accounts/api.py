@@ -33,6 +33,7 @@ from orgs.accounts.services import (
 )
 from orgs.regions.api import EditableRegionField
 from orgs.regions.models import Region
+from orgs.signon.api import SIGNON_API_FIELDS, SignonReadMixin, SignonWriteMixin
 
 
 class AccountRegionField(EditableRegionField):
@@ -46,7 +47,7 @@ class AccountRegionField(EditableRegionField):
         return super().get_queryset()
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(SignonReadMixin, serializers.ModelSerializer):
     """An account as listed: who, which roles where, last login, active."""
 
     name = serializers.CharField(source="first_name", read_only=True)
@@ -58,7 +59,8 @@ class AccountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = get_user_model()
-        fields = ["id", "username", "name", "email", "phone_masked", "roles", "is_active", "locked", "last_login", "date_joined"]
+        fields = ["id", "username", "name", "email", "phone_masked", "roles", "is_active", "locked", "last_login", "date_joined",
+                  *SIGNON_API_FIELDS]
         read_only_fields = fields
 
     def get_locked(self, user) -> bool:
@@ -75,7 +77,7 @@ class AccountSerializer(serializers.ModelSerializer):
         return profile.phone_masked if profile is not None else ""
 
 
-class AccountCreateSerializer(serializers.Serializer):
+class AccountCreateSerializer(SignonWriteMixin, serializers.Serializer):
     username = serializers.CharField(max_length=150, label=_("用户名"))
     name = serializers.CharField(max_length=150, label=_("姓名"))
     role = serializers.ChoiceField(choices=Role.choices, label=_("角色"))
@@ -89,7 +91,7 @@ class MembershipCreateSerializer(serializers.Serializer):
     region = AccountRegionField(default=None, allow_null=True, label=_("辖区区划代码"))
 
 
-class AccountUpdateSerializer(serializers.Serializer):
+class AccountUpdateSerializer(SignonWriteMixin, serializers.Serializer):
     name = serializers.CharField(max_length=150, required=False, label=_("姓名"))
     email = serializers.EmailField(required=False, allow_blank=True, label=_("电子邮箱"))
     phone = serializers.CharField(max_length=24, required=False, allow_blank=True, label=_("联系电话"))
@@ -120,7 +122,7 @@ class AccountViewSet(
     filterset_class = AccountFilter
 
     def get_queryset(self):
-        return accounts_visible_to(self.request.user).prefetch_related("memberships__region").select_related("account").order_by("username")
+        return accounts_visible_to(self.request.user).prefetch_related("memberships__region", "external_identities").select_related("account").order_by("username")
 
     def get_serializer_class(self):
         if self.action == "create":

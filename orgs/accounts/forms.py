@@ -10,6 +10,7 @@ from orgs.access.scoping import user_scope
 from orgs.accounts.services import roles_grantable
 from orgs.common.forms import ScopedFormMixin
 from orgs.regions.forms import ScopedRegionField
+from orgs.signon.forms import SignonFieldsMixin
 
 
 class _RoleChoicesMixin:
@@ -25,7 +26,7 @@ class _RoleChoicesMixin:
         role_field.choices = [(value, label) for value, label in Role.choices if value in grantable]
 
 
-class AccountCreateForm(_RoleChoicesMixin, ScopedFormMixin, forms.Form):
+class AccountCreateForm(_RoleChoicesMixin, SignonFieldsMixin, ScopedFormMixin, forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150, help_text=_("登录用，字母、数字和 @ . + - _"))
     name = forms.CharField(label=_("姓名"), max_length=150)
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
@@ -36,11 +37,12 @@ class AccountCreateForm(_RoleChoicesMixin, ScopedFormMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.limit_roles(user)
+        self.add_signon_fields()  # 统一身份认证账号, when a platform is on
 
 
-class AccountEditForm(forms.Form):
-    """An account's name, e-mail and mobile. The stored mobile is shown masked (pages never show a full number):
-    sent back as shown, it stays as stored (`changes`)."""
+class AccountEditForm(SignonFieldsMixin, forms.Form):
+    """An account's name, e-mail and mobile (and its 统一身份认证账号 when a platform is on). The stored mobile is shown
+    masked (pages never show a full number): sent back as shown, it stays as stored (`changes`)."""
 
     name = forms.CharField(label=_("姓名"), max_length=150)
     email = forms.EmailField(label=_("电子邮箱"), required=False)
@@ -48,6 +50,7 @@ class AccountEditForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_signon_fields()  # 统一身份认证账号, when a platform is on
         self.phone_masked = (kwargs.get("initial") or {}).get("phone", "")
         if self.phone_masked:
             self.fields["phone"].help_text = _("显示为隐藏中间位的号码；不修改则保留原号码")

@@ -14,7 +14,8 @@ from orgs.accounts.services import accounts_visible_to
 from orgs.common.audit import AuditEvent
 
 HISTORY_EVENTS = (AuditEvent.ACCOUNT, AuditEvent.LOGIN)
-CHANGE_LABELS = {"name": _("姓名"), "email": _("电子邮箱"), "phone": _("联系电话"), "roles": _("角色"), "active": _("状态")}
+CHANGE_LABELS = {"name": _("姓名"), "email": _("电子邮箱"), "phone": _("联系电话"), "roles": _("角色"), "active": _("状态"),
+                 "signon_cas": _("统一身份认证账号（CAS）"), "signon_oidc": _("统一身份认证账号（OpenID Connect）")}
 
 
 def accounts_listed(viewer):

@@ -27,6 +27,7 @@ from orgs.common.audit import AuditEvent, audit_event, mask_in_audit
 from orgs.common.identifiers import IdentifierError, validate_phone
 from orgs.common.phones import PHONE_COLUMNS, phone_fields
 from orgs.regions.models import Region
+from orgs.signon.services import SIGNON_FIELDS, identities_set
 
 # The roles each role may give (the security administrator: every one; the system administrator: none).
 GRANTABLE: dict[str, frozenset[str]] = {
@@ -83,8 +84,10 @@ def _phone(phone: str) -> str:
 @transaction.atomic
 def account_create(
     *, creator, username: str, name: str, role: str, region: Region | None, email: str = "", phone: str = "", request=None,
+    signon_cas: str | None = None, signon_oidc: str | None = None,
 ):
-    """Opens an account; returns (user, the one-time initial password). Nothing is written when refused."""
+    """Opens an account; returns (user, the one-time initial password). Nothing is written when refused. The
+    统一身份认证账号 (signon_cas, signon_oidc) map the platforms' identities to it (orgs.signon)."""
     account_check_grant(creator, role, region)
     User = get_user_model()
     username = username.strip()
@@ -100,12 +103,14 @@ def account_create(
     user.save()
     AccountProfile.objects.create(user=user, created_by=creator, **phone_fields(_phone(phone)))
     Membership.objects.create(user=user, role=role, region=None if role in ADMINISTRATOR_ROLES else region)
+    signon = identities_set(user=user, identities={"signon_cas": signon_cas, "signon_oidc": signon_oidc})
     audit_event(
         event=AuditEvent.ACCOUNT, model=user, actor=creator, request=request,
         description=_("开通账号 %(username)s（%(role)s，%(region)s）") % {
             "username": username, "role": Role(role).label, "region": region.full_name if region else _("全部"),
         },
-        data={"username": username, "role": role, "region": region.code if region else None},
+        data={"username": username, "role": role, "region": region.code if region else None,
+              **({"signon": {field: after for field, (_before, after) in signon.items()}} if signon else {})},
     )
     return user, password
 
@@ -180,9 +185,10 @@ ACCOUNT_FIELDS = ("name", "email", "phone")
 
 @transaction.atomic
 def account_update(*, account, editor, request=None, **changes):
-    """Changes an account's name, e-mail or phone (roles are changed by opening memberships, not here); audited
-    with before → after."""
+    """Changes an account's name, e-mail, phone or 统一身份认证账号 (signon_cas, signon_oidc; roles are changed by
+    opening memberships, not here); audited with before → after."""
     _require_manages(editor, account)
+    identities = {field: changes.pop(field) for field in SIGNON_FIELDS.values() if field in changes}
     profile, _created = AccountProfile.objects.get_or_create(user=account, defaults={"must_change_password": False})
     before = {"name": account.first_name, "email": account.email, "phone": profile.phone}
     if "name" in changes:
@@ -198,6 +204,7 @@ def account_update(*, account, editor, request=None, **changes):
     changed = {key: [before[key], after[key]] for key in ACCOUNT_FIELDS if before[key] != after[key]}
     if "phone" in changed:  # the audit trail keeps phones masked, as everywhere (orgs.common.audit)
         changed["phone"] = [mask_in_audit(value) for value in changed["phone"]]
+    changed.update(identities_set(user=account, identities=identities))
     if changed:
         audit_event(event=AuditEvent.ACCOUNT, model=account, actor=editor, request=request, data={"changes": changed},
                     description=_("修改账号：%(username)s") % {"username": account.username})

@@ -38,6 +38,7 @@ from orgs.accounts.services import (
 )
 from orgs.common.forms import apply_errors
 from orgs.regions.selectors import own_region_code
+from orgs.signon.forms import signon_initial
 from orgs.twofactor.services import has_second_factor, second_factor_reset
 
 PAGE_SIZE = 50
@@ -134,7 +135,8 @@ def _manageable_or_404(request, pk: int):
 def account_edit(request, pk: int):
     account = _manageable_or_404(request, pk)
     profile = getattr(account, "account", None)
-    initial = {"name": account.first_name, "email": account.email, "phone": profile.phone_masked if profile else ""}
+    initial = {"name": account.first_name, "email": account.email, "phone": profile.phone_masked if profile else "",
+               **signon_initial(account)}
     form = AccountEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

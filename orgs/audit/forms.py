@@ -29,6 +29,8 @@ EVENT_CHOICES = [
     (AuditEvent.MERGE, _("合并")),
     (AuditEvent.CENSUS_ROUND, _("调查轮次")),
     (AuditEvent.JOB, _("后台任务")),
+    (AuditEvent.SIGNON, _("统一身份认证登录")),
+    (AuditEvent.SIGNON_REFUSED, _("统一身份认证被拒绝")),
 ]
 ACTIONS = {"create": LogEntry.Action.CREATE, "update": LogEntry.Action.UPDATE, "delete": LogEntry.Action.DELETE}
 PROJECT_APPS = ("orgs", "census", "tasks", "auth", "authtoken", "auditlog", "axes")

@@ -34,6 +34,8 @@ class AuditEvent:
     CENSUS_ROUND = "census_round"  # a step of a census round's report: submitted, approved, returned, reopened
     TWO_FACTOR = "two_factor"  # a second factor enrolled, removed, verified or refused (data: step, device)
     JOB = "job"  # a failed background job sent again by the system administrator (后台任务)
+    SIGNON = "signon"  # 统一身份认证登录 (data: provider, subject, matched_by)
+    SIGNON_REFUSED = "signon_refused"  # a sign-on refused (data: provider, subject, reason, detail)
 
 
 # Given to auditlog.register(…, mask_fields=[…], mask_callable=AUDIT_MASK): phone numbers are recorded in the

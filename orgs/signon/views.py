@@ -1,0 +1,160 @@
+"""统一身份认证 pages (namespace `signon`, under /accounts/signon/): the CAS service URL (to the CAS server, and back
+with a ticket), the OpenID Connect authorization request and redirect URI, and the refusal page. Each sign-on route is
+a 404 while its platform is off. The logout (`logout`) ends the local session and, after a CAS sign-on, the CAS
+server's too. Thin: the platforms are asked by the backends, the decisions and audit entries are services."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_safe
+from django_cas_ng import views as cas_views
+from django_cas_ng.models import SESSION_KEY_MAXLENGTH, SessionTicket
+from django_cas_ng.utils import get_cas_client, get_service_url
+from mozilla_django_oidc import views as oidc_views
+
+from orgs.signon.backends import ACCEPTED_ATTRIBUTE, REFUSAL_ATTRIBUTE, CasBackend, OidcBackend
+from orgs.signon.models import Provider
+from orgs.signon.providers import CAS_BACKEND, OIDC_BACKEND, cas_enabled, oidc_enabled
+from orgs.signon.selectors import refusal_context
+from orgs.signon.services import Refusal, signon_accepted, signon_refused
+
+# In the session: the platform this session signed on with (logout reads it), and a refusal for its page.
+SESSION_PROVIDER = "signon_provider"
+SESSION_REFUSAL = "signon_refusal"
+
+
+def _safe_next(request, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                                     require_https=request.is_secure()):
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _refused(request, provider: str):
+    """To the refusal page, with what the backend noted (or, if it noted nothing, an unconfirmed identity)."""
+    refusal = getattr(request, REFUSAL_ATTRIBUTE, None)
+    if refusal is None:
+        signon_refused(provider=provider, subject="", reason=Refusal.INVALID, detail="no identity", request=request)
+        refusal = {"provider": provider, "subject": "", "reason": Refusal.INVALID, "user_id": None}
+    request.session[SESSION_REFUSAL] = refusal
+    return redirect("signon:refused")
+
+
+def _signed_on(request, user, backend: str, next_page: str):
+    accepted = getattr(request, ACCEPTED_ATTRIBUTE)
+    auth.login(request, user, backend=backend)
+    request.session[SESSION_PROVIDER] = accepted["provider"]
+    request.session.pop(SESSION_REFUSAL, None)
+    signon_accepted(user=user, request=request, **accepted)
+    return HttpResponseRedirect(next_page)
+
+
+class _SwitchedOn:
+    """A sign-on route: 404 while its platform is off (a method it does not answer stays a 405)."""
+
+    @staticmethod
+    def enabled() -> bool:
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method in getattr(self, "http_method_names", ()) and hasattr(self, method) and not self.enabled():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CasLoginView(_SwitchedOn, cas_views.LoginView):
+    """The CAS service URL: without a ticket, to the CAS server's login; with one, validated and signed on (or
+    refused). A POST from the CAS server with a logoutRequest (single logout) ends the session of that ticket."""
+
+    enabled = staticmethod(cas_enabled)
+
+    def get(self, request):
+        next_page = _safe_next(request, request.GET.get("next"))
+        if request.user.is_authenticated:
+            return HttpResponseRedirect(next_page)
+        service_url = get_service_url(request, next_page)
+        ticket = request.GET.get("ticket")
+        if not ticket:
+            return HttpResponseRedirect(get_cas_client(service_url=service_url, request=request).get_login_url())
+        user = CasBackend().authenticate(request, ticket=ticket, service=service_url)
+        if user is None:
+            return _refused(request, Provider.CAS)
+        response = _signed_on(request, user, CAS_BACKEND, next_page)
+        if not request.session.session_key:
+            request.session.save()
+        SessionTicket.objects.update_or_create(
+            session_key=request.session.session_key[:SESSION_KEY_MAXLENGTH], defaults={"ticket": ticket})
+        return response
+
+
+class OidcLoginView(_SwitchedOn, oidc_views.OIDCAuthenticationRequestView):
+    """To the OpenID Connect provider's authorization endpoint (state, nonce and PKCE kept in the session)."""
+
+    enabled = staticmethod(oidc_enabled)
+
+    def get(self, request):
+        if request.user.is_authenticated:
+            return HttpResponseRedirect(_safe_next(request, request.GET.get("next")))
+        return super().get(request)
+
+
+class OidcCallbackView(_SwitchedOn, oidc_views.OIDCAuthenticationCallbackView):
+    """The redirect URI: the state is checked against the session, the code exchanged, the identity mapped."""
+
+    enabled = staticmethod(oidc_enabled)
+
+    def get(self, request):
+        states = request.session.get("oidc_states") or {}
+        state, code = request.GET.get("state"), request.GET.get("code")
+        entry = states.pop(state, None) if state else None
+        request.session["oidc_states"] = states  # a state is used once, also when refused
+        if request.GET.get("error") or not code or entry is None:
+            detail = request.GET.get("error") or ("no code" if not code else "unknown state")
+            signon_refused(provider=Provider.OIDC, subject="", reason=Refusal.INVALID, detail=detail, request=request)
+            setattr(request, REFUSAL_ATTRIBUTE, {"provider": Provider.OIDC, "subject": "", "reason": Refusal.INVALID,
+                                                 "user_id": None})
+            return _refused(request, Provider.OIDC)
+        if request.user.is_authenticated:
+            auth.logout(request)
+            request.user = AnonymousUser()
+        user = OidcBackend().authenticate(request, oidc_nonce=entry.get("nonce"), oidc_code_verifier=entry.get("code_verifier"))
+        if user is None:
+            return _refused(request, Provider.OIDC)
+        next_page = _safe_next(request, request.session.pop("oidc_login_next", None))
+        return _signed_on(request, user, OIDC_BACKEND, next_page)
+
+
+@require_safe
+def refused(request):
+    """统一身份认证未通过: why, and whom to ask (the federation that opened the account, or the system administrator);
+    the local login stays open. Shown once per refusal (from the session); otherwise to the login page."""
+    refusal = request.session.get(SESSION_REFUSAL)
+    if not refusal:
+        return redirect("login")
+    response = render(request, "signon/refused.html", refusal_context(refusal), status=403)
+    add_never_cache_headers(response)
+    return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """退出: the local session ends; a session signed on with CAS then goes to the CAS server's logout, which ends the
+    platform's session too and comes back to the login page."""
+
+    def post(self, request, *args, **kwargs):
+        provider = request.session.get(SESSION_PROVIDER)
+        session_key = request.session.session_key
+        response = super().post(request, *args, **kwargs)
+        if provider == Provider.CAS and cas_enabled():
+            if session_key:
+                SessionTicket.objects.filter(session_key=session_key[:SESSION_KEY_MAXLENGTH]).delete()
+            back = request.build_absolute_uri(reverse("login"))
+            return HttpResponseRedirect(get_cas_client(request=request).get_logout_url(back))
+        return response
