@@ -83,6 +83,8 @@ def test_a_database_of_the_old_layout_migrates_with_every_row_kept(old_database)
         "otp_totp_totpdevice": 0, "otp_static_staticdevice": 0, "otp_static_statictoken": 0,
         # issue 18 §2: the job outbox
         "orgs_queuedjob": 0,
+        # issue 21 §2: unified sign-on (the accounts' 统一身份认证账号, django-cas-ng's session tickets)
+        "orgs_externalidentity": 0, "django_cas_ng_proxygrantingticket": 0, "django_cas_ng_sessionticket": 0,
     }
     # Issue 14: every person registered then holds a resident ID, its ciphertext and lookup hash untouched.
     assert documents(old_database) == stored
