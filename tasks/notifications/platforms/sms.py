@@ -46,7 +46,7 @@ THROTTLE_CODES = {
     "LimitExceeded.DailyLimit": 24 * 3600,
     "RequestLimitExceeded": 60,
 }
-_NUMBER = re.compile(r"\+?\d{7,}")
+_NUMBER = re.compile(r"(?<![\w.])\+?\d{7,}")
 
 
 def sms_text(params: Mapping[str, str]) -> str:

@@ -43,6 +43,9 @@ def access_token(app: str, fetch: Callable[[], tuple[str, int]]) -> str:
             finally:
                 cache.delete(lock)
         if not cache.has_key(lock) or time.monotonic() > deadline:
+            token = cache.get(key)  # the holder may have finished between our add and has_key
+            if token:
+                return str(token)
             # No lock to wait for (the cache is down) or its holder died: fetch without it.
             token, expires_in = fetch()
             cache.set(key, token, max(60, int(expires_in) - MARGIN_SECONDS))
