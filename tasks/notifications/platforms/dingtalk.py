@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from tasks.notifications.platforms import limits, tokens
 from tasks.notifications.platforms.base import FAILED, SENT, THROTTLED, Delivery, Platform
@@ -29,12 +29,10 @@ from tasks.notifications.platforms.wecom import utf8_cut
 TOKEN_ERRORS = {40014, 42001, 41001}
 OVER_FREQUENCY = {143103, 143104, 90018, 90002}
 DAILY_LIMIT = 500
-FORBIDDEN_REASONS = {
-    "143105": "单应用给单人每日推送量超限（每天最多 500 条）",
-    "143106": "单应用给单人推送重复消息超限（同一内容每天只能发送一次）",
-    "143205": "单应用给单人每日推送量超限",
-    "143206": "单应用给单人推送重复消息超限",
-}
+# The documented codes of forbidden_list (getsendresult): why an accepted message was never delivered.
+OVER_DAILY = gettext_lazy("单应用给单人每日推送量超限（每天最多 500 条）")
+SAME_CONTENT = gettext_lazy("单应用给单人推送重复消息超限（同一内容每天只能发送一次）")
+FORBIDDEN_REASONS = {"143105": OVER_DAILY, "143106": SAME_CONTENT, "143205": OVER_DAILY, "143206": SAME_CONTENT}
 
 
 def _token_error(answer: dict[str, Any]) -> bool:
@@ -132,7 +130,7 @@ class DingTalkPlatform(Platform):
         for forbidden in result.get("forbidden_list") or []:
             if str(forbidden.get("userid", "")) == to:
                 code = str(forbidden.get("code", ""))
-                reason = FORBIDDEN_REASONS.get(code, "")
+                reason = str(FORBIDDEN_REASONS.get(code, ""))
                 return Delivery(FAILED, code=code, message=f"{code} {reason}（{forbidden.get('count', '')}）".strip(), reference=reference)
         if to in (result.get("forbidden_user_id_list") or []):
             return Delivery(FAILED, code="forbidden", message=gettext("钉钉因发送过于频繁或重复而未投递（流控）"), reference=reference)
