@@ -3,14 +3,22 @@ from __future__ import annotations
 
 import pytest
 
+from tasks.notifications.platforms import tokens, transport
 from tests.fakes.dingtalk import FakeDingTalk
 from tests.fakes.server import FakeServer
 from tests.fakes.sms import FakeSms
 from tests.fakes.wecom import FakeWeCom
 
 
+def _process_forgets() -> None:
+    """Each fake is new: nothing this process kept from an earlier test (a token of another fake) is used."""
+    tokens.local_forget()
+    transport.sessions_reset()
+
+
 @pytest.fixture
 def fake_wecom(settings):
+    _process_forgets()
     fake = FakeWeCom(corp_id="ww-fake-corp", secret="fake-wecom-secret")
     server = FakeServer(fake).start()
     settings.WECOM_CORP_ID, settings.WECOM_AGENT_ID, settings.WECOM_SECRET = "ww-fake-corp", "1000002", "fake-wecom-secret"
@@ -22,6 +30,7 @@ def fake_wecom(settings):
 
 @pytest.fixture
 def fake_dingtalk(settings):
+    _process_forgets()
     fake = FakeDingTalk(app_key="ding-fake-key", app_secret="fake-dingtalk-secret")
     server = FakeServer(fake).start()
     settings.DINGTALK_APP_KEY, settings.DINGTALK_APP_SECRET, settings.DINGTALK_AGENT_ID = "ding-fake-key", "fake-dingtalk-secret", "2000001"

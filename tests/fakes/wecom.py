@@ -44,6 +44,7 @@ class FakeWeCom:
         self.dropped: list[dict[str, Any]] = []
         self.failures: deque[int] = deque()
         self.users: set[str] | None = None
+        self.unlicensed: set[str] = set()
         self.sent_at: dict[str, deque[float]] = defaultdict(deque)
 
     def expire_token(self, code: int = 42001) -> None:
@@ -55,11 +56,17 @@ class FakeWeCom:
         with self.lock:
             self.failures.extend([errcode] * times)
 
+    def stats(self) -> dict[str, int]:
+        with self.lock:
+            return {"received": len(self.messages), "delivered": len(self.delivered), "dropped": len(self.dropped), "token_calls": self.token_calls}
+
     def handle(self, request: Request) -> tuple[int, dict[str, Any]]:
         if request.path == "/cgi-bin/gettoken":
             return 200, self._gettoken(request.query)
         if request.path == "/cgi-bin/message/send" and request.method == "POST":
             return 200, self._send(request.query.get("access_token", ""), request.json())
+        if request.path == "/_fake/stats":  # for a fake served by another process (tests/fakes/throughput.py)
+            return 200, self.stats()
         return 404, {"errcode": 404, "errmsg": f"no such path {request.path}"}
 
     def _gettoken(self, query: dict[str, str]) -> dict[str, Any]:
@@ -86,6 +93,8 @@ class FakeWeCom:
             userid = str(message.get("touser", ""))
             if self.users is not None and userid not in self.users:
                 return {"errcode": 81013, "errmsg": ANSWERS[81013], "invaliduser": userid.lower()}
+            if userid in self.unlicensed:
+                return {"errcode": 0, "errmsg": "ok", "invaliduser": "", "unlicenseduser": userid.lower(), "msgid": f"msg-{next(self.serial)}"}
             self.messages.append(message)
             now = time.time()
             times = self.sent_at[userid]

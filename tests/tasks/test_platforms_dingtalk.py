@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tasks.notifications.platforms import FAILED, SENT, THROTTLED, DingTalkPlatform, configured_channels, platform_for
+from tasks.notifications.platforms.tokens import local_forget
 from tasks.notifications.platforms.transport import sessions_reset
 
 
@@ -42,6 +43,7 @@ def test_markdown_without_a_link(fake_dingtalk):
 def test_token_fetched_once_shared_and_fetched_again_when_expired(fake_dingtalk):
     assert send(key="a", body="一").outcome == SENT
     sessions_reset()
+    local_forget()
     assert send(key="b", body="二").outcome == SENT
     assert fake_dingtalk.token_calls == 1
     fake_dingtalk.expire_token(42001)

@@ -6,7 +6,8 @@ import threading
 import pytest
 
 from tasks.notifications.platforms import FAILED, SENT, THROTTLED, WeComPlatform, configured_channels, platform_for
-from tasks.notifications.platforms.transport import sessions_reset
+from tasks.notifications.platforms.tokens import local_forget
+from tasks.notifications.platforms.transport import call_json, sessions_reset
 
 
 def send(to="zhangsan", title="逾期任务提醒", body="您有 3 项任务已逾期。", url="https://qiaolian.example.org/tasks/", key="k-1"):
@@ -49,7 +50,8 @@ def test_token_fetched_once_and_shared_by_another_process(fake_wecom):
     assert send(key="a").outcome == SENT
     assert send(key="b").outcome == SENT
     assert fake_wecom.token_calls == 1
-    sessions_reset()  # another process: nothing of ours in memory, only the shared cache
+    sessions_reset()
+    local_forget()  # another process: nothing of ours in memory, only the shared cache
     assert send(key="c").outcome == SENT
     assert fake_wecom.token_calls == 1
 
@@ -117,3 +119,18 @@ def test_wrong_secret_and_unreachable_platform_fail_with_a_code(fake_wecom, sett
     settings.WECOM_API_BASE = "http://127.0.0.1:1"
     delivery = send()
     assert (delivery.outcome, delivery.code) == (FAILED, "network")
+
+
+def test_member_without_a_licence_fails_as_unlicenseduser(fake_wecom):
+    fake_wecom.unlicensed = {"wangwu"}
+    delivery = send(to="wangwu")
+    assert (delivery.outcome, delivery.code) == (FAILED, "unlicenseduser") and "wangwu" in delivery.message
+
+
+def test_the_fake_drops_beyond_the_platforms_limits_as_the_real_one(fake_wecom):
+    """What the client's limits prevent is real: 31 messages in a minute straight to the fake, the last dropped."""
+    token = call_json("GET", f"{fake_wecom.url}/cgi-bin/gettoken", params={"corpid": "ww-fake-corp", "corpsecret": "fake-wecom-secret"})["access_token"]
+    for number in range(31):
+        answer = call_json("POST", f"{fake_wecom.url}/cgi-bin/message/send", params={"access_token": token}, json={"touser": "zhaoliu", "msgtype": "text", "agentid": 1000002, "text": {"content": str(number)}})
+        assert answer["errcode"] == 0
+    assert (len(fake_wecom.delivered), len(fake_wecom.dropped)) == (30, 1)

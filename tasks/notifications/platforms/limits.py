@@ -20,8 +20,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 UNCOUNTABLE_RETRY_SECONDS = 60
 BACKOFF_FIRST_SECONDS = 60       # the platform said "over frequency" (企业微信 45009, 钉钉 143103/143104): wait
@@ -39,12 +41,40 @@ class Window:
         return self.seconds // self.buckets
 
 
-def _incr(key: str, timeout: int) -> int | None:
+def _count(incremented: list[tuple[str, int]], read: list[str]) -> tuple[list[int], list[int]] | None:
+    """Adds one to each of `incremented` (key, timeout) and reads `read`, or None when the cache cannot count.
+    On Redis in one round trip (a pipeline of INCR, EXPIRE and MGET: the integers Django's Redis cache stores
+    raw, so cache.get and cache.decr see the same values); elsewhere through the cache API."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        try:
+            client = backend._cache.get_client(write=True)
+            pipeline = client.pipeline(transaction=False)
+            for key, timeout in incremented:
+                pipeline.incr(backend.make_and_validate_key(key))
+                pipeline.expire(backend.make_and_validate_key(key), timeout)
+            if read:
+                pipeline.mget([backend.make_and_validate_key(key) for key in read])
+            answers = pipeline.execute()
+        except (RedisError, OSError):
+            return None
+        counts = [int(answer) for answer in answers[0 : 2 * len(incremented) : 2]]
+        values = [int(value or 0) for value in answers[-1]] if read else []
+        return counts, values
+    counts = []
     try:
-        cache.add(key, 0, timeout)
-        return int(cache.incr(key))
-    except ValueError:  # the key vanished or the cache is unavailable
+        for key, timeout in incremented:
+            cache.add(key, 0, timeout)
+            counts.append(int(cache.incr(key)))
+    except ValueError:  # the key vanished
         return None
+    found = cache.get_many(read) if read else {}
+    return counts, [int(found.get(key) or 0) for key in read]
+
+
+def _incr(key: str, timeout: int) -> int | None:
+    counted = _count([(key, timeout)], [])
+    return None if counted is None else counted[0][0]
 
 
 def _give_back(key: str) -> None:
@@ -54,23 +84,18 @@ def _give_back(key: str) -> None:
         pass
 
 
-def _window_take(subject: str, window: Window, now: float) -> int:
-    """0 when one more message fits the window (and is counted), else the seconds until it would fit."""
+def _bucket_keys(subject: str, window: Window, now: float) -> list[str]:
+    """The keys of the window's last `buckets + 1` buckets, the current one last."""
+    current = int(now // window.bucket_seconds)
+    return [f"platforms:limit:{subject}:{window.seconds}:{index}" for index in range(current - window.buckets, current + 1)]
+
+
+def _wait(buckets: list[int], window: Window, now: float) -> int:
+    """Seconds until the buckets' sum is within the limit again: the oldest buckets leave the span one by one,
+    at each bucket boundary."""
     size = window.bucket_seconds
-    current = int(now // size)
-    prefix = f"platforms:limit:{subject}:{window.seconds}"
-    if _incr(f"{prefix}:{current}", window.seconds + 2 * size) is None:
-        return UNCOUNTABLE_RETRY_SECONDS
-    keys = [f"{prefix}:{index}" for index in range(current - window.buckets, current + 1)]
-    counts = cache.get_many(keys)
-    buckets = [int(counts.get(key) or 0) for key in keys]
-    total = sum(buckets)
-    if total <= window.limit:
-        return 0
-    _give_back(keys[-1])
-    # The oldest buckets leave the span one by one at each bucket boundary: wait until enough have left.
     first_boundary = size - (now % size)
-    need = total - window.limit
+    need = sum(buckets) - window.limit
     for dropped, count in enumerate(buckets, start=1):
         need -= count
         if need <= 0:
@@ -80,16 +105,26 @@ def _window_take(subject: str, window: Window, now: float) -> int:
 
 def windows_take(subject: str, windows: Sequence[Window], *, now: float | None = None) -> int:
     """Counts one message to `subject` (e.g. "wecom:<corp>:<agent>:<userid>") in every window: 0 when it may be
-    sent, else the seconds to wait (nothing counted then)."""
+    sent, else the seconds to wait (nothing counted then). One round trip to Redis when nothing is over."""
     now = time.time() if now is None else now
-    taken: list[Window] = []
-    for window in windows:
-        retry_after = _window_take(subject, window, now)
-        if retry_after:
-            for earlier in taken:
-                _give_back(f"platforms:limit:{subject}:{earlier.seconds}:{int(now // earlier.bucket_seconds)}")
-            return retry_after
-        taken.append(window)
+    keys = [_bucket_keys(subject, window, now) for window in windows]
+    counted = _count(
+        [(bucket_keys[-1], window.seconds + 2 * window.bucket_seconds) for bucket_keys, window in zip(keys, windows)],
+        [key for bucket_keys in keys for key in bucket_keys],
+    )
+    if counted is None:
+        return UNCOUNTABLE_RETRY_SECONDS
+    values = counted[1]
+    waits = []
+    for number, window in enumerate(windows):
+        span = len(keys[number])
+        buckets = values[number * span : (number + 1) * span]
+        if sum(buckets) > window.limit:
+            waits.append(_wait(buckets, window, now))
+    if waits:
+        for bucket_keys in keys:
+            _give_back(bucket_keys[-1])
+        return max(waits)
     return 0
 
 

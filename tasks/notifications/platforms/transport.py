@@ -46,7 +46,8 @@ def session() -> requests.Session:
 
 
 def sessions_reset() -> None:
-    """Forgets this thread's session (tests: "another process" keeps nothing but the shared cache)."""
+    """Forgets this thread's session (tests: "another process" keeps nothing but the shared cache; with
+    tokens.local_forget())."""
     current = getattr(_local, "session", None)
     if current is not None:
         current.close()

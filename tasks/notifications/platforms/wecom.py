@@ -6,7 +6,8 @@ after a lost answer). Answers:
 
 - errcode 0 → SENT, reference = msgid; but a user id the platform does not know (the member left, or is outside
   the application's visible range) comes back in `invaliduser` (or, for a single recipient, as errcode 81013):
-  FAILED with code "invaliduser";
+  FAILED with code "invaliduser"; one without an interface licence (接口许可) in `unlicenseduser`: FAILED with code
+  "unlicenseduser";
 - 40014 / 42001 / 41001 (token invalid, expired, missing) → the token is fetched again and the message sent once
   more at once;
 - 45009 (over frequency) → THROTTLED with back-off (limits.backoff: 60 s doubling up to 1 h);
@@ -108,6 +109,9 @@ class WeComPlatform(Platform):
             invalid = {user.lower() for user in str(answer.get("invaliduser") or "").split("|") if user}
             if to.lower() in invalid:
                 return Delivery(FAILED, code="invaliduser", message=gettext("企业微信不认识此成员账号：%(userid)s（已离开企业或不在应用的可见范围内）") % {"userid": to})
+            unlicensed = {user.lower() for user in str(answer.get("unlicenseduser") or "").split("|") if user}
+            if to.lower() in unlicensed:
+                return Delivery(FAILED, code="unlicenseduser", message=gettext("企业微信成员 %(userid)s 没有接口许可（或许可已过期），消息未送达") % {"userid": to})
             return Delivery(SENT, reference=str(answer.get("msgid", "")))
         if errcode == INVALID_USER:
             return Delivery(FAILED, code="invaliduser", message=f"{errcode} {errmsg}")
