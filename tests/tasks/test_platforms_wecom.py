@@ -22,6 +22,10 @@ def test_not_configured_without_settings(settings):
     assert platform_for("wecom") is None
     assert "wecom" not in configured_channels()
     assert platform_for("email") is None  # not a platform channel
+    settings.WECOM_CORP_ID, settings.WECOM_SECRET, settings.WECOM_AGENT_ID = "ww-corp", "secret", "not-a-number"
+    assert not WeComPlatform.configured()
+    settings.WECOM_AGENT_ID = "1000002"
+    assert WeComPlatform.configured() and configured_channels()[0] == "wecom"
 
 
 def test_configured_channel_points_at_loopback(fake_wecom, settings):

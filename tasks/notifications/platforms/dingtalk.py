@@ -51,7 +51,7 @@ class DingTalkPlatform(Platform):
 
     @classmethod
     def configured(cls) -> bool:
-        return bool(settings.DINGTALK_APP_KEY and settings.DINGTALK_APP_SECRET and settings.DINGTALK_AGENT_ID)
+        return bool(settings.DINGTALK_APP_KEY and settings.DINGTALK_APP_SECRET and str(settings.DINGTALK_AGENT_ID).isdigit())
 
     def __init__(self) -> None:
         self.base = settings.DINGTALK_API_BASE.rstrip("/")

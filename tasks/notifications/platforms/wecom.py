@@ -50,7 +50,7 @@ class WeComPlatform(Platform):
 
     @classmethod
     def configured(cls) -> bool:
-        return bool(settings.WECOM_CORP_ID and settings.WECOM_AGENT_ID and settings.WECOM_SECRET)
+        return bool(settings.WECOM_CORP_ID and str(settings.WECOM_AGENT_ID).isdigit() and settings.WECOM_SECRET)
 
     def __init__(self) -> None:
         self.base = settings.WECOM_API_BASE.rstrip("/")
