@@ -16,7 +16,7 @@ duplicated run delivers nothing twice. Inbox rows and outbox rows are written in
 goes through each person's channel (e-mail, 企业微信 or 钉钉: tasks.notifications.services.recipients_get) under the
 key `digest:{user}:{day}:{channel}`, so one person gets one digest a day on one channel. A digest that holds an
 escalation (督办) also goes by SMS to its recipient when SMS is configured and the account has a mobile, one SMS per
-person per day at most (`escalation-sms:{user}:{day}:sms`), its text from SMS_ESCALATION_TEXT.
+person per day at most (`escalation-sms:{user}:{day}:sms`), its text the SMS template (SMS_ESCALATION_TEXT) with the count and the region.
 """
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
 from django.urls import reverse
@@ -40,6 +39,7 @@ from orgs.accounts.models import AccountProfile
 from orgs.common.channels import channel_configured
 from orgs.regions.models import Region, RegionLevel
 from tasks.notifications.models import Digest, Notification, OutboxChannel, OutboxMessage
+from tasks.notifications.platforms.sms import sms_text
 from tasks.notifications.services import outbox_kick, outbox_message, recipients_get
 from tasks.plans.models import Task
 
@@ -297,15 +297,21 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderReport:
 
 def escalation_sms(today: datetime.date, items_by_user: dict[int, list[dict]], now) -> list[OutboxMessage]:
     """督办 by SMS: one message a day to each person whose digest of today holds escalations, when SMS is configured
-    and the account has a mobile (read from the account, never copied into the outbox)."""
-    escalated = {user_id: n for user_id, items in items_by_user.items() if (n := sum(1 for i in items if i["kind"] in ESCALATION_KINDS))}
+    and the account has a mobile (read from the account when sending, never copied into the outbox). The text is
+    the provider's registered template (SMS_ESCALATION_TEXT) with its parameters: the number of escalated items and
+    their region(s)."""
+    escalated = {user_id: [i for i in items if i["kind"] in ESCALATION_KINDS] for user_id, items in items_by_user.items()}
+    escalated = {user_id: items for user_id, items in escalated.items() if items}
     if not escalated or not channel_configured(OutboxChannel.SMS):
         return []
     with_mobile = [p.user_id for p in AccountProfile.objects.filter(user_id__in=escalated) if p.phone]
-    template = getattr(settings, "SMS_ESCALATION_TEXT", "") or _("您有 {count} 项逾期超过7天的工作待督办，请登录侨联组织建设管理系统查看。")
-    return [
-        OutboxMessage(key=f"escalation-sms:{user_id}:{today.isoformat()}:sms", channel=OutboxChannel.SMS, recipient_id=user_id,
-                      subject=_("督办提醒 %(day)s") % {"day": today.isoformat()},
-                      body=template.replace("{count}", str(escalated[user_id])), source="escalation", created_at=now)
-        for user_id in with_mobile
-    ]
+    rows = []
+    for user_id in with_mobile:
+        regions = list(dict.fromkeys(i["region"] for i in escalated[user_id]))
+        region = regions[0] if len(regions) == 1 else _("%(first)s等%(n)d地") % {"first": regions[0], "n": len(regions)}
+        params = {"count": str(len(escalated[user_id])), "region": region[:20]}
+        rows.append(OutboxMessage(
+            key=f"escalation-sms:{user_id}:{today.isoformat()}:sms", channel=OutboxChannel.SMS, recipient_id=user_id,
+            subject=_("督办提醒 %(day)s") % {"day": today.isoformat()}, body=sms_text(params), params=params,
+            source="escalation", created_at=now))
+    return rows
