@@ -480,3 +480,30 @@ FILE_WORK_DIR = env.str("FILE_WORK_DIR", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+
+# Messaging platforms (tasks/notifications/platforms/, README "Configuration"). A channel whose settings are empty is
+# not configured and not offered. The *_API_BASE and SMS_ENDPOINT overrides point the clients elsewhere (the tests'
+# fake servers on loopback); production leaves them at the official addresses.
+# 企业微信 application messages (发送应用消息).
+WECOM_CORP_ID = env.str("WECOM_CORP_ID", default="")
+WECOM_AGENT_ID = env.str("WECOM_AGENT_ID", default="")
+WECOM_SECRET = env.str("WECOM_SECRET", default="")
+WECOM_API_BASE = env.str("WECOM_API_BASE", default="https://qyapi.weixin.qq.com")
+# 钉钉 work notifications (工作通知) of an internal application.
+DINGTALK_APP_KEY = env.str("DINGTALK_APP_KEY", default="")
+DINGTALK_APP_SECRET = env.str("DINGTALK_APP_SECRET", default="")
+DINGTALK_AGENT_ID = env.str("DINGTALK_AGENT_ID", default="")
+DINGTALK_API_BASE = env.str("DINGTALK_API_BASE", default="https://oapi.dingtalk.com")
+# SMS, for escalations of overdue work only, through the provider's official SDK: "aliyun" or "tencent".
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="")
+SMS_ACCESS_KEY_ID = env.str("SMS_ACCESS_KEY_ID", default="")
+SMS_ACCESS_KEY_SECRET = env.str("SMS_ACCESS_KEY_SECRET", default="")
+SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="")
+SMS_TEMPLATE_CODE = env.str("SMS_TEMPLATE_CODE", default="")  # 阿里云 TemplateCode (SMS_123456789) / 腾讯云 TemplateId
+SMS_SDK_APP_ID = env.str("SMS_SDK_APP_ID", default="")  # 腾讯云 SmsSdkAppId
+SMS_REGION = env.str("SMS_REGION", default="ap-guangzhou")  # 腾讯云 region
+SMS_ENDPOINT = env.str("SMS_ENDPOINT", default="")  # e.g. http://127.0.0.1:8400 (tests); empty: the provider's own
+# The template's text as registered with the provider; its parameters are ${count} (overdue items) and ${region}.
+SMS_ESCALATION_TEXT = env.str(
+    "SMS_ESCALATION_TEXT", default="您有${count}项逾期工作未完成（${region}），请尽快登录侨联组织建设管理系统处理。"
+)

@@ -16,7 +16,12 @@ class TasksConfig(AppConfig):
         import tasks.dashboard.receivers
         import tasks.notifications.receivers
         import tasks.plans.receivers  # noqa: F401
+        from orgs.common.channels import channel_test_register
+        from tasks.notifications.relay import platform_get
         from tasks.plans.models import Milestone, Plan, PlanLeadershipMember
+
+        # the account pages (orgs) offer 企业微信 / 钉钉 only when configured: they ask the platforms through this
+        channel_test_register(lambda channel: platform_get(channel) is not None)
 
         # plans and milestones written in the product: every change in the audit trail (who, before → after)
         auditlog.register(Plan, exclude_fields=["source_text"])

@@ -21,6 +21,7 @@ from orgs.regions.models import Region
 from orgs.twofactor.services import second_factor_required
 from qiaolian.demo.organizations import demo_regions_load, demo_users_create
 from tests.factories import MembershipFactory, UserFactory
+from tests.fakes.fixtures import fake_dingtalk, fake_sms, fake_wecom  # noqa: F401 (fixtures: tests/fakes/__init__.py)
 
 # The demo password hashed by PBKDF2 costs ~0.3 s per user; tests only need hashing to work.
 # Uploads made by tests (census imports, error reports) go to a temporary folder, not var/media.

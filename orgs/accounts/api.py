@@ -31,6 +31,7 @@ from orgs.accounts.services import (
     membership_grant,
     membership_revoke,
 )
+from orgs.common.channels import Channel
 from orgs.regions.api import EditableRegionField
 from orgs.regions.models import Region
 from orgs.signon.api import SIGNON_API_FIELDS, SignonReadMixin, SignonWriteMixin
@@ -55,12 +56,16 @@ class AccountSerializer(SignonReadMixin, serializers.ModelSerializer):
     email = serializers.CharField(read_only=True)
     roles = serializers.SerializerMethodField()
     phone_masked = serializers.SerializerMethodField(help_text=_("联系电话（隐藏中间位）"))
+    wecom_user_id = serializers.SerializerMethodField(help_text=_("企业微信通讯录中的成员账号（UserID）"))
+    dingtalk_user_id = serializers.SerializerMethodField(help_text=_("钉钉通讯录中的用户 userid"))
+    notify_channel = serializers.SerializerMethodField(help_text=_("通知方式：inbox、email、wecom、dingtalk"))
+    notify_immediate = serializers.SerializerMethodField(help_text=_("任务指派等即时通知也通过所选方式发送"))
     locked = serializers.SerializerMethodField(help_text=_("登录失败次数过多，已被锁定"))
 
     class Meta:
         model = get_user_model()
-        fields = ["id", "username", "name", "email", "phone_masked", "roles", "is_active", "locked", "last_login", "date_joined",
-                  *SIGNON_API_FIELDS]
+        fields = ["id", "username", "name", "email", "phone_masked", "wecom_user_id", "dingtalk_user_id", "notify_channel",
+                  "notify_immediate", "roles", "is_active", "locked", "last_login", "date_joined", *SIGNON_API_FIELDS]
         read_only_fields = fields
 
     def get_locked(self, user) -> bool:
@@ -76,8 +81,33 @@ class AccountSerializer(SignonReadMixin, serializers.ModelSerializer):
         profile = getattr(user, "account", None)
         return profile.phone_masked if profile is not None else ""
 
+    def get_wecom_user_id(self, user) -> str:
+        profile = getattr(user, "account", None)
+        return profile.wecom_user_id if profile is not None else ""
 
-class AccountCreateSerializer(SignonWriteMixin, serializers.Serializer):
+    def get_dingtalk_user_id(self, user) -> str:
+        profile = getattr(user, "account", None)
+        return profile.dingtalk_user_id if profile is not None else ""
+
+    def get_notify_channel(self, user) -> str:
+        profile = getattr(user, "account", None)
+        return profile.notify_channel if profile is not None else Channel.EMAIL
+
+    def get_notify_immediate(self, user) -> bool:
+        profile = getattr(user, "account", None)
+        return profile.notify_immediate if profile is not None else True
+
+
+class _NotifyFields(serializers.Serializer):
+    """An account's 企业微信 / 钉钉 user ids and channel (a channel not configured is refused by the service)."""
+
+    wecom_user_id = serializers.CharField(max_length=64, required=False, allow_blank=True, label=_("企业微信账号"))
+    dingtalk_user_id = serializers.CharField(max_length=64, required=False, allow_blank=True, label=_("钉钉账号"))
+    notify_channel = serializers.ChoiceField(choices=Channel.choices, required=False, label=_("通知方式"))
+    notify_immediate = serializers.BooleanField(required=False, label=_("即时通知"))
+
+
+class AccountCreateSerializer(SignonWriteMixin, _NotifyFields):
     username = serializers.CharField(max_length=150, label=_("用户名"))
     name = serializers.CharField(max_length=150, label=_("姓名"))
     role = serializers.ChoiceField(choices=Role.choices, label=_("角色"))
@@ -91,7 +121,7 @@ class MembershipCreateSerializer(serializers.Serializer):
     region = AccountRegionField(default=None, allow_null=True, label=_("辖区区划代码"))
 
 
-class AccountUpdateSerializer(SignonWriteMixin, serializers.Serializer):
+class AccountUpdateSerializer(SignonWriteMixin, _NotifyFields):
     name = serializers.CharField(max_length=150, required=False, label=_("姓名"))
     email = serializers.EmailField(required=False, allow_blank=True, label=_("电子邮箱"))
     phone = serializers.CharField(max_length=24, required=False, allow_blank=True, label=_("联系电话"))

@@ -15,7 +15,9 @@ from orgs.common.audit import AuditEvent
 
 HISTORY_EVENTS = (AuditEvent.ACCOUNT, AuditEvent.LOGIN)
 CHANGE_LABELS = {"name": _("姓名"), "email": _("电子邮箱"), "phone": _("联系电话"), "roles": _("角色"), "active": _("状态"),
-                 "signon_cas": _("统一身份认证账号（CAS）"), "signon_oidc": _("统一身份认证账号（OpenID Connect）")}
+                 "signon_cas": _("统一身份认证账号（CAS）"), "signon_oidc": _("统一身份认证账号（OpenID Connect）"),
+                 "wecom_user_id": _("企业微信账号"), "dingtalk_user_id": _("钉钉账号"), "notify_channel": _("通知方式"),
+                 "notify_immediate": _("即时通知")}
 
 
 def accounts_listed(viewer):

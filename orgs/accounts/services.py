@@ -24,8 +24,9 @@ from orgs.access.roles import ADMINISTRATOR_ROLES, Role
 from orgs.access.scoping import forget_scope, user_scope
 from orgs.accounts.models import AccountProfile
 from orgs.common.audit import AuditEvent, audit_event, mask_in_audit
+from orgs.common.channels import Channel, channel_choices
 from orgs.common.identifiers import IdentifierError, validate_phone
-from orgs.common.phones import PHONE_COLUMNS, phone_fields
+from orgs.common.phones import PHONE_COLUMNS
 from orgs.regions.models import Region
 from orgs.signon.services import SIGNON_FIELDS, identities_set
 
@@ -85,6 +86,7 @@ def _phone(phone: str) -> str:
 def account_create(
     *, creator, username: str, name: str, role: str, region: Region | None, email: str = "", phone: str = "", request=None,
     signon_cas: str | None = None, signon_oidc: str | None = None,
+    wecom_user_id: str = "", dingtalk_user_id: str = "", notify_channel: str = Channel.EMAIL, notify_immediate: bool = True,
 ):
     """Opens an account; returns (user, the one-time initial password). Nothing is written when refused. The
     统一身份认证账号 (signon_cas, signon_oidc) map the platforms' identities to it (orgs.signon)."""
@@ -101,7 +103,10 @@ def account_create(
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    AccountProfile.objects.create(user=user, created_by=creator, **phone_fields(_phone(phone)))
+    profile = AccountProfile(user=user, created_by=creator)
+    _profile_changes(profile, {"phone": phone, "wecom_user_id": wecom_user_id, "dingtalk_user_id": dingtalk_user_id,
+                               "notify_channel": notify_channel or Channel.EMAIL, "notify_immediate": notify_immediate})
+    profile.save()
     Membership.objects.create(user=user, role=role, region=None if role in ADMINISTRATOR_ROLES else region)
     signon = identities_set(user=user, identities={"signon_cas": signon_cas, "signon_oidc": signon_oidc})
     audit_event(
@@ -180,27 +185,65 @@ def account_deactivate(*, account, editor, request=None) -> None:
                 description=_("停用账号：%(username)s") % {"username": account.username})
 
 
-ACCOUNT_FIELDS = ("name", "email", "phone")
+ACCOUNT_FIELDS = ("name", "email", "phone", "wecom_user_id", "dingtalk_user_id", "notify_channel", "notify_immediate")
+PROFILE_FIELDS = ("phone", "wecom_user_id", "dingtalk_user_id", "notify_channel", "notify_immediate")
+
+
+def _platform_id(field: str, value: str) -> str:
+    """A 企业微信 / 钉钉 user id: 1–64 visible characters, no spaces."""
+    value = (value or "").strip()
+    if value and (len(value) > 64 or any(c.isspace() for c in value)):
+        raise ValidationError({field: _("账号“%(v)s”无效：最多 64 个字符，不能含空格") % {"v": value[:80]}})
+    return value
+
+
+def _notify_channel(value: str, current: str | None = None) -> str:
+    """One of the channels offered now (a stored choice no longer configured may be kept as it is)."""
+    if value == current or value in dict(channel_choices()):
+        return value
+    if value in Channel.values:
+        raise ValidationError({"notify_channel": _("通知方式“%(v)s”未配置，不能选择") % {"v": Channel(value).label}})
+    raise ValidationError({"notify_channel": _("未知通知方式：%(v)s") % {"v": value}})
+
+
+def _profile_values(profile: AccountProfile) -> dict[str, str]:
+    """The profile's fields as the audit trail shows them (the channel and the opt-in in words)."""
+    values = {f: getattr(profile, f) for f in PROFILE_FIELDS}
+    values["notify_channel"] = str(Channel(profile.notify_channel).label) if profile.notify_channel in Channel.values else profile.notify_channel
+    values["notify_immediate"] = str(_("是") if profile.notify_immediate else _("否"))
+    return values
+
+
+def _profile_changes(profile: AccountProfile, changes: dict) -> None:
+    """Applies the profile's share of an account's changes, validated."""
+    if "phone" in changes:
+        profile.phone = _phone(changes["phone"])
+    for field in ("wecom_user_id", "dingtalk_user_id"):
+        if field in changes:
+            setattr(profile, field, _platform_id(field, changes[field]))
+    if "notify_channel" in changes:
+        profile.notify_channel = _notify_channel(changes["notify_channel"], profile.notify_channel if profile.pk else None)
+    if "notify_immediate" in changes:
+        profile.notify_immediate = bool(changes["notify_immediate"])
 
 
 @transaction.atomic
 def account_update(*, account, editor, request=None, **changes):
-    """Changes an account's name, e-mail, phone or 统一身份认证账号 (signon_cas, signon_oidc; roles are changed by
-    opening memberships, not here); audited with before → after."""
+    """Changes an account's name, e-mail, phone, 企业微信 / 钉钉 user ids, notification channel or 统一身份认证账号
+    (signon_cas, signon_oidc; roles are changed by opening memberships, not here); audited with before → after."""
     _require_manages(editor, account)
     identities = {field: changes.pop(field) for field in SIGNON_FIELDS.values() if field in changes}
     profile, _created = AccountProfile.objects.get_or_create(user=account, defaults={"must_change_password": False})
-    before = {"name": account.first_name, "email": account.email, "phone": profile.phone}
+    before = {"name": account.first_name, "email": account.email, **_profile_values(profile)}
     if "name" in changes:
         account.first_name = changes["name"].strip()
     if "email" in changes:
         account.email = changes["email"].strip()
-    if "phone" in changes:
-        profile.phone = _phone(changes["phone"])
+    _profile_changes(profile, changes)
     account.full_clean(exclude=["password"])
     account.save(update_fields=["first_name", "email"])
-    profile.save(update_fields=list(PHONE_COLUMNS))
-    after = {"name": account.first_name, "email": account.email, "phone": profile.phone}
+    profile.save(update_fields=[*PHONE_COLUMNS, *(field for field in PROFILE_FIELDS if field != "phone")])
+    after = {"name": account.first_name, "email": account.email, **_profile_values(profile)}
     changed = {key: [before[key], after[key]] for key in ACCOUNT_FIELDS if before[key] != after[key]}
     if "phone" in changed:  # the audit trail keeps phones masked, as everywhere (orgs.common.audit)
         changed["phone"] = [mask_in_audit(value) for value in changed["phone"]]

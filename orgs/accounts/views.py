@@ -136,8 +136,12 @@ def account_edit(request, pk: int):
     account = _manageable_or_404(request, pk)
     profile = getattr(account, "account", None)
     initial = {"name": account.first_name, "email": account.email, "phone": profile.phone_masked if profile else "",
+               "wecom_user_id": profile.wecom_user_id if profile else "",
+               "dingtalk_user_id": profile.dingtalk_user_id if profile else "",
+               "notify_channel": profile.notify_channel if profile else "email",
+               "notify_immediate": profile.notify_immediate if profile else True,
                **signon_initial(account)}
-    form = AccountEditForm(request.POST or None, initial=initial)
+    form = AccountEditForm(request.POST or None, initial=initial, current_channel=initial["notify_channel"])
     if request.method == "POST" and form.is_valid():
         try:
             account_update(account=account, editor=request.user, request=request, **form.changes())

@@ -7,11 +7,15 @@ import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from orgs.access.models import Membership
 from orgs.access.roles import Role
+from orgs.accounts.models import AccountProfile
+from orgs.common.channels import Channel
 from orgs.regions.models import Region, RegionLevel
+from qiaolian.demo.organizations import DEMO_LOGINS
 from tasks.plans.models import Milestone, Task
 from tasks.plans.services import (
     PlanLoadResult,
@@ -73,3 +77,28 @@ def _assign_unassigned() -> None:
         [through(task_id=t, user_id=u) for t, r in orphans for u in counties[r].responsible_user_ids],
         ignore_conflicts=True,
     )
+
+
+@transaction.atomic
+def demo_channels_assign() -> tuple[str, int]:
+    """With 企业微信 configured (WECOM_CORP_ID set), every demo account (the demo logins and the plan's liaisons) gets
+    its user name as 企业微信 user id and 企业微信 as its channel; with only 钉钉 configured (DINGTALK_APP_KEY set),
+    the same with 钉钉. Returns (channel, accounts); ("", 0) when neither is set. Idempotent."""
+    if getattr(settings, "WECOM_CORP_ID", ""):
+        channel, id_field = Channel.WECOM, "wecom_user_id"
+    elif getattr(settings, "DINGTALK_APP_KEY", ""):
+        channel, id_field = Channel.DINGTALK, "dingtalk_user_id"
+    else:
+        return "", 0
+    usernames = [login.username for login in DEMO_LOGINS]
+    users = list(get_user_model().objects.filter(Q(username__in=usernames) | Q(username__startswith="liaison_"))
+                 .values_list("pk", "username"))
+    have = set(AccountProfile.objects.filter(user_id__in=[pk for pk, _u in users]).values_list("user_id", flat=True))
+    AccountProfile.objects.bulk_create(
+        [AccountProfile(user_id=pk, must_change_password=False) for pk, _u in users if pk not in have])
+    profiles = list(AccountProfile.objects.filter(user_id__in=[pk for pk, _u in users]).select_related("user"))
+    for profile in profiles:
+        setattr(profile, id_field, profile.user.username)
+        profile.notify_channel = channel
+    AccountProfile.objects.bulk_update(profiles, [id_field, "notify_channel"])
+    return str(channel), len(profiles)

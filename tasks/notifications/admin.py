@@ -1,4 +1,4 @@
-"""Admin of notifications, digests and the e-mail outbox (read by system administrators)."""
+"""Admin of notifications, digests and the outbox (read by system administrators)."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -28,13 +28,15 @@ class DigestAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ("subject", "to_address", "status", "attempts", "created_at", "sent_at")
-    list_filter = ("status",)
-    search_fields = ("subject", "to_address", "key")
+    list_display = ("subject", "channel", "to_address", "status", "error_code", "attempts", "created_at", "sent_at")
+    list_filter = ("channel", "status")
+    search_fields = ("subject", "to_address", "key", "source")
     raw_id_fields = ("recipient",)
     actions = ["retry"]
 
     @admin.action(description=_("重新发送（置为待发送）"))
     def retry(self, request, queryset):
-        """Failed (or pending) messages go back to the queue; a message already sent is never sent again."""
-        queryset.exclude(status=OutboxStatus.SENT).update(status=OutboxStatus.PENDING, attempts=0)
+        """Failed (or pending, or fallen back) messages go back to the queue; a message already sent, being sent or
+        perhaps sent (unknown after an interrupted send) is never sent again."""
+        queryset.exclude(status__in=(OutboxStatus.SENT, OutboxStatus.SENDING, OutboxStatus.UNKNOWN)).update(
+            status=OutboxStatus.PENDING, attempts=0, next_attempt_at=None)

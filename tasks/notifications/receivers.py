@@ -36,7 +36,8 @@ def round_step_notify(*, report_id: int, step_id: int) -> int:
     if step.reason:
         body += _("理由：%(reason)s") % {"reason": step.reason}
     url = reverse("census:campaign-report", kwargs={"pk": report.campaign_id, "code": report.region.code})
-    return notifications_send(user_ids=recipients, title=title, body=body, url=url, key=f"round-step:{step.pk}")
+    return notifications_send(user_ids=recipients, title=title, body=body, url=url, key=f"round-step:{step.pk}",
+                              source=f"report:{report.pk}")
 
 
 def _report_stepped(sender, report_id: int, step_id: int, **kwargs) -> None:

@@ -1,8 +1,15 @@
-"""Notifications: inbox rows for everyone, e-mail through the outbox for those who chose e-mail.
+"""Notifications: inbox rows for everyone, and one outbound message through each person's chosen channel (e-mail,
+企业微信 or 钉钉) for those whose channel leaves the product.
 
 Messages that leave the process are never sent from the request: they are written as `OutboxMessage` rows in
-the same transaction as the change that causes them, and `outbox_relay` (the `tasks.relay_outbox` job, also
-kicked on commit) sends each one once. When the broker is down the kick fails quietly and the row waits.
+the same transaction as the change that causes them, and `outbox_relay` (tasks.notifications.relay; the
+`tasks.relay_outbox` job, also kicked on commit) sends each one once. When the broker is down the kick fails
+quietly and the row waits.
+
+Which channel a person is reached by (`recipients_get`): the account's `notify_channel`; 企业微信 or 钉钉 only when
+that platform is configured and the account has its user id there, otherwise e-mail when the account has an address
+(the default of every account, as before channels existed), otherwise the inbox alone. Immediate notices (task
+assignments, census-round steps) go out only to accounts with `notify_immediate`; digests always do.
 """
 from __future__ import annotations
 
@@ -12,40 +19,71 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, get_connection
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from orgs.accounts.models import AccountProfile
+from orgs.common.channels import PLATFORM_CHANNELS, Channel, channel_choices, channel_configured
 from orgs.common.dispatch import job_kick
-from tasks.notifications.models import (
-    Channel,
-    Notification,
-    NotificationPreference,
-    OutboxMessage,
-    OutboxStatus,
-)
+from tasks.notifications.models import Notification, OutboxMessage
+from tasks.notifications.relay import MAX_ATTEMPTS, outbox_relay
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "Recipient",
+    "notification_mark_read",
+    "notification_preference_set",
+    "notifications_send",
+    "outbox_kick",
+    "outbox_message",
+    "outbox_relay",
+    "recipients_get",
+]
 
 logger = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
 class Recipient:
     user_id: int
     email: str
-    wants_email: bool
+    channel: str      # the outbox channel the person is reached by: "email", "wecom", "dingtalk"; "" = the inbox only
+    address: str      # the e-mail address or the platform's user id
+    immediate: bool   # immediate notices go out too (digests always do)
+
+    @property
+    def wants_email(self) -> bool:
+        return self.channel == Channel.EMAIL
+
+    @property
+    def outbound(self) -> bool:
+        return bool(self.channel)
+
+
+def _reached_by(chosen: str, email: str, platform_ids: dict[str, str], offered: set[str]) -> tuple[str, str]:
+    """(channel, address) of one person (see the module docstring)."""
+    if chosen == Channel.INBOX:
+        return "", ""
+    if chosen in PLATFORM_CHANNELS and chosen in offered and platform_ids.get(chosen):
+        return chosen, platform_ids[chosen]
+    return (Channel.EMAIL, email) if email else ("", "")
 
 
 def recipients_get(user_ids: Iterable[int]) -> dict[int, Recipient]:
-    """Active users with their e-mail and channel choice, in one query (no preference row = e-mail)."""
+    """Active users with their channel and address, in one query (no account profile = e-mail)."""
+    offered = {str(channel) for channel in PLATFORM_CHANNELS if channel_configured(channel)}
     rows = get_user_model().objects.filter(pk__in=set(user_ids), is_active=True).values_list(
-        "pk", "email", "notification_preference__channel"
+        "pk", "email", "account__notify_channel", "account__notify_immediate", "account__wecom_user_id",
+        "account__dingtalk_user_id",
     )
-    return {
-        pk: Recipient(pk, email or "", bool(email) and (channel or Channel.EMAIL) == Channel.EMAIL)
-        for pk, email, channel in rows
-    }
+    result = {}
+    for pk, email, chosen, immediate, wecom_id, dingtalk_id in rows:
+        channel, address = _reached_by(chosen or Channel.EMAIL, email or "",
+                                       {Channel.WECOM: wecom_id or "", Channel.DINGTALK: dingtalk_id or ""}, offered)
+        result[pk] = Recipient(pk, email or "", channel, address, immediate is not False)
+    return result
 
 
 def outbox_kick() -> None:
@@ -54,19 +92,34 @@ def outbox_kick() -> None:
         "outbox relay not queued (%s); messages wait in the outbox", error))
 
 
-def notifications_send(*, user_ids: Iterable[int], title: str, body: str, url: str = "", key: str) -> int:
-    """Inbox message for each user, e-mail (outbox) for those who chose it. `key` makes the e-mail unique
-    per user: sending the same key twice e-mails nobody twice. Returns the number of inbox rows."""
+def outbox_message(recipient: Recipient, *, key: str, title: str, body: str, url: str = "", source: str = "",
+                   now=None) -> OutboxMessage:
+    """The outbox row of one message to one person through their channel. `key` names the content and the day
+    (e.g. "digest:12:2022-12-30"); the channel is added, so the row's key is unique per (content, person, day,
+    channel)."""
+    email = recipient.channel == Channel.EMAIL
+    return OutboxMessage(
+        key=f"{key}:{recipient.channel}"[:160], channel=recipient.channel, recipient_id=recipient.user_id,
+        to_address=recipient.address, subject=title[:200], body=_email_body(body, url) if email else body,
+        url=url[:255], source=source[:64], created_at=now or timezone.now(),
+    )
+
+
+def notifications_send(*, user_ids: Iterable[int], title: str, body: str, url: str = "", key: str, source: str = "") -> int:
+    """Inbox message for each user, and an outbound one (outbox) for those whose channel leaves the product and who
+    take immediate notices. `key` makes the outbound message unique per user and day: sending the same key twice
+    reaches nobody twice. `source` ("task:12") lets the page of the object show what became of its notices.
+    Returns the number of inbox rows."""
     recipients = recipients_get(user_ids)
     now = timezone.now()
+    day = timezone.localdate()
     with transaction.atomic():
         Notification.objects.bulk_create(
             [Notification(user_id=r.user_id, title=title, body=body, url=url, created_at=now) for r in recipients.values()]
         )
         outbox = [
-            OutboxMessage(key=f"{key}:u{r.user_id}"[:80], recipient_id=r.user_id, to_address=r.email, subject=title,
-                          body=_email_body(body, url), created_at=now)
-            for r in recipients.values() if r.wants_email
+            outbox_message(r, key=f"{key}:u{r.user_id}:{day.isoformat()}", title=title, body=body, url=url, source=source, now=now)
+            for r in recipients.values() if r.outbound and r.immediate
         ]
         if outbox:
             OutboxMessage.objects.bulk_create(outbox, ignore_conflicts=True)
@@ -79,50 +132,6 @@ def _email_body(body: str, url: str) -> str:
     return f"{body}\n\n{site}{url}" if url else body
 
 
-def outbox_relay(*, batch: int = 500) -> int:
-    """Sends pending outbox e-mails, each once: rows are locked (skip_locked) so two relays never take the
-    same row, and marked sent in the same transaction. Returns the number sent."""
-    sent, after = 0, 0
-    while True:
-        with transaction.atomic():
-            # `pk > after`: a row that failed in this run waits for the next relay instead of using up its
-            # attempts within seconds while the rest of the outbox goes out.
-            rows = list(
-                OutboxMessage.objects.select_for_update(skip_locked=True)
-                .filter(status=OutboxStatus.PENDING, pk__gt=after)
-                .order_by("pk")[:batch]
-            )
-            if not rows:
-                return sent
-            after = rows[-1].pk
-            connection = get_connection()
-            connection.open()
-            now = timezone.now()
-            sent_ids, failed = [], []
-            try:
-                for row in rows:
-                    try:
-                        EmailMessage(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.to_address],
-                                     connection=connection).send()
-                    except Exception as error:
-                        row.attempts += 1
-                        row.last_error = str(error)[:2000]
-                        if row.attempts >= MAX_ATTEMPTS:
-                            row.status = OutboxStatus.FAILED
-                        failed.append(row)
-                    else:
-                        sent_ids.append(row.pk)
-            finally:
-                connection.close()
-            OutboxMessage.objects.filter(pk__in=sent_ids).update(
-                status=OutboxStatus.SENT, sent_at=now, last_error="", attempts=F("attempts") + 1)
-            if failed:
-                OutboxMessage.objects.bulk_update(failed, ["status", "attempts", "last_error"])
-            sent += len(sent_ids)
-            if not sent_ids:
-                return sent  # the mail server refuses everything: stop, the next relay tries again
-
-
 @transaction.atomic
 def notification_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
     """Marks the user's own notifications (all unread when no ids) as read."""
@@ -133,12 +142,19 @@ def notification_mark_read(*, user, notification_ids: Iterable[int] | None = Non
 
 
 @transaction.atomic
-def notification_preference_set(*, user, channel: str) -> NotificationPreference:
-    """Stores the user's channel: e-mail and inbox, or inbox only."""
-    if channel not in Channel.values:
-        from django.core.exceptions import ValidationError
-        from django.utils.translation import gettext as _
-
+def notification_preference_set(*, user, channel: str, immediate: bool | None = None) -> AccountProfile:
+    """Stores the user's own channel (one of those offered now) and, when given, whether immediate notices go
+    through it too."""
+    offered = dict(channel_choices())
+    if channel not in offered:
+        if channel in Channel.values:
+            raise ValidationError({"channel": _("通知方式“%(v)s”未配置，不能选择") % {"v": Channel(channel).label}})
         raise ValidationError({"channel": _("未知通知方式：%(v)s") % {"v": channel}})
-    preference, _created = NotificationPreference.objects.update_or_create(user=user, defaults={"channel": channel})
-    return preference
+    profile, _created = AccountProfile.objects.get_or_create(user=user, defaults={"must_change_password": False})
+    profile.notify_channel = channel
+    fields = ["notify_channel"]
+    if immediate is not None:
+        profile.notify_immediate = immediate
+        fields.append("notify_immediate")
+    profile.save(update_fields=fields)
+    return profile

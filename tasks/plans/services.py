@@ -36,7 +36,7 @@ from orgs.organizations.models import Organization, OrganizationKind
 from orgs.regions.models import Region, RegionLevel
 from orgs.units.models import Unit
 from tasks.notifications.models import Notification, OutboxMessage
-from tasks.notifications.services import notifications_send, outbox_kick, recipients_get
+from tasks.notifications.services import notifications_send, outbox_kick, outbox_message, recipients_get
 from tasks.plans.leadership import leadership_group_load
 from tasks.plans.models import (
     OPEN_TASK_STATUSES,
@@ -199,7 +199,7 @@ def _assignment_notify(task: Task, user_ids: Iterable[int], actor=None) -> None:
             user_ids=user_ids,
             title=_("新任务：%(t)s") % {"t": task.title},
             body=_("您被指定为任务“%(t)s”的责任人，完成时限 %(d)s。") % {"t": task.title, "d": task.deadline.isoformat()},
-            url=task_url(task.pk), key=f"assign:t{task.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+            url=task_url(task.pk), key=f"assign:t{task.pk}:{timezone.now():%Y%m%d%H%M%S%f}", source=f"task:{task.pk}",
         )
 
 
@@ -423,9 +423,9 @@ def _bulk_assignment_notify(created: list[Task], counties: dict[int, CountyInfo]
             for t in tasks[:50])
         url = task_url(tasks[0].pk) if len(tasks) == 1 else reverse("tasks:mine")
         notifications.append(Notification(user_id=user_id, title=title[:200], body=body, url=url, created_at=now))
-        if recipient.wants_email:
-            outbox.append(OutboxMessage(key=f"assign:t{tasks[0].pk}:u{user_id}", recipient_id=user_id,
-                                        to_address=recipient.email, subject=title[:200], body=body, created_at=now))
+        if recipient.outbound and recipient.immediate:
+            outbox.append(outbox_message(recipient, key=f"assign:t{tasks[0].pk}:u{user_id}", title=title, body=body, url=url,
+                                         source=f"plan:{tasks[0].plan_id}", now=now))
     Notification.objects.bulk_create(notifications, batch_size=2000)
     if outbox:
         OutboxMessage.objects.bulk_create(outbox, batch_size=2000, ignore_conflicts=True)

@@ -19,6 +19,7 @@ from django.views.decorators.http import (
 from orgs.access.scoping import get_editable_or_404, get_visible_or_404, user_scope
 from orgs.common.forms import apply_errors
 from orgs.regions.selectors import own_region_code
+from tasks.notifications.selectors import deliveries_of
 from tasks.plans.authoring import (
     milestone_delete,
     milestone_save,
@@ -129,6 +130,8 @@ def task_detail(request, pk: int):
         "responsible": task.responsible_users.all(), "update_form": update_form, "status_form": status_form,
         "can_edit": user_scope(request.user).edits_region(task.region),
     }
+    if context["can_edit"]:  # the sender's side sees what became of the task's notices
+        context["deliveries"] = deliveries_of([f"task:{task.pk}"])
     return render(request, "tasks/detail.html", context, status=400 if request.method == "POST" else 200)
 
 
@@ -245,8 +248,10 @@ def plan_detail(request, pk: int):
     progress = milestones_progress(request.user, plan_id=plan.pk)
     for item in progress:
         item.rule = rule_description(item.milestone)
+    can_write = plan_writable(request.user, plan.scope_region)
     return render(request, "tasks/plan_detail.html", {
-        "plan": plan, "progress": progress, "can_write": plan_writable(request.user, plan.scope_region),
+        "plan": plan, "progress": progress, "can_write": can_write,
+        "deliveries": deliveries_of([f"plan:{plan.pk}"]) if can_write else [],
         "sub_plans": list(plan.sub_plans.select_related("scope_region", "parent_milestone").order_by("scope_region__code")),
     })
 

@@ -12,7 +12,11 @@ weekly days; a submission waiting for approval more than three working days (Mon
 not known here) is put to those staff on every working day until they decide.
 Everything a person gets on one day is one digest: a `Digest` row unique on (user, day). Rows are inserted with
 ON CONFLICT DO NOTHING under this run's `run_id`; only rows carrying this run's id are delivered, so a retried or
-duplicated run delivers nothing twice. Inbox rows and e-mail outbox rows are written in the same transaction.
+duplicated run delivers nothing twice. Inbox rows and outbox rows are written in the same transaction: the digest
+goes through each person's channel (e-mail, 企业微信 or 钉钉: tasks.notifications.services.recipients_get) under the
+key `digest:{user}:{day}:{channel}`, so one person gets one digest a day on one channel. A digest that holds an
+escalation (督办) also goes by SMS to its recipient when SMS is configured and the account has a mobile, one SMS per
+person per day at most (`escalation-sms:{user}:{day}:sms`), its text the SMS template (SMS_ESCALATION_TEXT) with the count and the region.
 """
 from __future__ import annotations
 
@@ -31,9 +35,12 @@ from census.registry.models import ReportStatus
 from census.rounds.selectors import reports_for_reminders
 from orgs.access.models import Membership
 from orgs.access.roles import Role
+from orgs.accounts.models import AccountProfile
+from orgs.common.channels import channel_configured
 from orgs.regions.models import Region, RegionLevel
-from tasks.notifications.models import Digest, Notification, OutboxMessage
-from tasks.notifications.services import outbox_kick, recipients_get
+from tasks.notifications.models import Digest, Notification, OutboxChannel, OutboxMessage
+from tasks.notifications.platforms.sms import sms_text
+from tasks.notifications.services import outbox_kick, outbox_message, recipients_get
 from tasks.plans.models import Task
 
 DAYS_BEFORE = (30, 7, 1)
@@ -41,6 +48,7 @@ DAILY_OVERDUE_DAYS = 7
 WEEKLY_FROM_DAY = DAILY_OVERDUE_DAYS + 1  # 8, 15, 22, … days late
 REVIEW_WORKING_DAYS = 3  # a submission waiting longer than this for approval is put to the staff above
 ROUND_KINDS = ("round_due", "round_overdue", "round_escalation", "round_review")
+ESCALATION_KINDS = ("escalation", "round_escalation")
 
 
 def overdue_reminder_due(days_late: int) -> bool:
@@ -84,12 +92,15 @@ class ReminderReport:
     digests_sent: int = 0
     digests_skipped: int = 0
     emails: int = 0
+    outbound: dict[str, int] = field(default_factory=dict)
+    sms: int = 0
     recipients: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"today": self.today.isoformat(), "tasks": self.tasks, "escalated_tasks": self.escalated_tasks,
                 "round_reports": self.round_reports, "round_reviews": self.round_reviews, "people": self.people, "digests_sent": self.digests_sent, "digests_skipped": self.digests_skipped,
-                "emails": self.emails}
+                "emails": self.emails, "outbound": ",".join(f"{k}:{v}" for k, v in sorted(self.outbound.items())) or "-",
+                "sms": self.sms}
 
 
 def _item_line(item: dict) -> str:
@@ -265,15 +276,42 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderReport:
             url = _digest_url(payload[user_id])
             notifications.append(Notification(user_id=user_id, title=subject, body=body, url=url, digest_id=digest_id, created_at=now))
             recipient = recipients[user_id]
-            if recipient.wants_email:
-                outbox.append(OutboxMessage(key=f"digest:{user_id}:{today.isoformat()}", recipient_id=user_id,
-                                            to_address=recipient.email, subject=subject, body=body, created_at=now))
+            if recipient.outbound:
+                outbox.append(outbox_message(recipient, key=f"digest:{user_id}:{today.isoformat()}", title=subject, body=body,
+                                             url=url, source="digest", now=now))
+        outbox += escalation_sms(today, {u: payload[u] for _d, u in mine}, now)
         Notification.objects.bulk_create(notifications, batch_size=2000)
         OutboxMessage.objects.bulk_create(outbox, batch_size=2000, ignore_conflicts=True)
         if outbox:
             transaction.on_commit(outbox_kick)
     report.digests_sent = len(mine)
     report.digests_skipped = len(recipients) - len(mine)
-    report.emails = len(outbox)
+    report.emails = sum(1 for row in outbox if row.channel == OutboxChannel.EMAIL)
+    report.sms = sum(1 for row in outbox if row.channel == OutboxChannel.SMS)
+    for row in outbox:
+        if row.channel != OutboxChannel.SMS:
+            report.outbound[row.channel] = report.outbound.get(row.channel, 0) + 1
     report.recipients = sorted(u for _d, u in mine)
     return report
+
+
+def escalation_sms(today: datetime.date, items_by_user: dict[int, list[dict]], now) -> list[OutboxMessage]:
+    """督办 by SMS: one message a day to each person whose digest of today holds escalations, when SMS is configured
+    and the account has a mobile (read from the account when sending, never copied into the outbox). The text is
+    the provider's registered template (SMS_ESCALATION_TEXT) with its parameters: the number of escalated items and
+    their region(s)."""
+    escalated = {user_id: [i for i in items if i["kind"] in ESCALATION_KINDS] for user_id, items in items_by_user.items()}
+    escalated = {user_id: items for user_id, items in escalated.items() if items}
+    if not escalated or not channel_configured(OutboxChannel.SMS):
+        return []
+    with_mobile = [p.user_id for p in AccountProfile.objects.filter(user_id__in=escalated) if p.phone]
+    rows = []
+    for user_id in with_mobile:
+        regions = list(dict.fromkeys(i["region"] for i in escalated[user_id]))
+        region = regions[0] if len(regions) == 1 else _("%(first)s等%(n)d地") % {"first": regions[0], "n": len(regions)}
+        params = {"count": str(len(escalated[user_id])), "region": region[:20]}
+        rows.append(OutboxMessage(
+            key=f"escalation-sms:{user_id}:{today.isoformat()}:sms", channel=OutboxChannel.SMS, recipient_id=user_id,
+            subject=_("督办提醒 %(day)s") % {"day": today.isoformat()}, body=sms_text(params), params=params,
+            source="escalation", created_at=now))
+    return rows

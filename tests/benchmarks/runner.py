@@ -293,4 +293,5 @@ GROUPS = {
     "issue16": ("Census rounds and plans written in the product (issue 16)", _group("issue16_bench")),
     "load": ("Production under load (issue 18 §3)", _group("load_bench")),
     "nation": ("The whole country (issue 18 §6)", _group("nation_bench")),
+    "channels": ("Notification channels: the province digest through 企业微信 (issue 21 §1)", _group("channels_bench")),
 }

@@ -159,6 +159,8 @@ register(
     *admin_only_cases(NOTIFICATION, "tasks.notification"),
     *admin_only_cases(DIGEST, "tasks.digest"),
     *admin_only_cases(OUTBOX, "tasks.outboxmessage"),
+    # 消息发送 (the outbox's delivery state, not bound to a region): the system administrator's, 403 for everyone else
+    RouteCase("tasks:outbox", WEB, OUTBOX, admin_only=True),
 )
 
 

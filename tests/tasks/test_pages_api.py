@@ -78,7 +78,8 @@ def test_my_tasks_and_inbox_with_unread_count(yuxi_plan, client_for, tonghai_off
     assert not Notification.objects.filter(user=tonghai_official, read_at__isnull=True).exists()
     assert 'data-testid="inbox-unread"' not in client.get("/tasks/inbox/").content.decode()
     client.post("/tasks/inbox/", {"action": "preference", "channel": "inbox"})
-    assert tonghai_official.notification_preference.channel == "inbox"
+    tonghai_official.account.refresh_from_db()
+    assert tonghai_official.account.notify_channel == "inbox"
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from qiaolian.demo.organizations import (
     demo_regions_load,
     demo_users_create,
 )
-from qiaolian.demo.plans import demo_plans_load
+from qiaolian.demo.plans import demo_channels_assign, demo_plans_load
 from qiaolian.demo.standing import demo_standing_create
 
 
@@ -41,6 +41,10 @@ class Command(BaseCommand):
             plans = demo_plans_load()
         for result in plans:
             self.stdout.write(f"plan: {result.plan.title} milestones={result.milestones} tasks={result.tasks}")
+        # after the plans: their own assignment notices went by (printed-nowhere) e-mail, not to the platform
+        channel, accounts = demo_channels_assign()
+        if channel:
+            self.stdout.write(f"channels: {accounts} demo accounts on {channel} (user id = user name)")
         self.stdout.write("")
         self.stdout.write(f"演示账号 / demo logins (password: {settings.DEMO_PASSWORD})")
         for login in logins:

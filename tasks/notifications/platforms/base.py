@@ -8,6 +8,7 @@ the platform's own error code and message and fall back to the inbox.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -34,9 +35,12 @@ class Platform(ABC):
         """True when the settings name everything this platform needs."""
 
     @abstractmethod
-    def send(self, *, to: str, title: str, body: str, url: str, key: str) -> Delivery:
+    def send(
+        self, *, to: str, title: str, body: str, url: str, key: str, params: Mapping[str, str] | None = None
+    ) -> Delivery:
         """Sends one message. `to` is the platform's user id (企业微信 / 钉钉) or the mobile number (SMS); `key` is the
-        outbox message's idempotency key (platforms that accept one get it)."""
+        outbox message's idempotency key (platforms that accept one get it). `params` are the values of an SMS
+        template's parameters (sms.py names them: `count`, `region`); the other platforms ignore them."""
 
     def confirm(self, *, reference: str, to: str) -> Delivery | None:
         """What became of an accepted message, where the platform can say (钉钉's getsendresult reports messages it

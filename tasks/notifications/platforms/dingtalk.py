@@ -1,0 +1,143 @@
+"""钉钉 (DingTalk) work notifications (工作通知): `POST {DINGTALK_API_BASE}/topapi/message/corpconversation/asyncsend_v2`.
+
+A message with an absolute link is an action card (title, markdown text, one button "查看详情"); without one, a
+markdown message. The platform answers with a task_id (our reference) and delivers later; what it then refused is
+told only by `getsendresult` (`confirm()`): a userid in `forbidden_list` / `forbidden_user_id_list` (flow control:
+143105 more than 500 notifications a day to one person, 143106 the same content twice a day), in
+`failed_user_id_list` or `invalid_user_id_list` was never delivered: FAILED with the reason.
+
+So that this never happens, send() itself refuses (THROTTLED until tomorrow) the 501st message of the day to one
+person, and refuses (FAILED, code "duplicate") the same content twice a day to one person. Token errors (40014,
+42001, 41001, or 88 naming one of them) → a new token and one more try at once; 143103 / 143104 (the application's
+or the company's messages per minute) and 90018 → THROTTLED with back-off; the rest → FAILED with the platform's
+errcode and errmsg.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext, gettext_lazy
+
+from tasks.notifications.platforms import limits, tokens
+from tasks.notifications.platforms.base import FAILED, SENT, THROTTLED, Delivery, Platform
+from tasks.notifications.platforms.transport import NetworkError, PlatformError, call_json
+from tasks.notifications.platforms.wecom import utf8_cut
+
+TOKEN_ERRORS = {40014, 42001, 41001}
+OVER_FREQUENCY = {143103, 143104, 90018, 90002}
+DAILY_LIMIT = 500
+# The documented codes of forbidden_list (getsendresult): why an accepted message was never delivered.
+OVER_DAILY = gettext_lazy("单应用给单人每日推送量超限（每天最多 500 条）")
+SAME_CONTENT = gettext_lazy("单应用给单人推送重复消息超限（同一内容每天只能发送一次）")
+FORBIDDEN_REASONS = {"143105": OVER_DAILY, "143106": SAME_CONTENT, "143205": OVER_DAILY, "143206": SAME_CONTENT}
+
+
+def _token_error(answer: dict[str, Any]) -> bool:
+    errcode = answer.get("errcode")
+    if errcode in TOKEN_ERRORS:
+        return True
+    # The gateway's "88" wraps the real code: {"errcode": 88, "sub_code": "40014", ...}
+    detail = f"{answer.get('sub_code', '')} {answer.get('errmsg', '')}"
+    return errcode == 88 and any(str(code) in detail for code in TOKEN_ERRORS)
+
+
+class DingTalkPlatform(Platform):
+    """钉钉: DINGTALK_APP_KEY, DINGTALK_APP_SECRET, DINGTALK_AGENT_ID, DINGTALK_API_BASE."""
+
+    channel = "dingtalk"
+
+    @classmethod
+    def configured(cls) -> bool:
+        return bool(settings.DINGTALK_APP_KEY and settings.DINGTALK_APP_SECRET and str(settings.DINGTALK_AGENT_ID).isdigit())
+
+    def __init__(self) -> None:
+        self.base = settings.DINGTALK_API_BASE.rstrip("/")
+        self.app_key = settings.DINGTALK_APP_KEY
+        self.app_secret = settings.DINGTALK_APP_SECRET
+        self.agent_id = int(settings.DINGTALK_AGENT_ID)
+        self.app = f"dingtalk:{self.app_key}:{self.agent_id}"
+
+    def _fetch_token(self) -> tuple[str, int]:
+        answer = call_json("GET", f"{self.base}/gettoken", params={"appkey": self.app_key, "appsecret": self.app_secret})
+        if answer.get("errcode", 0) != 0 or not answer.get("access_token"):
+            raise PlatformError(str(answer.get("errcode", "")), str(answer.get("errmsg", "")))
+        return str(answer["access_token"]), int(answer.get("expires_in") or 7200)
+
+    def _call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        for attempt in (1, 2):
+            token = tokens.access_token(self.app, self._fetch_token)
+            answer = call_json("POST", f"{self.base}{path}", params={"access_token": token}, json=payload)
+            if attempt == 1 and _token_error(answer):
+                tokens.token_drop(self.app, token)
+                continue
+            return answer
+        raise AssertionError("unreachable")
+
+    def payload(self, *, to: str, title: str, body: str, url: str) -> dict[str, Any]:
+        title = utf8_cut(title, 128) or gettext("通知")
+        if url.startswith(("http://", "https://")):
+            msg: dict[str, Any] = {
+                "msgtype": "action_card",
+                "action_card": {"title": title, "markdown": f"### {title}\n\n{body}", "single_title": gettext("查看详情"), "single_url": url},
+            }
+        else:
+            msg = {"msgtype": "markdown", "markdown": {"title": title, "text": f"### {title}\n\n{body}"}}
+        return {"agent_id": self.agent_id, "userid_list": to, "msg": msg}
+
+    def send(
+        self, *, to: str, title: str, body: str, url: str, key: str, params: Mapping[str, str] | None = None
+    ) -> Delivery:
+        subject = f"{self.app}:{to}"
+        marker, marker_timeout = limits.content_key(subject, title, body, url)
+        if not cache.add(marker, key, marker_timeout) and cache.get(marker) != key:
+            return Delivery(FAILED, code="duplicate", message=gettext("同一内容今天已发给此人：钉钉每天只投递一次相同内容"))
+        retry_after = limits.daily_take(subject, DAILY_LIMIT)
+        if retry_after:
+            cache.delete(marker)
+            return Delivery(THROTTLED, code="member_limit", message=gettext("已达到钉钉对同一人每天 500 条工作通知的上限"), retry_after=retry_after)
+        delivery = self._send(self.payload(to=to, title=title, body=body, url=url))
+        if delivery.outcome != SENT:
+            cache.delete(marker)  # not sent: the same content may go later
+        return delivery
+
+    def _send(self, payload: dict[str, Any]) -> Delivery:
+        try:
+            answer = self._call("/topapi/message/corpconversation/asyncsend_v2", payload)
+        except NetworkError as error:
+            return Delivery(FAILED, code="network", message=str(error))
+        except PlatformError as error:
+            return Delivery(FAILED, code=error.code, message=error.message)
+        errcode = answer.get("errcode", 0)
+        if errcode == 0:
+            return Delivery(SENT, reference=str(answer.get("task_id", "")))
+        if errcode in OVER_FREQUENCY:
+            return Delivery(THROTTLED, code=str(errcode), message=str(answer.get("errmsg", "")), retry_after=limits.backoff(self.app))
+        return Delivery(FAILED, code=str(errcode), message=str(answer.get("errmsg", "")))
+
+    def confirm(self, *, reference: str, to: str) -> Delivery | None:
+        """What became of task `reference` for `to`: FAILED when the platform filtered or failed it, SENT when it
+        was delivered (read or unread), None while the platform does not say yet (or could not be asked)."""
+        try:
+            answer = self._call("/topapi/message/corpconversation/getsendresult", {"agent_id": self.agent_id, "task_id": int(reference)})
+        except (NetworkError, PlatformError, ValueError):
+            return None
+        if answer.get("errcode", 0) != 0:
+            return None
+        result = answer.get("send_result") or {}
+        for forbidden in result.get("forbidden_list") or []:
+            if str(forbidden.get("userid", "")) == to:
+                code = str(forbidden.get("code", ""))
+                reason = str(FORBIDDEN_REASONS.get(code, ""))
+                return Delivery(FAILED, code=code, message=f"{code} {reason}（{forbidden.get('count', '')}）".strip(), reference=reference)
+        if to in (result.get("forbidden_user_id_list") or []):
+            return Delivery(FAILED, code="forbidden", message=gettext("钉钉因发送过于频繁或重复而未投递（流控）"), reference=reference)
+        if to in (result.get("failed_user_id_list") or []):
+            return Delivery(FAILED, code="failed", message=gettext("钉钉投递失败"), reference=reference)
+        if to in (result.get("invalid_user_id_list") or []):
+            return Delivery(FAILED, code="invaliduser", message=gettext("钉钉不认识此用户：%(userid)s") % {"userid": to}, reference=reference)
+        if to in (result.get("read_user_id_list") or []) or to in (result.get("unread_user_id_list") or []):
+            return Delivery(SENT, reference=reference)
+        return None

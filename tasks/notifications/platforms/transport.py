@@ -1,0 +1,71 @@
+"""HTTP for the platforms: one pooled `requests.Session` per process and thread (keep-alive connections reused by
+every message: no TLS handshake per message), with timeouts (connect 3 s, read 10 s). Network trouble, an HTTP
+error status and a body that is not JSON all become `NetworkError`: the message failed with code "network" and
+the outbox tries again later."""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 10.0
+POOL_SIZE = 8  # connections kept per host
+
+_local = threading.local()
+
+
+class NetworkError(Exception):
+    """The platform could not be reached or answered something that is not its JSON."""
+
+
+class PlatformError(Exception):
+    """The platform refused a call that is not the message itself (e.g. gettoken: wrong secret, 60020)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+def session() -> requests.Session:
+    """This process's (and thread's) session; a forked worker builds its own instead of sharing the parent's
+    sockets."""
+    current = getattr(_local, "session", None)
+    if current is None or getattr(_local, "pid", None) != os.getpid():
+        current = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=0)
+        current.mount("http://", adapter)
+        current.mount("https://", adapter)
+        current.trust_env = False  # no proxy or netrc from the environment: the platform is named by the settings
+        _local.session, _local.pid = current, os.getpid()
+    return current
+
+
+def sessions_reset() -> None:
+    """Forgets this thread's session (tests: "another process" keeps nothing but the shared cache; with
+    tokens.local_forget())."""
+    current = getattr(_local, "session", None)
+    if current is not None:
+        current.close()
+    _local.session = None
+
+
+def call_json(method: str, url: str, *, params: dict[str, Any] | None = None, json: Any = None) -> dict[str, Any]:
+    """One call answered with a JSON object, or NetworkError (the URL in the error never holds the token)."""
+    try:
+        response = session().request(method, url, params=params, json=json, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
+    except requests.RequestException as error:
+        raise NetworkError(f"{type(error).__name__} calling {url}") from error
+    if response.status_code >= 400:
+        raise NetworkError(f"HTTP {response.status_code} from {url}")
+    try:
+        answer = response.json()
+    except ValueError as error:
+        raise NetworkError(f"not JSON from {url} (HTTP {response.status_code})") from error
+    if not isinstance(answer, dict):
+        raise NetworkError(f"not a JSON object from {url}")
+    return answer

@@ -1,0 +1,120 @@
+"""企业微信 (WeCom) application messages: 发送应用消息, `POST {WECOM_API_BASE}/cgi-bin/message/send`.
+
+A message with an absolute link is a text card (title, description, url, button "详情"); without one, a text
+message. `enable_duplicate_check` asks the platform to drop the same message twice within 30 minutes (a retry
+after a lost answer). Answers:
+
+- errcode 0 → SENT, reference = msgid; but a user id the platform does not know (the member left, or is outside
+  the application's visible range) comes back in `invaliduser` (or, for a single recipient, as errcode 81013):
+  FAILED with code "invaliduser"; one without an interface licence (接口许可) in `unlicenseduser`: FAILED with code
+  "unlicenseduser";
+- 40014 / 42001 / 41001 (token invalid, expired, missing) → the token is fetched again and the message sent once
+  more at once;
+- 45009 (over frequency) → THROTTLED with back-off (limits.backoff: 60 s doubling up to 1 h);
+- anything else, e.g. 60020 (the server's address is not among the application's trusted IPs) → FAILED with the
+  platform's errcode and errmsg, which the system administrator sees.
+
+Before sending, our own count of messages to the member (30 a minute, 1,000 an hour, the platform's documented
+limits) must allow it, otherwise THROTTLED without any call.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext
+
+from tasks.notifications.platforms import limits, tokens
+from tasks.notifications.platforms.base import FAILED, SENT, THROTTLED, Delivery, Platform
+from tasks.notifications.platforms.transport import NetworkError, PlatformError, call_json
+
+TOKEN_ERRORS = {40014, 42001, 41001}  # invalid, expired, missing access_token
+OVER_FREQUENCY = {45009, 45033}       # API frequency; too many concurrent calls
+INVALID_USER = 81013                  # every recipient invalid (one recipient: that one)
+
+
+def utf8_cut(text: str, limit: int) -> str:
+    """`text` within `limit` UTF-8 bytes (the platforms count bytes), ending with "…" when cut."""
+    if len(text.encode()) <= limit:
+        return text
+    cut = text.encode()[: limit - 3].decode(errors="ignore")
+    return cut + "…"
+
+
+class WeComPlatform(Platform):
+    """企业微信: WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_API_BASE."""
+
+    channel = "wecom"
+    windows = (limits.Window(limit=30, seconds=60), limits.Window(limit=1000, seconds=3600))
+
+    @classmethod
+    def configured(cls) -> bool:
+        return bool(settings.WECOM_CORP_ID and str(settings.WECOM_AGENT_ID).isdigit() and settings.WECOM_SECRET)
+
+    def __init__(self) -> None:
+        self.base = settings.WECOM_API_BASE.rstrip("/")
+        self.corp_id = settings.WECOM_CORP_ID
+        self.agent_id = int(settings.WECOM_AGENT_ID)
+        self.secret = settings.WECOM_SECRET
+        self.app = f"wecom:{self.corp_id}:{self.agent_id}"
+
+    def _fetch_token(self) -> tuple[str, int]:
+        answer = call_json("GET", f"{self.base}/cgi-bin/gettoken", params={"corpid": self.corp_id, "corpsecret": self.secret})
+        if answer.get("errcode", 0) != 0 or not answer.get("access_token"):
+            raise PlatformError(str(answer.get("errcode", "")), str(answer.get("errmsg", "")))
+        return str(answer["access_token"]), int(answer.get("expires_in") or 7200)
+
+    def _call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """POSTs with the cached token; on a token error, once more with a new token."""
+        for attempt in (1, 2):
+            token = tokens.access_token(self.app, self._fetch_token)
+            answer = call_json("POST", f"{self.base}{path}", params={"access_token": token}, json=payload)
+            if answer.get("errcode") in TOKEN_ERRORS and attempt == 1:
+                tokens.token_drop(self.app, token)
+                continue
+            return answer
+        raise AssertionError("unreachable")
+
+    def payload(self, *, to: str, title: str, body: str, url: str) -> dict[str, Any]:
+        message: dict[str, Any] = {"touser": to, "agentid": self.agent_id, "enable_duplicate_check": 1, "duplicate_check_interval": 1800}
+        if url.startswith(("http://", "https://")):
+            message["msgtype"] = "textcard"
+            message["textcard"] = {
+                "title": utf8_cut(title, 128),
+                "description": utf8_cut(body, 512),
+                "url": url,
+                "btntxt": gettext("详情"),
+            }
+        else:
+            message["msgtype"] = "text"
+            message["text"] = {"content": utf8_cut(f"{title}\n{body}" if title else body, 2048)}
+        return message
+
+    def send(
+        self, *, to: str, title: str, body: str, url: str, key: str, params: Mapping[str, str] | None = None
+    ) -> Delivery:
+        retry_after = limits.windows_take(f"{self.app}:{to}", self.windows)
+        if retry_after:
+            return Delivery(THROTTLED, code="member_limit", message=gettext("已达到企业微信对同一成员的发送频率上限（每分钟 30 条、每小时 1000 条）"), retry_after=retry_after)
+        try:
+            answer = self._call("/cgi-bin/message/send", self.payload(to=to, title=title, body=body, url=url))
+        except NetworkError as error:
+            return Delivery(FAILED, code="network", message=str(error))
+        except PlatformError as error:
+            return Delivery(FAILED, code=error.code, message=error.message)
+        errcode = answer.get("errcode", 0)
+        errmsg = str(answer.get("errmsg", ""))
+        if errcode == 0:
+            invalid = {user.lower() for user in str(answer.get("invaliduser") or "").split("|") if user}
+            if to.lower() in invalid:
+                return Delivery(FAILED, code="invaliduser", message=gettext("企业微信不认识此成员账号：%(userid)s（已离开企业或不在应用的可见范围内）") % {"userid": to})
+            unlicensed = {user.lower() for user in str(answer.get("unlicenseduser") or "").split("|") if user}
+            if to.lower() in unlicensed:
+                return Delivery(FAILED, code="unlicenseduser", message=gettext("企业微信成员 %(userid)s 没有接口许可（或许可已过期），消息未送达") % {"userid": to})
+            return Delivery(SENT, reference=str(answer.get("msgid", "")))
+        if errcode == INVALID_USER:
+            return Delivery(FAILED, code="invaliduser", message=f"{errcode} {errmsg}")
+        if errcode in OVER_FREQUENCY:
+            return Delivery(THROTTLED, code=str(errcode), message=errmsg, retry_after=limits.backoff(self.app))
+        return Delivery(FAILED, code=str(errcode), message=errmsg)

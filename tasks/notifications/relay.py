@@ -1,0 +1,261 @@
+"""The outbox relay: sends each outbox message once, through its channel, and records what became of it.
+
+State machine of a row (`OutboxStatus`):
+
+    pending ──claim──▶ sending ──▶ sent            (accepted; 钉钉 rows are asked `getsendresult` CONFIRM_AFTER later:
+       ▲                  │                          → failed with the platform's reason when it will not deliver)
+       │                  ├──▶ throttled ──(next_attempt_at)──▶ claimed again
+       └── passing failure┤                         (45009, or a per-member limit of the client)
+          (< MAX_ATTEMPTS)├──▶ fallback            (refused: 60020, unknown user, no mobile, channel no longer
+                          │                          configured, or still failing after MAX_ATTEMPTS; e-mail: failed)
+                          └──▶ unknown             (found "sending" after its lease: the worker died mid-call)
+
+Exactly once: a relay claims a batch (row locks with skip_locked, so two relays never take the same row) and marks
+it "sending" with a lease, and COMMITS, before any call to the outside; then it calls and records the outcomes. A
+worker killed between the two leaves rows "sending": once their lease is over, they become "unknown" and are never
+sent again blindly (a message that may have gone out is not repeated; its inbox copy is there: every outbound
+message is written beside an inbox row of the same content). The lease is longer than the relay job's hard time
+limit (jobs.py), so no live relay still holds a row whose lease ran out.
+
+The platforms' per-member limits (企业微信 30 a minute and 1,000 an hour, 钉钉 500 a day) are kept by the clients
+themselves (platforms/limits.py, counted in the shared cache): over them a send answers THROTTLED with the time to
+wait, and the row waits as for 45009.
+
+The inbox row is written with the message (digests, notices), so "fallback" needs no new write: the message is in
+the person's inbox, and the row says why it did not go through the channel.
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgs.accounts.models import AccountProfile
+from tasks.notifications import platforms
+from tasks.notifications.models import OutboxChannel, OutboxMessage, OutboxStatus
+from tasks.notifications.platforms.base import FAILED, SENT, THROTTLED, Delivery, Platform
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BATCH = 200
+# Longer than the relay job's time_limit (300 s, tasks.notifications.jobs): a row "sending" past it is orphaned.
+LEASE = datetime.timedelta(seconds=330)
+CONFIRM_AFTER = datetime.timedelta(seconds=60)
+# A passing failure (no answer: "network"; the platform's "system busy" -1) is tried again; any other code is a
+# refusal.
+PASSING_CODES = frozenset({"", "-1", "network"})
+# Messages of one batch in flight at once (the platforms answer in tens of milliseconds; one at a time, a province's
+# digest would take minutes). Each thread has its own HTTP session (platforms/transport.py); none touches the database.
+SEND_THREADS = 8
+CLAIMABLE = Q(status=OutboxStatus.PENDING) | Q(status=OutboxStatus.THROTTLED)
+
+
+def platform_get(channel: str) -> Platform | None:
+    """The configured platform of a channel, or None (tasks.notifications.platforms.platform_for)."""
+    return platforms.platform_for(channel)
+
+
+def outbox_relay(*, batch: int = BATCH) -> int:
+    """Recovers orphaned rows, sends what is due (each row once), then asks 钉钉 what became of accepted
+    messages. Returns the number sent."""
+    outbox_recover()
+    sent, after = 0, 0
+    while True:
+        rows = _claim(after, batch)
+        if not rows:
+            break
+        after = rows[-1].pk
+        done = _deliver(rows)
+        sent += done
+        if not done and all(row.status == OutboxStatus.PENDING for row in rows):
+            break  # everything refused for now (a mail server down): the next relay tries again
+    outbox_confirm(batch=batch)
+    return sent
+
+
+def outbox_recover(*, now: datetime.datetime | None = None) -> int:
+    """Rows left "sending" past their lease (a worker killed mid-send) become "unknown": never re-sent."""
+    now = now or timezone.now()
+    return OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_until__lt=now).update(
+        status=OutboxStatus.UNKNOWN, claimed_until=None, error_code="interrupted",
+        last_error=_("发送过程中断，无法确认是否送达；为避免重复不再发送，消息已在站内信中"),
+    )
+
+
+def _claim(after: int, batch: int) -> list[OutboxMessage]:
+    """Takes the next due rows and marks them "sending", committed before any call to the outside."""
+    with transaction.atomic():
+        now = timezone.now()
+        ids = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(CLAIMABLE, pk__gt=after)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return []
+        OutboxMessage.objects.filter(pk__in=ids).update(
+            status=OutboxStatus.SENDING, claimed_until=now + LEASE, attempts=F("attempts") + 1)
+    return list(OutboxMessage.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def _deliver(rows: list[OutboxMessage]) -> int:
+    """Sends claimed rows, grouped by channel, and records every outcome in one write."""
+    by_channel: dict[str, list[OutboxMessage]] = defaultdict(list)
+    for row in rows:
+        by_channel[row.channel].append(row)
+    for channel, group in by_channel.items():
+        if channel == OutboxChannel.EMAIL:
+            _send_emails(group)
+        else:
+            _send_platform(channel, group)
+    _save_outcomes(rows)
+    return sum(1 for row in rows if row.status == OutboxStatus.SENT)
+
+
+OUTCOME_FIELDS = ("status", "error_code", "last_error", "next_attempt_at", "claimed_until", "confirm_after", "sent_at")
+
+
+def _save_outcomes(rows: list[OutboxMessage]) -> None:
+    """Writes a batch's outcomes: one UPDATE per distinct outcome (most of a batch shares one: sent, at the batch's
+    time), and the platforms' message ids in one statement (Django's bulk_update builds a CASE per field and row,
+    seconds per thousand rows)."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(getattr(row, name) for name in OUTCOME_FIELDS)].append(row.pk)
+    for values, ids in groups.items():
+        OutboxMessage.objects.filter(pk__in=ids).update(**dict(zip(OUTCOME_FIELDS, values, strict=True)))
+    references = [(row.pk, row.reference) for row in rows if row.reference]
+    if references:
+        table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+        rows_sql = ", ".join(["(CAST(%s AS BIGINT), %s)"] * len(references))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH v (id, reference) AS (VALUES {rows_sql}) "
+                f"UPDATE {table} SET reference = (SELECT v.reference FROM v WHERE v.id = {table}.id) "
+                f"WHERE id IN (SELECT v.id FROM v)",
+                [value for pair in references for value in pair],
+            )
+
+
+def _record(row: OutboxMessage, delivery: Delivery, now: datetime.datetime) -> None:
+    """Applies one platform's answer to its row (see the module docstring)."""
+    row.claimed_until = None
+    row.error_code, row.last_error = delivery.code[:32], delivery.message[:2000]
+    if delivery.outcome == SENT:
+        row.status, row.sent_at, row.reference = OutboxStatus.SENT, now, delivery.reference[:128]
+        row.next_attempt_at = None
+        if row.channel == OutboxChannel.DINGTALK and row.reference:
+            row.confirm_after = now + CONFIRM_AFTER
+    elif delivery.outcome == THROTTLED:
+        row.status = OutboxStatus.THROTTLED
+        row.next_attempt_at = now + datetime.timedelta(seconds=max(delivery.retry_after, 1))
+    elif delivery.code in PASSING_CODES and row.attempts < MAX_ATTEMPTS:
+        row.status = OutboxStatus.PENDING
+        row.next_attempt_at = None if row.channel == OutboxChannel.EMAIL else now + datetime.timedelta(seconds=30 * row.attempts)
+    else:
+        row.status = OutboxStatus.FAILED if row.channel == OutboxChannel.EMAIL else OutboxStatus.FALLBACK
+
+
+def _send_emails(rows: list[OutboxMessage]) -> None:
+    now = timezone.now()  # outcomes are stamped with the batch's time
+    mailer = get_connection()
+    mailer.open()
+    try:
+        for row in rows:
+            try:
+                EmailMessage(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.to_address], connection=mailer).send()
+            except Exception as error:
+                _record(row, Delivery(FAILED, "", str(error)), now)
+            else:
+                _record(row, Delivery(SENT), now)
+    finally:
+        mailer.close()
+
+
+def _send_platform(channel: str, rows: list[OutboxMessage]) -> None:
+    now = timezone.now()
+    platform = platform_get(channel)
+    if platform is None:
+        for row in rows:
+            _record(row, Delivery(FAILED, "not-configured", _("%(channel)s未配置或已停用") % {"channel": OutboxChannel(channel).label}), now)
+        return
+    numbers = _mobiles(rows) if channel == OutboxChannel.SMS else {}
+    site = getattr(settings, "SITE_URL", "").rstrip("/")
+    ready = []
+    for row in rows:
+        to = numbers.get(row.recipient_id, "") if channel == OutboxChannel.SMS else row.to_address
+        if to:
+            ready.append((row, to))
+        else:
+            _record(row, Delivery(FAILED, "no-address", _("账号没有可用的手机号码或平台账号")), now)
+
+    def send(item: tuple[OutboxMessage, str]) -> Delivery:
+        row, to = item
+        try:
+            return platform.send(to=to, title=row.subject, body=row.body, url=f"{site}{row.url}" if row.url else "",
+                                 key=row.key, params=row.params or None)
+        except Exception as error:  # a bug or a network failure the client did not turn into a Delivery
+            logger.exception("outbox %s: %s.send raised", row.pk, channel)
+            return Delivery(FAILED, "", f"{type(error).__name__}: {error}")
+
+    if not ready:
+        return
+    with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(ready)), thread_name_prefix="outbox") as pool:
+        deliveries = list(pool.map(send, ready))
+    now = timezone.now()  # outcomes are stamped with the batch's time: one UPDATE for all those sent
+    for (row, _to), delivery in zip(ready, deliveries, strict=True):
+        _record(row, delivery, now)
+
+
+def _mobiles(rows: list[OutboxMessage]) -> dict[int, str]:
+    """Recipients' mobiles, read from their accounts when sending (never stored in the outbox)."""
+    profiles = AccountProfile.objects.filter(user_id__in={row.recipient_id for row in rows})
+    return {profile.user_id: profile.phone for profile in profiles if profile.phone}
+
+
+def outbox_confirm(*, batch: int = BATCH) -> int:
+    """Asks 钉钉 what became of accepted messages (its `getsendresult` tells those it accepted and will not deliver:
+    over 500 a day to one person, the same content twice a day, an unknown user): those become "failed" with the
+    platform's reason (their inbox copy stays). Returns the number found undelivered."""
+    platform = platform_get(OutboxChannel.DINGTALK)
+    if platform is None:
+        return 0
+    undelivered = 0
+    while True:
+        with transaction.atomic():
+            now = timezone.now()
+            ids = list(
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(channel=OutboxChannel.DINGTALK, status=OutboxStatus.SENT, confirm_after__lte=now)
+                .order_by("pk").values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                return undelivered
+            OutboxMessage.objects.filter(pk__in=ids).update(confirm_after=now + LEASE)  # claimed for this pass
+        rows = list(OutboxMessage.objects.filter(pk__in=ids).order_by("pk"))
+        for row in rows:
+            try:
+                answer = platform.confirm(reference=row.reference, to=row.to_address)
+            except Exception:
+                logger.exception("outbox %s: dingtalk confirm raised", row.pk)
+                continue  # asked again after the lease
+            now = timezone.now()
+            if answer is None or answer.outcome == SENT:
+                row.confirm_after = None
+            elif answer.outcome == THROTTLED:
+                row.confirm_after = now + datetime.timedelta(seconds=max(answer.retry_after, 1))
+            else:
+                row.status, row.confirm_after = OutboxStatus.FAILED, None
+                row.error_code, row.last_error = answer.code[:32], answer.message[:2000]
+                undelivered += 1
+        OutboxMessage.objects.bulk_update(rows, ["status", "confirm_after", "error_code", "last_error"])
