@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Max, Min
 
 from orgs.common.crypto import (
+    CryptoError,
     current_prefix,
     decryptor,
     encryptor,
@@ -32,7 +33,7 @@ from orgs.common.crypto import (
     sealed_blob_is_current,
 )
 from orgs.common.crypto_registry import EncryptedField
-from orgs.common.sealing import MAGIC, current_header, seal_file_in_place
+from orgs.common.sealing import MAGIC, SealError, current_header, seal_file_in_place
 
 BLOB_MAGICS = (b"QLS1", b"QLS2")
 
@@ -182,6 +183,7 @@ def rotate_field(
 class FileRotation:
     pending: int = 0
     resealed: int = 0
+    unreadable: list[str] = field(default_factory=list)  # sealed under a key no longer configured, or altered
 
 
 def _file_is_pending(path: Path) -> bool:
@@ -215,12 +217,15 @@ def rotate_files(*, dry_run: bool = False) -> FileRotation:
         report.pending += 1
         if dry_run:
             continue
-        if path.read_bytes()[:4] in BLOB_MAGICS:
-            temporary = path.with_name(f".{path.name}.sealing")
-            temporary.write_bytes(seal_bytes(open_bytes(path.read_bytes())))
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-            os.replace(temporary, path)
-            report.resealed += 1
-        elif seal_file_in_place(path, reseal=True):
-            report.resealed += 1
+        try:
+            if path.read_bytes()[:4] in BLOB_MAGICS:
+                temporary = path.with_name(f".{path.name}.sealing")
+                temporary.write_bytes(seal_bytes(open_bytes(path.read_bytes())))
+                os.chmod(temporary, path.stat().st_mode & 0o777)
+                os.replace(temporary, path)
+                report.resealed += 1
+            elif seal_file_in_place(path, reseal=True):
+                report.resealed += 1
+        except (SealError, CryptoError) as error:  # left as it is, named in the report; the rest goes on
+            report.unreadable.append(f"{path}: {error}")
     return report

@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from census.importing.pipeline import run_census_import
@@ -31,6 +31,9 @@ from tests.orgs.factories import OrganizationFactory
 
 OLD = base64.urlsafe_b64encode(b"o" * 32).decode()
 NEW = base64.urlsafe_b64encode(b"n" * 32).decode()
+
+# rotate_keys also re-seals every file under MEDIA_ROOT: each test gets its own, not what other tests left there
+pytestmark = pytest.mark.usefixtures("media_dir")
 
 
 def rotate(*args: str) -> str:
@@ -149,7 +152,6 @@ def test_rotation_reseals_files_under_media_root(db, settings, tmp_path):
     assert "nothing to rotate" in rotate()
 
 
-@pytest.mark.usefixtures("media_dir")
 def test_an_import_matches_people_stored_under_the_earlier_scheme(settings, people, tonghai_official, campaign, tmp_path):
     settings.FIELD_KEYS, settings.FIELD_CIPHER = f"{NEW},{OLD}", "sm4"
     header = ["姓名", "公民身份号码", "人员类别", "居住地", "手机号码"]
@@ -200,3 +202,19 @@ def test_phones_are_found_across_the_switch_and_rotated_with_the_rest(settings, 
     assert volunteer.phone_encrypted.startswith(prefix) and volunteer.phone == "13722223333"
     assert found_by_phone() == {f"李{i}" for i in range(len(people))}
     assert "nothing to rotate" in rotate()
+
+
+def test_a_file_sealed_under_a_retired_key_is_named_and_the_rest_still_rotated(db, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.FIELD_KEYS, settings.FIELD_CIPHER = OLD, "aes"
+    lost = default_storage.save("census/uploads/lost.csv", ContentFile(b"sealed under OLD"))
+    settings.FIELD_KEYS = NEW
+    kept = default_storage.save("census/uploads/kept.csv", ContentFile(b"sealed under NEW, aes"))
+    settings.FIELD_CIPHER = "sm4"
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 file"):
+        call_command("rotate_keys", "--workers", "1", stdout=StringIO(), stderr=err)
+    assert "lost.csv" in err.getvalue()
+    assert default_storage.open(kept).read() == b"sealed under NEW, aes"
+    assert Path(default_storage.path(kept)).read_bytes().startswith(sealing.current_header())
+    assert not Path(default_storage.path(lost)).read_bytes().startswith(sealing.current_header())

@@ -52,6 +52,11 @@ class Command(BaseCommand):
             remember_all_current(prefix)  # bulk look-ups need not ask for earlier schemes' hashes any more
         if files.resealed:
             self.stdout.write(f"files: {files.resealed} sealed again")
+        for problem in files.unreadable:
+            self.stderr.write(f"file not sealed again (cannot be opened with the configured keys): {problem}")
+        if files.unreadable:
+            raise CommandError(f"{len(files.unreadable)} file(s) under MEDIA_ROOT cannot be opened with the configured keys "
+                               "(listed above): restore the key that sealed them to FIELD_KEYS, then run again")
         if not total and not files.resealed:
             self.stdout.write("nothing to rotate: every value and file is current")
         else:
