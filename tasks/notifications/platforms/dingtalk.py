@@ -67,14 +67,8 @@ class DingTalkPlatform(Platform):
         return str(answer["access_token"]), int(answer.get("expires_in") or 7200)
 
     def _call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        for attempt in (1, 2):
-            token = tokens.access_token(self.app, self._fetch_token)
-            answer = call_json("POST", f"{self.base}{path}", params={"access_token": token}, json=payload)
-            if attempt == 1 and _token_error(answer):
-                tokens.token_drop(self.app, token)
-                continue
-            return answer
-        raise AssertionError("unreachable")
+        """POSTs with the cached token; on a token error, once more with a new token."""
+        return tokens.post_with_token(self.app, self._fetch_token, f"{self.base}{path}", payload, _token_error)
 
     def payload(self, *, to: str, title: str, body: str, url: str) -> dict[str, Any]:
         title = utf8_cut(title, 128) or gettext("通知")

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.core.cache import cache
+
+from tasks.notifications.platforms.transport import call_json
 
 MARGIN_SECONDS = 300        # a token is replaced this long before the platform's expiry
 LOCK_SECONDS = 15           # longer than one gettoken call (connect 3 s + read 10 s)
@@ -79,3 +82,15 @@ def token_drop(app: str, stale: str) -> None:
     key = _token_key(app)
     if cache.get(key) == stale:
         cache.delete(key)
+
+
+def post_with_token(app: str, fetch: Callable[[], tuple[str, int]], url: str, payload: dict[str, Any],
+                    is_token_error: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """POSTs `payload` to `url` with the app's cached access token; when the platform answers with a token error
+    (expired or revoked before its time), drops the token and sends once more at once with a new one."""
+    token = access_token(app, fetch)
+    answer = call_json("POST", url, params={"access_token": token}, json=payload)
+    if not is_token_error(answer):
+        return answer
+    token_drop(app, token)
+    return call_json("POST", url, params={"access_token": access_token(app, fetch)}, json=payload)

@@ -34,6 +34,10 @@ OVER_FREQUENCY = {45009, 45033}       # API frequency; too many concurrent calls
 INVALID_USER = 81013                  # every recipient invalid (one recipient: that one)
 
 
+def _is_token_error(answer: dict[str, Any]) -> bool:
+    return answer.get("errcode") in TOKEN_ERRORS
+
+
 def utf8_cut(text: str, limit: int) -> str:
     """`text` within `limit` UTF-8 bytes (the platforms count bytes), ending with "…" when cut."""
     if len(text.encode()) <= limit:
@@ -67,14 +71,7 @@ class WeComPlatform(Platform):
 
     def _call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """POSTs with the cached token; on a token error, once more with a new token."""
-        for attempt in (1, 2):
-            token = tokens.access_token(self.app, self._fetch_token)
-            answer = call_json("POST", f"{self.base}{path}", params={"access_token": token}, json=payload)
-            if answer.get("errcode") in TOKEN_ERRORS and attempt == 1:
-                tokens.token_drop(self.app, token)
-                continue
-            return answer
-        raise AssertionError("unreachable")
+        return tokens.post_with_token(self.app, self._fetch_token, f"{self.base}{path}", payload, _is_token_error)
 
     def payload(self, *, to: str, title: str, body: str, url: str) -> dict[str, Any]:
         message: dict[str, Any] = {"touser": to, "agentid": self.agent_id, "enable_duplicate_check": 1, "duplicate_check_interval": 1800}
