@@ -37,4 +37,4 @@ USER qiaolian
 EXPOSE 8000
 
 # docker-compose.yml gives each service its own command; this default is the web server.
-CMD ["gunicorn", "qiaolian.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:qiaolian.gunicorn_conf", "qiaolian.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

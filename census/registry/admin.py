@@ -2,7 +2,6 @@
 services), person history and headcounts (read-only). Every queryset scoped, exports escaped and audited."""
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode
 
 from django import forms
@@ -39,6 +38,7 @@ from orgs.access.roles import Role
 from orgs.access.scoping import user_scope
 from orgs.common.admin import EscapingExportMixin
 from orgs.common.audit import audit_view
+from orgs.common.crypto import search_token, search_token_hashes
 from orgs.common.identifiers import documents_matching
 from orgs.regions.models import Region
 from orgs.units.models import Unit
@@ -199,13 +199,12 @@ class PersonDocumentInline(admin.TabularInline):
 
 
 DOCUMENT_SEARCH_PARAM = "doc"
-_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 def document_search_token(search_term: str) -> str:
     """The keyed lookup hashes of every document type `search_term` is a valid number of, joined by dots; "" when it
     is no document number (a name). The token stands for the number in URLs: it cannot be reversed without the key."""
-    return ".".join(h for id_type, number in documents_matching(search_term) for h in document_hashes(id_type, number))
+    return search_token([h for id_type, number in documents_matching(search_term) for h in document_hashes(id_type, number)])
 
 
 class DocumentSearchFilter(admin.SimpleListFilter):
@@ -222,7 +221,7 @@ class DocumentSearchFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        hashes = [h for h in self.value().split(".") if _HASH.fullmatch(h)]
+        hashes = search_token_hashes(self.value())
         owners = PersonDocument.objects.filter(number_hash__in=hashes).values("person_id")
         return queryset.filter(Q(id_number_hash__in=hashes) | Q(pk__in=owners))
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from census.registry.models import FLAG_FIELDS, Campaign, Category, DocumentType, Person
+from orgs.common.crypto import search_token, search_token_hashes
 from orgs.common.filters import KEY_RANGE, YEAR_RANGE, OneOfSelect, yes_no_filter
 from orgs.common.identifiers import normalize_uscc
 from orgs.common.phones import phone_lookup_hashes
@@ -41,10 +43,13 @@ class PersonFilter(django_filters.FilterSet):
     campaign_year = django_filters.NumberFilter(field_name="verified_campaign__year", label=_("最近核实的调查年度"), **YEAR_RANGE)
     q = django_filters.CharFilter(method="filter_q", label=_("姓名或电话"),
                                   widget=forms.TextInput(attrs={"placeholder": _("姓、全名或完整电话号码")}))
+    # A full phone number searched on the page: the form POSTs it and the list's link holds only its keyed
+    # hashes (views.person_search), so the number is in no URL, history or access log.
+    phone_hash = django_filters.CharFilter(method="filter_phone_hash", label=_("按完整电话号码查找"), widget=forms.HiddenInput)
 
     class Meta:
         model = Person
-        fields = ["region", "category", "id_type", "unit", "unit_name", *FLAG_FIELDS, "campaign", "campaign_year", "q"]
+        fields = ["region", "category", "id_type", "unit", "unit_name", *FLAG_FIELDS, "campaign", "campaign_year", "q", "phone_hash"]
 
     def filter_q(self, queryset, name, value):
         # A full phone number (after normalize_phone) is looked up by its keyed hash (the number is stored
@@ -57,6 +62,28 @@ class PersonFilter(django_filters.FilterSet):
         if phone_hashes is not None:
             return queryset.filter(phone_hash__in=phone_hashes)
         return queryset.filter(name__startswith=value)
+
+    def filter_phone_hash(self, queryset, name, value):
+        return queryset.filter(phone_hash__in=search_token_hashes(value)) if value else queryset
+
+
+def person_search_query(params: QueryDict) -> tuple[QueryDict, bool]:
+    """The person list's query for a search, and whether it hid a phone number: `params` (the form's POST, or a link)
+    without its empty fields and page, and a full phone number in `q` replaced by its keyed hashes (`phone_hash`)."""
+    term = params.get("q", "").strip()
+    hashes = phone_lookup_hashes(term) if term else None
+    query = QueryDict(mutable=True)
+    for key, values in params.lists():
+        kept = [value for value in values if value]
+        if key not in ("csrfmiddlewaretoken", "page", "q", "phone_hash") and kept:
+            query.setlist(key, kept)
+    if hashes is not None:
+        query["phone_hash"] = search_token(hashes)
+    elif term:
+        query["q"] = term
+    elif params.get("phone_hash"):  # the filters changed, the number searched before kept
+        query["phone_hash"] = params["phone_hash"]
+    return query, hashes is not None
 
 
 class UnitFilter(django_filters.FilterSet):

@@ -5,6 +5,7 @@ from census.registry import record_link_views, views
 
 urlpatterns = [
     path("persons/", views.person_list, name="person-list"),
+    path("persons/search/", views.person_search, name="person-search"),
     path("persons/new/", views.person_create_view, name="person-create"),
     path("persons/<int:pk>/", views.person_detail, name="person-detail"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),

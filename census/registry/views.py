@@ -17,7 +17,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from census.registry.filters import PersonFilter, UnitFilter
+from census.registry.filters import PersonFilter, UnitFilter, person_search_query
 from census.registry.forms import DocumentLinkForm, PersonForm, TransferForm, UnitForm, UnitMergeSearchForm
 from census.registry.locks import census_locks
 from census.registry.models import FLAG_FIELDS, Person, PersonDocument
@@ -67,19 +67,45 @@ def _editable_or_403(queryset, request, pk: int):
         raise PermissionDenied(_("只读角色不能修改数据")) from None
 
 
+def _person_list_redirect(query):
+    return redirect(f"{reverse('census:person-list')}?{query.urlencode()}" if query else reverse("census:person-list"))
+
+
+@require_POST
+@login_required
+def person_search(request):
+    """The list's filter form POSTs here: answered with the list's link, a full phone number in it replaced by its
+    keyed hashes, so the number is in no URL, browser history or access log."""
+    query, _hid_number = person_search_query(request.POST)
+    return _person_list_redirect(query)
+
+
 @require_safe
 @login_required
 def person_list(request):
-    """The registry in the user's scope, filtered (django-filter) and paginated."""
+    """The registry in the user's scope, filtered (django-filter) and paginated. A phone number in a link's `q` (an
+    old bookmark, a link typed by hand) is answered with the hashed link at once, so the page's links never repeat it."""
+    hashed_query, hid_number = person_search_query(request.GET)
+    if hid_number:
+        return _person_list_redirect(hashed_query)
     people = Person.objects.visible_to(request.user).select_related("region", "unit").order_by("region__code", "name", "pk")
     person_filter = PersonFilter(request.GET or None, queryset=people, request=request)
     page = CappedPaginator(person_filter.qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    without_phone = query.copy()
+    without_phone.pop("phone_hash", None)
     return render(
         request,
         "census/person_list.html",
-        {"filter": person_filter, "page": page, "query": query.urlencode(), "can_write": user_scope(request.user).can_write},
+        {
+            "filter": person_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "phone_searched": bool(query.get("phone_hash")),
+            "without_phone": without_phone.urlencode(),
+            "can_write": user_scope(request.user).can_write,
+        },
     )
 
 

@@ -34,6 +34,7 @@ import binascii
 import hashlib
 import hmac
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -259,6 +260,20 @@ def lookup_hashes(normalized: str) -> list[str]:
     """The hashes a stored normalised value may have: the current scheme's first, then every other valid scheme's
     (see the module's docstring). Look-ups ask for all of them (`hash__in=`)."""
     return [h(normalized) for h in _hashers(tuple(_secrets()), field_cipher())]
+
+
+_HEX_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def search_token(hashes: list[str]) -> str:
+    """The look-up hashes of a searched value joined by dots: what stands for a phone or document number in a URL
+    (a search form POSTs the number and is answered with a link holding only this), not reversible without the key."""
+    return ".".join(hashes)
+
+
+def search_token_hashes(token: str) -> list[str]:
+    """The hashes of a `search_token`, anything that is no 64-hex hash dropped (a hand-edited link)."""
+    return [h for h in token.split(".") if _HEX_HASH.fullmatch(h)]
 
 
 def hashers() -> tuple[Callable[[str], str], ...]:

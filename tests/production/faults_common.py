@@ -149,7 +149,7 @@ def database_drop(name: str, server: str = SHARED_POSTGRES) -> None:
 
 
 def gunicorn(env: dict[str, str], port: int, logs: Path, *, workers: int = 2, timeout: int = 60) -> Service:
-    service = start("gunicorn", [str(BIN / "gunicorn"), "qiaolian.wsgi:application", "--bind", f"127.0.0.1:{port}",
+    service = start("gunicorn", [str(BIN / "gunicorn"), "-c", "python:qiaolian.gunicorn_conf", "qiaolian.wsgi:application", "--bind", f"127.0.0.1:{port}",
                                  "--workers", str(workers), "--timeout", str(timeout), "--graceful-timeout", "5",
                                  "--access-logfile", "-"], env=env, logs=logs)
     if not wait_until(lambda: port_open(port), 60):

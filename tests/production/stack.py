@@ -248,7 +248,7 @@ class Stack:
 
     def start_gunicorn(self, *, port: int, workers: int = 2) -> Process:
         process = self.start("gunicorn", [
-            str(VENV_BIN / "gunicorn"), "qiaolian.wsgi:application", "--bind", f"127.0.0.1:{port}",
+            str(VENV_BIN / "gunicorn"), "-c", "python:qiaolian.gunicorn_conf", "qiaolian.wsgi:application", "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), "--timeout", "120", "--access-logfile", "-",
         ])
         wait_for("gunicorn to answer /healthz", lambda: _http_ok(f"http://127.0.0.1:{port}/healthz"), timeout=60)

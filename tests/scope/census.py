@@ -332,6 +332,18 @@ register(
             Probe(data=_foreign_region, shows_own=False, name="foreign-region"),
         ),
     ),
+    # The list's filter form POSTs (a full phone number never enters a URL) and is answered with the list.
+    RouteCase(
+        "census:person-search",
+        WEB,
+        PERSON,
+        methods=("POST",),
+        follow=True,
+        reads=(
+            Probe("POST", data=lambda world, obj: {"q": "矩阵"}, name="by-name"),
+            Probe("POST", data=lambda world, obj: {"category": "relative"}, name="category"),
+        ),
+    ),
     RouteCase(
         "census:person-export",
         WEB,

@@ -80,7 +80,7 @@ class Command(BaseCommand):
         return str(store.session_key)
 
     def _gunicorn(self, workers: int, port: int) -> subprocess.Popen:
-        command = [sys.executable, "-m", "gunicorn", "qiaolian.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        command = [sys.executable, "-m", "gunicorn", "-c", "python:qiaolian.gunicorn_conf", "qiaolian.wsgi:application", "--bind", f"127.0.0.1:{port}",
                    "--workers", str(workers), "--timeout", "120", "--log-level", "warning"]
         server = subprocess.Popen(command, cwd=settings.BASE_DIR, env={**os.environ, "DEBUG": "false"})
         for _ in range(100):
