@@ -4,7 +4,8 @@ The file holds the validated, normalised rows (with their resident IDs and keyed
 and the refused rows. It is encrypted and authenticated with the resident-ID key (orgs/common/crypto.py),
 so it is no more readable than the registry and cannot be altered unnoticed. It is bound to the
 upload's SHA-256, the sheet read, the column mapping it was read with, the day of the check, the importer,
-the campaign and a fingerprint of what the importer could import into (regions and units by name): if any
+the campaign, a fingerprint of what the importer could import into (regions and units by name) and the key and
+cipher the ID hashes were made with (a key changed since makes them another scheme's): if any
 of these differs at commit time the commit validates the file again from scratch. Only the checks that
 depend on the registry at commit time (matching existing people, persons registered elsewhere) run again in
 any case.
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from orgs.common.crypto import CryptoError, open_bytes, seal_bytes
 
-FORMAT = 3
+FORMAT = 4
 SUFFIX = ".checked"
 
 
@@ -88,7 +89,7 @@ def _column_in(key: str, column: list) -> list:
 
 @dataclass
 class Checked:
-    """The binding (checksum, day, importer, campaign, scope, sheet, mapping) and the findings of one preview."""
+    """The binding (checksum, day, importer, campaign, scope, sheet, mapping, scheme) and the findings of one preview."""
 
     checksum: str
     today: dt.date
@@ -110,12 +111,18 @@ class Checked:
     invalid_rows: dict[int, list[object]] = field(default_factory=dict)
     # ID hashes that were registered at preview time (looked up again at commit time)
     known: list[str] = field(default_factory=list)
+    # the prefix of the key and cipher current at preview time (orgs.common.crypto.current_prefix): the hashes' scheme
+    scheme: str = ""
+    # whether rows of an earlier key or cipher were stored at preview time (census.registry.selectors
+    # .registry_has_earlier_hashes): when none were, none are since (the application writes current rows only)
+    earlier_hashes: bool = True
 
     def matches(
-        self, *, checksum: str, today: dt.date, user_id, campaign_id: int, scope: str, sheet: str, mapping: dict[str, str]
+        self, *, checksum: str, today: dt.date, user_id, campaign_id: int, scope: str, sheet: str, mapping: dict[str, str],
+        scheme: str,
     ) -> bool:
-        return (self.checksum, self.today, self.user_id, self.campaign_id, self.scope, self.sheet, self.mapping) == (
-            checksum, today, user_id, campaign_id, scope, sheet, dict(mapping or {}),
+        return (self.checksum, self.today, self.user_id, self.campaign_id, self.scope, self.sheet, self.mapping, self.scheme) == (
+            checksum, today, user_id, campaign_id, scope, sheet, dict(mapping or {}), scheme,
         )
 
 
@@ -138,6 +145,8 @@ def checked_save(path: Path, checked: Checked, data_fields: tuple[str, ...]) -> 
         "errors": [tuple(e) for e in checked.errors],
         "invalid": {row: [_cell_out(c) for c in cells] for row, cells in checked.invalid_rows.items()},
         "known": list(checked.known),
+        "scheme": checked.scheme,
+        "earlier": checked.earlier_hashes,
     }
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_bytes(seal_bytes(marshal.dumps(payload, 4)))
@@ -170,6 +179,8 @@ def checked_load(path: Path, data_fields: tuple[str, ...]) -> Checked | None:
         errors=payload["errors"],
         invalid_rows={row: [_cell_in(c) for c in cells] for row, cells in payload["invalid"].items()},
         known=payload["known"],
+        scheme=payload["scheme"],
+        earlier_hashes=payload["earlier"],
     )
 
 

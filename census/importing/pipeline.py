@@ -68,7 +68,7 @@ from census.registry.services import history_changes
 from census.registry.signals import census_changed
 from orgs.access.scoping import user_scope
 from orgs.common.bulk import analyze_if_grown, chunks, copy_insert, values_update
-from orgs.common.crypto import encryptor, hashers
+from orgs.common.crypto import current_prefix, encryptor, hashers
 from orgs.common.identifiers import (
     FOREIGN_PR,
     ID_SHAPE,
@@ -501,7 +501,11 @@ def _run(
     scope = ImportScope(user)
     encrypt, keyed_hash = encryptor()
     fingerprint = scope_fingerprint(scope) if keep is not None and checksum else ""
-    binding = {"checksum": checksum, "today": today, "user_id": getattr(user, "pk", None), "campaign_id": campaign.pk, "scope": fingerprint, "sheet": sheet, "mapping": mapping}
+    # the scheme too: the kept ID hashes are of the key and cipher current at preview time
+    binding = {
+        "checksum": checksum, "today": today, "user_id": getattr(user, "pk", None), "campaign_id": campaign.pk, "scope": fingerprint,
+        "sheet": sheet, "mapping": mapping, "scheme": current_prefix(),
+    }
 
     found = checked_load(keep, IMPORT_FIELDS) if commit and fingerprint else None
     known: set[str] | None = None  # with the preview's findings: the IDs registered at preview time
@@ -513,7 +517,7 @@ def _run(
         columns = found.valid
         valid = ValidRows(columns["row"], columns["id_number"], columns["id_hash"], {k: columns[k] for k in IMPORT_FIELDS})
         known = set(found.known)
-        lookup = RegistryLookup(valid.id_hash if known is None else [h for h in valid.id_hash if h in known])
+        lookup = RegistryLookup([h for h in valid.id_hash if h in known], earlier_hashes=found.earlier_hashes)
         if progress:
             progress(outcome.rows)
     else:
@@ -541,6 +545,7 @@ def _run(
                 errors=[(e.row, e.column, e.value, e.reason) for e in errors],
                 invalid_rows=invalid_rows,
                 known=sorted(existing),
+                earlier_hashes=lookup.has_earlier_hashes(),
             ),
             IMPORT_FIELDS,
         )
@@ -630,7 +635,7 @@ def _found_under_earlier_schemes(valid: ValidRows, existing: dict[str, dict], lo
     cipher change, not yet rewritten by rotate_keys), under the row's current hash. Only asked while such rows are
     stored: otherwise nothing is computed."""
     missing = [i for i, digest in enumerate(valid.id_hash) if digest not in existing]
-    if not missing or not registry_has_earlier_hashes():
+    if not missing or not lookup.has_earlier_hashes():
         return existing
     current_of: dict[str, str] = {}
     id_types = valid.values["id_type"]
@@ -846,9 +851,12 @@ class RegistryLookup:
     # The stored data fields: the phone by its keyed hash and masked form (as "phone": the history's "before").
     FIELDS = ("id", "id_number_hash", *COMPARED_FIELDS, "phone_hash", "phone_masked")
 
-    def __init__(self, hashes: list[str], *, background: bool = False):
+    def __init__(self, hashes: list[str], *, background: bool = False, earlier_hashes: bool | None = None):
         self.asked = set(hashes)
         self.found: dict[str, dict] = {}
+        # whether the registry holds rows of an earlier key or cipher (registry_has_earlier_hashes): given (by the
+        # preview's findings), asked in the background after the people, or asked when first needed
+        self.earlier: bool | None = earlier_hashes
         self.failure: BaseException | None = None
         self.worker: threading.Thread | None = None
         if background and hashes and connection.vendor == "postgresql":
@@ -858,12 +866,21 @@ class RegistryLookup:
         else:
             self.found = self._fetch(hashes)
 
-    def people(self, hashes: list[str]) -> dict[str, dict]:
+    def _join(self) -> None:
         if self.worker is not None:
             self.worker.join()
             self.worker = None
             if self.failure is not None:
                 raise self.failure
+
+    def has_earlier_hashes(self) -> bool:
+        self._join()
+        if self.earlier is None:
+            self.earlier = registry_has_earlier_hashes()
+        return self.earlier
+
+    def people(self, hashes: list[str]) -> dict[str, dict]:
+        self._join()
         found = {h: self.found[h] for h in hashes if h in self.found}
         found.update(self._fetch([h for h in hashes if h not in self.asked]))
         found.update(self._linked([h for h in hashes if h not in found]))
@@ -892,6 +909,8 @@ class RegistryLookup:
         try:
             with raw_connection.cursor() as cursor:
                 self.found = self._fetch(hashes, cursor=cursor)
+                if self.earlier is None:  # a scan of the registry: while the caller checks columns, not after
+                    self.earlier = registry_has_earlier_hashes(cursor=cursor)
         except BaseException as error:  # raised again in the caller's thread by people()
             self.failure = error
 

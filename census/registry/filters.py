@@ -15,7 +15,7 @@ from census.registry.models import FLAG_FIELDS, Campaign, Category, DocumentType
 from orgs.common.crypto import search_token, search_token_hashes
 from orgs.common.filters import KEY_RANGE, YEAR_RANGE, OneOfSelect, yes_no_filter
 from orgs.common.identifiers import normalize_uscc
-from orgs.common.phones import phone_lookup_hashes
+from orgs.common.phones import phone_lookup_hashes, with_phone_hashes
 from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import Organization
 from orgs.regions.filters import RegionSubtreeFilter
@@ -60,11 +60,11 @@ class PersonFilter(django_filters.FilterSet):
             return queryset
         phone_hashes = phone_lookup_hashes(value)
         if phone_hashes is not None:
-            return queryset.filter(phone_hash__in=phone_hashes)
+            return with_phone_hashes(queryset, phone_hashes)
         return queryset.filter(name__startswith=value)
 
     def filter_phone_hash(self, queryset, name, value):
-        return queryset.filter(phone_hash__in=search_token_hashes(value)) if value else queryset
+        return with_phone_hashes(queryset, search_token_hashes(value)) if value else queryset
 
 
 def person_search_query(params: QueryDict) -> tuple[QueryDict, bool]:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs.access.scoping import ScopedQuerySet
 from orgs.common import identifiers
-from orgs.common.phones import PhoneFieldsMixin
+from orgs.common.phones import PhoneFieldsMixin, phone_hash_prefix
 from orgs.regions.models import Region
 from orgs.units.models import Unit
 
@@ -142,8 +142,9 @@ class Person(PhoneFieldsMixin, models.Model):
                 condition=~models.Q(id_type="resident_id"),
             ),
             models.Index(fields=["name", "birth_date"], name="person_name_birth_idx"),
-            # Search by phone (the list's q): by its keyed hash, people without a phone not in the index.
-            models.Index(fields=["phone_hash"], name="person_phone_hash_idx", condition=~models.Q(phone_hash="")),
+            # Search by phone (the list's q): by the first characters of its keyed hash (orgs.common.phones
+            # .with_phone_hashes), people without a phone not in the index.
+            models.Index(phone_hash_prefix(), name="person_phone_hash_idx", condition=~models.Q(phone_hash="")),
         ]
         # A constraint rather than unique=True: PostgreSQL then gets no second, LIKE-pattern index on the hash.
         constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="person_id_number_hash_unique")]

@@ -286,18 +286,30 @@ def merge_candidates(user, survivor: Unit, query: str, *, limit: int = 20) -> li
     )
 
 
-def registry_has_earlier_hashes() -> bool:
+def registry_has_earlier_hashes(*, cursor=None) -> bool:
     """Whether a person or a linked document is still stored under an earlier key or cipher (its token does not start
     with the current prefix, so its look-up hash is of an earlier scheme: orgs.common.crypto, "Transition"), i.e.
     whether bulk look-ups must ask for the other schemes' hashes too. Once none is left (found here, or `rotate_keys`
-    finished), that answer is remembered for a day per prefix (the application writes current rows only)."""
+    finished), that answer is remembered for a day per prefix (the application writes current rows only).
+    `cursor`: a raw cursor to ask on (an import asks in its look-up thread, on the caller's connection)."""
     prefix = current_prefix()
     if known_all_current(prefix):
         return False
-    earlier = (
-        Person.objects.exclude(id_number_encrypted__startswith=prefix).exists()
-        or PersonDocument.objects.exclude(number_encrypted__startswith=prefix).exists()
+    earlier = any(
+        _exists(queryset, cursor)
+        for queryset in (
+            Person.objects.exclude(id_number_encrypted__startswith=prefix),
+            PersonDocument.objects.exclude(number_encrypted__startswith=prefix),
+        )
     )
     if not earlier:
         remember_all_current(prefix)
     return earlier
+
+
+def _exists(queryset, cursor) -> bool:
+    if cursor is None:
+        return queryset.exists()
+    sql, params = queryset.values("pk")[:1].query.sql_with_params()
+    cursor.execute(sql, params)
+    return cursor.fetchone() is not None

@@ -64,15 +64,31 @@ def _secrets() -> list[bytes]:
     return configured_secrets()
 
 
+def _contexts():
+    """(encryption, decryption) context factories of `cryptography`'s OpenSSL binding, called directly: `Cipher(...)`
+    validates the algorithm and mode in Python first, which costs SM4-GCM, whose context is built anew for every
+    value (a GCM context cannot take a new nonce), half its time per value; the binding validates them again itself.
+    Through `Cipher` when the binding is laid out otherwise (another version of `cryptography` than the pinned one)."""
+    try:
+        from cryptography.hazmat.bindings._rust import openssl as rust_openssl
+
+        return rust_openssl.ciphers.create_encryption_ctx, rust_openssl.ciphers.create_decryption_ctx
+    except (ImportError, AttributeError):  # pragma: no cover - a layout other than the pinned version's
+        return (lambda algorithm, mode: Cipher(algorithm, mode).encryptor()), (lambda algorithm, mode: Cipher(algorithm, mode).decryptor())
+
+
+_ENCRYPTION_CONTEXT, _DECRYPTION_CONTEXT = _contexts()
+
+
 class Sm4Gcm:
     """SM4-GCM with the AESGCM interface (encrypt/decrypt(nonce, data, aad), tag appended). The SM4 key object is
-    built once and reused; each message needs its own Cipher (GCM mode carries the nonce)."""
+    built once and reused; each message needs its own context (GCM mode carries the nonce)."""
 
     def __init__(self, key: bytes):
         self.algorithm = algorithms.SM4(key)
 
     def encrypt(self, nonce: bytes, data: bytes, aad: bytes | None) -> bytes:
-        encryptor = Cipher(self.algorithm, modes.GCM(nonce)).encryptor()
+        encryptor = _ENCRYPTION_CONTEXT(self.algorithm, modes.GCM(nonce))
         if aad:
             encryptor.authenticate_additional_data(aad)
         return encryptor.update(data) + encryptor.finalize() + encryptor.tag
@@ -80,7 +96,7 @@ class Sm4Gcm:
     def decrypt(self, nonce: bytes, data: bytes, aad: bytes | None) -> bytes:
         if len(data) < TAG:
             raise InvalidTag
-        decryptor = Cipher(self.algorithm, modes.GCM(nonce, data[-TAG:])).decryptor()
+        decryptor = _DECRYPTION_CONTEXT(self.algorithm, modes.GCM(nonce, data[-TAG:]))
         if aad:
             decryptor.authenticate_additional_data(aad)
         return decryptor.update(data[:-TAG]) + decryptor.finalize()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from base64 import urlsafe_b64encode
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from census.importing.pipeline import ImportScope, validate_row
 from census.importing.services import census_import_run, census_import_upload
 from census.registry.models import Campaign, Person, PersonEvent
 from census.registry.services import person_create
+from orgs.common import crypto
 from orgs.regions.models import Region
 from orgs.units.models import Unit
 from tests.census import import_files as files
@@ -207,6 +209,29 @@ def test_a_commit_on_another_day_validates_again(tonghai_official, campaign, pla
         )
     assert calls == [dt.date(2026, 3, 2)]
     assert Person.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_key_or_cipher_change_after_the_preview_validates_again(tonghai_official, campaign, places, tmp_path, settings, monkeypatch):
+    """The kept ID hashes are of the scheme current at preview time: after a change of key or cipher the commit
+    validates again, so the new people are stored under the new scheme's hash and found by it (and rotate_keys has
+    nothing to rewrite), not under the old key's hash, which would be lost once that key is retired."""
+    old, new = urlsafe_b64encode(b"p" * 32).decode(), urlsafe_b64encode(b"q" * 32).decode()
+    settings.FIELD_KEYS, settings.FIELD_CIPHER = old, "aes"
+    numbers = files.ids("530423", 3, seed=41)
+    record = census_import_run(record=upload(tonghai_official, good_sheet(tmp_path, numbers), campaign), commit=False)
+    assert record.status == ImportStatus.PREVIEWED
+
+    settings.FIELD_KEYS, settings.FIELD_CIPHER = f"{new},{old}", "sm4"
+    calls = counting_validation(monkeypatch)
+    record = census_import_run(record=record, commit=True)
+
+    assert record.status == ImportStatus.COMMITTED and calls == [1]
+    current = crypto.current_prefix()
+    assert all(token.startswith(current) for token in Person.objects.values_list("id_number_encrypted", flat=True))
+    settings.FIELD_KEYS = new  # the old key retired: every person is still found by their number
+    for number in numbers:
+        assert Person.objects.filter(id_number_hash=crypto.lookup_hash(number)).exists()
 
 
 @pytest.mark.django_db

@@ -44,6 +44,29 @@ def test_sm4_matches_gb_t_32907_2016_example():
     assert sealed[:16] == Cipher(algorithms.SM4(key), modes.ECB()).encryptor().update(counter)
 
 
+def test_sm4_gcm_matches_rfc_8998_example():
+    """RFC 8998 (ShangMi cipher suites for TLS 1.3), appendix A.1: SM4-GCM through the OpenSSL binding called directly
+    (crypto._contexts), as through `Cipher`, and a changed tag, ciphertext or AAD refused."""
+    key = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
+    nonce, aad = bytes.fromhex("00001234567800000000ABCD"), bytes.fromhex("FEEDFACEDEADBEEFFEEDFACEDEADBEEFABADDAD2")
+    plain = bytes.fromhex("AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBCCCCCCCCCCCCCCCCDDDDDDDDDDDDDDDDEEEEEEEEEEEEEEEEFFFFFFFFFFFFFFFF"
+                          "EEEEEEEEEEEEEEEEAAAAAAAAAAAAAAAA")
+    expected = bytes.fromhex(
+        "17F399F08C67D5EE19D0DC9969C4BB7D5FD46FD3756489069157B282BB200735D82710CA5C22F0CCFA7CBF93D496AC15"
+        "A56834CBCF98C397B4024A2691233B8D" "83DE3541E4C2B58177E065A9BF7B62EC"
+    )
+    sm4 = crypto.Sm4Gcm(key)
+    assert sm4.encrypt(nonce, plain, aad) == expected
+    through_cipher = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    through_cipher.authenticate_additional_data(aad)
+    assert through_cipher.update(plain) + through_cipher.finalize() + through_cipher.tag == expected
+    assert sm4.decrypt(nonce, expected, aad) == plain
+    for tampered, extra in ((expected[:-1] + bytes([expected[-1] ^ 1]), aad), (bytes([expected[0] ^ 1]) + expected[1:], aad),
+                            (expected, aad + b"x")):
+        with pytest.raises(crypto.InvalidTag):
+            sm4.decrypt(nonce, tampered, extra)
+
+
 def test_sm3_matches_gb_t_32905_2016_examples():
     assert hashlib.new("sm3", b"abc").hexdigest() == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
     assert hashlib.new("sm3", b"abcd" * 16).hexdigest() == "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
