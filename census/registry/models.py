@@ -141,6 +141,8 @@ class Person(PhoneFieldsMixin, models.Model):
                 fields=["region", "name", "birth_date"], name="person_other_document_idx",
                 condition=~models.Q(id_type="resident_id"),
             ),
+            # On PostgreSQL built with varchar_pattern_ops on the name (census 0022): it also serves the name search
+            # (name LIKE '张%'), so every imported row writes one name index, not two.
             models.Index(fields=["name", "birth_date"], name="person_name_birth_idx"),
             # Search by phone (the list's q): by the first characters of its keyed hash (orgs.common.phones
             # .with_phone_hashes), people without a phone not in the index.

@@ -76,5 +76,5 @@ def outbox_list(request):
     query = urlencode({k: v for k, v in (("channel", channel), ("status", status)) if v})
     return render(request, "notifications/outbox_list.html", {
         "rows": rows, "next_key": next_key, "table": table, "statuses": OutboxStatus.choices,
-        "filter": OutboxFilterForm(request.GET), "query": query, "first_page": request.GET.get("before") is None,
+        "filter": {"form": OutboxFilterForm(request.GET)}, "query": query, "first_page": request.GET.get("before") is None,
     })
