@@ -124,6 +124,8 @@ def campaign_report(request, pk: int, code: str):
         "may_decide": report.status == ReportStatus.SUBMITTED and deciding,
         "may_reopen": report.status == ReportStatus.APPROVED and deciding,
         "reason_form": ReasonForm(),
+        # what became of the notices its steps sent (tasks' deliveries_for tag), for those who take the steps
+        "notices_source": f"report:{report.pk}" if deciding or can_submit(request.user, report) else "",
     })
 
 

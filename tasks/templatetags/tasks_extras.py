@@ -1,6 +1,8 @@
 """Small helpers of the task templates."""
 from django import template
 
+from tasks.notifications.selectors import deliveries_of
+
 register = template.Library()
 
 
@@ -13,3 +15,10 @@ def days_left(task, today):
 @register.filter
 def abs_int(value):
     return abs(int(value))
+
+
+@register.inclusion_tag("notifications/includes/deliveries.html")
+def deliveries_for(source: str):
+    """What became of the notices one object caused ("report:12"), as the task and plan pages show it: for the pages of
+    apps below tasks (census's round report page), which cannot ask tasks.notifications themselves."""
+    return {"deliveries": deliveries_of([source]) if source else []}

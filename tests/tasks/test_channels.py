@@ -10,6 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from census.registry.models import CampaignReport
+from census.rounds.services import report_submit, round_open
 from orgs.accounts.models import AccountProfile
 from orgs.common.channels import channel_choices
 from orgs.regions.models import Region
@@ -212,6 +214,25 @@ def test_the_task_page_shows_what_became_of_its_notices(yuxi_plan, tonghai_offic
     outbox_relay()
     page = client_for(yuxi_staff).get(f"/tasks/{task.pk}/").content.decode()
     assert 'data-testid="delivery-wecom"' in page and "转站内信 1" in page and "60020" in page
+
+
+@pytest.mark.django_db
+def test_the_round_report_page_shows_what_became_of_its_steps_notices(
+    tonghai_official, yuxi_staff, yuxi_leader, fake_platforms, client_for, django_capture_on_commit_callbacks
+):
+    wecom = fake_platforms["wecom"] = AnsweringPlatform("wecom")
+    _profile(yuxi_staff, wecom_user_id="yuxi", notify_channel="wecom")
+    wecom.answers["yuxi"] = [Delivery(FAILED, "60020", "not allow to access from your ip")]
+    campaign = round_open(editor=yuxi_staff, year=2026, region=Region.objects.get(code="530400"), deadline=D(2026, 7, 31))
+    report = CampaignReport.objects.get(campaign=campaign, region__code="530423")
+    with django_capture_on_commit_callbacks(execute=True):
+        report_submit(report=report, actor=tonghai_official)  # tells 玉溪市's staff, by 企业微信
+    outbox_relay()
+    url = f"/census/rounds/{campaign.pk}/reports/530423/"
+    for user in (yuxi_staff, tonghai_official):  # who decide, who submitted
+        page = client_for(user).get(url).content.decode()
+        assert 'data-testid="delivery-wecom"' in page and "转站内信 1" in page and "60020" in page
+    assert 'data-testid="deliveries"' not in client_for(yuxi_leader).get(url).content.decode()  # reads only
 
 
 @pytest.mark.django_db(transaction=True)
