@@ -81,8 +81,8 @@ def person_search_query(params: QueryDict) -> tuple[QueryDict, bool]:
         query["phone_hash"] = search_token(hashes)
     elif term:
         query["q"] = term
-    elif params.get("phone_hash"):  # the filters changed, the number searched before kept
-        query["phone_hash"] = params["phone_hash"]
+    elif searched := params.get("phone_hash", ""):  # the filters changed, the number searched before kept
+        query["phone_hash"] = str(searched)
     return query, hashes is not None
 
 
