@@ -263,6 +263,9 @@ OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", defau
 OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
 OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")  # optional: the id_token's claims suffice
 OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+# The provider's end_session_endpoint (RP-initiated logout): when set, 退出 after an OIDC sign-on also ends the provider's
+# session (the signed-on session then keeps its id_token, sent as id_token_hint).
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
 OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
 OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
 OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
@@ -286,6 +289,8 @@ if CAS_SERVER_URL:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(urlunsplit((*urlsplit(CAS_SERVER_URL)[:2], "", "", "")))
 if all((OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_JWKS_ENDPOINT, OIDC_RP_CLIENT_ID, OIDC_RP_CLIENT_SECRET)):
     AUTHENTICATION_BACKENDS.append("orgs.signon.backends.OidcBackend")
+    if OIDC_OP_LOGOUT_ENDPOINT:  # the logout form ends at the provider's end_session_endpoint, as for CAS
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(urlunsplit((*urlsplit(OIDC_OP_LOGOUT_ENDPOINT)[:2], "", "", "")))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

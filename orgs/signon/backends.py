@@ -27,6 +27,7 @@ LOGGER = logging.getLogger(__name__)
 # On the request, for the view: the refusal (provider, subject, reason, account) or the accepted sign-on.
 REFUSAL_ATTRIBUTE = "signon_refusal"
 ACCEPTED_ATTRIBUTE = "signon_accepted"
+ID_TOKEN_ATTRIBUTE = "signon_id_token"  # the OIDC id_token of this sign-on (for the provider's logout)
 
 
 class _TimeoutSession(requests.Session):
@@ -113,6 +114,11 @@ class OidcBackend(OIDCAuthenticationBackend):
         if "exp" not in payload:
             raise SuspiciousOperation("id_token without expiry")
         return payload
+
+    def store_tokens(self, access_token, id_token):
+        """Nothing goes into the session here (mozilla-django-oidc would, before the identity is mapped): the id_token of
+        an accepted sign-on is kept by the login view, for the provider's logout (OIDC_OP_LOGOUT_ENDPOINT)."""
+        setattr(self.request, ID_TOKEN_ATTRIBUTE, id_token)
 
     def get_or_create_user(self, access_token, id_token, payload):
         """Finds the mapped account; never creates one (refusals are audited by `_resolve`)."""

@@ -1,7 +1,7 @@
 """统一身份认证 pages (namespace `signon`, under /accounts/signon/): the CAS service URL (to the CAS server, and back
 with a ticket), the OpenID Connect authorization request and redirect URI, and the refusal page. Each sign-on route is
 a 404 while its platform is off. The logout (`logout`) ends the local session and, after a CAS sign-on, the CAS
-server's too. Thin: the platforms are asked by the backends, the decisions and audit entries are services."""
+server's too, and after an OpenID Connect sign-on the provider's when its end_session_endpoint is set. Thin: the platforms are asked by the backends, the decisions and audit entries are services."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -12,14 +12,14 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_safe
 from django_cas_ng import views as cas_views
 from django_cas_ng.models import SESSION_KEY_MAXLENGTH, SessionTicket
 from django_cas_ng.utils import get_cas_client, get_service_url
 from mozilla_django_oidc import views as oidc_views
 
-from orgs.signon.backends import ACCEPTED_ATTRIBUTE, REFUSAL_ATTRIBUTE, CasBackend, OidcBackend
+from orgs.signon.backends import ACCEPTED_ATTRIBUTE, ID_TOKEN_ATTRIBUTE, REFUSAL_ATTRIBUTE, CasBackend, OidcBackend
 from orgs.signon.models import Provider
 from orgs.signon.providers import CAS_BACKEND, OIDC_BACKEND, cas_enabled, oidc_enabled
 from orgs.signon.selectors import refusal_context
@@ -28,6 +28,7 @@ from orgs.signon.services import Refusal, signon_accepted, signon_refused
 # In the session: the platform this session signed on with (logout reads it), and a refusal for its page.
 SESSION_PROVIDER = "signon_provider"
 SESSION_REFUSAL = "signon_refusal"
+SESSION_ID_TOKEN = "signon_oidc_id_token"  # only while OIDC_OP_LOGOUT_ENDPOINT is set: the logout's id_token_hint
 
 
 def _safe_next(request, candidate: str | None) -> str:
@@ -52,6 +53,8 @@ def _signed_on(request, user, backend: str, next_page: str):
     auth.login(request, user, backend=backend)
     request.session[SESSION_PROVIDER] = accepted["provider"]
     request.session.pop(SESSION_REFUSAL, None)
+    if accepted["provider"] == Provider.OIDC and settings.OIDC_OP_LOGOUT_ENDPOINT:
+        request.session[SESSION_ID_TOKEN] = getattr(request, ID_TOKEN_ATTRIBUTE, "")
     signon_accepted(user=user, request=request, **accepted)
     return HttpResponseRedirect(next_page)
 
@@ -144,17 +147,30 @@ def refused(request):
     return response
 
 
+def _oidc_logout_url(request, id_token: str) -> str:
+    """The provider's end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0), back to our login page."""
+    params = {"client_id": settings.OIDC_RP_CLIENT_ID, "post_logout_redirect_uri": request.build_absolute_uri(reverse("login"))}
+    if id_token:
+        params["id_token_hint"] = id_token
+    separator = "&" if "?" in settings.OIDC_OP_LOGOUT_ENDPOINT else "?"
+    return settings.OIDC_OP_LOGOUT_ENDPOINT + separator + urlencode(params)
+
+
 class LogoutView(auth_views.LogoutView):
-    """退出: the local session ends; a session signed on with CAS then goes to the CAS server's logout, which ends the
+    """退出: the local session ends; a session signed on with CAS then goes to the CAS server's logout, one signed on
+    with OpenID Connect to the provider's end_session_endpoint (when OIDC_OP_LOGOUT_ENDPOINT is set): each ends the
     platform's session too and comes back to the login page."""
 
     def post(self, request, *args, **kwargs):
         provider = request.session.get(SESSION_PROVIDER)
         session_key = request.session.session_key
+        id_token = request.session.get(SESSION_ID_TOKEN, "")
         response = super().post(request, *args, **kwargs)
         if provider == Provider.CAS and cas_enabled():
             if session_key:
                 SessionTicket.objects.filter(session_key=session_key[:SESSION_KEY_MAXLENGTH]).delete()
             back = request.build_absolute_uri(reverse("login"))
             return HttpResponseRedirect(get_cas_client(request=request).get_logout_url(back))
+        if provider == Provider.OIDC and oidc_enabled() and settings.OIDC_OP_LOGOUT_ENDPOINT:
+            return HttpResponseRedirect(_oidc_logout_url(request, id_token))
         return response

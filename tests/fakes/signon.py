@@ -130,7 +130,8 @@ class FakeOidcProvider(_Server):
     """An OpenID Connect provider: the authorization endpoint asserts `next_subject` at once and redirects with a
     one-time code; the token endpoint checks the client's secret, the redirect URI and the PKCE verifier and answers
     an RS256 id_token (iss, sub, aud, exp, iat, nonce) signed with the key published at /jwks; /userinfo answers the
-    subject's claims for the access token. `sign_with_stranger_key` and `audience` let a test forge a bad token."""
+    subject's claims for the access token; /.well-known/openid-configuration is its discovery document and /logout its
+end_session_endpoint (recorded in `logouts`). `sign_with_stranger_key` and `audience` let a test forge a bad token."""
 
     CLIENT_ID = "qiaolian-test"
     CLIENT_SECRET = "test-secret-不外传"
@@ -148,6 +149,8 @@ class FakeOidcProvider(_Server):
         self.codes: dict[str, dict] = {}
         self.access_tokens: dict[str, str] = {}
         self.token_requests: list[dict] = []
+        self.logouts: list[dict] = []  # the end_session requests' parameters
+        self.discovery: dict = {}  # changes to the discovery document (a test's forgery)
 
     def settings(self) -> dict:
         """The qiaolian settings that switch OIDC on against this provider."""
@@ -161,7 +164,22 @@ class FakeOidcProvider(_Server):
             "OIDC_RP_CLIENT_SECRET": self.CLIENT_SECRET,
         }
 
+    def discovery_document(self) -> dict:
+        """/.well-known/openid-configuration, as OpenID Connect Discovery 1.0 defines it."""
+        return {
+            "issuer": self.issuer, "authorization_endpoint": self.url + "/authorize", "token_endpoint": self.url + "/token",
+            "userinfo_endpoint": self.url + "/userinfo", "jwks_uri": self.url + "/jwks",
+            "end_session_endpoint": self.url + "/logout", "response_types_supported": ["code"],
+            "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
+            "code_challenge_methods_supported": ["S256"], **self.discovery,
+        }
+
     def handle(self, method, path, query, body, headers):
+        if path == "/.well-known/openid-configuration":
+            return 200, {"Content-Type": "application/json"}, json.dumps(self.discovery_document())
+        if path == "/logout":  # RP-initiated logout: the session ends, back to the client's post_logout_redirect_uri
+            self.logouts.append({key: _one(query, key) for key in query})
+            return 302, {"Location": _one(query, "post_logout_redirect_uri") or self.url}, ""
         if path == "/authorize":
             return self._authorize(query)
         if path == "/token" and method == "POST":

@@ -5,12 +5,18 @@ without a role are refused with a page saying whom to ask, nothing is created, a
 the audit trail. With the settings unset, nothing changes."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from io import StringIO
 from urllib.parse import parse_qs, urlsplit
 
+import jwt
 import pytest
 import requests
 from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from django_cas_ng.models import SessionTicket
@@ -399,3 +405,79 @@ def test_username_matching_never_overrides_a_mapping(cas, settings, yuxi_staff):
     cas.next_user = "th_mapped"  # another platform identity that happens to be spelled like the user name
     response = walk(Client(), CAS_LOGIN)
     assert response.status_code == 403 and 'data-reason="unknown"' in response.content.decode()
+
+
+# ---- OpenID Connect: the provider's logout and its discovery document ----------------------------------------------
+
+
+def test_oidc_logout_ends_the_providers_session_too(oidc, settings, yuxi_staff):
+    settings.OIDC_OP_LOGOUT_ENDPOINT = oidc.url + "/logout"
+    _open(yuxi_staff, "th_oidc", signon_oidc="oidc-subject-42")
+    oidc.next_subject = "oidc-subject-42"
+    client = Client()
+    walk(client, OIDC_LOGIN)
+    response = client.post(reverse("logout"))
+    location = urlsplit(response["Location"])
+    assert response.status_code == 302 and f"{location.scheme}://{location.netloc}{location.path}" == oidc.url + "/logout"
+    params = parse_qs(location.query)
+    assert params["client_id"] == [oidc.CLIENT_ID]
+    assert params["post_logout_redirect_uri"] == ["http://testserver/accounts/login/"]
+    # the id_token this session signed on with (the provider knows whose session to end)
+    hint = jwt.decode(params["id_token_hint"][0], options={"verify_signature": False})
+    assert (hint["sub"], hint["aud"]) == ("oidc-subject-42", oidc.CLIENT_ID)
+    assert requests.get(response["Location"], allow_redirects=False, timeout=5).headers["Location"] == "http://testserver/accounts/login/"
+    assert oidc.logouts[-1]["id_token_hint"] == params["id_token_hint"][0]
+    assert not client.get("/").wsgi_request.user.is_authenticated
+    assert _entries("logout").exists()
+
+
+def test_oidc_logout_stays_local_for_local_sessions_and_keeps_no_token_of_a_refusal(oidc, settings, yuxi_staff):
+    settings.OIDC_OP_LOGOUT_ENDPOINT = oidc.url + "/logout"
+    account = _open(yuxi_staff, "th_local", signon_oidc="oidc-subject-42")
+    account.set_password("Local-Passw0rd-2026")
+    account.save()
+    client = Client()
+    oidc.next_subject = "someone-else"  # refused: no token of it stays in the session
+    walk(client, OIDC_LOGIN)
+    assert not any("token" in key for key in client.session.keys())
+    client.post(reverse("login"), {"username": "th_local", "password": "Local-Passw0rd-2026"})
+    assert client.post(reverse("logout"))["Location"] == reverse("login")
+    assert oidc.logouts == []
+
+
+def test_oidc_discover_prints_the_providers_settings(oidc):
+    out, err = StringIO(), StringIO()
+    call_command("oidc_discover", oidc.issuer, stdout=out, stderr=err)
+    lines = dict(line.split("=", 1) for line in out.getvalue().splitlines())
+    assert lines == {
+        "OIDC_OP_ISSUER": oidc.issuer, "OIDC_OP_AUTHORIZATION_ENDPOINT": oidc.url + "/authorize",
+        "OIDC_OP_TOKEN_ENDPOINT": oidc.url + "/token", "OIDC_OP_JWKS_ENDPOINT": oidc.url + "/jwks",
+        "OIDC_OP_USER_ENDPOINT": oidc.url + "/userinfo", "OIDC_OP_LOGOUT_ENDPOINT": oidc.url + "/logout",
+    }
+    assert err.getvalue() == ""
+    # what the sign-on relies on, checked: PKCE and the signature algorithm are warnings, a wrong issuer refuses
+    oidc.discovery = {"code_challenge_methods_supported": ["plain"], "id_token_signing_alg_values_supported": ["ES256"]}
+    call_command("oidc_discover", oidc.issuer, stdout=StringIO(), stderr=err)
+    assert "OIDC_USE_PKCE=false" in err.getvalue() and "ES256" in err.getvalue()
+    oidc.discovery = {"issuer": "https://elsewhere.example"}
+    with pytest.raises(CommandError, match="elsewhere"):
+        call_command("oidc_discover", oidc.issuer, stdout=StringIO())
+    with pytest.raises(CommandError, match="openid-configuration"):
+        call_command("oidc_discover", oidc.url + "/nothing-here", stdout=StringIO())
+
+
+def test_the_logout_redirects_to_the_platforms_are_allowed_by_the_content_security_policy():
+    """Settings read from the environment at start-up: the logout form's redirect to the CAS server or the OIDC
+    provider's end_session_endpoint is a form-action the browser must be allowed to follow."""
+    env = {
+        **os.environ, "CAS_SERVER_URL": "https://cas.example.gov.cn/cas", "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://sso.example.gov.cn/a",
+        "OIDC_OP_TOKEN_ENDPOINT": "https://sso.example.gov.cn/t", "OIDC_OP_JWKS_ENDPOINT": "https://sso.example.gov.cn/k",
+        "OIDC_RP_CLIENT_ID": "qiaolian", "OIDC_RP_CLIENT_SECRET": "s", "OIDC_OP_LOGOUT_ENDPOINT": "https://logout.example.gov.cn:8443/end",
+    }
+    env.pop("DATABASE_URL", None)
+    printed = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+         "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "qiaolian.settings"}, capture_output=True, text=True, check=True,
+    ).stdout
+    assert "'https://cas.example.gov.cn'" in printed and "'https://logout.example.gov.cn:8443'" in printed
