@@ -137,24 +137,29 @@ def rotate_field(
     ranges = iter(range(bounds["low"], bounds["high"] + 1, batch_size))
     lock = threading.Lock()
     failures: list[BaseException] = []
+    in_flight = 0  # ranges taken by a worker and not finished: with the batches done, never more than max_batches
 
     def work() -> None:
+        nonlocal in_flight
         while True:
             with lock:
-                if failures or (max_batches is not None and report.batches >= max_batches):
+                if failures or (max_batches is not None and report.batches + in_flight >= max_batches):
                     return
                 low = next(ranges, None)
-            if low is None:
-                return
+                if low is None:
+                    return
+                in_flight += 1
             try:
                 rotated = _rotate_range(entry, low, low + batch_size - 1, decrypt, encrypt, keyed_hash)
             except BaseException as error:  # handed to the caller's thread
                 with lock:
+                    in_flight -= 1
                     failures.append(error)
                 return
-            if rotated is None:
-                continue
             with lock:
+                in_flight -= 1
+                if rotated is None:  # nothing left to rotate in that range: no batch
+                    continue
                 report.rotated += rotated
                 report.batches += 1
                 if progress is not None:

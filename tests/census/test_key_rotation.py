@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from census.importing.pipeline import run_census_import
 from census.registry.models import DocumentType, Person, PersonDocument
@@ -23,6 +23,7 @@ from orgs.common import crypto, sealing
 from orgs.common.crypto_registry import encrypted_fields, register_encrypted_field
 from orgs.common.fieldkeys import key_id
 from orgs.common.identifiers import document_key
+from orgs.common.rotation import rotate_field
 from orgs.regions.models import Region
 from orgs.training.models import Volunteer
 from tests.census import import_files as files
@@ -218,3 +219,18 @@ def test_a_file_sealed_under_a_retired_key_is_named_and_the_rest_still_rotated(d
     assert default_storage.open(kept).read() == b"sealed under NEW, aes"
     assert Path(default_storage.path(kept)).read_bytes().startswith(sealing.current_header())
     assert not Path(default_storage.path(lost)).read_bytes().startswith(sealing.current_header())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_workers_stop_at_the_batch_limit(settings, people):
+    """--workers 4 --max-batches 3: the threads take ranges at once, yet no more than three batches are done."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the workers are threads on connections of their own (SQLite runs one)")
+    settings.FIELD_KEYS, settings.FIELD_CIPHER = f"{NEW},{OLD}", "sm4"
+    entry = next(e for e in encrypted_fields() if e.label == "census.Person.id_number_encrypted")
+    report = rotate_field(entry, batch_size=1, max_batches=3, workers=4)
+    assert (report.batches, report.rotated) == (3, 3)
+    assert Person.objects.filter(id_number_encrypted__startswith=crypto.current_prefix()).count() == 3
+    report = rotate_field(entry, batch_size=1, workers=4)  # the rest, in parallel
+    assert (report.batches, report.rotated) == (4, 4) and current_everywhere() is False  # documents not yet
+    assert Person.objects.exclude(id_number_encrypted__startswith=crypto.current_prefix()).count() == 0
