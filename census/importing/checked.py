@@ -33,6 +33,14 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
+def upload_checksum(uploaded) -> str:
+    """`file_checksum` of an upload's content, read before it is stored (sealed): no decrypted copy needed."""
+    digest = hashlib.sha256()
+    for block in uploaded.chunks():  # from the start (Django's File.chunks seeks to 0)
+        digest.update(block)
+    return digest.hexdigest()
+
+
 def checked_path(upload: Path) -> Path:
     """Where the preview's findings for an upload are kept: beside it."""
     upload = Path(upload)

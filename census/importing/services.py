@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from census.importing.checked import checked_discard, checked_path, file_checksum
+from census.importing.checked import checked_discard, checked_path, file_checksum, upload_checksum
 from census.importing.columns import HeaderError, header_texts, headers_key, map_headers, validate_mapping
 from census.importing.models import CensusImport, ColumnMapping, ImportStatus, UnitImport
 from census.importing.pipeline import (
@@ -63,9 +63,8 @@ def census_import_upload(*, user, uploaded_file, campaign: Campaign) -> CensusIm
     record = CensusImport(
         user=user, campaign=campaign, region=_import_region(user, campaign), original_name=Path(uploaded_file.name).name[:255]
     )
+    record.checksum = upload_checksum(uploaded_file)  # of the content: the sealed bytes differ at every seal
     record.file.save(Path(uploaded_file.name).name, uploaded_file, save=False)
-    with plain_path(record.file.path) as plain:  # of the content: the sealed bytes differ at every seal
-        record.checksum = file_checksum(plain)
     record.save()
     return record
 
