@@ -79,6 +79,7 @@ from orgs.common.identifiers import (
     document_gives_birth,
     document_key,
     mask_document,
+    mask_phone_numbers,
     resident_id_birth_date,
     resident_id_gender,
     validate_document,
@@ -318,6 +319,8 @@ def validate_row(row_number: int, cells: list[object], positions: dict[str, int]
         value = clean_text(raw)
         if key == "id_number" and len(value) >= 5:
             value = mask_document(value)  # most likely someone's document with a typo: masked, as numbers are everywhere
+        elif key == "phone":
+            value = mask_phone_numbers(value)  # "139…/138…", "…转8": the numbers in it masked
         errors.append(CellError(row_number, COLUMN_BY_KEY[key].header, value, str(reason)))
 
     for key in ("name", "category", "region"):

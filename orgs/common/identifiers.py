@@ -229,8 +229,18 @@ def normalize_phone(raw: str) -> str:
 def validate_phone(raw: str) -> str:
     phone = normalize_phone(raw)
     if phone and not re.fullmatch(r"\+?[0-9]{5,20}", phone):
-        raise IdentifierError(_("联系电话“%(raw)s”格式不正确") % {"raw": raw})
+        # without the value: it may hold a number (two numbers, an extension), and messages are kept and logged
+        raise IdentifierError(_("联系电话格式不正确：应为一个 5 至 20 位的号码（可以 + 开头），不能写两个号码或分机号"))
     return phone
+
+
+_PHONE_LIKE = re.compile(r"\+?\d{7,}")
+
+
+def mask_phone_numbers(text: str) -> str:
+    """`text` with every run of seven or more digits (perhaps after +) masked as a phone number is, once the phone's
+    separators are taken out (139-1234-5678 is one number): for what is kept or shown of a cell that failed as a phone."""
+    return _PHONE_LIKE.sub(lambda match: mask_phone(match.group()), normalize_phone(text))
 
 
 def uscc_check_char(first17: str) -> str:

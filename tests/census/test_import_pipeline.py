@@ -160,14 +160,15 @@ def bad_file(tmp_path, huaning_id):
         r(身份证号码=good[10], **base),
         # 16: birth date and gender contradict the ID
         r(姓名="陈二", 身份证号码=born_1980, 出生日期="1990-01-01", 性别="女", **base),
-        # 17: impossible birth date inside the ID, unreadable phone
-        r(姓名="林三", 身份证号码="11010519990230002X", 联系电话="打电话", **base),
+        # 17: impossible birth date inside the ID, unreadable phone (words and two numbers: kept masked)
+        r(姓名="林三", 身份证号码="11010519990230002X", 联系电话="打电话13912345678/138-1234-5679", **base),
         # 18, 19: empty (whitespace only), then one more bad row (20) so they are not trailing
         [" ", "\u3000"],
         [],
         r(姓名="何四", 身份证号码=good[11], **{**base, "类别": ""}),
     ]
     path = files.write_xlsx(tmp_path / "侨情登记-错误.xlsx", header, rows)
+    PHONE_FORMAT = "联系电话格式不正确：应为一个 5 至 20 位的号码（可以 + 开头），不能写两个号码或分机号"
     expected = {
         (4, "证件号码", wrong_check[:6] + "********" + wrong_check[-4:], f"身份证号码校验位应为 {good[2][17]}，实为 {wrong_check[17]}"),
         (5, "居住地区划代码", "530423999", MISSING_REGION),
@@ -182,7 +183,7 @@ def bad_file(tmp_path, huaning_id):
         (16, "性别", "女", "与证件号码中的性别（男）不一致"),
         (16, "出生日期", "1990-01-01", "与证件号码中的出生日期 1980-05-06 不一致"),
         (17, "证件号码", "110105********002X", "身份证号码中的出生日期 19990230 不是有效日期"),
-        (17, "联系电话", "打电话", "联系电话“打电话”格式不正确"),
+        (17, "联系电话", "打电话139****5678/138****5679", PHONE_FORMAT),
         (20, "类别", "", "必填项为空"),
     }
     return path, expected, good
