@@ -12,7 +12,9 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django_cas_ng import views as cas_views
 from django_cas_ng.models import SESSION_KEY_MAXLENGTH, SessionTicket
@@ -73,9 +75,12 @@ class _SwitchedOn:
         return super().dispatch(request, *args, **kwargs)
 
 
+@method_decorator(csrf_exempt, name="dispatch")
 class CasLoginView(_SwitchedOn, cas_views.LoginView):
     """The CAS service URL: without a ticket, to the CAS server's login; with one, validated and signed on (or
-    refused). A POST from the CAS server with a logoutRequest (single logout) ends the session of that ticket."""
+    refused). A POST from the CAS server with a logoutRequest (single logout) ends the session of that ticket: a
+    server-to-server call without our CSRF cookie, so exempt as django-cas-ng's own view is (its exemption is on its
+    `dispatch`, which `_SwitchedOn.dispatch` replaces)."""
 
     enabled = staticmethod(cas_enabled)
 

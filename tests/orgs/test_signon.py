@@ -239,7 +239,8 @@ def test_cas_single_logout_from_the_platform(cas, yuxi_staff):
     ticket = SessionTicket.objects.get(session_key=client.session.session_key).ticket
     request = ('<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="1" Version="2.0">'
                f"<samlp:SessionIndex>{ticket}</samlp:SessionIndex></samlp:LogoutRequest>")
-    assert Client().post(CAS_LOGIN, {"logoutRequest": request}).status_code == 302
+    # from the CAS server, server to server: no CSRF cookie or token (the client enforces CSRF as a browser's would)
+    assert Client(enforce_csrf_checks=True).post(CAS_LOGIN, {"logoutRequest": request}).status_code == 302
     response = client.get("/")
     assert response.status_code == 302 and not response.wsgi_request.user.is_authenticated
     assert account.is_active
