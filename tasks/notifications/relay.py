@@ -8,7 +8,8 @@ State machine of a row (`OutboxStatus`):
        └── passing failure┤                         (45009, or a per-member limit of the client)
           (< MAX_ATTEMPTS)├──▶ fallback            (refused: 60020, unknown user, no mobile, channel no longer
                           │                          configured, or still failing after MAX_ATTEMPTS; e-mail: failed)
-                          └──▶ unknown             (found "sending" after its lease: the worker died mid-call)
+                          └──▶ unknown             (found "sending" after its lease: the worker died mid-call;
+                                                    or the platform's answer was lost after the request went out)
 
 Exactly once: a relay claims a batch (row locks with skip_locked, so two relays never take the same row) and marks
 it "sending" with a lease, and COMMITS, before any call to the outside; then it calls and records the outcomes. A
@@ -41,7 +42,7 @@ from django.utils.translation import gettext as _
 from orgs.accounts.models import AccountProfile
 from tasks.notifications import platforms
 from tasks.notifications.models import OutboxChannel, OutboxMessage, OutboxStatus
-from tasks.notifications.platforms.base import FAILED, SENT, THROTTLED, Delivery, Platform
+from tasks.notifications.platforms.base import FAILED, NETWORK, NO_ANSWER, SENT, THROTTLED, Delivery, Platform
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +51,12 @@ BATCH = 200
 # Longer than the relay job's time_limit (300 s, tasks.notifications.jobs): a row "sending" past it is orphaned.
 LEASE = datetime.timedelta(seconds=330)
 CONFIRM_AFTER = datetime.timedelta(seconds=60)
+# How long 钉钉 is asked about a message it has not decided on (each time after half the message's age, at least
+# CONFIRM_AFTER): after that it counts as delivered.
+CONFIRM_FOR = datetime.timedelta(days=1)
 # A passing failure (no answer: "network"; the platform's "system busy" -1) is tried again; any other code is a
 # refusal.
-PASSING_CODES = frozenset({"", "-1", "network"})
+PASSING_CODES = frozenset({"", "-1", NETWORK})
 # Messages of one batch in flight at once (the platforms answer in tens of milliseconds; one at a time, a province's
 # digest would take minutes). Each thread has its own HTTP session (platforms/transport.py); none touches the database.
 SEND_THREADS = 8
@@ -122,7 +126,7 @@ def _deliver(rows: list[OutboxMessage]) -> int:
     return sum(1 for row in rows if row.status == OutboxStatus.SENT)
 
 
-OUTCOME_FIELDS = ("status", "error_code", "last_error", "next_attempt_at", "claimed_until", "confirm_after", "sent_at")
+OUTCOME_FIELDS = ("status", "error_code", "last_error", "next_attempt_at", "claimed_until", "confirm_after", "sent_at", "attempts")
 
 
 def _save_outcomes(rows: list[OutboxMessage]) -> None:
@@ -159,6 +163,10 @@ def _record(row: OutboxMessage, delivery: Delivery, now: datetime.datetime) -> N
     elif delivery.outcome == THROTTLED:
         row.status = OutboxStatus.THROTTLED
         row.next_attempt_at = now + datetime.timedelta(seconds=max(delivery.retry_after, 1))
+        row.attempts = max(row.attempts - 1, 0)  # a wait is no attempt: only passing failures use up MAX_ATTEMPTS
+    elif delivery.code == NO_ANSWER:  # the request went out and its answer was lost: perhaps sent, never repeated
+        row.status, row.next_attempt_at = OutboxStatus.UNKNOWN, None
+        row.last_error = (_("平台未应答，无法确认是否送达；为避免重复不再发送，消息已在站内信中") + f"（{delivery.message}）")[:2000]
     elif delivery.code in PASSING_CODES and row.attempts < MAX_ATTEMPTS:
         row.status = OutboxStatus.PENDING
         row.next_attempt_at = None if row.channel == OutboxChannel.EMAIL else now + datetime.timedelta(seconds=30 * row.attempts)
@@ -250,7 +258,10 @@ def outbox_confirm(*, batch: int = BATCH) -> int:
                 logger.exception("outbox %s: dingtalk confirm raised", row.pk)
                 continue  # asked again after the lease
             now = timezone.now()
-            if answer is None or answer.outcome == SENT:
+            if answer is None:  # not decided yet, or the platform could not be asked: again later, for a day
+                age = now - (row.sent_at or now)
+                row.confirm_after = None if age > CONFIRM_FOR else now + max(CONFIRM_AFTER, age / 2)
+            elif answer.outcome == SENT:
                 row.confirm_after = None
             elif answer.outcome == THROTTLED:
                 row.confirm_after = now + datetime.timedelta(seconds=max(answer.retry_after, 1))

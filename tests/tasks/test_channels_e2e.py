@@ -7,12 +7,14 @@ import datetime
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from orgs.accounts.models import AccountProfile
 from qiaolian.demo.organizations import DEMO_LOGINS
 from qiaolian.demo.plans import demo_channels_assign
 from tasks.notifications.models import Digest, Notification, OutboxMessage, OutboxStatus
+from tasks.notifications.platforms import platform_for
 from tasks.notifications.services import notifications_send, outbox_relay
 
 D = datetime.date
@@ -61,6 +63,10 @@ def test_60020_falls_back_to_the_inbox_and_45009_waits(tonghai_official, huaning
     assert refused.status == OutboxStatus.FALLBACK and refused.error_code == "60020"
     assert Notification.objects.filter(user=tonghai_official, title="通知一").exists()
     assert waiting.status == OutboxStatus.THROTTLED and waiting.next_attempt_at > timezone.now()
+    # the whole application waits the minute out (refused messages are not tried meanwhile) …
+    OutboxMessage.objects.filter(pk=waiting.pk).update(next_attempt_at=timezone.now())
+    assert outbox_relay() == 0 and OutboxMessage.objects.get(pk=waiting.pk).error_code == "paused"
+    cache.delete(f"platforms:pause:{platform_for('wecom').app}")  # … and then sends
     OutboxMessage.objects.filter(pk=waiting.pk).update(next_attempt_at=timezone.now())
     assert outbox_relay() == 1 and [m["touser"] for m in fake_wecom.messages] == ["huaning"]
     page = client_for(admin_user).get("/tasks/messages/?status=fallback").content.decode()

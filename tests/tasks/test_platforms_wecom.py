@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.core.cache import cache
 
 from tasks.notifications.platforms import FAILED, SENT, THROTTLED, WeComPlatform, configured_channels, platform_for
 from tasks.notifications.platforms.tokens import local_forget
@@ -85,12 +86,43 @@ def test_expired_token_fetched_again_and_message_retried_once_at_once(fake_wecom
     assert len(fake_wecom.messages) == 2
 
 
-def test_over_frequency_is_throttled_with_growing_back_off(fake_wecom):
+def _count_sends(fake) -> list[int]:
+    """A one-element list holding how many message/send calls the fake has answered from now on."""
+    calls, handle = [0], fake.handle
+
+    def counting(request):
+        if request.path == "/cgi-bin/message/send":
+            calls[0] += 1
+        return handle(request)
+
+    fake.handle = counting
+    return calls
+
+
+def test_over_frequency_pauses_the_application_with_growing_back_off(fake_wecom):
+    calls = _count_sends(fake_wecom)
+    app = platform_for("wecom").app
     fake_wecom.fail_next(45009, times=2)
-    first, second = send(key="a"), send(key="b")
+    first = send(key="a")
     assert (first.outcome, first.code, first.retry_after) == (THROTTLED, "45009", 60)
-    assert (second.outcome, second.retry_after) == (THROTTLED, 120)
+    # every member waits, in every process (the shared cache), without calling the platform meanwhile
+    paused = send(to="lisi", key="b")
+    assert (paused.outcome, paused.code) == (THROTTLED, "paused") and 0 < paused.retry_after <= 61 and calls == [1]
+    cache.delete(f"platforms:pause:{app}")  # the minute is over
+    second = send(key="b")
+    assert (second.outcome, second.retry_after) == (THROTTLED, 120) and calls == [2]
     assert fake_wecom.messages == []
+    cache.delete(f"platforms:pause:{app}")
+    # the refused messages used none of the member's 30 a minute
+    assert [send(key=f"m{i}").outcome for i in range(30)] == [SENT] * 30
+
+
+def test_over_frequency_from_gettoken_waits_instead_of_falling_back(fake_wecom, monkeypatch):
+    local_forget()
+    cache.clear()  # no token yet: gettoken is asked, and answers "over frequency"
+    monkeypatch.setattr(fake_wecom, "_gettoken", lambda query: {"errcode": 45009, "errmsg": "api freq out of limit"})
+    delivery = send()
+    assert (delivery.outcome, delivery.code, delivery.retry_after) == (THROTTLED, "45009", 60)
 
 
 def test_untrusted_address_fails_with_the_platforms_code_and_message(fake_wecom):

@@ -15,6 +15,10 @@ from typing import ClassVar
 SENT = "sent"            # accepted by the platform
 FAILED = "failed"        # refused: `code` and `message` are the platform's own (errcode / errmsg, SMS Code / Message)
 THROTTLED = "throttled"  # over a frequency limit (ours or the platform's, e.g. 45009): try again after `retry_after`
+# FAILED codes of a message that did not get through the network: "network" when it never reached the platform (tried
+# again later), NO_ANSWER when it went out and the answer was lost (it may have been sent: never sent again)
+NETWORK = "network"
+NO_ANSWER = "no_answer"
 
 
 @dataclass(frozen=True)

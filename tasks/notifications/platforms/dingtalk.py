@@ -19,10 +19,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from tasks.notifications.platforms import limits, tokens
-from tasks.notifications.platforms.base import FAILED, SENT, THROTTLED, Delivery, Platform
+from tasks.notifications.platforms.base import FAILED, NETWORK, NO_ANSWER, SENT, THROTTLED, Delivery, Platform
 from tasks.notifications.platforms.transport import NetworkError, PlatformError, call_json
 from tasks.notifications.platforms.wecom import utf8_cut
 
@@ -86,30 +87,48 @@ class DingTalkPlatform(Platform):
     ) -> Delivery:
         subject = f"{self.app}:{to}"
         marker, marker_timeout = limits.content_key(subject, title, body, url)
-        if not cache.add(marker, key, marker_timeout) and cache.get(marker) != key:
-            return Delivery(FAILED, code="duplicate", message=gettext("同一内容今天已发给此人：钉钉每天只投递一次相同内容"))
-        retry_after = limits.daily_take(subject, DAILY_LIMIT)
+        if not cache.add(marker, key, marker_timeout):
+            holder = cache.get(marker)
+            if holder is None:  # nothing kept and nothing added: the cache is unavailable, nothing can be counted
+                return Delivery(THROTTLED, code="uncountable", message=gettext("暂时无法核对今天是否已发送相同内容（缓存不可用），稍后重试"),
+                                retry_after=limits.UNCOUNTABLE_RETRY_SECONDS)
+            if holder != key:
+                return Delivery(FAILED, code="duplicate", message=gettext("同一内容今天已发给此人：钉钉每天只投递一次相同内容"))
+        waiting = limits.paused(self.app)
+        now = timezone.now()
+        retry_after = waiting or limits.daily_take(subject, DAILY_LIMIT, now=now)
         if retry_after:
             cache.delete(marker)
+            if waiting:
+                return Delivery(THROTTLED, code="paused", message=gettext("钉钉刚答复调用过于频繁，本应用暂停发送"), retry_after=waiting)
             return Delivery(THROTTLED, code="member_limit", message=gettext("已达到钉钉对同一人每天 500 条工作通知的上限"), retry_after=retry_after)
         delivery = self._send(self.payload(to=to, title=title, body=body, url=url))
-        if delivery.outcome != SENT:
-            cache.delete(marker)  # not sent: the same content may go later
+        if delivery.outcome != SENT and delivery.code != NO_ANSWER:
+            cache.delete(marker)  # not sent: the same content may go later, and it does not count for the day
+            limits.daily_give_back(subject, now=now)
         return delivery
 
     def _send(self, payload: dict[str, Any]) -> Delivery:
         try:
             answer = self._call("/topapi/message/corpconversation/asyncsend_v2", payload)
         except NetworkError as error:
-            return Delivery(FAILED, code="network", message=str(error))
-        except PlatformError as error:
+            return Delivery(FAILED, code=NO_ANSWER if error.maybe_delivered else NETWORK, message=str(error))
+        except PlatformError as error:  # from gettoken: nothing was sent
+            if error.code in {str(code) for code in OVER_FREQUENCY}:
+                return self._over_frequency(error.code, error.message)
             return Delivery(FAILED, code=error.code, message=error.message)
         errcode = answer.get("errcode", 0)
         if errcode == 0:
             return Delivery(SENT, reference=str(answer.get("task_id", "")))
         if errcode in OVER_FREQUENCY:
-            return Delivery(THROTTLED, code=str(errcode), message=str(answer.get("errmsg", "")), retry_after=limits.backoff(self.app))
+            return self._over_frequency(str(errcode), str(answer.get("errmsg", "")))
         return Delivery(FAILED, code=str(errcode), message=str(answer.get("errmsg", "")))
+
+    def _over_frequency(self, code: str, message: str) -> Delivery:
+        """Over frequency: every process waits (limits.pause), the wait doubling with each such answer within an hour."""
+        wait = limits.backoff(self.app)
+        limits.pause(self.app, wait)
+        return Delivery(THROTTLED, code=code, message=message, retry_after=wait)
 
     def confirm(self, *, reference: str, to: str) -> Delivery | None:
         """What became of task `reference` for `to`: FAILED when the platform filtered or failed it, SENT when it

@@ -135,6 +135,17 @@ def _day_left(now: datetime.datetime) -> tuple[str, int]:
     return local.date().isoformat(), int((midnight - local).total_seconds()) + 1
 
 
+def windows_give_back(subject: str, windows: Sequence[Window], *, now: float) -> None:
+    """Gives back the message `windows_take` counted at `now` (the same `now`) when it was not sent after all."""
+    for window in windows:
+        _give_back(_bucket_keys(subject, window, now)[-1])
+
+
+def daily_give_back(subject: str, *, now: datetime.datetime) -> None:
+    """Gives back the message `daily_take` counted at `now` when it was not sent after all."""
+    _give_back(f"platforms:daily:{subject}:{_day_left(now)[0]}")
+
+
 def daily_take(subject: str, limit: int, *, now: datetime.datetime | None = None) -> int:
     """Counts one message to `subject` today: 0 when it is within `limit`, else the seconds until tomorrow."""
     day, left = _day_left(now or timezone.now())
@@ -153,6 +164,18 @@ def content_key(subject: str, *parts: str, now: datetime.datetime | None = None)
     day, left = _day_left(now or timezone.now())
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
     return f"platforms:content:{subject}:{day}:{digest}", left + 3600
+
+
+def pause(subject: str, seconds: int) -> None:
+    """After the platform's "over frequency" answer: no message of `subject` (an app) is sent for `seconds`, by any
+    process (each would otherwise meet the same refusal and push the back-off further)."""
+    cache.set(f"platforms:pause:{subject}", time.time() + seconds, seconds)
+
+
+def paused(subject: str) -> int:
+    """Seconds left of `subject`'s pause, 0 when it may send (also when the cache cannot tell)."""
+    until = cache.get(f"platforms:pause:{subject}")
+    return max(0, int(until - time.time()) + 1) if until else 0
 
 
 def backoff(subject: str) -> int:

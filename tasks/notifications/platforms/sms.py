@@ -27,7 +27,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 
 from orgs.common.identifiers import mask_phone
-from tasks.notifications.platforms.base import FAILED, SENT, THROTTLED, Delivery, Platform
+from tasks.notifications.platforms.base import FAILED, NETWORK, NO_ANSWER, SENT, THROTTLED, Delivery, Platform
 from tasks.notifications.platforms.transport import CONNECT_TIMEOUT, READ_TIMEOUT
 
 PROVIDERS = ("aliyun", "tencent")
@@ -47,6 +47,16 @@ THROTTLE_CODES = {
     "RequestLimitExceeded": 60,
 }
 _NUMBER = re.compile(r"(?<![\w.])\+?\d{7,}")
+# What the SDKs say when no connection was made (the request never went out): tried again later. Any other network
+# failure (a read timeout, a reset) may come after the provider sent the SMS: never sent again.
+_NEVER_CONNECTED = re.compile(
+    r"connection refused|failed to establish a new connection|connecttimeout|connect timeout|timed out while connecting|"
+    r"name or service not known|temporary failure in name resolution|no route to host|nodename nor servname", re.I)
+
+
+def _network_failure(message: str) -> Delivery:
+    code = NETWORK if _NEVER_CONNECTED.search(message) else NO_ANSWER
+    return Delivery(FAILED, code=code, message=message[:500])
 
 
 def sms_text(params: Mapping[str, str]) -> str:
@@ -124,7 +134,7 @@ class SmsPlatform(Platform):
         except Exception as error:  # the SDK's exceptions carry the provider's code; anything else is the network
             code = str(getattr(error, "code", "") or "")
             message = _masked(str(getattr(error, "message", "") or error), to)
-            return self._refused(code, message) if code else Delivery(FAILED, code="network", message=message[:500])
+            return self._refused(code, message) if code else _network_failure(message)
         answer = response.body
         if answer.code == "OK":
             return Delivery(SENT, reference=str(answer.biz_id or ""))
@@ -163,7 +173,7 @@ class SmsPlatform(Platform):
             code = str(error.code or "")
             message = _masked(str(error.message or ""), number)
             if code in ("ClientNetworkError", "ClientError", "ServerNetworkError") or not code:
-                return Delivery(FAILED, code="network", message=message[:500])
+                return _network_failure(message)
             return self._refused(code, message)
         statuses = response.SendStatusSet or []
         if not statuses:

@@ -1,7 +1,9 @@
 """HTTP for the platforms: one pooled `requests.Session` per process and thread (keep-alive connections reused by
 every message: no TLS handshake per message), with timeouts (connect 3 s, read 10 s). Network trouble, an HTTP
-error status and a body that is not JSON all become `NetworkError`: the message failed with code "network" and
-the outbox tries again later."""
+error status and a body that is not JSON all become `NetworkError`. It says whether the request may have reached
+the platform (`maybe_delivered`): a refused or timed-out connection did not, so the message is tried again later; an
+answer lost after the request went out (read timeout, connection reset, 5xx) may mean it was sent, so the outbox
+does not send it again (status "unknown", as after an interrupted send)."""
 from __future__ import annotations
 
 import os
@@ -10,6 +12,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 10.0
@@ -19,7 +22,22 @@ _local = threading.local()
 
 
 class NetworkError(Exception):
-    """The platform could not be reached or answered something that is not its JSON."""
+    """The platform could not be reached or answered something that is not its JSON; `maybe_delivered` when the
+    request went out (the platform may have acted on it)."""
+
+    def __init__(self, message: str, *, maybe_delivered: bool):
+        super().__init__(message)
+        self.maybe_delivered = maybe_delivered
+
+
+def _went_out(error: requests.RequestException) -> bool:
+    """Whether the request may have reached the server before `error`: not when the connection was never made."""
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    if isinstance(error, requests.ConnectionError):
+        reason = getattr(error.args[0], "reason", error.args[0]) if error.args else None
+        return not isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+    return not isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema))
 
 
 class PlatformError(Exception):
@@ -59,13 +77,13 @@ def call_json(method: str, url: str, *, params: dict[str, Any] | None = None, js
     try:
         response = session().request(method, url, params=params, json=json, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
     except requests.RequestException as error:
-        raise NetworkError(f"{type(error).__name__} calling {url}") from error
-    if response.status_code >= 400:
-        raise NetworkError(f"HTTP {response.status_code} from {url}")
+        raise NetworkError(f"{type(error).__name__} calling {url}", maybe_delivered=_went_out(error)) from error
+    if response.status_code >= 400:  # 5xx: the server may have acted before failing; 4xx: refused as a request
+        raise NetworkError(f"HTTP {response.status_code} from {url}", maybe_delivered=response.status_code >= 500)
     try:
         answer = response.json()
     except ValueError as error:
-        raise NetworkError(f"not JSON from {url} (HTTP {response.status_code})") from error
+        raise NetworkError(f"not JSON from {url} (HTTP {response.status_code})", maybe_delivered=True) from error
     if not isinstance(answer, dict):
-        raise NetworkError(f"not a JSON object from {url}")
+        raise NetworkError(f"not a JSON object from {url}", maybe_delivered=True)
     return answer

@@ -19,6 +19,7 @@ limits) must allow it, otherwise THROTTLED without any call.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +27,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 
 from tasks.notifications.platforms import limits, tokens
-from tasks.notifications.platforms.base import FAILED, SENT, THROTTLED, Delivery, Platform
+from tasks.notifications.platforms.base import FAILED, NETWORK, NO_ANSWER, SENT, THROTTLED, Delivery, Platform
 from tasks.notifications.platforms.transport import NetworkError, PlatformError, call_json
 
 TOKEN_ERRORS = {40014, 42001, 41001}  # invalid, expired, missing access_token
@@ -91,14 +92,26 @@ class WeComPlatform(Platform):
     def send(
         self, *, to: str, title: str, body: str, url: str, key: str, params: Mapping[str, str] | None = None
     ) -> Delivery:
-        retry_after = limits.windows_take(f"{self.app}:{to}", self.windows)
+        waiting = limits.paused(self.app)
+        if waiting:
+            return Delivery(THROTTLED, code="paused", message=gettext("企业微信刚答复调用过于频繁（45009），本应用暂停发送"), retry_after=waiting)
+        member, now = f"{self.app}:{to}", time.time()
+        retry_after = limits.windows_take(member, self.windows, now=now)
         if retry_after:
             return Delivery(THROTTLED, code="member_limit", message=gettext("已达到企业微信对同一成员的发送频率上限（每分钟 30 条、每小时 1000 条）"), retry_after=retry_after)
+        delivery = self._send(to=to, title=title, body=body, url=url)
+        if delivery.outcome != SENT and delivery.code != NO_ANSWER:
+            limits.windows_give_back(member, self.windows, now=now)  # nothing reached the member: not counted
+        return delivery
+
+    def _send(self, *, to: str, title: str, body: str, url: str) -> Delivery:
         try:
             answer = self._call("/cgi-bin/message/send", self.payload(to=to, title=title, body=body, url=url))
         except NetworkError as error:
-            return Delivery(FAILED, code="network", message=str(error))
-        except PlatformError as error:
+            return Delivery(FAILED, code=NO_ANSWER if error.maybe_delivered else NETWORK, message=str(error))
+        except PlatformError as error:  # from gettoken: nothing was sent
+            if error.code in {str(code) for code in OVER_FREQUENCY}:
+                return self._over_frequency(error.code, error.message)
             return Delivery(FAILED, code=error.code, message=error.message)
         errcode = answer.get("errcode", 0)
         errmsg = str(answer.get("errmsg", ""))
@@ -113,5 +126,11 @@ class WeComPlatform(Platform):
         if errcode == INVALID_USER:
             return Delivery(FAILED, code="invaliduser", message=f"{errcode} {errmsg}")
         if errcode in OVER_FREQUENCY:
-            return Delivery(THROTTLED, code=str(errcode), message=errmsg, retry_after=limits.backoff(self.app))
+            return self._over_frequency(str(errcode), errmsg)
         return Delivery(FAILED, code=str(errcode), message=errmsg)
+
+    def _over_frequency(self, code: str, message: str) -> Delivery:
+        """45009: every process waits (limits.pause), the wait doubling with each such answer within an hour."""
+        wait = limits.backoff(self.app)
+        limits.pause(self.app, wait)
+        return Delivery(THROTTLED, code=code, message=message, retry_after=wait)
