@@ -21,8 +21,13 @@ RETRY = {
 }
 
 
+# No batch is claimed after RELAY_SECONDS (a batch takes seconds; the next relay, a minute later, takes the rest), well
+# before the soft time limit; interrupted anyway, the relay records what it sent and puts back what it had not begun.
+RELAY_SECONDS = 180
+
+
 @shared_task(name="tasks.relay_outbox", soft_time_limit=240, time_limit=300, **RETRY)
 def relay_outbox() -> int:
     """Every 60 s (beat) and after each commit that wrote outbox rows: sends pending e-mails once."""
 
-    return outbox_relay()
+    return outbox_relay(seconds=RELAY_SECONDS)

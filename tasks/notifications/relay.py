@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
@@ -68,12 +69,16 @@ def platform_get(channel: str) -> Platform | None:
     return platforms.platform_for(channel)
 
 
-def outbox_relay(*, batch: int = BATCH) -> int:
+def outbox_relay(*, batch: int = BATCH, seconds: float | None = None) -> int:
     """Recovers orphaned rows, sends what is due (each row once), then asks 钉钉 what became of accepted
-    messages. Returns the number sent."""
+    messages. Returns the number sent. With `seconds`, no batch is claimed after that time (the job stops well
+    before its time limit; the next relay takes the rest)."""
+    deadline = None if seconds is None else time.monotonic() + seconds
     outbox_recover()
     sent, after = 0, 0
     while True:
+        if deadline is not None and time.monotonic() >= deadline:
+            break
         rows = _claim(after, batch)
         if not rows:
             break
@@ -113,15 +118,25 @@ def _claim(after: int, batch: int) -> list[OutboxMessage]:
 
 
 def _deliver(rows: list[OutboxMessage]) -> int:
-    """Sends claimed rows, grouped by channel, and records every outcome in one write."""
+    """Sends claimed rows, grouped by channel, and records every outcome in one write. Interrupted (the job's soft
+    time limit, a worker shutting down), it records the outcomes it has, puts back the rows whose sending had not
+    started (pending again, as if never claimed), and leaves those in flight "sending" (unknown after the lease)."""
     by_channel: dict[str, list[OutboxMessage]] = defaultdict(list)
     for row in rows:
         by_channel[row.channel].append(row)
-    for channel, group in by_channel.items():
-        if channel == OutboxChannel.EMAIL:
-            _send_emails(group)
-        else:
-            _send_platform(channel, group)
+    started: set[int] = set()  # rows whose call to the outside has begun
+    try:
+        for channel, group in by_channel.items():
+            if channel == OutboxChannel.EMAIL:
+                _send_emails(group, started)
+            else:
+                _send_platform(channel, group, started)
+    except BaseException:
+        for row in rows:
+            if row.status == OutboxStatus.SENDING and row.pk not in started:
+                row.status, row.claimed_until, row.attempts = OutboxStatus.PENDING, None, max(row.attempts - 1, 0)
+        _save_outcomes([row for row in rows if row.status != OutboxStatus.SENDING])
+        raise
     _save_outcomes(rows)
     return sum(1 for row in rows if row.status == OutboxStatus.SENT)
 
@@ -174,12 +189,13 @@ def _record(row: OutboxMessage, delivery: Delivery, now: datetime.datetime) -> N
         row.status = OutboxStatus.FAILED if row.channel == OutboxChannel.EMAIL else OutboxStatus.FALLBACK
 
 
-def _send_emails(rows: list[OutboxMessage]) -> None:
+def _send_emails(rows: list[OutboxMessage], started: set[int]) -> None:
     now = timezone.now()  # outcomes are stamped with the batch's time
     mailer = get_connection()
     mailer.open()
     try:
         for row in rows:
+            started.add(row.pk)
             try:
                 EmailMessage(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.to_address], connection=mailer).send()
             except Exception as error:
@@ -190,7 +206,7 @@ def _send_emails(rows: list[OutboxMessage]) -> None:
         mailer.close()
 
 
-def _send_platform(channel: str, rows: list[OutboxMessage]) -> None:
+def _send_platform(channel: str, rows: list[OutboxMessage], started: set[int]) -> None:
     now = timezone.now()
     platform = platform_get(channel)
     if platform is None:
@@ -209,6 +225,7 @@ def _send_platform(channel: str, rows: list[OutboxMessage]) -> None:
 
     def send(item: tuple[OutboxMessage, str]) -> Delivery:
         row, to = item
+        started.add(row.pk)
         try:
             return platform.send(to=to, title=row.subject, body=row.body, url=f"{site}{row.url}" if row.url else "",
                                  key=row.key, params=row.params or None)
@@ -218,11 +235,22 @@ def _send_platform(channel: str, rows: list[OutboxMessage]) -> None:
 
     if not ready:
         return
-    with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(ready)), thread_name_prefix="outbox") as pool:
-        deliveries = list(pool.map(send, ready))
-    now = timezone.now()  # outcomes are stamped with the batch's time: one UPDATE for all those sent
-    for (row, _to), delivery in zip(ready, deliveries, strict=True):
-        _record(row, delivery, now)
+    pool = ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(ready)), thread_name_prefix="outbox")
+    futures = [pool.submit(send, item) for item in ready]
+    try:
+        for future in futures:
+            future.result()
+    except BaseException:
+        # Interrupted while waiting: nothing more starts; the calls under way finish (bounded by their timeouts)
+        # and their answers are recorded below; the caller puts back the rows never started.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        now = timezone.now()  # outcomes are stamped with the batch's time: one UPDATE for all those sent
+        for (row, _to), future in zip(ready, futures, strict=True):
+            if future.done() and not future.cancelled():
+                _record(row, future.result(), now)
 
 
 def _mobiles(rows: list[OutboxMessage]) -> dict[int, str]:

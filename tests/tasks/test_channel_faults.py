@@ -123,3 +123,56 @@ def test_waiting_on_a_limit_uses_up_no_attempt(fake_wecom):
     cache.delete(f"platforms:pause:{app}")
     OutboxMessage.objects.update(next_attempt_at=timezone.now())
     assert outbox_relay() == 1
+
+
+def test_a_relay_interrupted_mid_batch_records_what_it_sent_and_puts_back_the_rest(fake_wecom):
+    """Celery's soft time limit raises in the relay's thread while a batch is in flight: the messages already sent are
+    recorded as sent, those not begun are pending again, none is left "sending" (which would make it "unknown"), and
+    the next relay sends the rest: every message exactly once."""
+    import signal
+    from collections import Counter
+
+    users = []
+    for i in range(40):
+        user = User.objects.create_user(username=f"wc_soft{i}", password="x")
+        AccountProfile.objects.update_or_create(user=user, defaults={"wecom_user_id": f"soft{i}", "notify_channel": "wecom"})
+        users.append(user.pk)
+    notifications_send(user_ids=users, title="通知", body="正文", key="soft")
+    handle = fake_wecom.handle
+
+    def slow(request):
+        if request.path == "/cgi-bin/message/send":
+            time.sleep(0.2)
+        return handle(request)
+
+    fake_wecom.handle = slow
+
+    class SoftTimeLimitExceeded(Exception):  # as Celery raises it, from a signal, in the task's thread
+        pass
+
+    def soft_limit(*_args):
+        raise SoftTimeLimitExceeded
+
+    previous = signal.signal(signal.SIGALRM, soft_limit)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(SoftTimeLimitExceeded):
+            outbox_relay()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    statuses = Counter(OutboxMessage.objects.values_list("status", flat=True))
+    assert set(statuses) == {OutboxStatus.SENT, OutboxStatus.PENDING}, statuses
+    assert statuses[OutboxStatus.SENT] == len(fake_wecom.messages) > 0
+    assert not OutboxMessage.objects.filter(status=OutboxStatus.PENDING, attempts__gt=0).exists()
+    fake_wecom.handle = handle
+    outbox_relay()
+    assert Counter(m["touser"] for m in fake_wecom.messages) == Counter(f"soft{i}" for i in range(40))
+
+
+def test_a_relay_with_a_time_budget_claims_no_batch_after_it(fake_wecom):
+    user = User.objects.create_user(username="wc_budget", password="x")
+    AccountProfile.objects.update_or_create(user=user, defaults={"wecom_user_id": "budget", "notify_channel": "wecom"})
+    notifications_send(user_ids=[user.pk], title="通知", body="正文", key="budget")
+    assert outbox_relay(seconds=0) == 0 and OutboxMessage.objects.get().status == OutboxStatus.PENDING
+    assert outbox_relay(seconds=60) == 1
