@@ -51,7 +51,7 @@ class TaskCreateForm(forms.Form):
     )
     contacts = forms.CharField(
         label=_("其他责任人"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("每行一人：姓名 联系方式"),
+        help_text=_("没有账号的责任人，每行一人：姓名 单位或职务（不写电话或证件号码）"),
     )
     description = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 

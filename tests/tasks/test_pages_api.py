@@ -116,11 +116,15 @@ def test_create_page_assigns_and_notifies_and_refuses_foreign_regions(yuxi_plan,
                                                                        yuxi_leader):
     client = client_for(yuxi_staff)
     body = {"plan": yuxi_plan.pk, "title": "走访归侨", "region": "530423", "deadline": "2030-03-01",
-            "responsible_unit": "通海县侨联", "responsible_users": [tonghai_official.pk], "contacts": "李四 0877-1234567\n王五"}
+            "responsible_unit": "通海县侨联", "responsible_users": [tonghai_official.pk], "contacts": "李四 通海县侨联办公室\n王五"}
     response = client.post("/tasks/new/", body)
     task = Task.objects.get(title="走访归侨")
     assert response.status_code == 302 and response["Location"] == f"/tasks/{task.pk}/"
-    assert task.responsible_contacts == [{"name": "李四", "contact": "0877-1234567"}, {"name": "王五", "contact": ""}]
+    assert task.responsible_contacts == [{"name": "李四", "contact": "通海县侨联办公室"}, {"name": "王五", "contact": ""}]
+    # a phone or document number in the list (shown to everyone who sees the task) is refused, with what to do instead
+    phone = client.post("/tasks/new/", {**body, "title": "带电话", "contacts": "张三 139-1234-5678"})
+    assert phone.status_code == 400 and "第 1 位责任人：不能填写电话或证件号码" in phone.content.decode()
+    assert "5678" not in phone.content.decode().split("第 1 位责任人")[1][:200] and not Task.objects.filter(title="带电话").exists()
     assert Notification.objects.filter(user=tonghai_official, title="新任务：走访归侨").exists()
     refused = client_for(tonghai_official).post("/tasks/new/", {**body, "title": "越界", "region": "530424"})
     assert refused.status_code == 400 and "区划代码 530424 不存在或不在您可管理的范围内" in refused.content.decode()

@@ -71,13 +71,17 @@ def test_task_create_notifies_responsible_through_inbox_and_outbox(yuxi_plan, yu
     tonghai_official.email = "th@example.org"
     tonghai_official.save()
     task = task_create(plan=yuxi_plan, title="走访侨户", region=Region.objects.get(code="530423"), deadline=D(2023, 3, 1),
-                       responsible_users=[tonghai_official], responsible_contacts=[{"name": "李四", "contact": "0877-1234567"}],
+                       responsible_users=[tonghai_official], responsible_contacts=[{"name": "李四", "contact": "通海县侨联办公室"}],
                        actor=yuxi_staff)
     assert Notification.objects.filter(user=tonghai_official, title__contains="走访侨户").count() == 1
     assert OutboxMessage.objects.filter(recipient=tonghai_official, status="pending").count() == 1
-    assert task.contacts_display == "李四（0877-1234567）"
+    assert task.contacts_display == "李四（通海县侨联办公室）"
     with pytest.raises(ValidationError, match="第 1 位责任人缺少姓名"):
         task_create(plan=yuxi_plan, title="x", region=task.region, deadline=D(2023, 3, 1), responsible_contacts=[{"contact": "1"}])
+    for contact in ("0877-1234567", "１３９ １２３４ ５６７８", "身份证530402199001011234"):  # never kept in the clear
+        with pytest.raises(ValidationError, match="第 2 位责任人：不能填写电话或证件号码"):
+            task_create(plan=yuxi_plan, title="x", region=task.region, deadline=D(2023, 3, 1),
+                        responsible_contacts=[{"name": "李四", "contact": "通海县侨联"}, {"name": "王五", "contact": contact}])
 
 
 @pytest.mark.django_db
