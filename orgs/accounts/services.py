@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from orgs.access.models import Membership
 from orgs.access.roles import ADMINISTRATOR_ROLES, Role
@@ -225,6 +226,38 @@ def _profile_changes(profile: AccountProfile, changes: dict) -> None:
         profile.notify_channel = _notify_channel(changes["notify_channel"], profile.notify_channel if profile.pk else None)
     if "notify_immediate" in changes:
         profile.notify_immediate = bool(changes["notify_immediate"])
+    if changes.keys() & {"notify_channel", "wecom_user_id", "dingtalk_user_id"}:
+        _channel_has_its_account(profile)
+
+
+# The account a platform channel sends to: without it every message would fall back to the inbox, unannounced.
+_CHANNEL_ACCOUNT = {Channel.WECOM: ("wecom_user_id", _lazy("选择企业微信通知须先填写企业微信账号（通讯录中的成员 UserID）")),
+                    Channel.DINGTALK: ("dingtalk_user_id", _lazy("选择钉钉通知须先填写钉钉账号（通讯录中的 userid）"))}
+
+
+def _channel_has_its_account(profile: AccountProfile) -> None:
+    needed = _CHANNEL_ACCOUNT.get(profile.notify_channel)
+    if needed and not getattr(profile, needed[0]):
+        raise ValidationError({"notify_channel": str(needed[1])})
+
+
+@transaction.atomic
+def account_notifications_set(*, account, channel: str, immediate: bool | None = None, request=None) -> AccountProfile:
+    """A user's own notification choice (their inbox page): validated as on the account page (a channel offered now,
+    with its platform account filled in) and in the account's record (账号记录) as any change of the account."""
+    profile, _created = AccountProfile.objects.get_or_create(user=account, defaults={"must_change_password": False})
+    before = _profile_values(profile)
+    changes: dict = {"notify_channel": channel}
+    if immediate is not None:
+        changes["notify_immediate"] = immediate
+    _profile_changes(profile, changes)
+    profile.save(update_fields=["notify_channel", "notify_immediate"])
+    after = _profile_values(profile)
+    changed = {key: [before[key], after[key]] for key in PROFILE_FIELDS if before[key] != after[key]}
+    if changed:
+        audit_event(event=AuditEvent.ACCOUNT, model=account, actor=account, request=request, data={"changes": changed},
+                    description=_("修改账号：%(username)s") % {"username": account.username})
+    return profile
 
 
 @transaction.atomic

@@ -19,13 +19,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from orgs.accounts.models import AccountProfile
-from orgs.common.channels import PLATFORM_CHANNELS, Channel, channel_choices, channel_configured
+from orgs.accounts.services import account_notifications_set
+from orgs.common.channels import PLATFORM_CHANNELS, Channel, channel_configured
 from orgs.common.dispatch import job_kick
 from tasks.notifications.models import Notification, OutboxMessage
 from tasks.notifications.relay import MAX_ATTEMPTS, outbox_relay
@@ -142,19 +141,7 @@ def notification_mark_read(*, user, notification_ids: Iterable[int] | None = Non
 
 
 @transaction.atomic
-def notification_preference_set(*, user, channel: str, immediate: bool | None = None) -> AccountProfile:
-    """Stores the user's own channel (one of those offered now) and, when given, whether immediate notices go
-    through it too."""
-    offered = dict(channel_choices())
-    if channel not in offered:
-        if channel in Channel.values:
-            raise ValidationError({"channel": _("通知方式“%(v)s”未配置，不能选择") % {"v": Channel(channel).label}})
-        raise ValidationError({"channel": _("未知通知方式：%(v)s") % {"v": channel}})
-    profile, _created = AccountProfile.objects.get_or_create(user=user, defaults={"must_change_password": False})
-    profile.notify_channel = channel
-    fields = ["notify_channel"]
-    if immediate is not None:
-        profile.notify_immediate = immediate
-        fields.append("notify_immediate")
-    profile.save(update_fields=fields)
-    return profile
+def notification_preference_set(*, user, channel: str, immediate: bool | None = None, request=None) -> AccountProfile:
+    """Stores the user's own channel (one of those offered now, with its platform account) and, when given, whether
+    immediate notices go through it too: orgs.accounts.services.account_notifications_set, audited."""
+    return account_notifications_set(account=user, channel=channel, immediate=immediate, request=request)

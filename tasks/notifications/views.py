@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -33,12 +34,15 @@ def inbox(request):
     if request.method == "POST":
         if request.POST.get("action") == "preference":
             form = PreferenceForm(request.POST)
-            if form.is_valid():
+            try:
+                if not form.is_valid():
+                    raise ValidationError(form.errors)
                 notification_preference_set(user=request.user, channel=form.cleaned_data["channel"],
-                                            immediate=form.cleaned_data["immediate"])
-                messages.success(request, _("通知方式已保存"))
+                                            immediate=form.cleaned_data["immediate"], request=request)
+            except ValidationError as error:
+                messages.error(request, "；".join(error.messages))
             else:
-                messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+                messages.success(request, _("通知方式已保存"))
         else:
             ids = request.POST.getlist("ids")
             notification_mark_read(user=request.user, notification_ids=[int(i) for i in ids if i.isdigit()] if ids else None)

@@ -248,3 +248,33 @@ def test_two_relays_at_once_send_each_platform_message_once(fake_platforms):
     assert errors == []
     assert sum(results) == 60 == len(wecom.sent) == len({key for _to, key in wecom.sent})
     assert OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == 60
+
+
+@pytest.mark.django_db
+def test_a_platform_channel_needs_its_account_on_every_page_and_the_choice_is_recorded(tonghai_official, yuxi_staff,
+                                                                                      fake_platforms, client_for):
+    from auditlog.models import LogEntry
+
+    from orgs.accounts.services import account_update
+
+    fake_platforms["wecom"] = AnsweringPlatform("wecom")
+    fake_platforms["dingtalk"] = AnsweringPlatform("dingtalk")
+    _profile(tonghai_official, wecom_user_id="", dingtalk_user_id="", notify_channel="email")
+    client = client_for(tonghai_official)
+    # the inbox page: refused with what to do, nothing changed
+    response = client.post("/tasks/inbox/", {"action": "preference", "channel": "dingtalk"}, follow=True)
+    assert "选择钉钉通知须先填写钉钉账号" in response.content.decode()
+    assert AccountProfile.objects.get(user=tonghai_official).notify_channel == "email"
+    # the account page of the level above: the same rule
+    with pytest.raises(ValidationError, match="选择企业微信通知须先填写企业微信账号"):
+        account_update(account=tonghai_official, editor=yuxi_staff, notify_channel="wecom")
+    with pytest.raises(ValidationError, match="选择企业微信通知须先填写企业微信账号"):  # nor may the account be emptied under it
+        _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom")
+        account_update(account=tonghai_official, editor=yuxi_staff, wecom_user_id="")
+    account_update(account=tonghai_official, editor=yuxi_staff, dingtalk_user_id="dt-tonghai")
+    response = client.post("/tasks/inbox/", {"action": "preference", "channel": "dingtalk", "immediate": "on"}, follow=True)
+    assert "通知方式已保存" in response.content.decode()
+    assert AccountProfile.objects.get(user=tonghai_official).notify_channel == "dingtalk"
+    # in the account's record (账号记录), as a change made on the account page is
+    entry = LogEntry.objects.filter(object_pk=str(tonghai_official.pk), additional_data__changes__notify_channel__isnull=False).last()
+    assert entry is not None and entry.additional_data["changes"]["notify_channel"] == ["站内信和企业微信", "站内信和钉钉"]
