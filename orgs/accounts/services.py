@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from typing import Any
 
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
@@ -231,7 +232,7 @@ def _profile_changes(profile: AccountProfile, changes: dict) -> None:
 
 
 # The account a platform channel sends to: without it every message would fall back to the inbox, unannounced.
-_CHANNEL_ACCOUNT = {Channel.WECOM: ("wecom_user_id", _lazy("选择企业微信通知须先填写企业微信账号（通讯录中的成员 UserID）")),
+_CHANNEL_ACCOUNT: dict[str, tuple[str, Any]] = {Channel.WECOM: ("wecom_user_id", _lazy("选择企业微信通知须先填写企业微信账号（通讯录中的成员 UserID）")),
                     Channel.DINGTALK: ("dingtalk_user_id", _lazy("选择钉钉通知须先填写钉钉账号（通讯录中的 userid）"))}
 
 
