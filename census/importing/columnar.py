@@ -50,7 +50,8 @@ _UNCLEAN_CHARACTER = re.compile(r"[\x00-\x1f\x7f\x85\xa0\u1680\u2000-\u200a\u202
 # cell (perhaps escape_cell's, see clean_text) (substring tests).
 _UNCLEAN_SPACES = ("  ", SEPARATOR + " ", " " + SEPARATOR, SEPARATOR + "'")
 _ID = ID_SHAPE
-_PHONE = re.compile(r"\+?[0-9]{5,20}")
+# digits as typed, but not a mainland mobile with its country code (normalized by validate_phone)
+_PHONE = re.compile(r"(?!(?:\+86|0086|86)1[3-9][0-9]{9}$)\+?[0-9]{5,20}")
 
 K = TypeVar("K")
 V = TypeVar("V")

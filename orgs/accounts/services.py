@@ -27,7 +27,7 @@ from orgs.access.scoping import forget_scope, user_scope
 from orgs.accounts.models import AccountProfile
 from orgs.common.audit import AuditEvent, audit_event, mask_in_audit
 from orgs.common.channels import Channel, channel_choices
-from orgs.common.identifiers import IdentifierError, validate_phone
+from orgs.common.identifiers import IdentifierError, validate_mobile
 from orgs.common.phones import PHONE_COLUMNS
 from orgs.regions.models import Region
 from orgs.signon.services import SIGNON_FIELDS, identities_set
@@ -78,8 +78,9 @@ def initial_password() -> str:
 
 
 def _phone(phone: str) -> str:
+    """An account's mobile: the number escalation SMS go to."""
     try:
-        return validate_phone(phone)
+        return validate_mobile(phone)
     except IdentifierError as error:
         raise ValidationError({"phone": str(error)}) from None
 

@@ -221,8 +221,34 @@ def mask_phone(phone: str) -> str:
     return mask_middle(phone, 0, 2) if phone else ""
 
 
+# A mainland mobile written with the country code (+86 139…, 0086…, 86…): kept and looked up as its 11 digits.
+_MAINLAND_MOBILE_WITH_CODE = re.compile(r"(?:\+86|0086|86)(1[3-9][0-9]{9})")
+_MAINLAND_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_INTERNATIONAL_MOBILE = re.compile(r"\+[1-9][0-9]{6,14}")  # E.164
+
+
 def normalize_phone(raw: str) -> str:
+    """A phone number without its separators (spaces, dashes, brackets; full-width digits made half-width), a
+    mainland mobile without its country code."""
     phone = re.sub(r"[\s\-()（）]", "", to_half_width(str(raw or "")))
+    mainland = _MAINLAND_MOBILE_WITH_CODE.fullmatch(phone)
+    return mainland.group(1) if mainland else phone
+
+
+def phone_spellings(phone: str) -> list[str]:
+    """The forms a normalized number may have been stored in before mainland mobiles lost their country code (for
+    look-ups: each is hashed)."""
+    if _MAINLAND_MOBILE.fullmatch(phone):
+        return [phone, f"+86{phone}", f"0086{phone}", f"86{phone}"]
+    return [phone]
+
+
+def validate_mobile(raw: str) -> str:
+    """A number SMS can reach: a mainland mobile (11 digits from 13…19, a +86 before it dropped) or, with its country
+    code, an international one (E.164)."""
+    phone = validate_phone(raw)
+    if phone and not (_MAINLAND_MOBILE.fullmatch(phone) or _INTERNATIONAL_MOBILE.fullmatch(phone)):
+        raise IdentifierError(_("不是手机号码：应为 11 位手机号（如 139 1234 5678），境外手机号须以 + 和国家代码开头"))
     return phone
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs.common.bulk import values_update
 from orgs.common.crypto import decrypt_text, encrypt_text, encryptor, lookup_hash, lookup_hashes
-from orgs.common.identifiers import mask_phone, normalize_phone
+from orgs.common.identifiers import mask_phone, normalize_phone, phone_spellings
 
 PHONE_COLUMNS = ("phone_encrypted", "phone_hash", "phone_masked")
 PHONE_MASKED_LENGTH = 24
@@ -77,9 +77,12 @@ def phone_lookup_hashes(text: str) -> list[str] | None:
     """The keyed hashes a search for `text` looks for when the text is a phone number (after normalize_phone:
     full-width digits, spaces, dashes and brackets are dropped): the current scheme's and every other valid one's, so
     that numbers stored before a change of key or cipher are found until `rotate_keys` has rewritten them
-    (crypto.lookup_hashes). None when the text is no phone number (a name …)."""
+    (crypto.lookup_hashes); for a mainland mobile also those of its spellings with a country code, as such numbers were
+    stored before they were normalized (identifiers.phone_spellings). None when the text is no phone number (a name …)."""
     normalized = normalize_phone(text)
-    return lookup_hashes(normalized) if _PHONE_SHAPE.fullmatch(normalized) else None
+    if not _PHONE_SHAPE.fullmatch(normalized):
+        return None
+    return [digest for spelling in phone_spellings(normalized) for digest in lookup_hashes(spelling)]
 
 
 # The phone index holds the first characters of the hash only (census.Person's person_phone_hash_idx): a hash is

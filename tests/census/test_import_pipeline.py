@@ -273,7 +273,7 @@ def test_an_error_report_corrected_and_uploaded_again_imports_the_values_as_firs
 
     assert (again.status, again.new, again.invalid) == (ImportStatus.COMMITTED, 1, 0), again.errors
     person = Person.objects.get()
-    assert (person.name, person.phone, person.notes) == ("@张", "+8613812345678", "-负号开头的备注")
+    assert (person.name, person.phone, person.notes) == ("@张", "13812345678", "-负号开头的备注")  # the mobile without its country code
 
 
 @pytest.mark.django_db

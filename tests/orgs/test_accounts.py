@@ -105,13 +105,19 @@ def test_an_account_is_edited_audited_and_unlocked(api_client_for, yuxi_staff, t
     from axes.models import AccessAttempt
 
     api = api_client_for(yuxi_staff)
-    changed = api.patch(f"/api/accounts/{tonghai_official.pk}/", {"name": "通海县新任干部", "phone": "0877-1234567"}, format="json")
+    changed = api.patch(f"/api/accounts/{tonghai_official.pk}/", {"name": "通海县新任干部", "phone": "+86 139-1234-5678"}, format="json")
     assert changed.status_code == 200, changed.content
     # read back masked only (the API never gives a full number); stored encrypted, read in clear by the code
-    assert (changed.json()["name"], changed.json()["phone_masked"]) == ("通海县新任干部", "087****4567")
+    assert (changed.json()["name"], changed.json()["phone_masked"]) == ("通海县新任干部", "139****5678")
     assert "phone" not in changed.json()
-    assert AccountProfile.objects.get(user=tonghai_official).phone == "08771234567"
-    entry = LogEntry.objects.filter(additional_data__event="account").latest("pk")
+    assert AccountProfile.objects.get(user=tonghai_official).phone == "13912345678"  # a mainland mobile: its 11 digits
+    # the account's phone is where escalation SMS go: a mobile, mainland or with its country code
+    for not_a_mobile in ("0877-1234567", "12345", "11111111111111111111", "23912345678"):
+        refused = api.patch(f"/api/accounts/{tonghai_official.pk}/", {"phone": not_a_mobile}, format="json")
+        assert refused.status_code == 400 and "不是手机号码" in refused.json()["phone"][0], not_a_mobile
+    assert api.patch(f"/api/accounts/{tonghai_official.pk}/", {"phone": "+44 7911 123456"}, format="json").status_code == 200
+    assert AccountProfile.objects.get(user=tonghai_official).phone == "+447911123456"
+    entry = LogEntry.objects.filter(additional_data__event="account", additional_data__changes__name__isnull=False).latest("pk")
     assert entry.additional_data["changes"]["name"][1] == "通海县新任干部"
     assert api.patch(f"/api/accounts/{tonghai_official.pk}/", {"phone": "打电话"}, format="json").status_code == 400
 

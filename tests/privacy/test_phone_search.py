@@ -140,3 +140,21 @@ def test_gunicorns_access_log_names_no_query_string(tmp_path: Path):
     written = log.read_text()
     assert '"GET /api/persons/ HTTP/1.1"' in written
     assert PHONE not in written and "110101199003070011" not in written and "?" not in written
+
+
+@pytest.mark.django_db
+def test_a_mainland_mobile_is_found_however_its_country_code_was_written(tonghai_official, client_for):
+    """Stored as its 11 digits (a +86 dropped); numbers stored with their country code before that are found too."""
+    from census.registry.models import Person
+    from orgs.common.phones import phone_fields
+
+    person = register_person(tonghai_official, seed=2161, name="郝永", phone="+86 157 9757 1790")
+    assert Person.objects.get(pk=person.pk).phone == "15797571790"
+    older = register_person(tonghai_official, seed=2162, name="郝二", phone="")
+    Person.objects.filter(pk=older.pk).update(**phone_fields("+8615797571791"))  # as stored before normalizing
+    client = client_for(tonghai_official)
+    for query, expected, other in (("15797571790", "郝永", "郝二"), ("+8615797571790", "郝永", "郝二"),
+                                   ("＋８６ １５７９７５７１７９０", "郝永", "郝二"), ("157 9757 1791", "郝二", "郝永"),
+                                   ("0086-15797571791", "郝二", "郝永")):
+        page = client.post("/census/persons/search/", {"q": query}, follow=True).content.decode()
+        assert expected in page and other not in page, query

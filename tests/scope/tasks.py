@@ -73,7 +73,7 @@ def task_form(world, obj, region):
     """A new task of the region's own plan, placed in `region`, with its county official responsible."""
     return {"plan": _plan(region).pk, "title": f"{_short(region)}新建矩阵任务", "region": region.code,
             "deadline": "2030-05-01", "responsible_unit": "统战部", "responsible_users": [_official(region).pk],
-            "contacts": "张三 13800000000", "milestone": "", "description": ""}
+            "contacts": "张三 通海县侨联", "milestone": "", "description": ""}
 
 def plan_form(world, obj, region):
     return {"title": f"{_short(region)}网页方案", "region": region.code, "template": "", "issuing_body": "",
