@@ -4,6 +4,7 @@ above: orgs.accounts). Every sign-on and every refusal is an audit entry (`Audit
 `AuditEvent.SIGNON_REFUSED`, data: provider, subject, reason)."""
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,14 +51,24 @@ def _administrator(user) -> bool:
     return bool(user.is_superuser or roles & ADMINISTRATOR_ROLES)
 
 
+def subject_normal(subject: str) -> str:
+    """An external subject as it is kept and compared: NFKC (full-width letters and digits made plain, an ideographic
+    space a space), without surrounding spaces. Compared without case too (`subject__iexact`): platforms backed by a
+    directory often give the user name as it was typed, and two accounts never differ only in case."""
+    return unicodedata.normalize("NFKC", subject).strip()
+
+
 def identity_resolve(provider: str, subject: str) -> Resolution:
     """The account an identity confirmed by `provider` signs on as, by its mapping (or by an identical user name
     when SIGNON_MATCH_USERNAME is on), or the reason it is refused. Reads only."""
     User = get_user_model()
-    subject = (subject or "").strip()
+    subject = subject_normal(subject or "")
     if not subject:
         return Resolution(None, Refusal.INVALID)
-    identity = ExternalIdentity.objects.select_related("user").filter(provider=provider, subject=subject).first()
+    identities = list(ExternalIdentity.objects.select_related("user").filter(provider=provider, subject__iexact=subject)[:2])
+    if len(identities) > 1:  # mapped before subjects were compared without case: which account is meant is unclear
+        return Resolution(None, Refusal.INVALID)
+    identity = identities[0] if identities else None
     user, matched_by = (identity.user, "identity") if identity is not None else (None, "")
     if user is None and settings.SIGNON_MATCH_USERNAME:
         # not an account mapped to another identity of this platform: its mapping decides
@@ -127,7 +138,7 @@ def identities_set(*, user, identities: Mapping[str, str | None]) -> dict[str, l
         value = identities.get(field)
         if value is None:
             continue
-        subject = value.strip()
+        subject = subject_normal(value)
         before = current[provider].subject if provider in current else ""
         if subject == before:
             continue
@@ -135,7 +146,7 @@ def identities_set(*, user, identities: Mapping[str, str | None]) -> dict[str, l
             raise ValidationError({field: _("统一身份认证账号最长 %(max)d 个字符") % {"max": SUBJECT_MAX}})
         if subject and _administrator(user):
             raise ValidationError({field: _("管理员账号只能本地登录（密码和两步验证），不能关联统一身份认证账号")})
-        if subject and ExternalIdentity.objects.filter(provider=provider, subject=subject).exclude(user=user).exists():
+        if subject and ExternalIdentity.objects.filter(provider=provider, subject__iexact=subject).exclude(user=user).exists():
             raise ValidationError({field: _("统一身份认证账号“%(subject)s”已关联其他账号") % {"subject": subject}})
         if not subject:
             current[provider].delete()

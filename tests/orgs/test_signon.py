@@ -482,3 +482,19 @@ def test_the_logout_redirects_to_the_platforms_are_allowed_by_the_content_securi
         env={**env, "DJANGO_SETTINGS_MODULE": "qiaolian.settings"}, capture_output=True, text=True, check=True,
     ).stdout
     assert "'https://cas.example.gov.cn'" in printed and "'https://logout.example.gov.cn:8443'" in printed
+
+
+def test_a_subject_is_one_identity_whatever_its_case_width_or_spaces(cas, api_client_for, yuxi_staff):
+    """A directory behind the platform often gives the user name as typed: "Zhang", "ZHANG", "ｚｈａｎｇ" and "zhang　"
+    are one identity, mapped to one account only, and each signs on as it."""
+    first, second = _open(yuxi_staff, "th_case", signon_cas="zhang"), _open(yuxi_staff, "th_other")
+    api = api_client_for(yuxi_staff)
+    for variant in ("Zhang", "ｚｈａｎｇ", " ZHANG\u3000"):
+        response = api.patch(f"/api/accounts/{second.pk}/", {"signon_cas": variant}, format="json")
+        assert response.status_code == 400 and "已关联其他账号" in str(response.data["signon_cas"]), variant
+    assert api.patch(f"/api/accounts/{second.pk}/", {"signon_cas": "ｌｉ　"}, format="json").status_code == 200
+    assert ExternalIdentity.objects.get(user=second).subject == "li"  # kept in its plain form
+    for variant in ("ZHANG", "ｚｈａｎｇ", "zhang\u3000"):
+        cas.next_user = variant
+        response = walk(Client(), CAS_LOGIN)
+        assert response.wsgi_request.user == first, variant
