@@ -70,7 +70,7 @@ def test_60020_falls_back_to_the_inbox_and_45009_waits(tonghai_official, huaning
     OutboxMessage.objects.filter(pk=waiting.pk).update(next_attempt_at=timezone.now())
     assert outbox_relay() == 1 and [m["touser"] for m in fake_wecom.messages] == ["huaning"]
     page = client_for(admin_user).get("/tasks/messages/?status=fallback").content.decode()
-    assert "60020" in page and "not allow to access from your ip" in page
+    assert "60020" in page and "not allow to access from your ip" in page and "企业可信IP" in page  # what to do, in Chinese
 
 
 @pytest.mark.django_db

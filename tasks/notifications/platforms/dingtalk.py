@@ -144,7 +144,7 @@ class DingTalkPlatform(Platform):
             if str(forbidden.get("userid", "")) == to:
                 code = str(forbidden.get("code", ""))
                 reason = str(FORBIDDEN_REASONS.get(code, ""))
-                return Delivery(FAILED, code=code, message=f"{code} {reason}（{forbidden.get('count', '')}）".strip(), reference=reference)
+                return Delivery(FAILED, code=code, message=reason or gettext("钉钉未投递（流控）"), reference=reference)
         if to in (result.get("forbidden_user_id_list") or []):
             return Delivery(FAILED, code="forbidden", message=gettext("钉钉因发送过于频繁或重复而未投递（流控）"), reference=reference)
         if to in (result.get("failed_user_id_list") or []):

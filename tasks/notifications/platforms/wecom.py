@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from tasks.notifications.platforms import limits, tokens
 from tasks.notifications.platforms.base import FAILED, NETWORK, NO_ANSWER, SENT, THROTTLED, Delivery, Platform
@@ -33,6 +33,26 @@ from tasks.notifications.platforms.transport import NetworkError, PlatformError,
 TOKEN_ERRORS = {40014, 42001, 41001}  # invalid, expired, missing access_token
 OVER_FREQUENCY = {45009, 45033}       # API frequency; too many concurrent calls
 INVALID_USER = 81013                  # every recipient invalid (one recipient: that one)
+
+
+# What the staff who read 消息发送 and the sender's card can do about the commonest refusals (the platform's own errmsg,
+# in English, follows in brackets for the administrator's search).
+REASONS = {
+    "60020": gettext_lazy("本服务器的地址不在企业微信应用的“企业可信IP”中：请系统管理员在企业微信管理后台（应用管理 → 本应用 → 企业可信IP）添加本服务器的出口 IP"),
+    "81013": gettext_lazy("企业微信不认识此成员账号：已离开企业、账号填写有误，或不在应用的可见范围内"),
+    "82001": gettext_lazy("此成员不在企业微信应用的可见范围内"),
+    "40001": gettext_lazy("企业微信应用的 Secret 不正确（WECOM_SECRET）"),
+    "40013": gettext_lazy("企业 ID 不正确（WECOM_CORP_ID）"),
+    "40056": gettext_lazy("应用 AgentId 不正确（WECOM_AGENT_ID）"),
+    "48002": gettext_lazy("企业微信应用无权调用发送消息接口"),
+    "45009": gettext_lazy("企业微信答复调用过于频繁，稍后自动重试"),
+}
+
+
+def explained(code: str, errmsg: str) -> str:
+    """The platform's errmsg, after what it means in Chinese when the code is a common one."""
+    reason = REASONS.get(code)
+    return f"{reason}（{errmsg}）" if reason and errmsg else str(reason or errmsg)
 
 
 def _is_token_error(answer: dict[str, Any]) -> bool:
@@ -112,7 +132,7 @@ class WeComPlatform(Platform):
         except PlatformError as error:  # from gettoken: nothing was sent
             if error.code in {str(code) for code in OVER_FREQUENCY}:
                 return self._over_frequency(error.code, error.message)
-            return Delivery(FAILED, code=error.code, message=error.message)
+            return Delivery(FAILED, code=error.code, message=explained(error.code, error.message))
         errcode = answer.get("errcode", 0)
         errmsg = str(answer.get("errmsg", ""))
         if errcode == 0:
@@ -124,13 +144,13 @@ class WeComPlatform(Platform):
                 return Delivery(FAILED, code="unlicenseduser", message=gettext("企业微信成员 %(userid)s 没有接口许可（或许可已过期），消息未送达") % {"userid": to})
             return Delivery(SENT, reference=str(answer.get("msgid", "")))
         if errcode == INVALID_USER:
-            return Delivery(FAILED, code="invaliduser", message=f"{errcode} {errmsg}")
+            return Delivery(FAILED, code="invaliduser", message=explained(str(errcode), errmsg))
         if errcode in OVER_FREQUENCY:
             return self._over_frequency(str(errcode), errmsg)
-        return Delivery(FAILED, code=str(errcode), message=errmsg)
+        return Delivery(FAILED, code=str(errcode), message=explained(str(errcode), errmsg))
 
     def _over_frequency(self, code: str, message: str) -> Delivery:
         """45009: every process waits (limits.pause), the wait doubling with each such answer within an hour."""
         wait = limits.backoff(self.app)
         limits.pause(self.app, wait)
-        return Delivery(THROTTLED, code=code, message=message, retry_after=wait)
+        return Delivery(THROTTLED, code=code, message=explained(code, message), retry_after=wait)
