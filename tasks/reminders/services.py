@@ -95,6 +95,7 @@ class ReminderReport:
     outbound: dict[str, int] = field(default_factory=dict)
     sms: int = 0
     recipients: list[int] = field(default_factory=list)
+    outbox_keys: list[str] = field(default_factory=list)  # the outbound messages this run wrote
 
     def as_dict(self) -> dict:
         return {"today": self.today.isoformat(), "tasks": self.tasks, "escalated_tasks": self.escalated_tasks,
@@ -292,6 +293,7 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderReport:
         if row.channel != OutboxChannel.SMS:
             report.outbound[row.channel] = report.outbound.get(row.channel, 0) + 1
     report.recipients = sorted(u for _d, u in mine)
+    report.outbox_keys = [row.key for row in outbox]
     return report
 
 

@@ -34,9 +34,10 @@ def test_demo_accounts_on_wecom_get_one_digest_each_through_an_expired_token_and
     assert profiles.exists() and all(p.wecom_user_id == p.user.username and p.notify_channel == "wecom" for p in profiles)
     fake_wecom.token = "wecom-token-old"
     fake_wecom.expire_token()  # the token any cache may hold is refused (42001): fetched again, message retried once
-    _send_reminders("2022-12-30")
+    printed = _send_reminders("2022-12-30")
     with_due_work = set(Digest.objects.filter(day=D(2022, 12, 30)).values_list("user__username", flat=True))
     assert len(with_due_work) == 9
+    assert "outbound=wecom:9" in printed and "delivery=sent:9" in printed  # what became of the run's messages
     touser = [m["touser"] for m in fake_wecom.messages]
     assert sorted(touser) == sorted(with_due_work)  # one /cgi-bin/message/send each
     assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()

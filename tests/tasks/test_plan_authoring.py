@@ -44,7 +44,7 @@ def test_a_plan_outside_the_scope_or_by_leadership_is_refused_and_nothing_is_wri
     assert Plan.objects.count() == before
 
 
-def test_milestones_are_written_previewed_and_generated_once_through_the_api(api_client_for, yuxi_staff, tonghai_official):
+def test_milestones_are_written_previewed_and_generated_once_through_the_api(api_client_for, client_for, yuxi_staff, tonghai_official):
     api = api_client_for(yuxi_staff)
     plan_id = api.post("/api/plans/", {"title": "玉溪市重点地区方案", "region": "530400"}, format="json").json()["id"]
     body = {"plan": plan_id, "name": "重点侨务地区建会", "deadline": "2027-06-30", "target_rule": "key_areas",
@@ -64,6 +64,9 @@ def test_milestones_are_written_previewed_and_generated_once_through_the_api(api
     assert task.title == "河西镇成立基层侨联组织"
     assert task.responsible_unit == "通海县委统战部" and task.responsible_person == "通海县委统战部分管侨务工作副部长"
     assert tonghai_official in task.responsible_users.all()
+    # the plan's page shows the wording as its reader understands it, not its placeholders
+    page = client_for(yuxi_staff).get(f"/tasks/plans/{plan_id}/").content.decode()
+    assert "××县委统战部" in page and "××县委统战部分管侨务工作副部长" in page and "{county}" not in page
     # a county official may not generate the city's tasks
     refused = api_client_for(tonghai_official).post(f"/api/milestones/{milestone_id}/generate/")
     assert refused.status_code in (403, 404)

@@ -1,8 +1,10 @@
 """python manage.py send_reminders [--today YYYY-MM-DD]: the daily reminder job, run synchronously."""
 import datetime
+from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tasks.notifications.models import OutboxMessage
 from tasks.notifications.services import outbox_relay
 from tasks.plans.services import recurring_tasks_ensure
 from tasks.reminders.services import reminders_send
@@ -31,5 +33,8 @@ class Command(BaseCommand):
         created = recurring_tasks_ensure(today=day)
         report = reminders_send(today=day)
         sent = outbox_relay() if relay else 0
-        figures = {**report.as_dict(), "recurring_created": created, "relayed": sent}
+        # what became of this run's messages, whoever sent them (without a worker they went when the run committed)
+        statuses = Counter(OutboxMessage.objects.filter(key__in=report.outbox_keys).values_list("status", flat=True))
+        figures = {**report.as_dict(), "recurring_created": created, "relayed": sent,
+                   "delivery": ",".join(f"{status}:{n}" for status, n in sorted(statuses.items())) or "-"}
         self.stdout.write(" ".join(f"{k}={v}" for k, v in figures.items()))
