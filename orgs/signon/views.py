@@ -4,6 +4,8 @@ a 404 while its platform is off. The logout (`logout`) ends the local session an
 server's too, and after an OpenID Connect sign-on the provider's when its end_session_endpoint is set. Thin: the platforms are asked by the backends, the decisions and audit entries are services."""
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import views as auth_views
@@ -30,7 +32,12 @@ from orgs.signon.services import Refusal, signon_accepted, signon_refused
 # In the session: the platform this session signed on with (logout reads it), and a refusal for its page.
 SESSION_PROVIDER = "signon_provider"
 SESSION_REFUSAL = "signon_refusal"
+SESSION_CAS_STATES = "signon_cas_states"  # the states of the CAS logins this session began (the last five)
 SESSION_ID_TOKEN = "signon_oidc_id_token"  # only while OIDC_OP_LOGOUT_ENDPOINT is set: the logout's id_token_hint
+
+
+def _with_state(service_url: str, state: str) -> str:
+    return service_url + ("&" if "?" in service_url else "?") + urlencode({"state": state})
 
 
 def _safe_next(request, candidate: str | None) -> str:
@@ -88,11 +95,21 @@ class CasLoginView(_SwitchedOn, cas_views.LoginView):
         next_page = _safe_next(request, request.GET.get("next"))
         if request.user.is_authenticated:
             return HttpResponseRedirect(next_page)
-        service_url = get_service_url(request, next_page)
         ticket = request.GET.get("ticket")
         if not ticket:
+            # A state of this browser's session in the service URL: a ticket someone else obtained (a link that would
+            # sign the victim in as the attacker) comes back without it and is refused.
+            state = secrets.token_urlsafe(16)
+            request.session[SESSION_CAS_STATES] = [*request.session.get(SESSION_CAS_STATES, [])[-4:], state]
+            service_url = _with_state(get_service_url(request, next_page), state)
             return HttpResponseRedirect(get_cas_client(service_url=service_url, request=request).get_login_url())
-        user = CasBackend().authenticate(request, ticket=ticket, service=service_url)
+        state, states = request.GET.get("state", ""), request.session.get(SESSION_CAS_STATES, [])
+        if state not in states:
+            signon_refused(provider=Provider.CAS, subject="", reason=Refusal.INVALID, detail="unknown state", request=request)
+            setattr(request, REFUSAL_ATTRIBUTE, {"provider": Provider.CAS, "subject": "", "reason": Refusal.INVALID, "user_id": None})
+            return _refused(request, Provider.CAS)
+        request.session[SESSION_CAS_STATES] = [s for s in states if s != state]  # used once
+        user = CasBackend().authenticate(request, ticket=ticket, service=_with_state(get_service_url(request, next_page), state))
         if user is None:
             return _refused(request, Provider.CAS)
         response = _signed_on(request, user, CAS_BACKEND, next_page)

@@ -194,7 +194,9 @@ def test_cas_refuses_an_account_without_a_role(cas, yuxi_staff):
 def test_cas_ticket_not_confirmed(cas, yuxi_staff):
     _open(yuxi_staff, "th_cas", signon_cas="zs001")
     client = Client()
-    response = walk(client, CAS_LOGIN + "?ticket=ST-forged")
+    to_cas = urlsplit(client.get(CAS_LOGIN)["Location"])  # the login begun here: the service URL carries its state
+    service = urlsplit(parse_qs(to_cas.query)["service"][0])
+    response = walk(client, f"{service.path}?{service.query}&ticket=ST-forged")
     assert response.status_code == 403 and 'data-reason="invalid"' in response.content.decode()
     assert cas.validations[-1]["ticket"] == "ST-forged"
     assert _entries("signon_refused").last().additional_data["reason"] == "invalid"
@@ -498,3 +500,22 @@ def test_a_subject_is_one_identity_whatever_its_case_width_or_spaces(cas, api_cl
         cas.next_user = variant
         response = walk(Client(), CAS_LOGIN)
         assert response.wsgi_request.user == first, variant
+
+
+def test_a_cas_ticket_from_another_browser_signs_no_one_in(cas, yuxi_staff):
+    """Login CSRF: the attacker signs in at the CAS server and sends the link with their ticket to someone; it comes back
+    to a session that began no such login (its state is not that session's) and is refused before validation."""
+    _open(yuxi_staff, "th_attacker", signon_cas="attacker")
+    cas.next_user = "attacker"
+    attacker = Client()
+    to_cas = attacker.get(CAS_LOGIN)["Location"]
+    back = urlsplit(requests.get(to_cas, allow_redirects=False, timeout=5).headers["Location"])  # with the ticket
+    validations = len(cas.validations)
+    victim = Client()
+    response = victim.get(f"{back.path}?{back.query}", follow=True)
+    assert response.status_code == 403 and not response.wsgi_request.user.is_authenticated
+    assert len(cas.validations) == validations  # the ticket was never even validated
+    assert _entries("signon_refused").last().additional_data["detail"] == "unknown state"
+    response = attacker.get(f"{back.path}?{back.query}", follow=True)  # where it was begun, it signs in
+    assert response.wsgi_request.user.username == "th_attacker"
+
