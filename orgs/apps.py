@@ -39,6 +39,7 @@ class OrgsConfig(AppConfig):
             WechatGroup,
         )
         from orgs.regions.models import Region
+        from orgs.signon import checks as signon_checks  # noqa: F401  (OIDC: the issuer checked, an immutable subject claim)
         from orgs.twofactor import receivers as twofactor_receivers  # noqa: F401  (the second factor noted at login)
         from orgs.units.models import Unit
 

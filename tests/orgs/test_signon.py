@@ -519,3 +519,12 @@ def test_a_cas_ticket_from_another_browser_signs_no_one_in(cas, yuxi_staff):
     response = attacker.get(f"{back.path}?{back.query}", follow=True)  # where it was begun, it signs in
     assert response.wsgi_request.user.username == "th_attacker"
 
+
+
+def test_risky_oidc_settings_are_warned_about(oidc, settings):
+    from django.core.checks import run_checks
+
+    ids = lambda: {message.id for message in run_checks() if message.id.startswith("orgs.W21")}  # noqa: E731
+    assert ids() == set()  # the fake's settings: issuer set, subject "sub"
+    settings.OIDC_OP_ISSUER, settings.OIDC_SUBJECT_CLAIM = "", "preferred_username"
+    assert ids() == {"orgs.W211", "orgs.W212"}
