@@ -32,8 +32,8 @@ class NetworkError(Exception):
 
 def _went_out(error: requests.RequestException) -> bool:
     """Whether the request may have reached the server before `error`: not when the connection was never made."""
-    if isinstance(error, requests.ConnectTimeout):
-        return False
+    if isinstance(error, (requests.ConnectTimeout, requests.exceptions.SSLError, requests.exceptions.ProxyError)):
+        return False  # no connection, or its TLS handshake failed: nothing was sent
     if isinstance(error, requests.ConnectionError):
         reason = getattr(error.args[0], "reason", error.args[0]) if error.args else None
         return not isinstance(reason, (NewConnectionError, ConnectTimeoutError))
