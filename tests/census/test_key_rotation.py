@@ -29,6 +29,7 @@ from orgs.training.models import Volunteer
 from tests.census import import_files as files
 from tests.census.factories import import_record
 from tests.orgs.factories import OrganizationFactory
+from tests.tasks.test_worker import _reload_session_data  # noqa: F401 - module fixture: a test here flushes
 
 OLD = base64.urlsafe_b64encode(b"o" * 32).decode()
 NEW = base64.urlsafe_b64encode(b"n" * 32).decode()

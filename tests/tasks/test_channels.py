@@ -30,6 +30,7 @@ from tasks.plans.services import task_create
 from tasks.reminders.services import reminders_send
 from tests.factories import UserFactory
 from tests.tasks.test_concurrency import _at_once, _skip_unless_postgres
+from tests.tasks.test_worker import _reload_session_data  # noqa: F401 - module fixture: a test here flushes
 
 D = datetime.date
 
@@ -235,21 +236,6 @@ def test_the_round_report_page_shows_what_became_of_its_steps_notices(
     assert 'data-testid="deliveries"' not in client_for(yuxi_leader).get(url).content.decode()  # reads only
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_relays_at_once_send_each_platform_message_once(fake_platforms):
-    _skip_unless_postgres()
-    wecom = fake_platforms["wecom"] = AnsweringPlatform("wecom")
-    users = [UserFactory(username=f"wecom_relay_{i}") for i in range(60)]
-    OutboxMessage.objects.bulk_create([
-        OutboxMessage(key=f"two-relays:u{u.pk}:wecom", channel="wecom", recipient=u, to_address=u.username, subject="两次发送",
-                      body="正文") for u in users
-    ])
-    results, errors = _at_once(lambda: outbox_relay(batch=7), n=3)
-    assert errors == []
-    assert sum(results) == 60 == len(wecom.sent) == len({key for _to, key in wecom.sent})
-    assert OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == 60
-
-
 @pytest.mark.django_db
 def test_a_platform_channel_needs_its_account_on_every_page_and_the_choice_is_recorded(tonghai_official, yuxi_staff,
                                                                                       fake_platforms, client_for):
@@ -278,3 +264,19 @@ def test_a_platform_channel_needs_its_account_on_every_page_and_the_choice_is_re
     # in the account's record (账号记录), as a change made on the account page is
     entry = LogEntry.objects.filter(object_pk=str(tonghai_official.pk), additional_data__changes__notify_channel__isnull=False).last()
     assert entry is not None and entry.additional_data["changes"]["notify_channel"] == ["站内信和企业微信", "站内信和钉钉"]
+
+
+# Last in the module: it flushes the tables at its end (the module fixture puts the session's data back).
+@pytest.mark.django_db(transaction=True)
+def test_two_relays_at_once_send_each_platform_message_once(fake_platforms):
+    _skip_unless_postgres()
+    wecom = fake_platforms["wecom"] = AnsweringPlatform("wecom")
+    users = [UserFactory(username=f"wecom_relay_{i}") for i in range(60)]
+    OutboxMessage.objects.bulk_create([
+        OutboxMessage(key=f"two-relays:u{u.pk}:wecom", channel="wecom", recipient=u, to_address=u.username, subject="两次发送",
+                      body="正文") for u in users
+    ])
+    results, errors = _at_once(lambda: outbox_relay(batch=7), n=3)
+    assert errors == []
+    assert sum(results) == 60 == len(wecom.sent) == len({key for _to, key in wecom.sent})
+    assert OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == 60
