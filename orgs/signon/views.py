@@ -1,7 +1,8 @@
 """统一身份认证 pages (namespace `signon`, under /accounts/signon/): the CAS service URL (to the CAS server, and back
 with a ticket), the OpenID Connect authorization request and redirect URI, and the refusal page. Each sign-on route is
 a 404 while its platform is off. The logout (`logout`) ends the local session and, after a CAS sign-on, the CAS
-server's too, and after an OpenID Connect sign-on the provider's when its end_session_endpoint is set. Thin: the platforms are asked by the backends, the decisions and audit entries are services."""
+server's too, and after an OpenID Connect sign-on the provider's when its end_session_endpoint is set. Thin: the
+platforms are asked by the backends, the decisions and audit entries are services."""
 from __future__ import annotations
 
 import secrets
