@@ -263,6 +263,11 @@ def validate_phone(raw: str) -> str:
 _PHONE_LIKE = re.compile(r"\+?\d{7,}")
 
 
+def holds_number(text: str) -> bool:
+    """Whether `text` holds a phone or document number (seven digits or more once a phone's separators are out)."""
+    return bool(_PHONE_LIKE.search(normalize_phone(text)))
+
+
 def mask_phone_numbers(text: str) -> str:
     """`text` with every run of seven or more digits (perhaps after +) masked as a phone number is, once the phone's
     separators are taken out (139-1234-5678 is one number): for what is kept or shown of a cell that failed as a phone."""

@@ -9,7 +9,6 @@ import bisect
 import csv
 import datetime
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from census.coverage.models import (
 from orgs.access.models import Membership
 from orgs.access.roles import Role
 from orgs.common.documents import validate_document
-from orgs.common.identifiers import normalize_phone
+from orgs.common.identifiers import holds_number
 from orgs.organizations.founding import OrganizationStatus
 from orgs.organizations.models import Organization, OrganizationKind
 from orgs.regions.models import Region, RegionLevel
@@ -156,10 +155,6 @@ def task_status_validate(*, old: str, new: str, completed_on: datetime.date | No
     return errors
 
 
-# A phone or document number (seven digits or more, separators aside): never kept in the clear (issue 21 §3)
-_NUMBER_IN_TEXT = re.compile(r"\d{7,}")
-
-
 def contacts_validate(contacts: list) -> list[dict[str, str]]:
     """Named responsible persons without an account: a list of {name, contact}; a name is required. The contact is
     a unit or post, never a phone or document number: those are kept only encrypted (an account's mobile), and this
@@ -170,7 +165,7 @@ def contacts_validate(contacts: list) -> list[dict[str, str]]:
         contact = str((item or {}).get("contact", "")).strip()
         if not name:
             raise ValidationError({"responsible_contacts": _("第 %(n)d 位责任人缺少姓名") % {"n": index}})
-        if _NUMBER_IN_TEXT.search(normalize_phone(f"{name} {contact}")):
+        if holds_number(f"{name} {contact}"):  # never kept in the clear (issue 21 §3)
             raise ValidationError({"responsible_contacts": _(
                 "第 %(n)d 位责任人：不能填写电话或证件号码（号码只加密保存）。请写单位或职务；需要接收通知的人，请为其开通账号并登记手机号"
             ) % {"n": index}})
