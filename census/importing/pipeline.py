@@ -929,10 +929,12 @@ class RegistryLookup:
             return found
         quote = connection.ops.quote_name
         columns = ", ".join(quote(_column_of(Person, f)) for f in cls.FIELDS)
-        # One text parameter per 20,000 hashes, split by the server: adapting a list of strings costs more.
+        # One text parameter per 5,000 hashes, split by the server: adapting a list of strings costs more. Not more
+        # per query: from about 20,000 hashes on a million people the planner reads the whole table in parallel
+        # workers instead of probing the unique index (0.45 s and three processes per query against 0.04 s).
         sql = f"SELECT {columns} FROM {quote(Person._meta.db_table)} WHERE {quote('id_number_hash')} = ANY(string_to_array(%s, ','))"
         with nullcontext(cursor) if cursor is not None else connection.cursor() as active:
-            for chunk in chunks(hashes, CHUNK * 4):
+            for chunk in chunks(hashes, CHUNK):
                 active.execute(sql, [",".join(chunk)])
                 for values in active.fetchall():
                     found[values[1]] = dict(zip(cls.FIELDS, values))
