@@ -22,17 +22,18 @@ CHANGE_LABELS = {"name": _("姓名"), "email": _("电子邮箱"), "phone": _("�
 
 def accounts_listed(viewer):
     """The accounts `viewer` sees, with their roles (and regions) and profile, by user name."""
+    return _with_roles(accounts_visible_to(viewer))
+
+
+def _with_roles(accounts):
     roles = Prefetch("memberships", queryset=Membership.objects.select_related("region").order_by("role", "region__code"))
-    return (
-        accounts_visible_to(viewer)
-        .select_related("account")
-        .prefetch_related(roles)
-        .order_by("username")
-    )
+    return accounts.select_related("account").prefetch_related(roles).order_by("username")
 
 
 def account_for_detail(viewer, pk: int):
-    account = accounts_listed(viewer).select_related("account__created_by").filter(pk=pk).first()
+    """An account's page: one `viewer` sees, or their own (the header's link)."""
+    accounts = _with_roles(get_user_model().objects.filter(pk=pk)) if pk == viewer.pk else accounts_listed(viewer)
+    account = accounts.select_related("account__created_by").filter(pk=pk).first()
     if account is None:
         raise Http404
     return account

@@ -189,3 +189,29 @@ def test_the_list_offers_unlock_only_on_the_accounts_the_user_manages(client_for
     html = page.content.decode()
     assert reverse("accounts:unlock", args=[colleague.pk]) in html
     assert reverse("accounts:unlock", args=[staff_here.pk]) not in html
+
+
+@pytest.mark.parametrize("who", ["tonghai_official", "yuxi_leader", "security_admin_user"])
+def test_the_header_links_a_user_to_their_own_account_page(request, client_for, who):
+    """The name in the header opens the user's own account: their 企业微信 / 钉钉 ids, mobile and channel as the
+    level above set them, and a way to the inbox page where they change the channel."""
+    user = request.getfixturevalue(who)
+    client = client_for(user)
+    own = reverse("accounts:detail", args=[user.pk])
+    home = client.get(reverse("tasks:inbox") if who != "security_admin_user" else reverse("accounts:lockouts")).content.decode()
+    assert f'href="{own}"' in home
+    page = client.get(own)
+    assert page.status_code == 200 and page.context["account"] == user and page.context["is_self"]
+    assert ('data-testid="notify-change"' in page.content.decode()) == (who != "security_admin_user")  # no inbox for them
+
+
+def test_the_audit_administrator_keeps_to_the_audit_pages(client_for, audit_admin_user):
+    client = client_for(audit_admin_user)
+    assert f'href="{reverse("accounts:detail", args=[audit_admin_user.pk])}"' not in client.get(reverse("audit:search")).content.decode()
+    assert client.get(reverse("accounts:detail", args=[audit_admin_user.pk])).status_code == 403
+
+
+def test_the_admin_link_is_the_system_administrators_alone(client_for, admin_user, yuxi_staff):
+    assert yuxi_staff.is_staff  # the staff role carries the Django admin's flag, with no model of it by default
+    assert "管理后台" not in client_for(yuxi_staff).get(reverse("accounts:list")).content.decode()
+    assert "管理后台" in client_for(admin_user).get(reverse("accounts:list")).content.decode()
