@@ -37,6 +37,15 @@ def test_header_shows_user_role_and_scope_then_logout(page, login, screenshot):
     assert "云南省玉溪市通海县" in header
     # County officials are not Django staff: no admin link for them.
     assert page.get_by_role("link", name="管理后台").count() == 0
+    # Their name opens their own account: how they are notified, and the way to change it where notices are read.
+    page.get_by_test_id("user-name").click()
+    page.wait_for_url("**/accounts/*/")
+    assert "tonghai_official" in text_of(page.locator("h1"))
+    assert text_of(page.get_by_test_id("notify-channel"))
+    screenshot(page, "own_account")
+    page.get_by_test_id("notify-change").click()
+    page.wait_for_url("**/tasks/inbox/#notify-preference")
+    assert page.get_by_test_id("preference-form").is_visible()
     page.get_by_role("button", name="退出").click()
     page.wait_for_url("**/accounts/login/")
     page.goto("/regions/")
