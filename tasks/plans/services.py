@@ -424,7 +424,7 @@ def _bulk_assignment_notify(created: list[Task], counties: dict[int, CountyInfo]
     now = timezone.now()
     for user_id, recipient in recipients.items():
         tasks = by_user[user_id]
-        title = _("新任务 %(n)d 项：%(t)s") % {"n": len(tasks), "t": tasks[0].title} if len(tasks) > 1 else _("新任务：%(t)s") % {"t": tasks[0].title}
+        title = _("新任务 %(n)d 项：%(t)s 等") % {"n": len(tasks), "t": tasks[0].title} if len(tasks) > 1 else _("新任务：%(t)s") % {"t": tasks[0].title}
         body = "\n".join(
             _("· %(t)s（%(r)s，完成时限 %(d)s）") % {"t": t.title, "r": t.responsible_unit, "d": t.deadline.isoformat()}
             for t in tasks[:50])

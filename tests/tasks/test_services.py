@@ -131,6 +131,19 @@ def test_tasks_from_gaps_is_idempotent_and_skips_places_with_a_task(yuxi_plan):
 
 
 @pytest.mark.django_db
+def test_several_new_tasks_make_one_notice_naming_the_first_and_saying_there_are_more(yuxi_plan):
+    policies_load()
+    tonghai = Region.objects.get(code="530423")
+    for name in ("甲村", "乙村", "丙村"):
+        _requirement(RegionFactory(parent=tonghai, level="village", name=name))
+    created = tasks_from_gaps(milestone=Milestone.objects.get(plan=yuxi_plan, key="other-areas"))
+    assert len(created) == 3
+    notice = Notification.objects.get(user__username="tonghai_official")
+    assert notice.title == f"新任务 3 项：{created[0].title} 等"
+    assert all(task.title in notice.body for task in created)
+
+
+@pytest.mark.django_db
 def test_crossing_creates_a_task_in_the_covering_plan(yuxi_plan):
     policies_load()
     village = RegionFactory(parent=Region.objects.get(code="530424"), level="village", name="新侨村")

@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--today", help="the day to run for, YYYY-MM-DD (default: today in Asia/Shanghai)")
-        parser.add_argument("--relay", action="store_true", help="also send pending outbox e-mails now")
+        parser.add_argument("--relay", action="store_true", help="also relay the pending outbox now (e-mail, 企业微信, 钉钉, SMS)")
 
     def handle(self, *args, today=None, relay=False, **options):
 
