@@ -18,7 +18,10 @@ STAMP := $(VENV)/.installed
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?=
+# The embedded default (no DATABASE_URL, no REDIS_URL) runs the tests in two processes (pytest-xdist): each has its
+# own SQLite database and local-memory cache. With Redis the suite stays in one process: every test empties the
+# cache, which would empty the other process's Redis database under its feet.
+PYTEST_ARGS ?= $(if $(DATABASE_URL)$(REDIS_URL),,-n 2)
 BENCH_ARGS ?=
 FAULT_ARGS ?=
 

@@ -93,7 +93,7 @@ def test_the_security_administrator_lifts_a_lockout(page, login, client, screens
     client.post("/accounts/login/", {"username": "yuxi_staff", "password": "wrong"}, REMOTE_ADDR="10.7.7.8")
     console = csp_watch(page)
     login(page, "security_admin")
-    page.get_by_role("link", name="登录锁定").click()
+    page.get_by_role("link", name="登录锁定", exact=True).click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "登录锁定"
     assert "共 2 条登录失败记录" in text_of(page.get_by_test_id("lockout-count"))
