@@ -89,6 +89,7 @@ class Person(PhoneFieldsMixin, models.Model):
     birth_date = models.DateField(_("出生日期"))
     id_type = models.CharField(_("证件类型"), max_length=16, choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
     id_number_encrypted = models.TextField(_("证件号码（密文）"), editable=False)
+    # On PostgreSQL in the "C" collation, as phone_hash (census 0023): hexadecimal digits, compared byte by byte.
     id_number_hash = models.CharField(_("证件号码索引"), max_length=64, editable=False)
     id_number_masked = models.CharField(_("证件号码"), max_length=32, editable=False)
     category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
@@ -104,10 +105,14 @@ class Person(PhoneFieldsMixin, models.Model):
     is_high_level_talent = models.BooleanField(_("高层次人才"), default=False)
     is_new_overseas = models.BooleanField(_("新侨"), default=False)
     # Not indexed: a handful of campaigns over a million people is no selective index, and every
-    # index costs each bulk-imported row (a campaign's deletion, which scans, is rare).
+    # index costs each bulk-imported row (a campaign's deletion, which scans, is rare). No database
+    # constraint either (census 0023): its check ran once per imported row at COMMIT, 100,000 probes of the
+    # same campaign (≈ 0.3 s). An import's campaign cannot go while the rows are written: the import's
+    # record holds it (CensusImport.campaign, PROTECT, with its constraint); Django sets the field to
+    # NULL when a campaign is deleted.
     verified_campaign = models.ForeignKey(
         Campaign, verbose_name=_("最近核实的调查"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )
     notes = models.TextField(_("备注"), blank=True, default="")
     # The import that registered this person, if one did: their history shows that registration (who,

@@ -1,0 +1,63 @@
+"""census 0023: what a person row costs the database to write, without losing what the constraints kept.
+
+`verified_campaign` has no database constraint (its check ran once per imported row at COMMIT): a campaign's
+deletion still clears the field (Django's SET_NULL), and an import's campaign cannot be deleted while its record
+exists (PROTECT, with the record's own constraint). The keyed hashes are in the "C" collation on PostgreSQL."""
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
+
+from census.registry.models import Person
+from orgs.common.phones import phone_lookup_hashes, with_phone_hashes
+from tests.census.factories import CampaignFactory, import_record, register_person
+
+
+@pytest.mark.django_db
+def test_deleting_a_campaign_clears_it_from_the_people_verified_in_it(census_staff):
+    campaign = CampaignFactory(year=2024)
+    person = register_person(census_staff, seed=11, verified_campaign=campaign)
+    other = register_person(census_staff, seed=12)
+
+    campaign.delete()
+
+    person.refresh_from_db()
+    other.refresh_from_db()
+    assert person.verified_campaign_id is None
+    assert Person.objects.filter(pk__in=[person.pk, other.pk]).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_campaign_of_an_import_cannot_be_deleted(census_staff):
+    campaign = CampaignFactory(year=2024)
+    import_record(census_staff, campaign)
+    register_person(census_staff, seed=13, verified_campaign=campaign)
+
+    with pytest.raises(ProtectedError):
+        campaign.delete()
+    # nor behind Django's back: the record's constraint holds it
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM census_campaign WHERE id = %s", [campaign.pk])
+            if connection.vendor == "postgresql":
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        if connection.vendor != "postgresql":
+            connection.check_constraints(table_names=["census_censusimport"])  # SQLite checks at COMMIT otherwise
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="collations are PostgreSQL's here")
+def test_the_keyed_hashes_compare_bytes_and_stay_unique(census_staff):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, collation_name FROM information_schema.columns "
+            "WHERE table_name = 'census_person' AND column_name IN ('id_number_hash', 'phone_hash') ORDER BY column_name"
+        )
+        assert cursor.fetchall() == [("id_number_hash", "C"), ("phone_hash", "C")]
+    person = register_person(census_staff, seed=14, phone="13800001111")
+    other = register_person(census_staff, seed=15, phone="")
+    assert Person.objects.get(id_number_hash=person.id_number_hash) == person
+    assert list(with_phone_hashes(Person.objects.all(), phone_lookup_hashes("13800001111") or [])) == [person]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Person.objects.filter(pk=other.pk).update(id_number_hash=person.id_number_hash)
