@@ -37,7 +37,11 @@ from orgs.common.identifiers import (
     PROVINCE_PREFIXES,
     RESIDENCE_PERMIT_PREFIXES,
     RESIDENT_ID,
+    PASSPORT,
     IdentifierError,
+    document_gives_birth,
+    resident_id_birth_date,
+    validate_document,
     validate_phone,
 )
 from orgs.common.text import CELL_CONTROL_RE
@@ -138,7 +142,8 @@ def _doubtful(values: Sequence[V], bad: set[int], is_bad: Callable[[V], bool]) -
             bad.add(index)
 
 
-_PLACEHOLDER_ID = "110000190001010000"
+_PLACEHOLDER_ID = "110000190001010000"  # its check character is wrong: the row stays doubted
+_STAND_IN_ID = "110000190001010004"  # a valid resident ID
 _GENDER_OF_DIGIT = {str(d): "M" if d % 2 else "F" for d in range(10)}
 
 
@@ -193,21 +198,26 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
     if not (min(map(len, names)) and max(map(len, names)) <= NAME_LIMIT):
         _doubtful(names, bad, lambda name: not name or len(name) > NAME_LIMIT)
 
-    # document type: blank or 居民身份证 here; any other document takes the slow path (a small share of rows)
+    # document type: blank (居民身份证) or a known word; an unknown word takes the slow path
     types: list[str | None] = [RESIDENT_ID] * n
+    other_documents: list[int] = []  # rows of another document than the resident ID (a small share), judged below
     if positions.get("id_type") is not None:
         type_memo: _Memo[str, str | None] = _Memo(lambda text: DOCUMENT_WORDS.get(text.replace(" ", "").lower()) if text else RESIDENT_ID)
         types = list(map(type_memo.__getitem__, cleaned("id_type")))
-        _doubtful(types, bad, lambda id_type: id_type != RESIDENT_ID)
+        _doubtful(types, bad, lambda id_type: id_type is None)
+        other_documents = [index for index, id_type in enumerate(types) if id_type is not None and id_type != RESIDENT_ID]
 
     # resident ID: text cells of the plain 18-character shape; digits judged through memos
     raw_ids = raw("id_number")
-    ids = clean_column(raw_ids)
+    ids = list(clean_column(raw_ids))
     safe_ids = ids  # a doubtful row's ID is replaced (in a copy) so that the passes below can slice every ID
-    if not all(value.__class__ is str for value in raw_ids) or not all(map(_ID.fullmatch, ids)):
+    if other_documents or not all(value.__class__ is str for value in raw_ids) or not all(map(_ID.fullmatch, ids)):
         safe_ids = list(ids)
+        judged_below = set(other_documents)  # by their own rules; meanwhile a number these passes accept stands in
         for index, (value, number) in enumerate(zip(raw_ids, ids)):
-            if value.__class__ is not str or not _ID.fullmatch(number):
+            if index in judged_below:
+                safe_ids[index] = _STAND_IN_ID
+            elif value.__class__ is not str or not _ID.fullmatch(number):
                 bad.add(index)
                 safe_ids[index] = _PLACEHOLDER_ID
     mids = [number[6:14] for number in safe_ids]
@@ -229,10 +239,36 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
             bad.add(index)  # a residence permit's number given as a resident ID: validate_row says so
     genders = list(map(_GENDER_OF_DIGIT.__getitem__, [number[16] for number in safe_ids]))
 
-    # gender: blank, or 男/女 (…) agreeing with the ID
+    # another document: its number by the reference rule of its type (validate_document); a number of the GB 11643
+    # layout (港澳台居民居住证, the 2023 外国人永久居留身份证) gives birth date and sex as a resident ID does, any other
+    # document needs both stated in the row (`stated`)
+    stated: list[int] = []
+    for index in other_documents:
+        id_type = cast("str", types[index])
+        try:
+            if raw_ids[index].__class__ is not str:
+                raise IdentifierError(id_type)  # a number cell: the slow path says why
+            number = validate_document(id_type, ids[index], today=today)
+        except IdentifierError:
+            bad.add(index)
+            continue
+        ids[index] = number
+        if document_gives_birth(id_type, number):
+            mids[index] = number[6:14]
+            implied_births[index] = resident_id_birth_date(number)
+            genders[index] = _GENDER_OF_DIGIT[number[16]]
+        else:
+            stated.append(index)
+
+    # gender: blank, or 男/女 (…) agreeing with the ID; stated for a document that does not give it
     given_genders = cleaned("gender")
     gender_memo: _Memo[str, str | None] = _Memo(lambda text: GENDER_WORDS.get(text.lower()) if text else "")
     judged = list(map(gender_memo.__getitem__, given_genders))
+    for index in stated:
+        if judged[index]:
+            genders[index] = cast("str", judged[index])
+        else:
+            bad.add(index)
     if any(judged):
         for index, (given, implied) in enumerate(zip(judged, genders)):
             if given is None or (given and given != implied):
@@ -242,6 +278,16 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
     births_given = raw("birth_date")
     expected = [f"{m[:4]}-{m[4:6]}-{m[6:]}" for m in mids]
     date_memo = _Memo(_parse_date_or_none)
+    for index in stated:  # a whole date, not after today
+        value = births_given[index]
+        try:
+            given_birth = date_memo[(value.__class__, value)]
+        except TypeError:
+            given_birth = False
+        if given_birth and given_birth <= today:
+            implied_births[index] = given_birth
+        else:
+            bad.add(index)
     for index, value in enumerate(births_given):
         if value == expected[index] or value is None or value == "":
             continue
@@ -275,6 +321,9 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
     unit_values = [unit or None for unit in unit_values]
 
     countries = [country[:COUNTRY_LIMIT] for country in cleaned("country")]
+    for index in stated:
+        if types[index] == PASSPORT and not countries[index]:
+            bad.add(index)  # a passport: the country of residence is required
 
     # phone: blank or digits (with a leading +) as typed; anything else through validate_phone
     phones = cleaned("phone")

@@ -19,7 +19,7 @@ from census.importing.columnar import fast_rows
 from census.importing.models import CensusImport, ImportStatus
 from census.importing.pipeline import ImportScope, validate_row
 from census.importing.services import census_import_run, census_import_upload
-from census.registry.models import Campaign, Person, PersonEvent
+from census.registry.models import Campaign, DocumentType, Person, PersonEvent
 from census.registry.services import person_create
 from orgs.common import crypto
 from orgs.regions.models import Region
@@ -293,6 +293,7 @@ def _ids_pool(seed: int) -> list[object]:
         "11010519990230002X", "990105198001010011", "53042318790101001X", "530423" + "2999" + "0101" + "0011", float(good[2][:17]),
         int(good[3][:15]), "５３０４２３" + good[4][6:], "", None, good[5][:17], good[6] + "1", born.replace("1", "١", 1),
         "E12345678", "h12345678", "12345678", "USA123456789012", "830000198001010018", "A-1",
+        "G1234567", files.id_born("953123", dt.date(2030, 1, 1), 63), files.id_born("810000", dt.date(1975, 3, 4), 41),
     ]
 
 
@@ -313,10 +314,25 @@ def test_the_column_wise_check_agrees_with_validate_row(tonghai_official, places
     region_title = "居住地区划代码" if "居住地区划代码" in header else "居住地"
     id_title = "证件号码" if "证件号码" in header else "身份证号码"
     synonyms = {"居住地": "居住地区划代码", "出生年月日": "出生日期"}
+    numbers_of = {  # valid numbers (as typed, some untidily) of each document
+        "护照": ["E98765432", " e 5566778 ", "Ｅ１２３４５６７８"], "台胞证": ["87654321"], "港澳通行证": ["H1234567890", "m12345678"],
+        "外国人永久居留身份证": ["ABC123456789012", files.id_born("953123", dt.date(1968, 7, 8), 63)],
+        "港澳台居民居住证": [files.id_born("810000", dt.date(1975, 3, 4), 41), files.id_born("830000", dt.date(1990, 12, 31), 52)],
+        "其他": ["X-2024-001"], "居民身份证": ids_pool[:3],
+    }
     for n in range(1500):
         if n % 3 == 0:  # a plain row: valid unless its ID is one of the bad ones
             given = {"姓名": f"人{n}", id_title: ids_pool[n % len(ids_pool)], "类别": "侨眷", region_title: "530423101"}
             cells = [given.get(title, "") for title in header]
+        elif n % 3 == 1 and n % 2 == 0:  # a plain row of a document, each fact given or left out by turns
+            document = rng.choice(list(numbers_of))
+            given = {
+                "姓名": f"人{n}", "证件类型": document, id_title: rng.choice([*numbers_of[document], rng.choice(ids_pool)]), "类别": "华侨",
+                region_title: "530423101", "性别": rng.choice(["女", "男", "", "未知"]),
+                "出生日期": rng.choice(["1970-01-02", dt.datetime(1975, 3, 4), "1990/12/31", "", "1965.03", "2027-01-01", "1879-12-31", "1900-01-01"]),
+                "侨居国(地区)": rng.choice(["美国", "", " 泰国"]),
+            }
+            cells = [given.get(synonyms.get(title, title), "") for title in header]
         else:  # every cell drawn from the tricky values of its column
             cells = [rng.choice(ids_pool) if title == id_title else rng.choice(TRICKY[synonyms.get(title, title)]) for title in header]
         if n % 7 == 0:
@@ -326,15 +342,19 @@ def test_the_column_wise_check_agrees_with_validate_row(tonghai_official, places
     checked = fast_rows(rows, positions, scope, today)
 
     accepted = 0
+    accepted_types: set[str] = set()
     for index, cells in enumerate(rows):
         values, id_number, errors = validate_row(index + 2, list(cells), positions, scope, today)
         plain = checked.plain(index)
         if plain is None:
             continue
         accepted += 1
+        accepted_types.add(values["id_type"])
         assert errors == [], (cells, errors)
         assert plain == (id_number, values), cells
     assert accepted >= 250  # most plain rows (a good ID, full length) do take the fast path
+    if "证件类型" in header:  # a valid row of any document, not only of a resident ID, is decided column-wise
+        assert accepted_types == set(DocumentType.values)
 
 
 def test_a_plain_column_is_not_copied_and_an_unclean_one_is_cleaned():
