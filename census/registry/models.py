@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs.access.scoping import ScopedQuerySet
 from orgs.common import identifiers
-from orgs.common.phones import PhoneFieldsMixin, phone_hash_prefix
+from orgs.common.phones import PhoneFieldsMixin
 from orgs.regions.models import Region
 from orgs.units.models import Unit
 
@@ -149,9 +149,8 @@ class Person(PhoneFieldsMixin, models.Model):
             # On PostgreSQL built with varchar_pattern_ops on the name (census 0022): it also serves the name search
             # (name LIKE '张%'), so every imported row writes one name index, not two.
             models.Index(fields=["name", "birth_date"], name="person_name_birth_idx"),
-            # Search by phone (the list's q): by the first characters of its keyed hash (orgs.common.phones
-            # .with_phone_hashes), people without a phone not in the index.
-            models.Index(phone_hash_prefix(), name="person_phone_hash_idx", condition=~models.Q(phone_hash="")),
+            # Search by phone (the list's q) by its keyed hash: person_phone_hash_idx (census 0024), a hash index on
+            # PostgreSQL, which this declaration cannot say for that database alone; people without a phone not in it.
         ]
         # A constraint rather than unique=True: PostgreSQL then gets no second, LIKE-pattern index on the hash.
         constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="person_id_number_hash_unique")]

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable
 
 from django.db import models
-from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from orgs.common.bulk import values_update
@@ -85,23 +84,10 @@ def phone_lookup_hashes(text: str) -> list[str] | None:
     return [digest for spelling in phone_spellings(normalized) for digest in lookup_hashes(spelling)]
 
 
-# The phone index holds the first characters of the hash only (census.Person's person_phone_hash_idx): a hash is
-# random, so every import writes all over an index of it, and a key of 12 characters makes that index a third of the
-# full hash's size (index tuples of 24 bytes instead of 80). 48 bits tell a million people apart; the full hash is
-# compared on the rows the index finds.
-PHONE_HASH_PREFIX = 12
-
-
-def phone_hash_prefix():
-    """The expression the phone index is built on: `phone_hash`'s first PHONE_HASH_PREFIX characters."""
-    return Substr("phone_hash", 1, PHONE_HASH_PREFIX)
-
-
 def with_phone_hashes(queryset, hashes: list[str]):
-    """`queryset`'s rows whose phone has one of these keyed hashes, found through the prefix index."""
-    return queryset.alias(phone_hash_prefix=phone_hash_prefix()).filter(
-        phone_hash_prefix__in={h[:PHONE_HASH_PREFIX] for h in hashes}, phone_hash__in=hashes
-    )
+    """`queryset`'s rows whose phone has one of these keyed hashes (equality only: census.Person's phone index is a
+    hash index on PostgreSQL, census 0024)."""
+    return queryset.filter(phone_hash__in=[h for h in hashes if h])
 
 
 MIGRATION_BATCH = 5000
