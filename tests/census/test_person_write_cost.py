@@ -1,15 +1,16 @@
-"""census 0023 and 0024: what a person row costs the database to write, without losing what the constraints and
+"""census 0023 to 0025: what a person row costs the database to write, without losing what the constraints and
 indexes kept.
 
 `verified_campaign` has no database constraint (its check ran once per imported row at COMMIT): a campaign's
 deletion still clears the field (Django's SET_NULL), and an import's campaign cannot be deleted while its record
 exists (PROTECT, with the record's own constraint). The keyed hashes are in the "C" collation on PostgreSQL, and the
-phone's look-up index is a hash index there (a b-tree elsewhere) that the search by phone uses."""
+phone's look-up index is a hash index there (a b-tree elsewhere) that the search by phone uses; one index there serves
+the scoped name search and the counts by place and category."""
 from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.db.models import Count, ProtectedError
 
 from census.registry.models import Person
 from orgs.common.phones import phone_lookup_hashes, with_phone_hashes
@@ -86,3 +87,25 @@ def test_the_search_by_phone_finds_people_through_the_phone_index(census_staff):
         cursor.execute(explain + sql, params)
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "person_phone_hash_idx" in plan
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the scoped name index is PostgreSQL's (census 0019, 0025)")
+def test_one_index_serves_the_scoped_name_search_and_the_counts_by_place_and_category(census_staff):
+    person = register_person(census_staff, seed=19)
+    in_place = Person.objects.filter(region_id__in=[person.region_id])
+    queries = [
+        in_place.filter(name__startswith=person.name[:1]).values("id"),
+        in_place.values("region_id", "category").annotate(n=Count("pk")).order_by(),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'census_person' AND indexname LIKE 'person_region%'")
+        assert [row[0].split(" USING ")[1] for row in cursor.fetchall()] == [
+            "btree (region_id, name varchar_pattern_ops) INCLUDE (category)"
+        ]
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for query in queries:
+            sql, params = query.query.sql_with_params()
+            cursor.execute("EXPLAIN " + sql, params)
+            assert "person_region_name_idx" in " ".join(row[0] for row in cursor.fetchall()), sql
+    assert in_place.values("region_id", "category").annotate(n=Count("pk")).order_by().get()["n"] == 1
