@@ -21,6 +21,7 @@ from census.importing.models import CensusImport, ColumnMapping, ImportStatus, U
 from census.importing.pipeline import (
     MAX_STORED_ERRORS,
     ImportOutcome,
+    findings_load_meanwhile,
     run_census_import,
 )
 from census.importing.reading import FileRejected, check_upload, header_columns
@@ -148,6 +149,7 @@ def census_import_run(
 
     stored = Path(record.file.path)
     keep = checked_path(stored)
+    findings = findings_load_meanwhile(keep) if commit else None  # read while the upload is opened below
     try:
         with plain_path(stored) as path:  # the stored file is sealed: readers get a private decrypted copy
             checksum = file_checksum(path)
@@ -161,7 +163,7 @@ def census_import_run(
                 commit=commit, valid_only=valid_only, progress=progress, record=record,
                 keep=keep, checksum=checksum, sheet=record.sheet, mapping=record.mapping,
                 create_units=create_units, accept_duplicates=accept_duplicates,
-                on_written=lambda written: _record_commit(record, written),
+                on_written=lambda written: _record_commit(record, written), findings=findings,
             )
     except (FileRejected, HeaderError, ValueError, OSError) as error:
         if commit:
