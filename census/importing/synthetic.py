@@ -12,11 +12,13 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
 from census.importing.columns import CATEGORY_LABELS, PERSON_COLUMNS, TEMPLATE_DOCUMENTS
+from census.importing.excel_layout import write_excel_xlsx
 from census.registry.headcounts import headcounts_rebuild
 from census.registry.models import Campaign, Category, DocumentType, Headcount, Person
 from orgs.common.bulk import analyze, copy_insert
@@ -357,12 +359,5 @@ def write_census_sheet(path, *, rows: int, region_code: str, seed: int, fmt: str
             writer.writerow(header)
             writer.writerows(data())
         return rows
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("侨情登记")
-    sheet.append(header)
-    for row in data():
-        sheet.append(row)
-    book.save(path)
+    write_excel_xlsx(Path(path), header, data())  # as Excel saves it (excel_layout), sheet 侨情登记
     return rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import random
 import statistics
+import zipfile
 
 import pytest
 from django.core.management import call_command
@@ -127,6 +128,11 @@ def test_a_synthetic_sheet_imports_cleanly(tmp_path, tonghai_official, fmt):
     campaign = Campaign.objects.create(year=2026, name="2026年度玉溪市侨情调查", region=Region.objects.get(code="530400"))
     path = tmp_path / f"sheet.{fmt}"
     write_census_sheet(path, rows=200, region_code="530423", seed=5, fmt=fmt)
+    if fmt == "xlsx":  # laid out as Excel saves it: the texts in the shared strings table, none inline
+        with zipfile.ZipFile(path) as archive:
+            assert b't="s"' in archive.read("xl/worksheets/sheet1.xml")
+            assert b"inlineStr" not in archive.read("xl/worksheets/sheet1.xml")
+            assert "xl/sharedStrings.xml" in archive.namelist()
 
     outcome = run_census_import(path, path.name, user=tonghai_official, campaign=campaign, commit=True, record=import_record(tonghai_official, campaign))
 
