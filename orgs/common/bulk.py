@@ -28,24 +28,51 @@ def chunks(items: Sequence, size: int):
         yield items[start : start + size]
 
 
+# Column types whose values a binary COPY takes as the models hold them (str, int, bool, date, aware datetime); a
+# table with any other (jsonb, uuid, numeric …) is copied as text, which PostgreSQL parses and casts.
+BINARY_COPY_TYPES = frozenset({"bool", "int2", "int4", "int8", "float8", "text", "varchar", "date", "timestamptz"})
+
+
+def _binary_copy_types(cursor, table: str, columns: Sequence[str]) -> list[int] | None:
+    """The type oids of `columns` when every one is in BINARY_COPY_TYPES, else None."""
+    cursor.execute(
+        "SELECT a.attname, t.oid, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+        "WHERE a.attrelid = %s::regclass AND a.attname = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped",
+        [table, list(columns)],
+    )
+    types = {name: (oid, type_name) for name, oid, type_name in cursor.fetchall()}
+    if set(types) != set(columns) or any(type_name not in BINARY_COPY_TYPES for _oid, type_name in types.values()):
+        return None
+    return [types[column][0] for column in columns]
+
+
 def copy_insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple], *, batch_size: int = 5000) -> int:
     """Inserts `rows` into `model`'s table; returns how many. No ids are returned: look rows up
-    afterwards by a unique key if you need them. Model save() and signals are not run."""
+    afterwards by a unique key if you need them. Model save() and signals are not run.
+
+    On PostgreSQL in COPY's binary format where the columns' types allow it (BINARY_COPY_TYPES): psycopg then packs
+    each value by the column's type instead of writing and escaping text, and the server reads it without parsing
+    (100,000 census rows: 0.05 s of Python instead of 0.35, about 0.15 s less for the server). Values must then be of
+    the column's Python type (an int for a bigint, not "5")."""
     if connection.vendor == "postgresql":
         written = 0
         table = connection.ops.quote_name(model._meta.db_table)
         names = ", ".join(connection.ops.quote_name(c) for c in columns)
         json_columns = [i for i, c in enumerate(columns) if isinstance(_field_by_column(model, c), models.JSONField)]
         # Django's error wrapper: a failed COPY raises django.db.IntegrityError etc., as execute() would.
-        with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            row: Sequence[Any]  # a tuple as given, or a list once JSON values are encoded
-            for row in rows:
-                if json_columns:
-                    row = list(row)
-                    for index in json_columns:
-                        row[index] = _plain(row[index])
-                copy.write_row(row)
-                written += 1
+        with connection.wrap_database_errors, connection.cursor() as cursor:
+            types = _binary_copy_types(cursor, model._meta.db_table, columns)
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN" + (" (FORMAT BINARY)" if types else "")) as copy:
+                if types:
+                    copy.set_types(types)
+                row: Sequence[Any]  # a tuple as given, or a list once JSON values are encoded
+                for row in rows:
+                    if json_columns:
+                        row = list(row)
+                        for index in json_columns:
+                            row[index] = _plain(row[index])
+                    copy.write_row(row)
+                    written += 1
         return written
     attnames = {f.column: f.attname for f in model._meta.concrete_fields}
     objects = [model(**{attnames[c]: v for c, v in zip(columns, row)}) for row in rows]
