@@ -245,9 +245,10 @@ def fast_rows(rows: list[list[object]], positions: dict[str, int], scope, today:
     stated: list[int] = []
     for index in other_documents:
         id_type = cast("str", types[index])
+        if raw_ids[index].__class__ is not str:
+            bad.add(index)  # a number cell: the slow path says why
+            continue
         try:
-            if raw_ids[index].__class__ is not str:
-                raise IdentifierError(id_type)  # a number cell: the slow path says why
             number = validate_document(id_type, ids[index], today=today)
         except IdentifierError:
             bad.add(index)
