@@ -27,6 +27,7 @@ def test_city_staff_open_a_county_official_who_changes_the_password_and_imports(
     screenshot(page, "accounts_list_yuxi_staff")
 
     page.get_by_test_id("account-create-link").click()
+    page.wait_for_url("**/accounts/new/")  # waits for the new page's load: the options are read at once, not awaited
     form = page.get_by_test_id("account-form")
     offered = form.locator("select[name=role] option").all_inner_texts()
     assert "系统管理员" not in offered and "县级统战/侨联干部" in offered
