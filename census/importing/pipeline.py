@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import gc
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -687,8 +686,8 @@ def _refuse_new_unit_rows(outcome: ImportOutcome, valid: ValidRows, unit_listing
 
 
 def _meanwhile(task: Callable[..., T], *args) -> Future[T]:
-    """`task(*args)` in a thread of its own, for work that runs mostly outside the GIL (SM4 over a whole file); the
-    Future's result() waits for it and raises what it raised."""
+    """`task(*args)` in a thread of its own, for work that runs mostly outside the GIL (SM4 over a whole file, the
+    database's index probes); the Future's result() waits for it and raises what it raised."""
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
     try:
         return worker.submit(task, *args)
@@ -880,7 +879,7 @@ class RegistryLookup:
     """The registered people with given ID hashes, with their region's tree position (looked up once
     per distinct region, not joined per person).
 
-    With `background` on PostgreSQL the look-up runs in a worker thread on the caller's own database
+    With `background` on PostgreSQL the look-up runs in a thread of its own (`_meanwhile`) on the caller's own database
     connection (psycopg connections are thread-safe and serialise their use; the thread sees the
     caller's transaction), so the index probes of a hundred thousand hashes overlap the column checks
     the caller goes on with. `people()` waits for it and looks up any hash it was not given."""
@@ -894,21 +893,17 @@ class RegistryLookup:
         # whether the registry holds rows of an earlier key or cipher (registry_has_earlier_hashes): given (by the
         # preview's findings), asked in the background after the people, or asked when first needed
         self.earlier: bool | None = earlier_hashes
-        self.failure: BaseException | None = None
-        self.worker: threading.Thread | None = None
+        self.pending: Future[None] | None = None
         if background and hashes and connection.vendor == "postgresql":
             connection.ensure_connection()
-            self.worker = threading.Thread(target=self._fetch_in_background, args=(connection.connection, list(hashes)), daemon=True)
-            self.worker.start()
+            self.pending = _meanwhile(self._fetch_in_background, connection.connection, list(hashes))
         else:
             self.found = self._fetch(hashes)
 
     def _join(self) -> None:
-        if self.worker is not None:
-            self.worker.join()
-            self.worker = None
-            if self.failure is not None:
-                raise self.failure
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()  # raises here, in the caller's thread, what the look-up raised
 
     def has_earlier_hashes(self) -> bool:
         self._join()
@@ -943,13 +938,10 @@ class RegistryLookup:
         return {document_hash: dict(people[person_id]) for document_hash, person_id in holder.items()}
 
     def _fetch_in_background(self, raw_connection, hashes: list[str]) -> None:
-        try:
-            with raw_connection.cursor() as cursor:
-                self.found = self._fetch(hashes, cursor=cursor)
-                if self.earlier is None:  # a scan of the registry: while the caller checks columns, not after
-                    self.earlier = registry_has_earlier_hashes(cursor=cursor)
-        except BaseException as error:  # raised again in the caller's thread by people()
-            self.failure = error
+        with raw_connection.cursor() as cursor:
+            self.found = self._fetch(hashes, cursor=cursor)
+            if self.earlier is None:  # a scan of the registry: while the caller checks columns, not after
+                self.earlier = registry_has_earlier_hashes(cursor=cursor)
 
     @classmethod
     def _fetch(cls, hashes: list[str], *, cursor=None) -> dict[str, dict]:

@@ -23,7 +23,7 @@ class AdministratorPagesMiddleware:
         path = request.path
         if user is not None and user.is_authenticated and not path.startswith(EXEMPT_PREFIXES + OWN_PREFIXES):
             scope = user_scope(user)
-            if scope.is_audit_admin or scope.is_security_admin:
+            if scope.is_confined_administrator:
                 home, allowed = ("/audit/", AUDIT_PREFIXES) if scope.is_audit_admin else ("/accounts/", SECURITY_PREFIXES)
                 if path == "/":
                     return redirect(home)

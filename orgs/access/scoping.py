@@ -84,6 +84,12 @@ class UserScope:
         return Role.AUDIT_ADMIN in self.roles
 
     @property
+    def is_confined_administrator(self) -> bool:
+        """The security or the audit administrator: each reaches their own pages only (三员分立,
+        AdministratorPagesMiddleware), so neither has an inbox, nor any region's data."""
+        return self.is_security_admin or self.is_audit_admin
+
+    @property
     def is_administrator(self) -> bool:
         """One of the three administrators (system, security, audit): a second factor is required at login."""
         return self.is_admin or bool(self.roles & ADMINISTRATOR_ROLES)

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.db import connection
 from openpyxl import load_workbook
 
 from census.importing.columns import HeaderError
 from census.importing.models import CensusImport, ImportStatus
-from census.importing.pipeline import run_census_import
+from census.importing.pipeline import RegistryLookup, run_census_import
 from census.importing.reading import FileRejected
 from census.importing.services import (
     census_import_request,
@@ -35,7 +36,7 @@ from census.registry.signals import census_changed
 from orgs.regions.models import Region
 from orgs.units.models import Unit
 from tests.census import import_files as files
-from tests.census.factories import import_record
+from tests.census.factories import import_record, valid_id
 from tests.census.import_files import SHORT_HEADERS, row
 
 HUANING_MESSAGE = "此人已在云南省玉溪市华宁县登记，请联系该县办理迁移"
@@ -921,3 +922,25 @@ def test_rebuild_headcounts_repairs_counts_changed_behind_the_registry(tonghai_o
     assert Headcount.objects.get(campaign=campaign, region=places["hexi"], unit=None, category="relative").count == 4
     with pytest.raises(CommandError, match="没有 2019 年度的进行中的调查"):
         call_command("rebuild_headcounts", "--campaign", "2019", stdout=StringIO())
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the registry is searched in the background on PostgreSQL only")
+def test_a_registry_search_that_fails_in_the_background_fails_the_import(census_staff, monkeypatch):
+    """Not "nobody is registered": a preview that took every row for a new person would report them so."""
+    tonghai = Region.objects.get(code="530423")
+    registered = person_create(
+        region=tonghai, editor=census_staff, name="张三", category="returned", id_number=valid_id(1),
+    )
+    searched = RegistryLookup([registered.id_number_hash], background=True)
+    assert set(searched.people([registered.id_number_hash])) == {registered.id_number_hash}
+
+    def refused(cls, hashes, *, cursor=None):
+        if hashes:  # people() asks again, synchronously, only for hashes the background was not given: none here
+            raise RuntimeError("the index probe failed")
+        return {}
+
+    monkeypatch.setattr(RegistryLookup, "_fetch", classmethod(refused))
+    searched = RegistryLookup([registered.id_number_hash], background=True)
+    with pytest.raises(RuntimeError, match="the index probe failed"):
+        searched.people([registered.id_number_hash])
