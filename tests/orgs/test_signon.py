@@ -528,3 +528,28 @@ def test_risky_oidc_settings_are_warned_about(oidc, settings):
     assert ids() == set()  # the fake's settings: issuer set, subject "sub"
     settings.OIDC_OP_ISSUER, settings.OIDC_SUBJECT_CLAIM = "", "preferred_username"
     assert ids() == {"orgs.W211", "orgs.W212"}
+
+
+# ---- where a sign-on lands ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", ["cas", "oidc"])
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "https:/evil.example"])
+def test_a_sign_on_never_leads_off_the_site(request, yuxi_staff, provider, target):
+    """A link to the sign-on with another site as `next` (a phishing page after a real sign-on) lands on our own
+    pages: the platform's hops aside, every place the browser is sent is this site's."""
+    request.getfixturevalue(provider)
+    if provider == "cas":
+        account = _open(yuxi_staff, "th_cas", signon_cas="zs001")
+        request.getfixturevalue("cas").next_user = "zs001"
+        login = CAS_LOGIN
+    else:
+        account = _open(yuxi_staff, "th_oidc", signon_oidc="oidc-subject-42")
+        request.getfixturevalue("oidc").next_subject = "oidc-subject-42"
+        login = OIDC_LOGIN
+    client = Client()
+    response = walk(client, f"{login}?next={target}")
+    assert response.status_code == 200, response.hops
+    assert response.wsgi_request.user == account
+    ours = [hop for hop in response.hops if not hop.startswith(("http://127.0.0.1", "http://localhost"))]
+    assert all("evil.example" not in urlsplit(hop).netloc and not hop.startswith(("//", "/\\")) for hop in ours), ours
