@@ -247,7 +247,9 @@ AUTHENTICATION_BACKENDS = [
 CAS_SERVER_URL = env.str("CAS_SERVER_URL", default="")
 if CAS_SERVER_URL and not CAS_SERVER_URL.endswith("/"):
     CAS_SERVER_URL += "/"  # python-cas joins "login", "p3/serviceValidate" and "logout" to it
-CAS_VERSION = env.str("CAS_VERSION", default="3")  # 1, 2, 3 or CAS_2_SAML_1_0
+_cas_version = env.str("CAS_VERSION", default="3").strip()
+# 1, 2, 3 (as numbers: django-cas-ng takes the CAS 1 protocol only for the number 1) or CAS_2_SAML_1_0
+CAS_VERSION: int | str = int(_cas_version) if _cas_version.isdigit() else _cas_version
 # The attribute of the validation that holds the external subject; "cas:user" is the CAS user name itself.
 CAS_USERNAME_ATTRIBUTE = env.str("CAS_USERNAME_ATTRIBUTE", default="cas:user")
 CAS_VERIFY_SSL_CERTIFICATE = env.bool("CAS_VERIFY_SSL_CERTIFICATE", default=True)

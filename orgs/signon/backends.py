@@ -8,9 +8,8 @@ while their platform is switched on, which keeps their sessions valid only as lo
 from __future__ import annotations
 
 import logging
-from xml.etree.ElementTree import ParseError
+from typing import Any
 
-import jwt
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -36,6 +35,12 @@ class _TimeoutSession(requests.Session):
     def request(self, *args, **kwargs):
         kwargs.setdefault("timeout", settings.SIGNON_TIMEOUT)
         return super().request(*args, **kwargs)
+
+
+def _failure(error: Exception) -> str:
+    """The refusal's detail for a platform's answer that could not be read: the error's type and the start of its
+    message (the platform's answer can be long)."""
+    return f"{type(error).__name__}: {str(error)[:200]}"
 
 
 def _resolve(request, provider: str, subject: str, *, detail: str = ""):
@@ -65,9 +70,12 @@ class CasBackend(ModelBackend):
         client.session = _TimeoutSession()
         try:
             username, attributes, _pgtiou = client.verify_ticket(ticket)
-        except (requests.RequestException, ParseError, ValueError) as error:
-            LOGGER.warning("CAS ticket validation failed: %s", error)
-            return _resolve(request, Provider.CAS, "", detail=f"{type(error).__name__}: {error}")
+        except Exception as error:  # only the library's call: any odd answer of the CAS server is refused, never a 500
+            # python-cas reads the answer without checking its shape: besides the network's and the XML parser's errors,
+            # an answer without children is an IndexError, a success without cas:user an AttributeError, an empty CAS
+            # 1.0 body a StopIteration, a SAML status without its value a KeyError. Each is an unconfirmed identity.
+            LOGGER.warning("CAS ticket validation failed: %s", _failure(error))
+            return _resolve(request, Provider.CAS, "", detail=_failure(error))
         if settings.CAS_USERNAME_ATTRIBUTE != "cas:user":
             value = (attributes or {}).get(settings.CAS_USERNAME_ATTRIBUTE)
             username = value[0] if isinstance(value, list) and value else value
@@ -97,10 +105,30 @@ class OidcBackend(OIDCAuthenticationBackend):
             return None
         self.request = request
         try:
-            return super().authenticate(request, nonce=oidc_nonce, code_verifier=oidc_code_verifier)
-        except (requests.RequestException, SuspiciousOperation, jwt.PyJWTError, ValueError, KeyError) as error:
-            LOGGER.warning("OpenID Connect sign-on failed: %s", error)
-            return _resolve(request, Provider.OIDC, "", detail=f"{type(error).__name__}: {error}")
+            # the library's calls to the provider: the token endpoint, the JWKS, the id_token's checks, the userinfo
+            confirmed = super().authenticate(request, nonce=oidc_nonce, code_verifier=oidc_code_verifier)
+            userinfo = self.get_userinfo(*confirmed) if isinstance(confirmed, tuple) and self.OIDC_OP_USER_ENDPOINT else None
+        except Exception as error:  # only the library's calls: any odd answer of the provider is refused, never a 500
+            # an HTTP error, a body that is not JSON or not the object expected (an AttributeError or TypeError), a token
+            # that does not decode or verify (jwt's errors, SuspiciousOperation): each is an unconfirmed identity
+            LOGGER.warning("OpenID Connect sign-on failed: %s", _failure(error))
+            return _resolve(request, Provider.OIDC, "", detail=_failure(error))
+        if not isinstance(confirmed, tuple):
+            return _resolve(request, Provider.OIDC, "", detail="no identity")
+        return self._identity(confirmed[2], userinfo)
+
+    def _identity(self, payload: dict[str, Any], userinfo: Any):
+        """The account of the identity the id_token confirmed, its claims completed by the userinfo's (whose `sub`
+        must be the id_token's)."""
+        claims = dict(payload)
+        if self.OIDC_OP_USER_ENDPOINT:
+            subject = str(payload.get("sub") or "")
+            if not isinstance(userinfo, dict):
+                return _resolve(self.request, Provider.OIDC, subject, detail="userinfo is not a JSON object")
+            if userinfo.get("sub") != payload.get("sub"):
+                return _resolve(self.request, Provider.OIDC, subject, detail="userinfo sub differs")
+            claims.update(userinfo)
+        return _resolve(self.request, Provider.OIDC, str(claims.get(settings.OIDC_SUBJECT_CLAIM) or ""))
 
     def verify_token(self, token, **kwargs):
         """mozilla-django-oidc checks the signature and the nonce; the audience, issuer and expiry are checked here."""
@@ -121,14 +149,9 @@ class OidcBackend(OIDCAuthenticationBackend):
         setattr(self.request, ID_TOKEN_ATTRIBUTE, id_token)
 
     def get_or_create_user(self, access_token, id_token, payload):
-        """Finds the mapped account; never creates one (refusals are audited by `_resolve`)."""
-        claims = dict(payload)
-        if self.OIDC_OP_USER_ENDPOINT:
-            userinfo = self.get_userinfo(access_token, id_token, payload)
-            if userinfo.get("sub") != payload.get("sub"):
-                return _resolve(self.request, Provider.OIDC, str(payload.get("sub") or ""), detail="userinfo sub differs")
-            claims.update(userinfo)
-        return _resolve(self.request, Provider.OIDC, str(claims.get(settings.OIDC_SUBJECT_CLAIM) or ""))
+        """Hands the verified tokens back to `authenticate` (through the library's, which returns what this returns): the
+        account is found there, outside the handling of the provider's errors, and never created."""
+        return access_token, id_token, payload
 
     def create_user(self, claims):
         raise SuspiciousOperation("sign-on never creates an account")

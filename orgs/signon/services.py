@@ -53,9 +53,18 @@ def _administrator(user) -> bool:
 
 def subject_normal(subject: str) -> str:
     """An external subject as it is kept and compared: NFKC (full-width letters and digits made plain, an ideographic
-    space a space), without surrounding spaces. Compared without case too (`subject__iexact`): platforms backed by a
-    directory often give the user name as it was typed, and two accounts never differ only in case."""
+    space a space), without surrounding spaces. See `_same_subject` for the case."""
     return unicodedata.normalize("NFKC", subject).strip()
+
+
+def _same_subject(provider: str, subject: str) -> dict[str, str]:
+    """The lookup of the identities of `provider` that are `subject` (normalised). CAS compares without case: a CAS
+    server backed by a directory gives the user name as it was typed, and two of its users never differ only in case.
+    OpenID Connect compares exactly: `sub` is case-sensitive (OpenID Connect Core 1.0 §2, §5.7), so "Ab" and "ab"
+    are two people, each of whom may be mapped to an account of their own."""
+    if provider == Provider.OIDC:
+        return {"provider": provider, "subject": subject}
+    return {"provider": provider, "subject__iexact": subject}
 
 
 def identity_resolve(provider: str, subject: str) -> Resolution:
@@ -65,8 +74,8 @@ def identity_resolve(provider: str, subject: str) -> Resolution:
     subject = subject_normal(subject or "")
     if not subject:
         return Resolution(None, Refusal.INVALID)
-    identities = list(ExternalIdentity.objects.select_related("user").filter(provider=provider, subject__iexact=subject)[:2])
-    if len(identities) > 1:  # mapped before subjects were compared without case: which account is meant is unclear
+    identities = list(ExternalIdentity.objects.select_related("user").filter(**_same_subject(provider, subject))[:2])
+    if len(identities) > 1:  # CAS, mapped before subjects were compared without case: which account is meant is unclear
         return Resolution(None, Refusal.INVALID)
     identity = identities[0] if identities else None
     user, matched_by = (identity.user, "identity") if identity is not None else (None, "")
@@ -130,8 +139,9 @@ def identities_of(user) -> dict[str, str]:
 def identities_set(*, user, identities: Mapping[str, str | None]) -> dict[str, list[str]]:
     """Sets the account's 统一身份认证账号 per platform ({"signon_cas": "zs001"}: "" removes it; a key left out or
     None leaves it). Called inside the account services' transaction, which audits the changes returned
-    ({"signon_cas": [before, after]}). Refuses (ValidationError naming the field) a subject mapped to another account,
-    and any subject on an administrator's account (三员 sign in locally, with their second factor)."""
+    ({"signon_cas": [before, after]}). Refuses (ValidationError naming the field) a subject mapped to another account
+    (the same subject as a sign-on would find: `_same_subject`), and any subject on an administrator's account (三员
+    sign in locally, with their second factor)."""
     current = {identity.provider: identity for identity in ExternalIdentity.objects.filter(user=user)}
     changes: dict[str, list[str]] = {}
     for provider, field in SIGNON_FIELDS.items():
@@ -146,7 +156,7 @@ def identities_set(*, user, identities: Mapping[str, str | None]) -> dict[str, l
             raise ValidationError({field: _("统一身份认证账号最长 %(max)d 个字符") % {"max": SUBJECT_MAX}})
         if subject and _administrator(user):
             raise ValidationError({field: _("管理员账号只能本地登录（密码和两步验证），不能关联统一身份认证账号")})
-        if subject and ExternalIdentity.objects.filter(provider=provider, subject__iexact=subject).exclude(user=user).exists():
+        if subject and ExternalIdentity.objects.filter(**_same_subject(provider, subject)).exclude(user=user).exists():
             raise ValidationError({field: _("统一身份认证账号“%(subject)s”已关联其他账号") % {"subject": subject}})
         if not subject:
             current[provider].delete()

@@ -77,7 +77,10 @@ def _redirect(url: str, **params) -> tuple[int, dict, str]:
 class FakeCasServer(_Server):
     """A CAS server under /cas/. `/login` asserts `next_user` at once (as a platform whose user is already signed in)
     and sends the browser back to the service with a one-time service ticket; the validation answers the CAS XML of
-    success (with attributes) or failure, checking that the ticket is known, unused and issued for that service."""
+    success (with attributes) or failure, checking that the ticket is known, unused and issued for that service (CAS
+    1.0's `/validate`: "yes" and the user, or "no"). `answer`, when set, is the body every validation answers instead
+    (the ticket is still used up): an odd server's empty, truncated or non-XML answer; `/samlValidate` answers only
+    that."""
 
     def __init__(self):
         super().__init__()
@@ -87,6 +90,7 @@ class FakeCasServer(_Server):
         self.tickets: dict[str, tuple[str, str]] = {}
         self.validations: list[dict] = []
         self.logouts: list[dict] = []
+        self.answer: str | None = None
 
     def handle(self, method, path, query, body, headers):
         if path == "/cas/login":
@@ -98,6 +102,11 @@ class FakeCasServer(_Server):
             return _redirect(service, ticket=ticket)
         if path in ("/cas/serviceValidate", "/cas/p3/serviceValidate"):
             return 200, {"Content-Type": "text/xml; charset=utf-8"}, self._validate(path, query)
+        if path == "/cas/validate":  # CAS 1.0
+            return 200, {"Content-Type": "text/plain; charset=utf-8"}, self._validate(path, query)
+        if path == "/cas/samlValidate" and method == "POST" and self.answer is not None:
+            self.validations.append({"path": path, "ticket": "", "service": _one(query, "TARGET")})
+            return 200, {"Content-Type": "text/xml; charset=utf-8"}, self.answer
         if path == "/cas/logout":
             self.logouts.append({key: _one(query, key) for key in query})
             target = _one(query, "service") or _one(query, "url")
@@ -110,6 +119,10 @@ class FakeCasServer(_Server):
         ticket, service = _one(query, "ticket"), _one(query, "service")
         self.validations.append({"path": path, "ticket": ticket, "service": service})
         issued = self.tickets.pop(ticket, None)
+        if self.answer is not None:
+            return self.answer
+        if path == "/cas/validate":
+            return f"yes\n{issued[0]}\n" if issued is not None and issued[1] == service else "no\n\n"
         if issued is None:
             return self._failure("INVALID_TICKET", f"Ticket {ticket} not recognized")
         user, issued_for = issued
@@ -131,7 +144,9 @@ class FakeOidcProvider(_Server):
     one-time code; the token endpoint checks the client's secret, the redirect URI and the PKCE verifier and answers
     an RS256 id_token (iss, sub, aud, exp, iat, nonce) signed with the key published at /jwks; /userinfo answers the
     subject's claims for the access token; /.well-known/openid-configuration is its discovery document and /logout its
-end_session_endpoint (recorded in `logouts`). `sign_with_stranger_key` and `audience` let a test forge a bad token."""
+end_session_endpoint (recorded in `logouts`). `sign_with_stranger_key` and `audience` let a test forge a bad token;
+`answers` ({"/token": (200, "application/json", "[]")}) makes an endpoint answer that instead (an odd provider's
+answer; the code is still used up)."""
 
     CLIENT_ID = "qiaolian-test"
     CLIENT_SECRET = "test-secret-不外传"
@@ -151,6 +166,7 @@ end_session_endpoint (recorded in `logouts`). `sign_with_stranger_key` and `audi
         self.token_requests: list[dict] = []
         self.logouts: list[dict] = []  # the end_session requests' parameters
         self.discovery: dict = {}  # changes to the discovery document (a test's forgery)
+        self.answers: dict[str, tuple[int, str, str]] = {}  # path: (status, content type, body) answered instead
 
     def settings(self) -> dict:
         """The qiaolian settings that switch OIDC on against this provider."""
@@ -183,7 +199,10 @@ end_session_endpoint (recorded in `logouts`). `sign_with_stranger_key` and `audi
         if path == "/authorize":
             return self._authorize(query)
         if path == "/token" and method == "POST":
-            return self._token(parse_qs(body), headers)
+            answer = self._token(parse_qs(body), headers)
+            return self._odd(path) or answer
+        if path in self.answers:
+            return self._odd(path)
         if path == "/jwks":
             jwk = RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
             jwk.update({"kid": self.kid, "alg": "RS256", "use": "sig"})
@@ -195,6 +214,12 @@ end_session_endpoint (recorded in `logouts`). `sign_with_stranger_key` and `audi
                 return 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}, ""
             return 200, {"Content-Type": "application/json"}, json.dumps({"sub": subject, **self.claims})
         return 404, {}, "not found"
+
+    def _odd(self, path):
+        if path not in self.answers:
+            return None
+        status, content_type, content = self.answers[path]
+        return status, {"Content-Type": content_type}, content
 
     def _authorize(self, query):
         redirect_uri, state = _one(query, "redirect_uri"), _one(query, "state")

@@ -212,6 +212,14 @@ def test_cas_version_2_validates_at_service_validate(cas, settings, yuxi_staff):
     assert cas.validations[-1]["path"] == "/cas/serviceValidate"
 
 
+def test_cas_version_1_validates_at_validate(cas, settings, yuxi_staff):
+    settings.CAS_VERSION = 1
+    account = _open(yuxi_staff, "th_cas", signon_cas="zs001")
+    cas.next_user = "zs001"
+    assert walk(Client(), CAS_LOGIN).wsgi_request.user == account
+    assert cas.validations[-1]["path"] == "/cas/validate"
+
+
 def test_cas_subject_from_an_attribute(cas, settings, yuxi_staff):
     settings.CAS_USERNAME_ATTRIBUTE = "employeeNumber"
     account = _open(yuxi_staff, "th_cas", signon_cas="E-1024")
@@ -553,3 +561,125 @@ def test_a_sign_on_never_leads_off_the_site(request, yuxi_staff, provider, targe
     assert response.wsgi_request.user == account
     ours = [hop for hop in response.hops if not hop.startswith(("http://127.0.0.1", "http://localhost"))]
     assert all("evil.example" not in urlsplit(hop).netloc and not hop.startswith(("//", "/\\")) for hop in ours), ours
+
+
+# ---- odd answers of a platform: a refusal, audited, never a server error -------------------------------------------
+
+CAS_NS = 'xmlns:cas="http://www.yale.edu/tp/cas"'
+SAML_STATUS_WITHOUT_VALUE = (
+    '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body>'
+    '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:1.0:protocol"><samlp:Status><samlp:StatusCode/>'
+    "</samlp:Status></samlp:Response></SOAP-ENV:Body></SOAP-ENV:Envelope>")
+
+
+@pytest.mark.parametrize(("version", "answer", "error"), [
+    ("3", "", "ParseError"),
+    ("3", "Service Unavailable", "ParseError"),
+    ("3", f"<cas:serviceResponse {CAS_NS}/>", "IndexError"),  # no children
+    ("3", f"<cas:serviceResponse {CAS_NS}><cas:authenticationSuccess><cas:attributes/></cas:authenticationSuccess>"
+          "</cas:serviceResponse>", "AttributeError"),  # a success without cas:user
+    ("2", f"<cas:serviceResponse {CAS_NS}><cas:authenticationSuccess/></cas:serviceResponse>", "AttributeError"),
+    ("3", "<serviceResponse><authenticationSuccess><user>zs001</user></authenticationSuccess></serviceResponse>",
+     "ValueError"),  # no namespace
+    (1, "", "StopIteration"),  # CAS 1.0, an empty body (django-cas-ng knows version 1 only as an int)
+    (1, "yes\n", "StopIteration"),  # CAS 1.0, "yes" without the user
+    ("CAS_2_SAML_1_0", SAML_STATUS_WITHOUT_VALUE, "KeyError"),
+])
+def test_cas_odd_validation_answers_are_refused(cas, settings, yuxi_staff, version, answer, error):
+    """python-cas reads the CAS server's answer without checking its shape: whatever it raises on an odd answer, the
+    sign-on is refused (reason invalid) with the refusal page and one audit entry naming the error, never a 500."""
+    settings.CAS_VERSION = version
+    _open(yuxi_staff, "th_cas", signon_cas="zs001")
+    before = _counts()
+    cas.next_user, cas.answer = "zs001", answer
+    client = Client()
+    response = walk(client, CAS_LOGIN)
+    assert response.status_code == 403 and 'data-reason="invalid"' in response.content.decode()
+    assert cas.validations  # the ticket was validated: the refusal is the answer's
+    assert not response.wsgi_request.user.is_authenticated and "_auth_user_id" not in client.session
+    assert _counts() == before and not SessionTicket.objects.exists()
+    refusals = list(_entries("signon_refused"))
+    assert len(refusals) == 1
+    data = refusals[0].additional_data
+    assert (data["provider"], data["subject"], data["reason"]) == ("cas", "", "invalid")
+    assert data["detail"].startswith(f"{error}:") and len(data["detail"]) < 300
+    assert not _entries("signon").exists()
+
+
+@pytest.mark.parametrize(("path", "answer", "detail"), [
+    ("/token", (200, "application/json", "[]"), "AttributeError:"),
+    ("/token", (200, "application/json", '"ok"'), "AttributeError:"),
+    ("/token", (200, "text/html", "<html>系统维护</html>"), "JSONDecodeError:"),
+    ("/token", (502, "text/html", "Bad Gateway"), "HTTPError:"),
+    ("/token", (200, "application/json", '{"access_token": "a", "token_type": "Bearer", "id_token": "not-a-jwt"}'),
+     "DecodeError:"),
+    ("/jwks", (200, "application/json", "[]"), "TypeError:"),
+    ("/jwks", (200, "application/json", '{"keys": ["x"]}'), "TypeError:"),
+    ("/jwks", (200, "application/json", "{}"), "KeyError:"),
+    ("/userinfo", (200, "application/json", "[]"), "userinfo is not a JSON object"),
+    ("/userinfo", (200, "application/json", "null"), "userinfo is not a JSON object"),
+    ("/userinfo", (200, "text/plain", ""), "JSONDecodeError:"),
+    ("/userinfo", (200, "application/jwt", "garbage"), "DecodeError:"),
+])
+def test_oidc_odd_provider_answers_are_refused(oidc, yuxi_staff, path, answer, detail):
+    """The token endpoint, the JWKS or the userinfo answering what mozilla-django-oidc does not expect (not JSON, not
+    an object, not a JWT): refused (reason invalid) with the refusal page and one audit entry, never a 500."""
+    _open(yuxi_staff, "th_oidc", signon_oidc="oidc-subject-42")
+    before = _counts()
+    oidc.next_subject = "oidc-subject-42"
+    oidc.answers[path] = answer
+    client = Client()
+    response = walk(client, OIDC_LOGIN)
+    assert response.status_code == 403 and 'data-reason="invalid"' in response.content.decode()
+    assert not response.wsgi_request.user.is_authenticated and "_auth_user_id" not in client.session
+    assert not any("token" in key for key in client.session.keys())
+    assert _counts() == before
+    refusals = list(_entries("signon_refused"))
+    assert len(refusals) == 1
+    data = refusals[0].additional_data
+    assert (data["provider"], data["reason"]) == ("oidc", "invalid") and data["detail"].startswith(detail)
+    assert not _entries("signon").exists()
+
+
+# ---- the case of a subject: OpenID Connect's `sub` is case-sensitive, a CAS user name is not -------------------------
+
+
+def test_oidc_subjects_differing_only_in_case_are_two_identities(oidc, api_client_for, yuxi_staff):
+    first, second = _open(yuxi_staff, "th_upper", signon_oidc="Oidc-Subject-42"), _open(yuxi_staff, "th_lower")
+    oidc.next_subject = "oidc-subject-42"  # another person for the provider: not mapped
+    response = walk(Client(), OIDC_LOGIN)
+    assert response.status_code == 403 and 'data-reason="unknown"' in response.content.decode()
+    refusal = _entries("signon_refused").last().additional_data
+    assert (refusal["subject"], refusal["reason"]) == ("oidc-subject-42", "unknown")
+    # so it may be mapped to an account of its own, and each signs on as its own account
+    response = api_client_for(yuxi_staff).patch(f"/api/accounts/{second.pk}/", {"signon_oidc": "oidc-subject-42"}, format="json")
+    assert response.status_code == 200, response.content
+    for subject, account in (("oidc-subject-42", second), ("Oidc-Subject-42", first), ("Ｏｉｄｃ-Subject-42\u3000", first)):
+        oidc.next_subject = subject
+        assert walk(Client(), OIDC_LOGIN).wsgi_request.user == account, subject
+    # the very same subject (after NFKC) stays one identity, mapped to one account only
+    response = api_client_for(yuxi_staff).patch(f"/api/accounts/{second.pk}/", {"signon_oidc": "Ｏｉｄｃ-Subject-42"}, format="json")
+    assert response.status_code == 400 and "已关联其他账号" in str(response.data["signon_oidc"])
+
+
+def test_cas_subjects_stay_case_insensitive_beside_username_matching(cas, settings, yuxi_staff):
+    mapped, by_name = _open(yuxi_staff, "th_mapped", signon_cas="Zs001"), _open(yuxi_staff, "th_by_name")
+    settings.SIGNON_MATCH_USERNAME = True
+    for user, account, matched_by in (("ZS001", mapped, "identity"), ("zs001", mapped, "identity"),
+                                      ("th_by_name", by_name, "username")):
+        cas.next_user = user
+        assert walk(Client(), CAS_LOGIN).wsgi_request.user == account, user
+        assert _entries("signon").last().additional_data["matched_by"] == matched_by
+
+
+@pytest.mark.parametrize(("written", "read"), [("1", "1 int"), ("2", "2 int"), ("3", "3 int"), ("CAS_2_SAML_1_0", "CAS_2_SAML_1_0 str")])
+def test_cas_version_from_the_environment_is_what_django_cas_ng_expects(written, read):
+    """django-cas-ng speaks CAS 1 only for the number 1: CAS_VERSION=1 in the environment must arrive as one."""
+    env = {**os.environ, "CAS_VERSION": written, "DJANGO_SETTINGS_MODULE": "qiaolian.settings"}
+    env.pop("DATABASE_URL", None)
+    printed = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+         "print(settings.CAS_VERSION, type(settings.CAS_VERSION).__name__)"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert printed == read
