@@ -34,7 +34,7 @@ class _NotifyFieldsMixin(forms.Form):
                                     help_text=_("企业微信通讯录中的成员账号（UserID）"))
     dingtalk_user_id = forms.CharField(label=_("钉钉账号"), max_length=64, required=False, help_text=_("钉钉通讯录中的用户 userid"))
     notify_channel = forms.ChoiceField(label=_("通知方式"), choices=(), initial="email", required=False)
-    notify_immediate = forms.BooleanField(label=_("即时通知"), required=False, initial=True,
+    notify_immediate = forms.BooleanField(label=_("即时通知"), required=False, initial=False,
                                           help_text=_("任务指派等即时通知也通过所选方式发送（每日提醒汇总总是发送）"))
 
     def clean(self):

@@ -21,8 +21,10 @@ class AccountProfile(PhoneFieldsMixin, models.Model):
     dingtalk_user_id = models.CharField(_("钉钉账号"), max_length=64, blank=True, default="",
                                         help_text=_("钉钉通讯录中的用户 userid"))
     notify_channel = models.CharField(_("通知方式"), max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    # Opted into (issue 21): the daily digest and escalations always go; an immediate notice (a task assigned …) goes
+    # outside the product only for whom chose it (企业微信 and 钉钉 count every message against their limits).
     notify_immediate = models.BooleanField(
-        _("即时通知"), default=True, help_text=_("任务指派等即时通知也通过所选方式发送（每日提醒汇总总是发送）"))
+        _("即时通知"), default=False, help_text=_("任务指派等即时通知也通过所选方式发送（每日提醒汇总总是发送）"))
     must_change_password = models.BooleanField(_("须修改初始密码"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("开通人"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",

@@ -27,7 +27,7 @@ from orgs.access.scoping import forget_scope, user_scope
 from orgs.accounts.models import AccountProfile
 from orgs.common.audit import AuditEvent, audit_event, mask_in_audit
 from orgs.common.channels import Channel, channel_choices
-from orgs.common.identifiers import IdentifierError, validate_mobile
+from orgs.common.identifiers import IdentifierError, is_personal_number, mask_phone_numbers, validate_mobile
 from orgs.common.phones import PHONE_COLUMNS
 from orgs.regions.models import Region
 from orgs.signon.services import SIGNON_FIELDS, identities_set
@@ -89,7 +89,7 @@ def _phone(phone: str) -> str:
 def account_create(
     *, creator, username: str, name: str, role: str, region: Region | None, email: str = "", phone: str = "", request=None,
     signon_cas: str | None = None, signon_oidc: str | None = None,
-    wecom_user_id: str = "", dingtalk_user_id: str = "", notify_channel: str = Channel.EMAIL, notify_immediate: bool = True,
+    wecom_user_id: str = "", dingtalk_user_id: str = "", notify_channel: str = Channel.EMAIL, notify_immediate: bool = False,
 ):
     """Opens an account; returns (user, the one-time initial password). Nothing is written when refused. The
     统一身份认证账号 (signon_cas, signon_oidc) map the platforms' identities to it (orgs.signon)."""
@@ -193,10 +193,14 @@ PROFILE_FIELDS = ("phone", "wecom_user_id", "dingtalk_user_id", "notify_channel"
 
 
 def _platform_id(field: str, value: str) -> str:
-    """A 企业微信 / 钉钉 user id: 1–64 visible characters, no spaces."""
+    """A 企业微信 / 钉钉 user id: 1–64 visible characters, no spaces, and not a mobile or resident ID number (the id is
+    kept and shown in clear: on the account page, in the API, in the outbox; phones and IDs are kept only encrypted)."""
     value = (value or "").strip()
     if value and (len(value) > 64 or any(c.isspace() for c in value)):
-        raise ValidationError({field: _("账号“%(v)s”无效：最多 64 个字符，不能含空格") % {"v": value[:80]}})
+        raise ValidationError({field: _("账号“%(v)s”无效：最多 64 个字符，不能含空格") % {"v": mask_phone_numbers(value[:80])}})
+    if value and is_personal_number(value):
+        raise ValidationError({field: _("账号“%(v)s”是手机号码或身份证号码，不能用作通知账号：请在通讯录管理后台为该成员设置其他账号（UserID），"
+                                        "手机号请填在“联系电话”中") % {"v": mask_phone_numbers(value)}})
     return value
 
 

@@ -263,6 +263,19 @@ def validate_phone(raw: str) -> str:
 _PHONE_LIKE = re.compile(r"\+?\d{7,}")
 
 
+def is_personal_number(text: str) -> bool:
+    """Whether `text` as a whole is someone's mobile (mainland, with or without +86, or international with +) or
+    resident ID: what may serve as a login or a platform's user id elsewhere, but is kept here only encrypted."""
+    phone = normalize_phone(text)
+    if _MAINLAND_MOBILE.fullmatch(phone) or _INTERNATIONAL_MOBILE.fullmatch(phone):
+        return True
+    try:
+        validate_resident_id(text)
+    except IdentifierError:
+        return False
+    return True
+
+
 def holds_number(text: str) -> bool:
     """Whether `text` holds a phone or document number (seven digits or more once a phone's separators are out)."""
     return bool(_PHONE_LIKE.search(normalize_phone(text)))
@@ -272,6 +285,18 @@ def mask_phone_numbers(text: str) -> str:
     """`text` with every run of seven or more digits (perhaps after +) masked as a phone number is, once the phone's
     separators are taken out (139-1234-5678 is one number): for what is kept or shown of a cell that failed as a phone."""
     return _PHONE_LIKE.sub(lambda match: mask_phone(match.group()), normalize_phone(text))
+
+
+# A number, perhaps written with separators within a line (139 1234 5678, +86 139-1234-5678, (0871) 6512 3456), or
+# a document's digits (11010519491231002X): each such span of a text is given to mask_phone_numbers, which takes the
+# separators out of all it is given (so it is not given the whole text: its words and lines would run together).
+_NUMBER_SPAN = re.compile(r"\+?\d[\d \t\u3000\-()（）]*\d")
+
+
+def masked_numbers(text: str) -> str:
+    """`text` with every phone or document number in it masked (139****5678), the rest as it was: for any error text
+    that is kept or logged (the outbox relay's, an SMS provider's)."""
+    return _NUMBER_SPAN.sub(lambda match: mask_phone_numbers(match.group()) if holds_number(match.group()) else match.group(), text)
 
 
 def uscc_check_char(first17: str) -> str:

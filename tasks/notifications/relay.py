@@ -9,7 +9,8 @@ State machine of a row (`OutboxStatus`):
           (< MAX_ATTEMPTS)├──▶ fallback            (refused: 60020, unknown user, no mobile, channel no longer
                           │                          configured, or still failing after MAX_ATTEMPTS; e-mail: failed)
                           └──▶ unknown             (found "sending" after its lease: the worker died mid-call;
-                                                    or the platform's answer was lost after the request went out)
+                                                    or the platform's answer was lost after the request went out;
+                                                    or the platform's client raised during the call: RAISED)
 
 Exactly once: a relay claims a batch (row locks with skip_locked, so two relays never take the same row) and marks
 it "sending" with a lease, and COMMITS, before any call to the outside; then it calls and records the outcomes. A
@@ -24,12 +25,18 @@ wait, and the row waits as for 45009.
 
 The inbox row is written with the message (digests, notices), so "fallback" needs no new write: the message is in
 the person's inbox, and the row says why it did not go through the channel.
+
+No phone or document number is kept or logged in clear: every error text a row keeps (last_error, shown on 消息发送,
+the sender's card and the admin) and every error logged goes through `masked` (orgs.common.identifiers.masked_numbers): an
+SMS's `to` is the clear mobile, a client's or SDK's error may echo its request, a 钉钉 or 企业微信 userid may be a
+mobile. Error texts say what happened in Chinese first (gettext), then the technical detail.
 """
 from __future__ import annotations
 
 import datetime
 import logging
 import time
+import traceback
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
@@ -41,6 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs.accounts.models import AccountProfile
+from orgs.common.identifiers import masked_numbers as masked
 from tasks.notifications import platforms
 from tasks.notifications.models import OutboxChannel, OutboxMessage, OutboxStatus
 from tasks.notifications.platforms.base import FAILED, NETWORK, NO_ANSWER, SENT, THROTTLED, Delivery, Platform
@@ -62,6 +70,13 @@ PASSING_CODES = frozenset({"", "-1", NETWORK})
 # digest would take minutes). Each thread has its own HTTP session (platforms/transport.py); none touches the database.
 SEND_THREADS = 8
 CLAIMABLE = Q(status=OutboxStatus.PENDING) | Q(status=OutboxStatus.THROTTLED)
+# The code of a row whose platform client raised during its send call (see _send_platform): "unknown", as NO_ANSWER.
+RAISED = "raised"
+
+
+def _log_raised(what: str, error: BaseException) -> None:
+    """Logs an unexpected exception with its traceback, masked (its text may hold the number the call was given)."""
+    logger.error("%s\n%s", what, masked("".join(traceback.format_exception(error))))
 
 
 def platform_get(channel: str) -> Platform | None:
@@ -169,7 +184,8 @@ def _save_outcomes(rows: list[OutboxMessage]) -> None:
 def _record(row: OutboxMessage, delivery: Delivery, now: datetime.datetime) -> None:
     """Applies one platform's answer to its row (see the module docstring)."""
     row.claimed_until = None
-    row.error_code, row.last_error = delivery.code[:32], delivery.message[:2000]
+    message = masked(delivery.message)
+    row.error_code, row.last_error = delivery.code[:32], message[:2000]
     if delivery.outcome == SENT:
         row.status, row.sent_at, row.reference = OutboxStatus.SENT, now, delivery.reference[:128]
         row.next_attempt_at = None
@@ -179,9 +195,13 @@ def _record(row: OutboxMessage, delivery: Delivery, now: datetime.datetime) -> N
         row.status = OutboxStatus.THROTTLED
         row.next_attempt_at = now + datetime.timedelta(seconds=max(delivery.retry_after, 1))
         row.attempts = max(row.attempts - 1, 0)  # a wait is no attempt: only passing failures use up MAX_ATTEMPTS
-    elif delivery.code == NO_ANSWER:  # the request went out and its answer was lost: perhaps sent, never repeated
+    elif delivery.code in (NO_ANSWER, RAISED):  # perhaps sent (an answer lost, a call that raised): never repeated
         row.status, row.next_attempt_at = OutboxStatus.UNKNOWN, None
-        row.last_error = (_("平台未应答，无法确认是否送达；为避免重复不再发送，消息已在站内信中") + f"（{delivery.message}）")[:2000]
+        if delivery.code == NO_ANSWER:
+            reason = _("平台未应答，无法确认是否送达；为避免重复不再发送，消息已在站内信中")
+        else:
+            reason = _("发送时出现意外错误，无法确认是否送达；为避免重复不再发送，消息已在站内信中")
+        row.last_error = f"{reason}（{message}）"[:2000]
     elif delivery.code in PASSING_CODES and row.attempts < MAX_ATTEMPTS:
         row.status = OutboxStatus.PENDING
         row.next_attempt_at = None if row.channel == OutboxChannel.EMAIL else now + datetime.timedelta(seconds=30 * row.attempts)
@@ -199,7 +219,7 @@ def _send_emails(rows: list[OutboxMessage], started: set[int]) -> None:
             try:
                 EmailMessage(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.to_address], connection=mailer).send()
             except Exception as error:
-                _record(row, Delivery(FAILED, "", str(error)), now)
+                _record(row, Delivery(FAILED, "", _("邮件发送失败：%(detail)s") % {"detail": f"{type(error).__name__}: {error}"}), now)
             else:
                 _record(row, Delivery(SENT), now)
     finally:
@@ -229,9 +249,15 @@ def _send_platform(channel: str, rows: list[OutboxMessage], started: set[int]) -
         try:
             return platform.send(to=to, title=row.subject, body=row.body, url=f"{site}{row.url}" if row.url else "",
                                  key=row.key, params=row.params or None)
-        except Exception as error:  # a bug or a network failure the client did not turn into a Delivery
-            logger.exception("outbox %s: %s.send raised", row.pk, channel)
-            return Delivery(FAILED, "", f"{type(error).__name__}: {error}")
+        except Exception as error:
+            # A bug, or a failure the client did not turn into a Delivery. Raised from inside the call, it may have
+            # come after the request went out (an SDK failing on the platform's answer): the message may have been
+            # delivered, so it is recorded "unknown" and never sent again (exactly once: its inbox copy is there),
+            # as when an answer is lost (NO_ANSWER); the admin sees it among the problems of 消息发送. Only the client
+            # knows whether its request had left: what fails before it leaves, it answers itself as a Delivery
+            # (NETWORK: tried again; sms.py when the SDK's request cannot be made).
+            _log_raised(f"outbox {row.pk}: {channel}.send raised", error)
+            return Delivery(FAILED, RAISED, f"{type(error).__name__}: {error}")
 
     if not ready:
         return
@@ -282,8 +308,8 @@ def outbox_confirm(*, batch: int = BATCH) -> int:
         for row in rows:
             try:
                 answer = platform.confirm(reference=row.reference, to=row.to_address)
-            except Exception:
-                logger.exception("outbox %s: dingtalk confirm raised", row.pk)
+            except Exception as error:
+                _log_raised(f"outbox {row.pk}: dingtalk confirm raised", error)
                 continue  # asked again after the lease
             now = timezone.now()
             if answer is None:  # not decided yet, or the platform could not be asked: again later, for a day
@@ -295,6 +321,6 @@ def outbox_confirm(*, batch: int = BATCH) -> int:
                 row.confirm_after = now + datetime.timedelta(seconds=max(answer.retry_after, 1))
             else:
                 row.status, row.confirm_after = OutboxStatus.FAILED, None
-                row.error_code, row.last_error = answer.code[:32], answer.message[:2000]
+                row.error_code, row.last_error = answer.code[:32], masked(answer.message)[:2000]
                 undelivered += 1
         OutboxMessage.objects.bulk_update(rows, ["status", "confirm_after", "error_code", "last_error"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import csv
 import datetime
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -202,12 +203,13 @@ def responsible_users_validate(*, region: Region, user_ids: Iterable[int]) -> No
 def _assignment_notify(task: Task, user_ids: Iterable[int], actor=None) -> None:
     user_ids = [u for u in user_ids if not actor or u != actor.pk]
     if user_ids:
-        notifications_send(
-            user_ids=user_ids,
-            title=_("新任务：%(t)s") % {"t": task.title},
-            body=_("您被指定为任务“%(t)s”的责任人，完成时限 %(d)s。") % {"t": task.title, "d": task.deadline.isoformat()},
-            url=task_url(task.pk), key=f"assign:t{task.pk}:{timezone.now():%Y%m%d%H%M%S%f}", source=f"task:{task.pk}",
-        )
+        title = _("新任务：%(t)s") % {"t": task.title}
+        body = _("您被指定为任务“%(t)s”的责任人，完成时限 %(d)s。") % {"t": task.title, "d": task.deadline.isoformat()}
+        # The key names the content (notifications_send adds the person and the day): taken off the task and put back
+        # on the same day, a person is not sent the same notice again on any channel; a new title or deadline is news.
+        content = hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()[:16]
+        notifications_send(user_ids=user_ids, title=title, body=body, url=task_url(task.pk), key=f"assign:t{task.pk}:{content}",
+                           source=f"task:{task.pk}")
 
 
 @transaction.atomic

@@ -36,7 +36,7 @@ from census.rounds.selectors import reports_for_reminders
 from orgs.access.models import Membership
 from orgs.access.roles import Role
 from orgs.accounts.models import AccountProfile
-from orgs.common.channels import channel_configured
+from orgs.common.channels import Channel, channel_configured
 from orgs.regions.models import Region, RegionLevel
 from tasks.notifications.models import Digest, Notification, OutboxChannel, OutboxMessage
 from tasks.notifications.platforms.sms import sms_text
@@ -299,14 +299,17 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderReport:
 
 def escalation_sms(today: datetime.date, items_by_user: dict[int, list[dict]], now) -> list[OutboxMessage]:
     """督办 by SMS: one message a day to each person whose digest of today holds escalations, when SMS is configured
-    and the account has a mobile (read from the account when sending, never copied into the outbox). The text is
+    and the account has a mobile (read from the account when sending, never copied into the outbox) and has not chosen
+    the inbox only. The text is
     the provider's registered template (SMS_ESCALATION_TEXT) with its parameters: the number of escalated items and
     their region(s)."""
     escalated = {user_id: [i for i in items if i["kind"] in ESCALATION_KINDS] for user_id, items in items_by_user.items()}
     escalated = {user_id: items for user_id, items in escalated.items() if items}
     if not escalated or not channel_configured(OutboxChannel.SMS):
         return []
-    with_mobile = [p.user_id for p in AccountProfile.objects.filter(user_id__in=escalated) if p.phone]
+    # "仅站内信" is the person's own choice of nothing outside the product: no SMS either
+    profiles = AccountProfile.objects.filter(user_id__in=escalated).exclude(notify_channel=Channel.INBOX)
+    with_mobile = [p.user_id for p in profiles if p.phone]
     rows = []
     for user_id in with_mobile:
         regions = list(dict.fromkeys(i["region"] for i in escalated[user_id]))

@@ -132,3 +132,40 @@ def test_an_account_is_edited_audited_and_unlocked(api_client_for, yuxi_staff, t
     # leadership reads, never changes
     leader = api_client_for(User.objects.get(username="yuxi_leader"))
     assert leader.post(f"/api/accounts/{tonghai_official.pk}/unlock/").status_code == 403
+
+
+@pytest.mark.parametrize(("field", "value", "shown"), [
+    ("wecom_user_id", "13912345678", "139****5678"),
+    ("wecom_user_id", "+8613912345678", "139****5678"),
+    ("dingtalk_user_id", "+447911123456", None),
+    ("wecom_user_id", "11010519491231002X", None),
+])
+def test_a_platform_user_id_that_is_someones_number_is_refused_and_not_echoed(api_client_for, yuxi_staff, field, value, shown):
+    """企业微信 / 钉钉 user ids are kept and shown in clear (account page, API, outbox): a mobile or resident ID there
+    would be a number in clear. Refused, naming the field, the number masked in the message; nothing is opened."""
+    response = open_account(api_client_for(yuxi_staff), **{field: value})
+    assert response.status_code == 400 and field in response.json(), response.content
+    message = str(response.json()[field])
+    assert "不能用作通知账号" in message and value not in message and value[-8:] not in message
+    if shown:
+        assert shown in message
+    assert not User.objects.filter(username="new_official").exists()
+
+
+@pytest.mark.parametrize("value", ["zhangsan", "ZhangSan01", "0447654442691174", "manager4220", "1391234"])
+def test_platform_user_ids_of_other_shapes_are_taken(api_client_for, yuxi_staff, value):
+    response = open_account(api_client_for(yuxi_staff), wecom_user_id=value)
+    assert response.status_code == 201, response.content
+    assert AccountProfile.objects.get(user__username="new_official").wecom_user_id == value
+
+
+def test_immediate_notices_are_opted_into_not_given(api_client_for, yuxi_staff):
+    """The daily digest and escalations always go; immediate notices (a task assigned …) go outside the product only
+    for whom chose them: an account opened without the choice has none, and the opener's form starts unticked."""
+    from orgs.accounts.forms import AccountCreateForm
+
+    assert open_account(api_client_for(yuxi_staff)).status_code == 201
+    assert AccountProfile.objects.get(user__username="new_official").notify_immediate is False
+    assert open_account(api_client_for(yuxi_staff), username="chose_it", notify_immediate=True).status_code == 201
+    assert AccountProfile.objects.get(user__username="chose_it").notify_immediate is True
+    assert AccountCreateForm(user=yuxi_staff)["notify_immediate"].initial is False

@@ -64,7 +64,7 @@ def test_an_sms_that_never_left_is_tried_again(fake_sms, settings):
 
 def test_dingtalk_with_the_cache_down_waits_instead_of_calling_it_a_duplicate(fake_dingtalk, settings):
     user = User.objects.create_user(username="dt_cache", password="x")
-    AccountProfile.objects.update_or_create(user=user, defaults={"dingtalk_user_id": "dt-cache", "notify_channel": "dingtalk"})
+    AccountProfile.objects.update_or_create(user=user, defaults={"dingtalk_user_id": "dt-cache", "notify_channel": "dingtalk", "notify_immediate": True})
     notifications_send(user_ids=[user.pk], title="通知", body="正文", key="dt-cache")
     cache_settings = settings.CACHES
     settings.CACHES = DEAD_REDIS
@@ -81,7 +81,7 @@ def test_dingtalk_with_the_cache_down_waits_instead_of_calling_it_a_duplicate(fa
 
 def test_a_getsendresult_that_could_not_be_asked_is_asked_again(fake_dingtalk):
     user = User.objects.create_user(username="dt_confirm", password="x")
-    AccountProfile.objects.update_or_create(user=user, defaults={"dingtalk_user_id": "dt-x", "notify_channel": "dingtalk"})
+    AccountProfile.objects.update_or_create(user=user, defaults={"dingtalk_user_id": "dt-x", "notify_channel": "dingtalk", "notify_immediate": True})
     fake_dingtalk.drop_silently("dt-x")  # accepted, never delivered (143105)
     notifications_send(user_ids=[user.pk], title="通知", body="正文", key="dtc")
     assert outbox_relay() == 1
@@ -108,7 +108,7 @@ def test_waiting_on_a_limit_uses_up_no_attempt(fake_wecom):
     from django.core.cache import cache
 
     user = User.objects.create_user(username="wc_wait", password="x")
-    AccountProfile.objects.update_or_create(user=user, defaults={"wecom_user_id": "wc-wait", "notify_channel": "wecom"})
+    AccountProfile.objects.update_or_create(user=user, defaults={"wecom_user_id": "wc-wait", "notify_channel": "wecom", "notify_immediate": True})
     notifications_send(user_ids=[user.pk], title="通知", body="正文", key="wait")
     from tasks.notifications.platforms import platform_for
 
@@ -135,7 +135,7 @@ def test_a_relay_interrupted_mid_batch_records_what_it_sent_and_puts_back_the_re
     users = []
     for i in range(40):
         user = User.objects.create_user(username=f"wc_soft{i}", password="x")
-        AccountProfile.objects.update_or_create(user=user, defaults={"wecom_user_id": f"soft{i}", "notify_channel": "wecom"})
+        AccountProfile.objects.update_or_create(user=user, defaults={"wecom_user_id": f"soft{i}", "notify_channel": "wecom", "notify_immediate": True})
         users.append(user.pk)
     notifications_send(user_ids=users, title="通知", body="正文", key="soft")
     handle = fake_wecom.handle
@@ -172,7 +172,7 @@ def test_a_relay_interrupted_mid_batch_records_what_it_sent_and_puts_back_the_re
 
 def test_a_relay_with_a_time_budget_claims_no_batch_after_it(fake_wecom):
     user = User.objects.create_user(username="wc_budget", password="x")
-    AccountProfile.objects.update_or_create(user=user, defaults={"wecom_user_id": "budget", "notify_channel": "wecom"})
+    AccountProfile.objects.update_or_create(user=user, defaults={"wecom_user_id": "budget", "notify_channel": "wecom", "notify_immediate": True})
     notifications_send(user_ids=[user.pk], title="通知", body="正文", key="budget")
     assert outbox_relay(seconds=0) == 0 and OutboxMessage.objects.get().status == OutboxStatus.PENDING
     assert outbox_relay(seconds=60) == 1

@@ -26,7 +26,7 @@ from tasks.notifications.services import (
     outbox_relay,
     recipients_get,
 )
-from tasks.plans.services import task_create
+from tasks.plans.services import task_assign, task_create
 from tasks.reminders.services import reminders_send
 from tests.factories import UserFactory
 from tests.tasks.test_concurrency import _at_once, _skip_unless_postgres
@@ -85,7 +85,7 @@ def test_channel_not_configured_is_not_offered_and_behaves_as_email(tonghai_offi
     assert "wecom" not in dict(PreferenceForm().fields["channel"].choices)
     with pytest.raises(ValidationError, match="未配置"):
         notification_preference_set(user=tonghai_official, channel="wecom")
-    _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom")  # stored while 企业微信 was configured
+    _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom", notify_immediate=True)  # stored while 企业微信 was configured
     assert (recipients_get([tonghai_official.pk])[tonghai_official.pk].channel) == "email"
     fake_platforms["wecom"] = AnsweringPlatform("wecom")
     assert [value for value, _l in channel_choices()] == ["email", "inbox", "wecom"]
@@ -119,7 +119,7 @@ def test_immediate_notices_are_opt_in_but_digests_always_go(yuxi_plan, tonghai_o
 def test_one_digest_per_person_per_day_on_their_channel_and_nothing_more_on_a_second_run(yuxi_plan, tonghai_official,
                                                                                           fake_platforms, email_backend):
     wecom = fake_platforms["wecom"] = AnsweringPlatform("wecom")
-    _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom")
+    _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom", notify_immediate=True)
     reminders_send(today=D(2022, 12, 30))
     assert outbox_relay() == 9
     assert [to for to, _k in wecom.sent] == ["tonghai"]
@@ -133,8 +133,8 @@ def test_one_digest_per_person_per_day_on_their_channel_and_nothing_more_on_a_se
 def test_45009_is_throttled_then_sent_later_and_60020_falls_back_to_the_inbox(tonghai_official, huaning_official,
                                                                               fake_platforms, client_for, admin_user):
     wecom = fake_platforms["wecom"] = AnsweringPlatform("wecom")
-    _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom")
-    _profile(huaning_official, wecom_user_id="huaning", notify_channel="wecom")
+    _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom", notify_immediate=True)
+    _profile(huaning_official, wecom_user_id="huaning", notify_channel="wecom", notify_immediate=True)
     wecom.answers["tonghai"] = [Delivery(THROTTLED, "45009", "api freq out of limit", retry_after=120)]
     wecom.answers["huaning"] = [Delivery(FAILED, "60020", "not allow to access from your ip, from ip: 10.0.0.9")]
     notifications_send(user_ids=[tonghai_official.pk, huaning_official.pk], title="通知", body="正文", key="k")
@@ -156,7 +156,7 @@ def test_45009_is_throttled_then_sent_later_and_60020_falls_back_to_the_inbox(to
 @pytest.mark.django_db
 def test_a_row_left_sending_after_its_lease_is_never_sent_again(tonghai_official, fake_platforms):
     wecom = fake_platforms["wecom"] = AnsweringPlatform("wecom")
-    _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom")
+    _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom", notify_immediate=True)
     notifications_send(user_ids=[tonghai_official.pk], title="通知", body="正文", key="crash")
     # the worker claimed the row (committed "sending"), called the platform and died before recording the answer
     OutboxMessage.objects.update(status=OutboxStatus.SENDING, attempts=1, claimed_until=timezone.now() + datetime.timedelta(seconds=300))
@@ -172,7 +172,7 @@ def test_a_row_left_sending_after_its_lease_is_never_sent_again(tonghai_official
 @pytest.mark.django_db
 def test_dingtalk_silent_non_delivery_is_failed_after_confirm(tonghai_official, fake_platforms):
     dingtalk = fake_platforms["dingtalk"] = AnsweringPlatform("dingtalk")
-    _profile(tonghai_official, dingtalk_user_id="dt-tonghai", notify_channel="dingtalk")
+    _profile(tonghai_official, dingtalk_user_id="dt-tonghai", notify_channel="dingtalk", notify_immediate=True)
     notifications_send(user_ids=[tonghai_official.pk], title="通知", body="正文", key="dt")
     assert outbox_relay() == 1
     row = OutboxMessage.objects.get()
@@ -200,15 +200,21 @@ def test_escalations_go_by_sms_once_a_day_to_superior_staff_with_a_mobile(yuxi_p
     reminders_send(today=D(2023, 1, 8))
     outbox_relay()
     assert len(sms.sent) == 1
-    del fake_platforms["sms"]  # SMS not configured: no SMS at all
+    _profile(yuxi_staff, notify_channel="inbox")  # 仅站内信, their own choice: no SMS either
     reminders_send(today=D(2023, 1, 15))
     assert OutboxMessage.objects.filter(channel="sms").count() == 1
+    _profile(yuxi_staff, notify_channel="email")
+    reminders_send(today=D(2023, 1, 22))
+    assert OutboxMessage.objects.filter(channel="sms").count() == 2
+    del fake_platforms["sms"]  # SMS not configured: no SMS at all
+    reminders_send(today=D(2023, 1, 29))
+    assert OutboxMessage.objects.filter(channel="sms").count() == 2
 
 
 @pytest.mark.django_db
 def test_the_task_page_shows_what_became_of_its_notices(yuxi_plan, tonghai_official, yuxi_staff, fake_platforms, client_for):
     wecom = fake_platforms["wecom"] = AnsweringPlatform("wecom")
-    _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom")
+    _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom", notify_immediate=True)
     wecom.answers["tonghai"] = [Delivery(FAILED, "60020", "not allow to access from your ip")]
     task = task_create(plan=yuxi_plan, title="通知测试任务", region=Region.objects.get(code="530423"),
                        deadline=D(2023, 3, 1), responsible_users=[tonghai_official], actor=yuxi_staff)
@@ -222,7 +228,7 @@ def test_the_round_report_page_shows_what_became_of_its_steps_notices(
     tonghai_official, yuxi_staff, yuxi_leader, fake_platforms, client_for, django_capture_on_commit_callbacks
 ):
     wecom = fake_platforms["wecom"] = AnsweringPlatform("wecom")
-    _profile(yuxi_staff, wecom_user_id="yuxi", notify_channel="wecom")
+    _profile(yuxi_staff, wecom_user_id="yuxi", notify_channel="wecom", notify_immediate=True)
     wecom.answers["yuxi"] = [Delivery(FAILED, "60020", "not allow to access from your ip")]
     campaign = round_open(editor=yuxi_staff, year=2026, region=Region.objects.get(code="530400"), deadline=D(2026, 7, 31))
     report = CampaignReport.objects.get(campaign=campaign, region__code="530423")
@@ -255,7 +261,7 @@ def test_a_platform_channel_needs_its_account_on_every_page_and_the_choice_is_re
     with pytest.raises(ValidationError, match="选择企业微信通知须先填写企业微信账号"):
         account_update(account=tonghai_official, editor=yuxi_staff, notify_channel="wecom")
     with pytest.raises(ValidationError, match="选择企业微信通知须先填写企业微信账号"):  # nor may the account be emptied under it
-        _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom")
+        _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom", notify_immediate=True)
         account_update(account=tonghai_official, editor=yuxi_staff, wecom_user_id="")
     account_update(account=tonghai_official, editor=yuxi_staff, dingtalk_user_id="dt-tonghai")
     response = client.post("/tasks/inbox/", {"action": "preference", "channel": "dingtalk", "immediate": "on"}, follow=True)
@@ -280,3 +286,24 @@ def test_two_relays_at_once_send_each_platform_message_once(fake_platforms):
     assert errors == []
     assert sum(results) == 60 == len(wecom.sent) == len({key for _to, key in wecom.sent})
     assert OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == 60
+
+
+@pytest.mark.django_db
+def test_an_assignment_notice_goes_once_a_day_whatever_the_reassignments(yuxi_plan, tonghai_official, yuxi_staff, fake_platforms):
+    """Taken off a task and put back on the same day: the same notice is not sent again (企业微信 and 钉钉 count it
+    against their limits, and 钉钉 drops the same content sent twice a day); a changed deadline is a new notice."""
+    fake_platforms["wecom"] = AnsweringPlatform("wecom")
+    _profile(tonghai_official, wecom_user_id="tonghai", notify_channel="wecom", notify_immediate=True)
+    task = task_create(plan=yuxi_plan, title="通知去重任务", region=Region.objects.get(code="530423"),
+                       deadline=D(2023, 3, 1), responsible_users=[tonghai_official], actor=yuxi_staff)
+    task_assign(task=task, responsible_users=[], actor=yuxi_staff)
+    task_assign(task=task, responsible_users=[tonghai_official], actor=yuxi_staff)
+    sent = OutboxMessage.objects.filter(recipient=tonghai_official, source=f"task:{task.pk}")
+    assert sent.count() == 1 and sent.get().channel == "wecom"
+    assert Notification.objects.filter(user=tonghai_official, title="新任务：通知去重任务").count() == 2  # the inbox keeps both
+
+    task.deadline = D(2023, 6, 30)
+    task.save(update_fields=["deadline"])
+    task_assign(task=task, responsible_users=[], actor=yuxi_staff)
+    task_assign(task=task, responsible_users=[tonghai_official], actor=yuxi_staff)
+    assert sent.count() == 2

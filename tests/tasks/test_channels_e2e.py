@@ -14,7 +14,7 @@ from orgs.accounts.models import AccountProfile
 from qiaolian.demo.organizations import DEMO_LOGINS
 from qiaolian.demo.plans import demo_channels_assign
 from tasks.notifications.models import Digest, Notification, OutboxMessage, OutboxStatus
-from tasks.notifications.platforms import platform_for
+from tasks.notifications.platforms import platform_for, tokens
 from tasks.notifications.services import notifications_send, outbox_relay
 
 D = datetime.date
@@ -33,8 +33,12 @@ def test_demo_accounts_on_wecom_get_one_digest_each_through_an_expired_token_and
     profiles = AccountProfile.objects.filter(user__username__startswith="liaison_")
     assert profiles.exists() and all(p.wecom_user_id == p.user.username and p.notify_channel == "wecom" for p in profiles)
     fake_wecom.token = "wecom-token-old"
-    fake_wecom.expire_token()  # the token any cache may hold is refused (42001): fetched again, message retried once
+    fake_wecom.expire_token()  # the token the shared cache holds is refused (42001): fetched again, message retried once
+    token_key = tokens._token_key(platform_for("wecom").app)
+    cache.set(token_key, "wecom-token-old", 3600)  # as another process left it, still within its 7,200 s
+    tokens.local_forget()
     printed = _send_reminders("2022-12-30")
+    assert fake_wecom.token_calls >= 1 and cache.get(token_key) != "wecom-token-old"  # refused (42001), fetched again
     with_due_work = set(Digest.objects.filter(day=D(2022, 12, 30)).values_list("user__username", flat=True))
     assert len(with_due_work) == 9
     assert "outbound=wecom:9" in printed and "delivery=sent:9" in printed  # what became of the run's messages
@@ -50,7 +54,7 @@ def test_60020_falls_back_to_the_inbox_and_45009_waits(tonghai_official, huaning
     from django.utils import timezone
 
     for user, userid in ((tonghai_official, "tonghai"), (huaning_official, "huaning")):
-        AccountProfile.objects.update_or_create(user=user, defaults={"wecom_user_id": userid, "notify_channel": "wecom"})
+        AccountProfile.objects.update_or_create(user=user, defaults={"wecom_user_id": userid, "notify_channel": "wecom", "notify_immediate": True})
     # (the kick on commit does not run inside the test's transaction: the relay is called)
     notifications_send(user_ids=[tonghai_official.pk], title="通知一", body="正文", key="a")
     fake_wecom.fail_next(60020)  # refused: our address is not trusted
@@ -78,8 +82,8 @@ def test_60020_falls_back_to_the_inbox_and_45009_waits(tonghai_official, huaning
 def test_dingtalk_accepted_but_not_delivered_is_failed_after_getsendresult(tonghai_official, huaning_official, fake_dingtalk):
     from django.utils import timezone
 
-    AccountProfile.objects.update_or_create(user=tonghai_official, defaults={"dingtalk_user_id": "dt-tonghai", "notify_channel": "dingtalk"})
-    AccountProfile.objects.update_or_create(user=huaning_official, defaults={"dingtalk_user_id": "dt-huaning", "notify_channel": "dingtalk"})
+    AccountProfile.objects.update_or_create(user=tonghai_official, defaults={"dingtalk_user_id": "dt-tonghai", "notify_channel": "dingtalk", "notify_immediate": True})
+    AccountProfile.objects.update_or_create(user=huaning_official, defaults={"dingtalk_user_id": "dt-huaning", "notify_channel": "dingtalk", "notify_immediate": True})
     fake_dingtalk.drop_silently("dt-tonghai")  # accepted (errcode 0), never delivered: only getsendresult tells
     notifications_send(user_ids=[tonghai_official.pk, huaning_official.pk], title="通知", body="正文", key="dt")
     assert outbox_relay() == 2

@@ -10,7 +10,7 @@ So that this never happens, send() itself refuses (THROTTLED until tomorrow) the
 person, and refuses (FAILED, code "duplicate") the same content twice a day to one person. Token errors (40014,
 42001, 41001, or 88 naming one of them) → a new token and one more try at once; 143103 / 143104 (the application's
 or the company's messages per minute) and 90018 → THROTTLED with back-off; the rest → FAILED with the platform's
-errcode and errmsg.
+errcode and errmsg, after what the commonest codes mean in Chinese (REASONS, as wecom.py does for 企业微信).
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from django.utils.translation import gettext, gettext_lazy
 from tasks.notifications.platforms import limits, tokens
 from tasks.notifications.platforms.base import FAILED, NETWORK, NO_ANSWER, SENT, THROTTLED, Delivery, Platform
 from tasks.notifications.platforms.transport import NetworkError, PlatformError, call_json
-from tasks.notifications.platforms.wecom import utf8_cut
+from tasks.notifications.platforms.wecom import explained, utf8_cut
 
 TOKEN_ERRORS = {40014, 42001, 41001}
 OVER_FREQUENCY = {143103, 143104, 90018, 90002}
@@ -34,6 +34,35 @@ DAILY_LIMIT = 500
 OVER_DAILY = gettext_lazy("单应用给单人每日推送量超限（每天最多 500 条）")
 SAME_CONTENT = gettext_lazy("单应用给单人推送重复消息超限（同一内容每天只能发送一次）")
 FORBIDDEN_REASONS = {"143105": OVER_DAILY, "143106": SAME_CONTENT, "143205": OVER_DAILY, "143206": SAME_CONTENT}
+
+# What the staff who read 消息发送 and the sender's card can do about the commonest refusals (钉钉's documented global
+# error codes; the platform's own errmsg follows in brackets, as for 企业微信: wecom.REASONS). 88 wraps another code,
+# its sub_code: that code's reason when it is one of these (reasoned()).
+UNKNOWN_USER = gettext_lazy("钉钉不认识此用户账号（userid）：已离开组织，或账号填写有误")
+TOKEN_REFUSED = gettext_lazy("钉钉不接受本应用的访问凭证（access_token），重新获取后仍被拒绝：请系统管理员核对 DINGTALK_APP_KEY 与 DINGTALK_APP_SECRET")
+REASONS = {
+    "-1": gettext_lazy("钉钉系统繁忙，稍后自动重试"),
+    "88": gettext_lazy("钉钉鉴权失败：访问凭证（access_token）无效，或本应用没有调用此接口的权限"),
+    "33012": UNKNOWN_USER,  # 无效的USERID
+    "60121": UNKNOWN_USER,  # 找不到该用户
+    "40003": gettext_lazy("钉钉用户账号（userid）不合法：请核对此人填写的钉钉账号"),
+    "50002": gettext_lazy("此用户不在钉钉应用的可使用范围内：请系统管理员在钉钉开发者后台调整本应用的可使用范围"),
+    "60011": gettext_lazy("钉钉应用没有调用此接口的权限：请系统管理员在钉钉开发者后台为本应用开通相应权限"),
+    "60020": gettext_lazy("本服务器的地址不在钉钉应用的 IP 白名单中：请系统管理员在钉钉开发者后台为本应用添加本服务器的出口 IP"),
+    "40089": gettext_lazy("钉钉应用的 AppKey 或 AppSecret 不正确（DINGTALK_APP_KEY、DINGTALK_APP_SECRET）"),
+    "40056": gettext_lazy("钉钉应用 AgentId 不正确（DINGTALK_AGENT_ID）"),
+    "40014": TOKEN_REFUSED,  # 不合法的access_token
+    "42001": TOKEN_REFUSED,  # access_token超时
+    "41001": TOKEN_REFUSED,  # 缺少access_token参数
+    **{str(code): gettext_lazy("钉钉答复调用过于频繁，稍后自动重试") for code in OVER_FREQUENCY},
+}
+
+
+def reasoned(code: str, errmsg: str, sub_code: object = None) -> str:
+    """钉钉's errmsg after what `code` means in Chinese (REASONS); for 88, what its `sub_code` means when known."""
+    if code == "88" and str(sub_code or "") in REASONS:
+        code = str(sub_code)
+    return explained(code, errmsg, REASONS)
 
 
 def _token_error(answer: dict[str, Any]) -> bool:
@@ -116,19 +145,19 @@ class DingTalkPlatform(Platform):
         except PlatformError as error:  # from gettoken: nothing was sent
             if error.code in {str(code) for code in OVER_FREQUENCY}:
                 return self._over_frequency(error.code, error.message)
-            return Delivery(FAILED, code=error.code, message=error.message)
+            return Delivery(FAILED, code=error.code, message=reasoned(error.code, error.message))
         errcode = answer.get("errcode", 0)
         if errcode == 0:
             return Delivery(SENT, reference=str(answer.get("task_id", "")))
         if errcode in OVER_FREQUENCY:
             return self._over_frequency(str(errcode), str(answer.get("errmsg", "")))
-        return Delivery(FAILED, code=str(errcode), message=str(answer.get("errmsg", "")))
+        return Delivery(FAILED, code=str(errcode), message=reasoned(str(errcode), str(answer.get("errmsg", "")), answer.get("sub_code")))
 
     def _over_frequency(self, code: str, message: str) -> Delivery:
         """Over frequency: every process waits (limits.pause), the wait doubling with each such answer within an hour."""
         wait = limits.backoff(self.app)
         limits.pause(self.app, wait)
-        return Delivery(THROTTLED, code=code, message=message, retry_after=wait)
+        return Delivery(THROTTLED, code=code, message=reasoned(code, message), retry_after=wait)
 
     def confirm(self, *, reference: str, to: str) -> Delivery | None:
         """What became of task `reference` for `to`: FAILED when the platform filtered or failed it, SENT when it

@@ -13,22 +13,31 @@ SMS_ESCALATION_TEXT holds the template's text as registered, e.g. "您有${count
 values: `send(to=mobile, title=..., body=..., url=..., key=..., params={"count": "3", "region": "通海县"})`; a
 parameter missing is a FAILED delivery with code "template_params".
 
-The mobile number is never logged or returned in clear: messages name it masked (139****5678).
+The mobile number is never logged or returned in clear: messages name it masked (139****5678). Messages say what
+happened in Chinese first (they are shown on 消息发送 and the sender's card), then the provider's or SDK's text.
+
+A failure while the SDK's client and request are made (before anything is sent: the SDK missing, a setting it
+refuses) is NETWORK, tried again later like a connection refused; what the call itself raises, the SDK's own
+exceptions aside, goes to the outbox relay, which cannot know whether the SMS went out (never sent again).
 """
 from __future__ import annotations
 
 import json
+import logging
 import re
-from collections.abc import Mapping
+import traceback
+from collections.abc import Callable, Mapping
 from string import Template
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext
 
-from orgs.common.identifiers import mask_phone
+from orgs.common.identifiers import mask_phone, masked_numbers
 from tasks.notifications.platforms.base import FAILED, NETWORK, NO_ANSWER, SENT, THROTTLED, Delivery, Platform
 from tasks.notifications.platforms.transport import CONNECT_TIMEOUT, READ_TIMEOUT
+
+logger = logging.getLogger(__name__)
 
 PROVIDERS = ("aliyun", "tencent")
 TEMPLATE_PARAMS = ("count", "region")
@@ -46,7 +55,6 @@ THROTTLE_CODES = {
     "LimitExceeded.DailyLimit": 24 * 3600,
     "RequestLimitExceeded": 60,
 }
-_NUMBER = re.compile(r"(?<![\w.])\+?\d{7,}")
 # What the SDKs say when no connection was made (the request never went out): tried again later. Any other network
 # failure (a read timeout, a reset) may come after the provider sent the SMS: never sent again.
 _NEVER_CONNECTED = re.compile(
@@ -55,8 +63,10 @@ _NEVER_CONNECTED = re.compile(
 
 
 def _network_failure(message: str) -> Delivery:
-    code = NETWORK if _NEVER_CONNECTED.search(message) else NO_ANSWER
-    return Delivery(FAILED, code=code, message=message[:500])
+    detail = {"detail": message[:500]}
+    if _NEVER_CONNECTED.search(message):
+        return Delivery(FAILED, code=NETWORK, message=gettext("连接短信服务失败（网络错误）：%(detail)s") % detail)
+    return Delivery(FAILED, code=NO_ANSWER, message=gettext("短信服务未应答（网络错误）：%(detail)s") % detail)
 
 
 def sms_text(params: Mapping[str, str]) -> str:
@@ -65,10 +75,10 @@ def sms_text(params: Mapping[str, str]) -> str:
 
 
 def _masked(text: str, phone: str) -> str:
-    """`text` with `phone`, and anything else that looks like a phone number, masked."""
+    """`text` with `phone`, and anything else that looks like a phone or document number, masked."""
     if phone:
         text = text.replace(phone, mask_phone(phone))
-    return _NUMBER.sub(lambda match: mask_phone(match.group()), text)
+    return masked_numbers(text)
 
 
 def _endpoint() -> tuple[str, str] | None:
@@ -102,11 +112,17 @@ class SmsPlatform(Platform):
         if missing:
             return Delivery(FAILED, code="template_params", message=gettext("短信模板缺少参数：%(names)s") % {"names": ", ".join(missing)})
         values = [str(params[name]) for name in TEMPLATE_PARAMS]
-        if settings.SMS_PROVIDER == "aliyun":
-            return self._aliyun(to, values, key)
-        return self._tencent(to, values, key)
+        build = self._aliyun if settings.SMS_PROVIDER == "aliyun" else self._tencent
+        try:
+            call = build(to, values, key)
+        except Exception as error:  # nothing was sent: tried again later (NETWORK), as when no connection was made
+            logger.error("sms: the request could not be made, nothing was sent\n%s", _masked("".join(traceback.format_exception(error)), to))
+            detail = _masked(f"{type(error).__name__}: {error}", to)[:500]
+            return Delivery(FAILED, code=NETWORK, message=gettext("短信请求未能生成，未发出：%(detail)s") % {"detail": detail})
+        return call()
 
-    def _aliyun(self, to: str, values: list[str], key: str) -> Delivery:
+    def _aliyun(self, to: str, values: list[str], key: str) -> Callable[[], Delivery]:
+        """The SendSms call of 阿里云, made ready (the SDK's client and request) but not made."""
         # The SDKs are imported when first used: importing 阿里云's takes about a second, which no process that
         # never sends an SMS (web, tests) should pay.
         from alibabacloud_dysmsapi20170525 import models as aliyun_models
@@ -129,18 +145,24 @@ class SmsPlatform(Platform):
             out_id=key[:64],
         )
         runtime = RuntimeOptions(connect_timeout=int(CONNECT_TIMEOUT * 1000), read_timeout=int(READ_TIMEOUT * 1000), autoretry=False, max_attempts=0)
-        try:
-            response = AliyunClient(config).send_sms_with_options(request, runtime)
-        except Exception as error:  # the SDK's exceptions carry the provider's code; anything else is the network
-            code = str(getattr(error, "code", "") or "")
-            message = _masked(str(getattr(error, "message", "") or error), to)
-            return self._refused(code, message) if code else _network_failure(message)
-        answer = response.body
-        if answer.code == "OK":
-            return Delivery(SENT, reference=str(answer.biz_id or ""))
-        return self._refused(str(answer.code or ""), _masked(str(answer.message or ""), to))
+        client = AliyunClient(config)
 
-    def _tencent(self, to: str, values: list[str], key: str) -> Delivery:
+        def call() -> Delivery:
+            try:
+                response = client.send_sms_with_options(request, runtime)
+            except Exception as error:  # the SDK's exceptions carry the provider's code; anything else is the network
+                code = str(getattr(error, "code", "") or "")
+                message = _masked(str(getattr(error, "message", "") or error), to)
+                return self._refused(code, message) if code else _network_failure(message)
+            answer = response.body
+            if answer.code == "OK":
+                return Delivery(SENT, reference=str(answer.biz_id or ""))
+            return self._refused(str(answer.code or ""), _masked(str(answer.message or ""), to))
+
+        return call
+
+    def _tencent(self, to: str, values: list[str], key: str) -> Callable[[], Delivery]:
+        """The SendSms call of 腾讯云, made ready (the SDK's client and request) but not made."""
         from tencentcloud.common import credential as tencent_credential
         from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
         from tencentcloud.common.profile.client_profile import ClientProfile
@@ -167,24 +189,30 @@ class SmsPlatform(Platform):
         request.TemplateId = settings.SMS_TEMPLATE_CODE
         request.TemplateParamSet = values
         request.SessionContext = key[:512]
-        try:
-            response = client.SendSms(request)
-        except TencentCloudSDKException as error:
-            code = str(error.code or "")
-            message = _masked(str(error.message or ""), number)
-            if code in ("ClientNetworkError", "ClientError", "ServerNetworkError") or not code:
-                return _network_failure(message)
-            return self._refused(code, message)
-        statuses = response.SendStatusSet or []
-        if not statuses:
-            return Delivery(FAILED, code="no_status", message=gettext("短信服务未返回发送状态"))
-        status = statuses[0]
-        if str(status.Code) == "Ok":
-            return Delivery(SENT, reference=str(status.SerialNo or ""))
-        return self._refused(str(status.Code or ""), _masked(str(status.Message or ""), number))
+
+        def call() -> Delivery:
+            try:
+                response = client.SendSms(request)
+            except TencentCloudSDKException as error:
+                code = str(error.code or "")
+                message = _masked(str(error.message or ""), number)
+                if code in ("ClientNetworkError", "ClientError", "ServerNetworkError") or not code:
+                    return _network_failure(message)
+                return self._refused(code, message)
+            statuses = response.SendStatusSet or []
+            if not statuses:
+                return Delivery(FAILED, code="no_status", message=gettext("短信服务未返回发送状态"))
+            status = statuses[0]
+            if str(status.Code) == "Ok":
+                return Delivery(SENT, reference=str(status.SerialNo or ""))
+            return self._refused(str(status.Code or ""), _masked(str(status.Message or ""), number))
+
+        return call
 
     @staticmethod
     def _refused(code: str, message: str) -> Delivery:
+        detail = {"detail": message or code}  # the provider's own text (腾讯云's in English)
         if code in THROTTLE_CODES:
-            return Delivery(THROTTLED, code=code, message=message, retry_after=THROTTLE_CODES[code])
-        return Delivery(FAILED, code=code, message=message)
+            return Delivery(THROTTLED, code=code, message=gettext("短信服务商限制发送频率，稍后自动重试：%(detail)s") % detail,
+                            retry_after=THROTTLE_CODES[code])
+        return Delivery(FAILED, code=code, message=gettext("短信服务商拒绝发送：%(detail)s") % detail)

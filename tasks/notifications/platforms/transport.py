@@ -3,7 +3,10 @@ every message: no TLS handshake per message), with timeouts (connect 3 s, read 1
 error status and a body that is not JSON all become `NetworkError`. It says whether the request may have reached
 the platform (`maybe_delivered`): a refused or timed-out connection did not, so the message is tried again later; an
 answer lost after the request went out (read timeout, connection reset, 5xx) may mean it was sent, so the outbox
-does not send it again (status "unknown", as after an interrupted send)."""
+does not send it again (status "unknown", as after an interrupted send).
+
+The error's text is stored as the message's last_error (消息发送, the sender's 通知发送情况): what happened in Chinese
+first (through gettext), then the technical detail (the exception's class, the URL)."""
 from __future__ import annotations
 
 import os
@@ -11,6 +14,7 @@ import threading
 from typing import Any
 
 import requests
+from django.utils.translation import gettext as _
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
@@ -77,13 +81,21 @@ def call_json(method: str, url: str, *, params: dict[str, Any] | None = None, js
     try:
         response = session().request(method, url, params=params, json=json, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
     except requests.RequestException as error:
-        raise NetworkError(f"{type(error).__name__} calling {url}", maybe_delivered=_went_out(error)) from error
+        went_out = _went_out(error)
+        detail = {"detail": f"{type(error).__name__} {url}"}
+        if went_out:
+            message = _("网络错误（请求已发出，未收到应答）：%(detail)s") % detail
+        else:
+            message = _("连接失败（网络错误）：%(detail)s") % detail
+        raise NetworkError(message, maybe_delivered=went_out) from error
     if response.status_code >= 400:  # 5xx: the server may have acted before failing; 4xx: refused as a request
-        raise NetworkError(f"HTTP {response.status_code} from {url}", maybe_delivered=response.status_code >= 500)
+        raise NetworkError(_("平台返回 HTTP %(status)s：%(url)s") % {"status": response.status_code, "url": url},
+                           maybe_delivered=response.status_code >= 500)
     try:
         answer = response.json()
     except ValueError as error:
-        raise NetworkError(f"not JSON from {url} (HTTP {response.status_code})", maybe_delivered=True) from error
+        raise NetworkError(_("平台的应答不是 JSON（HTTP %(status)s）：%(url)s") % {"status": response.status_code, "url": url},
+                           maybe_delivered=True) from error
     if not isinstance(answer, dict):
-        raise NetworkError(f"not a JSON object from {url}", maybe_delivered=True)
+        raise NetworkError(_("平台的应答不是 JSON 对象：%(url)s") % {"url": url}, maybe_delivered=True)
     return answer

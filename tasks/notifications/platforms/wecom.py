@@ -49,9 +49,10 @@ REASONS = {
 }
 
 
-def explained(code: str, errmsg: str) -> str:
-    """The platform's errmsg, after what it means in Chinese when the code is a common one."""
-    reason = REASONS.get(code)
+def explained(code: str, errmsg: str, reasons: Mapping[str, object] = REASONS) -> str:
+    """The platform's errmsg, after what it means in Chinese when the code is a common one (`reasons`: 企业微信's;
+    钉钉's are in dingtalk.py)."""
+    reason = reasons.get(code)
     return f"{reason}（{errmsg}）" if reason and errmsg else str(reason or errmsg)
 
 
