@@ -265,15 +265,15 @@ _PHONE_LIKE = re.compile(r"\+?\d{7,}")
 
 def is_personal_number(text: str) -> bool:
     """Whether `text` as a whole is someone's mobile (mainland, with or without +86, or international with +) or
-    resident ID: what may serve as a login or a platform's user id elsewhere, but is kept here only encrypted."""
-    phone = normalize_phone(text)
-    if _MAINLAND_MOBILE.fullmatch(phone) or _INTERNATIONAL_MOBILE.fullmatch(phone):
-        return True
-    try:
-        validate_resident_id(text)
-    except IdentifierError:
-        return False
-    return True
+    resident ID: what may serve as a login or a platform's user id elsewhere, but is kept here only encrypted. The
+    validators of those numbers decide."""
+    for validate in (validate_mobile, validate_resident_id):
+        try:
+            if validate(text):
+                return True
+        except IdentifierError:
+            continue
+    return False
 
 
 def holds_number(text: str) -> bool:
